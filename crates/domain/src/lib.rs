@@ -1,0 +1,20 @@
+//! Pure types and rules of Philia. Nothing in this crate performs IO: every value that enters the
+//! system from outside is parsed here into a type that cannot hold an invalid state.
+
+pub mod calendar;
+pub mod catalogue;
+pub mod customer;
+pub mod digits;
+pub mod email;
+pub mod event;
+pub mod ids;
+pub mod invoice;
+pub mod issue;
+pub mod mobile;
+pub mod money;
+pub mod records;
+pub mod roles;
+pub mod rollup;
+pub mod tenant;
+
+pub use issue::{FieldError, Invalid, Issue};

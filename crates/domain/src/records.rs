@@ -1,0 +1,223 @@
+//! What is stored and shown: the records the store reads back and the API returns.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Tenant {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub currency: String,
+    pub time_zone: String,
+    pub calendar: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiKey {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    /// The first characters of the key, to recognise it; the key itself is never stored.
+    pub prefix: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StaffUser {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: String,
+}
+
+/// Consent to be contacted on one channel, with when it was given or withdrawn.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Consent {
+    pub opted_in: Option<bool>,
+    pub changed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ExternalId {
+    pub source: String,
+    pub id: String,
+}
+
+/// Statistics derived from the customer's invoices and events.
+#[derive(Debug, Clone, Default, Serialize, ToSchema, PartialEq)]
+pub struct CustomerStatsView {
+    pub first_purchase_at: Option<String>,
+    pub last_purchase_at: Option<String>,
+    pub invoice_count: i64,
+    pub gross_spend: i64,
+    pub refund_total: i64,
+    pub refund_count: i64,
+    pub net_spend: i64,
+    pub average_order_value: i64,
+    pub event_count: i64,
+    /// Historic customer lifetime value: net spend to date.
+    pub clv: i64,
+    pub first_login_at: Option<String>,
+    pub last_login_at: Option<String>,
+    pub last_logout_at: Option<String>,
+    pub categories: Vec<CategoryStat>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct CategoryStat {
+    pub category: String,
+    pub lines: i64,
+    pub quantity: f64,
+    pub spend: i64,
+}
+
+/// The full customer profile (SPEC A1).
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Customer {
+    pub id: i64,
+    pub external_ids: Vec<ExternalId>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub gender: Option<String>,
+    pub birth_date: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub address_line: Option<String>,
+    pub postal_code: Option<String>,
+    #[schema(value_type = Object)]
+    pub social: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Value,
+    pub tags: Vec<String>,
+    pub interests: Vec<String>,
+    pub sms_consent: Consent,
+    pub email_consent: Consent,
+    /// Set by the loyalty engine's tiers.
+    pub tier: Option<String>,
+    /// Set by the tenant's loyalty-class rules.
+    pub loyalty_class: Option<String>,
+    /// Set by RFM scoring.
+    pub rfm_segment: Option<String>,
+    pub stats: CustomerStatsView,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Category {
+    pub code: String,
+    pub name: String,
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Product {
+    pub id: i64,
+    pub sku: String,
+    pub name: String,
+    pub category: Option<String>,
+    pub price: i64,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Branch {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub city: Option<String>,
+    pub address: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StockLevel {
+    pub branch: String,
+    pub sku: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct InvoiceLine {
+    pub sku: Option<String>,
+    pub product_name: Option<String>,
+    pub category: Option<String>,
+    pub quantity: f64,
+    pub unit_price: i64,
+    pub discount: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Invoice {
+    pub id: i64,
+    pub source: String,
+    pub external_id: String,
+    pub customer_id: Option<i64>,
+    pub issued_at: String,
+    pub channel: String,
+    pub branch: Option<String>,
+    pub status: String,
+    pub subtotal: i64,
+    pub discount: i64,
+    pub shipping: i64,
+    pub total: i64,
+    pub refunded_total: i64,
+    pub lines: Vec<InvoiceLine>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Refund {
+    pub id: i64,
+    pub invoice_id: i64,
+    pub source: String,
+    pub external_id: String,
+    pub amount: i64,
+    pub reason: Option<String>,
+    pub refunded_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    pub event_id: Option<String>,
+    pub customer_id: Option<i64>,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub source: String,
+    pub occurred_at: String,
+    #[schema(value_type = Object)]
+    pub properties: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct IdentityConflict {
+    pub id: i64,
+    pub created_at: String,
+    pub source: String,
+    pub keys: Vec<String>,
+    pub customer_ids: Vec<i64>,
+    /// The customer the record was attached to (the most specific identifier won).
+    pub chosen_customer_id: i64,
+    pub status: String,
+}
+
+/// One tenant day (tenant-local calendar day).
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct DailyStats {
+    pub day: String,
+    pub sales: i64,
+    pub invoices: i64,
+    pub refunds: i64,
+    pub refund_count: i64,
+    pub net_sales: i64,
+    pub new_customers: i64,
+    pub active_customers: i64,
+    pub events: i64,
+}

@@ -1,0 +1,131 @@
+//! Multi-row statements: one round trip per few hundred rows instead of one per row.
+
+use crate::Result;
+use crate::db::Conn;
+use sqlx::any::AnyRow;
+
+/// A value to bind.
+#[derive(Debug, Clone)]
+pub enum Val {
+    I(i64),
+    OI(Option<i64>),
+    T(String),
+    OT(Option<String>),
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::I(v)
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Self {
+        Val::OI(v)
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::T(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::T(v.to_string())
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Self {
+        Val::OT(v)
+    }
+}
+
+pub type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+pub fn bind(q: AnyQuery<'_>, v: Val) -> AnyQuery<'_> {
+    match v {
+        Val::I(x) => q.bind(x),
+        Val::OI(x) => q.bind(x),
+        Val::T(x) => q.bind(x),
+        Val::OT(x) => q.bind(x),
+    }
+}
+
+/// Builds a query from `sql` with `vals` bound in order.
+pub fn query(sql: String, vals: Vec<Val>) -> AnyQuery<'static> {
+    vals.into_iter().fold(dynamic(sql), bind)
+}
+
+/// A query whose text was assembled here from fixed fragments and placeholders; values are
+/// always bound, never spliced into the text.
+pub fn dynamic(sql: String) -> AnyQuery<'static> {
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+}
+
+/// Both databases cap the parameters of one statement (SQLite at 32,766); stay well below.
+const MAX_PARAMS: usize = 16_000;
+const MAX_ROWS: usize = 250;
+
+/// `INSERT INTO table (columns) VALUES (…), (…) {suffix}`, in chunks. Rows returned by a
+/// `RETURNING` suffix are collected across chunks.
+pub async fn insert(
+    conn: &mut Conn,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    suffix: &str,
+) -> Result<Vec<AnyRow>> {
+    let width = columns.len();
+    let per_stmt = (MAX_PARAMS / width).clamp(1, MAX_ROWS);
+    let mut out = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_stmt).collect();
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&crate::db::placeholders(i * width + 1, width));
+            sql.push(')');
+        }
+        sql.push(' ');
+        sql.push_str(suffix);
+        let q = query(sql, chunk.into_iter().flatten().collect());
+        if suffix.contains("RETURNING") {
+            out.extend(q.fetch_all(&mut *conn).await?);
+        } else {
+            q.execute(&mut *conn).await?;
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `SELECT … WHERE tenant_id = $1 AND {column} IN (…)` over `values` in chunks. `sql` holds
+/// `{in}` where the placeholder list goes.
+pub async fn select_in(
+    conn: &mut Conn,
+    sql: &str,
+    tenant_id: i64,
+    values: Vec<Val>,
+) -> Result<Vec<AnyRow>> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(1000) {
+        let text = sql.replace("{in}", &crate::db::placeholders(2, chunk.len()));
+        let mut vals = vec![Val::I(tenant_id)];
+        vals.extend(chunk.iter().cloned());
+        out.extend(query(text, vals).fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// Epoch milliseconds as RFC 3339 UTC text.
+pub fn ts(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+pub fn ts_opt(ms: Option<i64>) -> Option<String> {
+    ms.map(ts)
+}

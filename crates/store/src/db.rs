@@ -1,0 +1,137 @@
+//! Connecting, transactions, and the few statements that differ between the two databases.
+
+use crate::{Result, StoreError};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Conn = sqlx::AnyConnection;
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens `sqlite://FILE` (created when missing, WAL journal) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { "&" } else { "?" })
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(60))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the one writer; NORMAL sync is durable across
+                        // application crashes and fast; a writer waits for the lock instead of failing.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 60000").await?;
+                        conn.execute("PRAGMA cache_size = -65536").await?;
+                        conn.execute("PRAGMA temp_store = MEMORY").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at once (BEGIN IMMEDIATE), so
+    /// two writers queue instead of one failing when it upgrades a read lock.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// A read-only snapshot.
+    pub async fn begin_read(&self) -> Result<Tx> {
+        Ok(self.pool.begin().await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Reserves `n` fresh ids. PostgreSQL draws them from a sequence (no lock held until commit);
+    /// SQLite bumps a counter row inside the already exclusive write transaction.
+    pub async fn allocate_ids(&self, conn: &mut Conn, n: usize) -> Result<Vec<i64>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        match self.backend {
+            Backend::Postgres => {
+                let rows =
+                    sqlx::query("SELECT nextval('philia_ids') AS id FROM generate_series(1, $1)")
+                        .bind(n as i64)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                rows.iter()
+                    .map(|r| r.try_get::<i64, _>("id").map_err(StoreError::from))
+                    .collect()
+            }
+            Backend::Sqlite => {
+                let row = sqlx::query("UPDATE id_counter SET next_id = next_id + $1 WHERE name = 'ids' RETURNING next_id")
+                    .bind(n as i64)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let end: i64 = row.try_get("next_id")?;
+                Ok((end - n as i64..end).collect())
+            }
+        }
+    }
+
+    /// The suffix that locks selected rows until commit on PostgreSQL. SQLite needs none: its
+    /// write transactions are already exclusive.
+    pub fn lock_suffix(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+}
+
+/// `$start, $start+1, …` placeholders for an `IN (…)` list of `n` values.
+pub fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,25 @@
+//! Persistence. One schema and one query text per operation, written in the SQL that SQLite and
+//! PostgreSQL share (`$n` parameters, `ON CONFLICT`, `RETURNING`, BIGINT/TEXT columns), run through
+//! sqlx's `Any` driver. The few places where the two differ (id allocation, row locks, connection
+//! pragmas) are named functions in [`db`]. Every table's key starts with `tenant_id`.
+//!
+//! Instants are stored as BIGINT milliseconds since the Unix epoch (UTC); tenant-local days as
+//! TEXT `YYYY-MM-DD`; flags as BIGINT 0/1; structured values as JSON text.
+
+pub mod bulk;
+pub mod catalogue;
+pub mod customers;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod identities;
+pub mod invoices;
+pub mod rebuild;
+pub mod rollups;
+pub mod schema;
+pub mod tenants;
+
+pub use db::{Backend, Conn, Store, Tx};
+pub use error::StoreError;
+
+pub type Result<T> = std::result::Result<T, StoreError>;

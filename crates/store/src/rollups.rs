@@ -1,0 +1,363 @@
+//! Rollup tables: written in the same transaction as the facts that change them.
+
+use crate::Result;
+use crate::bulk::{self, Val, ts_opt};
+use crate::db::{Conn, Store};
+use philia_domain::records::{CategoryStat, CustomerStatsView, DailyStats};
+use philia_domain::rollup::{CustomerStats, DailyDeltas};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+
+const STATS_COLUMNS: [&str; 14] = [
+    "tenant_id",
+    "customer_id",
+    "first_purchase_at",
+    "first_purchase_day",
+    "last_purchase_at",
+    "invoice_count",
+    "gross_spend",
+    "refund_total",
+    "refund_count",
+    "refunded_invoice_count",
+    "event_count",
+    "first_login_at",
+    "last_login_at",
+    "last_logout_at",
+];
+
+fn stats_from_row(r: &AnyRow) -> Result<CustomerStats> {
+    Ok(CustomerStats {
+        first_purchase_at: r.try_get("first_purchase_at")?,
+        first_purchase_day: r.try_get("first_purchase_day")?,
+        last_purchase_at: r.try_get("last_purchase_at")?,
+        invoice_count: r.try_get("invoice_count")?,
+        gross_spend: r.try_get("gross_spend")?,
+        refund_total: r.try_get("refund_total")?,
+        refund_count: r.try_get("refund_count")?,
+        refunded_invoice_count: r.try_get("refunded_invoice_count")?,
+        event_count: r.try_get("event_count")?,
+        first_login_at: r.try_get("first_login_at")?,
+        last_login_at: r.try_get("last_login_at")?,
+        last_logout_at: r.try_get("last_logout_at")?,
+    })
+}
+
+/// A per-customer, per-category addition.
+pub struct CategoryDelta {
+    pub customer_id: i64,
+    pub category: String,
+    pub lines: i64,
+    pub quantity_milli: i64,
+    pub spend: i64,
+}
+
+/// A per-customer, per-event-type addition.
+pub struct EventTypeDelta {
+    pub customer_id: i64,
+    pub event_type: String,
+    pub count: i64,
+    pub first_at: i64,
+    pub last_at: i64,
+}
+
+impl Store {
+    /// Reads the statistics of `ids` and, on PostgreSQL, locks them until commit (in id order, so
+    /// two writers never wait on each other in a cycle).
+    pub async fn lock_customer_stats(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, CustomerStats>> {
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let sql = format!(
+            "SELECT {} FROM customer_stats WHERE tenant_id = $1 AND customer_id IN ({{in}}) ORDER BY customer_id{}",
+            STATS_COLUMNS.join(", "),
+            self.lock_suffix()
+        );
+        let rows = bulk::select_in(
+            conn,
+            &sql,
+            tenant_id,
+            sorted.into_iter().map(Val::I).collect(),
+        )
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("customer_id")?, stats_from_row(r)?)))
+            .collect()
+    }
+
+    /// Writes absolute statistics (computed under the lock taken by [`Self::lock_customer_stats`]).
+    pub async fn write_customer_stats(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        stats: &[(i64, CustomerStats)],
+    ) -> Result<()> {
+        let rows = stats
+            .iter()
+            .map(|(id, s)| {
+                vec![
+                    Val::I(tenant_id),
+                    Val::I(*id),
+                    s.first_purchase_at.into(),
+                    s.first_purchase_day.clone().into(),
+                    s.last_purchase_at.into(),
+                    Val::I(s.invoice_count),
+                    Val::I(s.gross_spend),
+                    Val::I(s.refund_total),
+                    Val::I(s.refund_count),
+                    Val::I(s.refunded_invoice_count),
+                    Val::I(s.event_count),
+                    s.first_login_at.into(),
+                    s.last_login_at.into(),
+                    s.last_logout_at.into(),
+                ]
+            })
+            .collect();
+        let updates: Vec<String> = STATS_COLUMNS[2..]
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        bulk::insert(
+            conn,
+            "customer_stats",
+            &STATS_COLUMNS,
+            rows,
+            &format!(
+                "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET {}",
+                updates.join(", ")
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn add_category_stats(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        deltas: Vec<CategoryDelta>,
+    ) -> Result<()> {
+        let rows = deltas
+            .into_iter()
+            .map(|d| {
+                vec![
+                    Val::I(tenant_id),
+                    Val::I(d.customer_id),
+                    Val::T(d.category),
+                    Val::I(d.lines),
+                    Val::I(d.quantity_milli),
+                    Val::I(d.spend),
+                ]
+            })
+            .collect();
+        bulk::insert(
+            conn,
+            "customer_category_stats",
+            &["tenant_id", "customer_id", "category", "lines", "quantity_milli", "spend"],
+            rows,
+            "ON CONFLICT (tenant_id, customer_id, category) DO UPDATE SET lines = customer_category_stats.lines + excluded.lines,
+             quantity_milli = customer_category_stats.quantity_milli + excluded.quantity_milli,
+             spend = customer_category_stats.spend + excluded.spend",
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn add_event_type_stats(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        deltas: Vec<EventTypeDelta>,
+    ) -> Result<()> {
+        let rows = deltas
+            .into_iter()
+            .map(|d| {
+                vec![
+                    Val::I(tenant_id),
+                    Val::I(d.customer_id),
+                    Val::T(d.event_type),
+                    Val::I(d.count),
+                    Val::I(d.first_at),
+                    Val::I(d.last_at),
+                ]
+            })
+            .collect();
+        bulk::insert(
+            conn,
+            "customer_event_stats",
+            &["tenant_id", "customer_id", "type", "count", "first_at", "last_at"],
+            rows,
+            "ON CONFLICT (tenant_id, customer_id, type) DO UPDATE SET count = customer_event_stats.count + excluded.count,
+             first_at = CASE WHEN excluded.first_at < customer_event_stats.first_at THEN excluded.first_at ELSE customer_event_stats.first_at END,
+             last_at = CASE WHEN excluded.last_at > customer_event_stats.last_at THEN excluded.last_at ELSE customer_event_stats.last_at END",
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Records that customers bought on days; returns the (customer, day) pairs that are new,
+    /// i.e. the customers who became active on that day.
+    pub async fn mark_customer_days(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        pairs: Vec<(i64, String)>,
+    ) -> Result<Vec<(i64, String)>> {
+        let rows = pairs
+            .into_iter()
+            .map(|(c, d)| vec![Val::I(tenant_id), Val::I(c), Val::T(d)])
+            .collect();
+        let out = bulk::insert(
+            conn,
+            "customer_days",
+            &["tenant_id", "customer_id", "day"],
+            rows,
+            "ON CONFLICT DO NOTHING RETURNING customer_id, day",
+        )
+        .await?;
+        out.iter()
+            .map(|r| Ok((r.try_get("customer_id")?, r.try_get("day")?)))
+            .collect()
+    }
+
+    pub async fn apply_daily_deltas(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        deltas: &DailyDeltas,
+    ) -> Result<()> {
+        let rows = deltas
+            .0
+            .iter()
+            .filter(|(_, d)| !d.is_zero())
+            .map(|(day, d)| {
+                vec![
+                    Val::I(tenant_id),
+                    Val::T(day.clone()),
+                    Val::I(d.sales),
+                    Val::I(d.invoices),
+                    Val::I(d.refunds),
+                    Val::I(d.refund_count),
+                    Val::I(d.new_customers),
+                    Val::I(d.active_customers),
+                    Val::I(d.events),
+                ]
+            })
+            .collect();
+        bulk::insert(
+            conn,
+            "tenant_daily_stats",
+            &["tenant_id", "day", "sales", "invoices", "refunds", "refund_count", "new_customers", "active_customers", "events"],
+            rows,
+            "ON CONFLICT (tenant_id, day) DO UPDATE SET sales = tenant_daily_stats.sales + excluded.sales,
+             invoices = tenant_daily_stats.invoices + excluded.invoices, refunds = tenant_daily_stats.refunds + excluded.refunds,
+             refund_count = tenant_daily_stats.refund_count + excluded.refund_count,
+             new_customers = tenant_daily_stats.new_customers + excluded.new_customers,
+             active_customers = tenant_daily_stats.active_customers + excluded.active_customers,
+             events = tenant_daily_stats.events + excluded.events",
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Statistics as shown on profiles.
+    pub async fn stats_views(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, CustomerStatsView>> {
+        let rows = bulk::select_in(
+            conn,
+            &format!(
+                "SELECT {} FROM customer_stats WHERE tenant_id = $1 AND customer_id IN ({{in}})",
+                STATS_COLUMNS.join(", ")
+            ),
+            tenant_id,
+            ids.iter().map(|i| Val::I(*i)).collect(),
+        )
+        .await?;
+        let mut out = HashMap::new();
+        for r in &rows {
+            let s = stats_from_row(r)?;
+            out.insert(
+                r.try_get::<i64, _>("customer_id")?,
+                CustomerStatsView {
+                    first_purchase_at: ts_opt(s.first_purchase_at),
+                    last_purchase_at: ts_opt(s.last_purchase_at),
+                    invoice_count: s.invoice_count,
+                    gross_spend: s.gross_spend,
+                    refund_total: s.refund_total,
+                    refund_count: s.refund_count,
+                    net_spend: s.net_spend(),
+                    average_order_value: s.average_order_value(),
+                    event_count: s.event_count,
+                    clv: s.net_spend(),
+                    first_login_at: ts_opt(s.first_login_at),
+                    last_login_at: ts_opt(s.last_login_at),
+                    last_logout_at: ts_opt(s.last_logout_at),
+                    categories: Vec::new(),
+                },
+            );
+        }
+        let cats = bulk::select_in(
+            conn,
+            "SELECT customer_id, category, lines, quantity_milli, spend FROM customer_category_stats
+             WHERE tenant_id = $1 AND customer_id IN ({in}) ORDER BY spend DESC, category",
+            tenant_id,
+            ids.iter().map(|i| Val::I(*i)).collect(),
+        )
+        .await?;
+        for r in &cats {
+            if let Some(view) = out.get_mut(&r.try_get::<i64, _>("customer_id")?) {
+                view.categories.push(CategoryStat {
+                    category: r.try_get("category")?,
+                    lines: r.try_get("lines")?,
+                    quantity: r.try_get::<i64, _>("quantity_milli")? as f64 / 1000.0,
+                    spend: r.try_get("spend")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Tenant statistics per day in `[from, to]` (inclusive `YYYY-MM-DD`).
+    pub async fn daily_stats(
+        &self,
+        tenant_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<DailyStats>> {
+        let rows = sqlx::query(
+            "SELECT day, sales, invoices, refunds, refund_count, new_customers, active_customers, events FROM tenant_daily_stats
+             WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+        )
+        .bind(tenant_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let sales: i64 = r.try_get("sales")?;
+                let refunds: i64 = r.try_get("refunds")?;
+                Ok(DailyStats {
+                    day: r.try_get("day")?,
+                    sales,
+                    invoices: r.try_get("invoices")?,
+                    refunds,
+                    refund_count: r.try_get("refund_count")?,
+                    net_sales: sales - refunds,
+                    new_customers: r.try_get("new_customers")?,
+                    active_customers: r.try_get("active_customers")?,
+                    events: r.try_get("events")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,170 @@
+//! The schema, written once in the SQL both databases accept, applied as numbered migrations.
+
+use crate::Result;
+use crate::db::{Backend, Store};
+use sqlx::{Executor, Row};
+
+/// Migration 1: tenants, access, customers and identities, catalogue, facts and rollups.
+const V1: &[&str] = &[
+    "CREATE TABLE tenants (
+        id BIGINT PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL, currency TEXT NOT NULL,
+        time_zone TEXT NOT NULL, calendar TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE TABLE api_keys (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL,
+        prefix TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,
+        revoked_at BIGINT, PRIMARY KEY (tenant_id, id))",
+    "CREATE TABLE staff_users (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, email TEXT NOT NULL, name TEXT NOT NULL,
+        role TEXT NOT NULL, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL, disabled_at BIGINT,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, email))",
+    "CREATE TABLE customers (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, merged_into BIGINT,
+        first_name TEXT, last_name TEXT, gender TEXT, birth_date TEXT,
+        province TEXT, city TEXT, address_line TEXT, postal_code TEXT,
+        mobile TEXT, email TEXT, social TEXT NOT NULL DEFAULT '{}', attributes TEXT NOT NULL DEFAULT '{}',
+        tags TEXT NOT NULL DEFAULT '[]', interests TEXT NOT NULL DEFAULT '[]',
+        sms_opt_in BIGINT, sms_consent_at BIGINT, email_opt_in BIGINT, email_consent_at BIGINT,
+        tier TEXT, loyalty_class TEXT, rfm_segment TEXT,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id))",
+    "CREATE INDEX customers_mobile ON customers (tenant_id, mobile)",
+    "CREATE INDEX customers_email ON customers (tenant_id, email)",
+    "CREATE INDEX customers_last_name ON customers (tenant_id, last_name)",
+    "CREATE INDEX customers_first_name ON customers (tenant_id, first_name)",
+    "CREATE TABLE customer_tags (
+        tenant_id BIGINT NOT NULL, tag TEXT NOT NULL, customer_id BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, tag, customer_id))",
+    "CREATE INDEX customer_tags_customer ON customer_tags (tenant_id, customer_id)",
+    "CREATE TABLE customer_identities (
+        tenant_id BIGINT NOT NULL, key TEXT NOT NULL, customer_id BIGINT NOT NULL, created_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, key))",
+    "CREATE INDEX customer_identities_customer ON customer_identities (tenant_id, customer_id)",
+    "CREATE TABLE customer_merges (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, survivor_id BIGINT NOT NULL, merged_id BIGINT NOT NULL,
+        merged_profile TEXT NOT NULL, merged_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))",
+    "CREATE TABLE consent_log (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, customer_id BIGINT NOT NULL, channel TEXT NOT NULL,
+        opted_in BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))",
+    "CREATE INDEX consent_log_customer ON consent_log (tenant_id, customer_id)",
+    "CREATE TABLE identity_conflicts (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, created_at BIGINT NOT NULL, source TEXT NOT NULL,
+        keys TEXT NOT NULL, customer_ids TEXT NOT NULL, chosen_customer_id BIGINT NOT NULL,
+        status TEXT NOT NULL, PRIMARY KEY (tenant_id, id))",
+    "CREATE TABLE categories (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, parent_code TEXT,
+        updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE products (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, sku TEXT NOT NULL, name TEXT NOT NULL, category_code TEXT,
+        price BIGINT NOT NULL, active BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, sku))",
+    "CREATE TABLE branches (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, city TEXT,
+        address TEXT, active BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE branch_stock (
+        tenant_id BIGINT NOT NULL, branch_id BIGINT NOT NULL, product_id BIGINT NOT NULL,
+        quantity BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, branch_id, product_id))",
+    "CREATE TABLE stock_movements (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, branch_id BIGINT NOT NULL, product_id BIGINT NOT NULL,
+        delta BIGINT NOT NULL, quantity_after BIGINT NOT NULL, reason TEXT, at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id))",
+    "CREATE TABLE invoices (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, source TEXT NOT NULL, external_id TEXT NOT NULL,
+        fingerprint TEXT NOT NULL, customer_id BIGINT, issued_at BIGINT NOT NULL, day TEXT NOT NULL,
+        channel TEXT NOT NULL, branch_code TEXT, status TEXT NOT NULL,
+        subtotal BIGINT NOT NULL, discount BIGINT NOT NULL, shipping BIGINT NOT NULL, total BIGINT NOT NULL,
+        refunded_total BIGINT NOT NULL, created_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, source, external_id))",
+    "CREATE INDEX invoices_customer ON invoices (tenant_id, customer_id, issued_at)",
+    "CREATE INDEX invoices_day ON invoices (tenant_id, day)",
+    "CREATE TABLE invoice_lines (
+        tenant_id BIGINT NOT NULL, invoice_id BIGINT NOT NULL, line_no BIGINT NOT NULL,
+        sku TEXT, product_name TEXT, category TEXT, quantity_milli BIGINT NOT NULL,
+        unit_price BIGINT NOT NULL, discount BIGINT NOT NULL, total BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, invoice_id, line_no))",
+    "CREATE TABLE refunds (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, invoice_id BIGINT NOT NULL, customer_id BIGINT,
+        source TEXT NOT NULL, external_id TEXT NOT NULL, amount BIGINT NOT NULL, reason TEXT,
+        refunded_at BIGINT NOT NULL, day TEXT NOT NULL, created_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, source, external_id))",
+    "CREATE INDEX refunds_invoice ON refunds (tenant_id, invoice_id)",
+    "CREATE INDEX refunds_customer ON refunds (tenant_id, customer_id)",
+    "CREATE TABLE events (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, event_key TEXT, customer_id BIGINT, type TEXT NOT NULL,
+        source TEXT NOT NULL, occurred_at BIGINT NOT NULL, day TEXT NOT NULL, properties TEXT NOT NULL,
+        created_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, event_key))",
+    "CREATE INDEX events_customer ON events (tenant_id, customer_id, occurred_at)",
+    "CREATE TABLE customer_stats (
+        tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL,
+        first_purchase_at BIGINT, first_purchase_day TEXT, last_purchase_at BIGINT,
+        invoice_count BIGINT NOT NULL, gross_spend BIGINT NOT NULL, refund_total BIGINT NOT NULL,
+        refund_count BIGINT NOT NULL, refunded_invoice_count BIGINT NOT NULL, event_count BIGINT NOT NULL,
+        first_login_at BIGINT, last_login_at BIGINT, last_logout_at BIGINT,
+        PRIMARY KEY (tenant_id, customer_id))",
+    "CREATE TABLE customer_category_stats (
+        tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, category TEXT NOT NULL,
+        lines BIGINT NOT NULL, quantity_milli BIGINT NOT NULL, spend BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, customer_id, category))",
+    "CREATE TABLE customer_event_stats (
+        tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, type TEXT NOT NULL,
+        count BIGINT NOT NULL, first_at BIGINT NOT NULL, last_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, customer_id, type))",
+    "CREATE TABLE customer_days (
+        tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, day TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, customer_id, day))",
+    "CREATE TABLE tenant_daily_stats (
+        tenant_id BIGINT NOT NULL, day TEXT NOT NULL, sales BIGINT NOT NULL, invoices BIGINT NOT NULL,
+        refunds BIGINT NOT NULL, refund_count BIGINT NOT NULL, new_customers BIGINT NOT NULL,
+        active_customers BIGINT NOT NULL, events BIGINT NOT NULL, PRIMARY KEY (tenant_id, day))",
+];
+
+/// Statements that exist in one form per database: the id source.
+fn id_source(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::Postgres => &["CREATE SEQUENCE IF NOT EXISTS philia_ids START 1000 CACHE 1"],
+        Backend::Sqlite => &[
+            "CREATE TABLE IF NOT EXISTS id_counter (name TEXT PRIMARY KEY, next_id BIGINT NOT NULL)",
+            "INSERT INTO id_counter (name, next_id) VALUES ('ids', 1000) ON CONFLICT (name) DO NOTHING",
+        ],
+    }
+}
+
+const MIGRATIONS: &[&[&str]] = &[V1];
+
+impl Store {
+    /// Applies every migration not yet applied, each in its own transaction. Safe to run from
+    /// several processes at once on PostgreSQL (an advisory lock serialises them).
+    pub async fn migrate(&self) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        if self.backend() == Backend::Postgres {
+            tx.execute("SELECT pg_advisory_xact_lock(7243190)").await?;
+        }
+        tx.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            .await?;
+        for stmt in id_source(self.backend()) {
+            tx.execute(*stmt).await?;
+        }
+        let applied: i64 = sqlx::query(
+            "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM schema_migrations",
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("v")?;
+        for (i, statements) in MIGRATIONS.iter().enumerate() {
+            let version = i as i64 + 1;
+            if version <= applied {
+                continue;
+            }
+            for stmt in *statements {
+                tx.execute(*stmt).await?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(version)
+                .bind(jiff::Timestamp::now().as_millisecond())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
