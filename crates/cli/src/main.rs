@@ -1,1 +1,279 @@
-fn main() {}
+//! The `philia` binary: serve the API, manage tenants, keys and staff, import and export CSV,
+//! load demo data, rebuild rollups and run benchmarks.
+
+mod bench;
+mod demo;
+mod files;
+mod progress;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use philia_domain::tenant::NewTenant;
+use philia_engine::Engine;
+use philia_engine::import::ImportKind;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "philia", version, about = "Customer data platform, loyalty engine and customer club")]
+struct Cli {
+    /// `sqlite://FILE` (embedded, the default) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://philia.db", global = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (and, as they land, the admin panel, club and POS).
+    Serve {
+        #[arg(long, env = "PHILIA_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Tenants (brands).
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Staff users of the admin panel and POS.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// Import a CSV file: customers, products, categories or invoices (see docs/IMPORT.md).
+    Import {
+        /// customers, products, categories or invoices
+        kind: String,
+        file: std::path::PathBuf,
+        #[arg(long)]
+        tenant: String,
+        /// Import all rows or none.
+        #[arg(long)]
+        atomic: bool,
+        /// The system the file's external ids belong to.
+        #[arg(long, default_value = "csv")]
+        source: String,
+        /// Where to write the per-row error report (default: FILE.errors.csv).
+        #[arg(long)]
+        errors: Option<std::path::PathBuf>,
+    },
+    /// Export customers or invoices as CSV in the import format.
+    Export {
+        /// customers or invoices
+        kind: String,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Load a demo tenant full of realistic data and serve it (or only write it as CSV files).
+    Demo(demo::DemoArgs),
+    /// Recompute every rollup from the facts.
+    Rebuild {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Benchmarks against baselines on the same machine (see docs/BENCHMARKS.md).
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long)]
+        time_zone: Option<String>,
+        #[arg(long)]
+        calendar: Option<String>,
+    },
+    List,
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create a key and print it (it is shown only once).
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// admin, integration or read_only
+        #[arg(long, default_value = "admin")]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// owner, admin, marketer, cashier or viewer
+        #[arg(long)]
+        role: String,
+        /// At least 10 characters (or set PHILIA_STAFF_PASSWORD).
+        #[arg(long, env = "PHILIA_STAFF_PASSWORD")]
+        password: String,
+    },
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli))
+}
+
+/// Explains an engine error the way a person at a terminal needs it.
+fn explain(e: philia_engine::EngineError) -> anyhow::Error {
+    match e {
+        philia_engine::EngineError::Invalid(inv) => {
+            let lines: Vec<String> = inv.0.iter().map(|f| format!("  {}: {}", f.field, f.message)).collect();
+            anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
+        }
+        other => anyhow::anyhow!(other),
+    }
+}
+
+async fn open(url: &str) -> Result<Engine> {
+    Engine::open(url).await.map_err(explain).with_context(|| format!("opening the database {url}"))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&philia_web::openapi::document())?);
+            Ok(())
+        }
+        Command::Migrate => {
+            open(&cli.database_url).await?;
+            eprintln!("schema is up to date");
+            Ok(())
+        }
+        Command::Serve { listen } => {
+            let engine = open(&cli.database_url).await?;
+            serve(engine, &listen).await
+        }
+        Command::Tenant { command } => {
+            let engine = open(&cli.database_url).await?;
+            match command {
+                TenantCommand::Create { slug, name, currency, time_zone, calendar } => {
+                    let t = NewTenant::parse(&slug, &name, currency.as_deref(), time_zone.as_deref(), calendar.as_deref())
+                        .map_err(|e| explain(e.into()))?;
+                    let t = engine.create_tenant(t).await.map_err(explain)?;
+                    println!("{}", serde_json::to_string_pretty(&t)?);
+                }
+                TenantCommand::List => {
+                    for t in engine.list_tenants().await.map_err(explain)? {
+                        println!("{}\t{}\t{}\t{}\t{}", t.slug, t.name, t.currency, t.time_zone, t.calendar);
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Key { command } => {
+            let engine = open(&cli.database_url).await?;
+            match command {
+                KeyCommand::Create { tenant, role, name } => {
+                    let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+                    let key = engine.create_api_key(&ctx, &role, name.as_deref()).await.map_err(explain)?;
+                    println!("{}", key.key);
+                }
+                KeyCommand::List { tenant } => {
+                    let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+                    for k in engine.list_api_keys(&ctx).await.map_err(explain)? {
+                        println!(
+                            "{}\t{}\t{}…\t{}\t{}",
+                            k.id,
+                            k.role,
+                            k.prefix,
+                            k.name,
+                            k.revoked_at.as_deref().unwrap_or("active")
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Staff { command } => {
+            let engine = open(&cli.database_url).await?;
+            match command {
+                StaffCommand::Create { tenant, email, name, role, password } => {
+                    let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+                    let user = engine.create_staff(&ctx, &email, &name, &role, &password).await.map_err(explain)?;
+                    println!("{}", serde_json::to_string_pretty(&user)?);
+                }
+                StaffCommand::List { tenant } => {
+                    let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+                    for u in engine.list_staff(&ctx).await.map_err(explain)? {
+                        println!("{}\t{}\t{}\t{}", u.id, u.role, u.email, u.name);
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Import { kind, file, tenant, atomic, source, errors } => {
+            let engine = open(&cli.database_url).await?;
+            let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+            let kind = ImportKind::parse(&kind).map_err(explain)?;
+            let errors = errors.unwrap_or_else(|| file.with_extension("errors.csv"));
+            files::import(&engine, &ctx, kind, &file, atomic, &source, &errors).await
+        }
+        Command::Export { kind, tenant, out } => {
+            let engine = open(&cli.database_url).await?;
+            let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+            files::export(&engine, &ctx, &kind, &out).await
+        }
+        Command::Demo(args) => demo::run(&cli.database_url, args).await,
+        Command::Rebuild { tenant } => {
+            let engine = open(&cli.database_url).await?;
+            let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+            let started = std::time::Instant::now();
+            engine.rebuild(&ctx).await.map_err(explain)?;
+            eprintln!("rebuilt the rollups of {tenant} in {:.1?}", started.elapsed());
+            Ok(())
+        }
+        Command::Bench(args) => bench::run(&cli.database_url, args).await,
+    }
+}
+
+/// Serves the API until Ctrl-C.
+pub async fn serve(engine: Engine, listen: &str) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let operator_token = std::env::var("PHILIA_OPERATOR_TOKEN").ok().filter(|t| t.len() >= 16).map(Arc::from);
+    eprintln!("Philia is serving on http://{addr}");
+    eprintln!("  API:      http://{addr}/api/v1   (OpenAPI: http://{addr}/api/openapi.json)");
+    eprintln!("  health:   http://{addr}/healthz   metrics: http://{addr}/metrics");
+    philia_web::serve(philia_web::AppState { engine, operator_token }, listener).await?;
+    Ok(())
+}

@@ -19,11 +19,7 @@ fn invalid_datetime() -> Issue {
 }
 
 fn invalid_date() -> Issue {
-    Issue::new(
-        "invalid_date",
-        "is not a valid date (2024-04-03 or Jalali 1403/01/15)",
-        "تاریخ معتبر نیست (مثلاً ۱۴۰۳/۰۱/۱۵)",
-    )
+    Issue::new("invalid_date", "is not a valid date (2024-04-03 or Jalali 1403/01/15)", "تاریخ معتبر نیست (مثلاً ۱۴۰۳/۰۱/۱۵)")
 }
 
 /// Converts a Solar Hijri date to the Gregorian civil date.
@@ -31,24 +27,15 @@ pub fn jalali_to_gregorian(year: i32, month: u8, day: u8) -> Option<civil::Date>
     let persian = Date::try_new_persian(year, month, day).ok()?;
     // icu clamps nothing here: a day beyond the month's length is refused above.
     let iso = persian.to_calendar(Iso);
-    civil::Date::new(
-        iso.year().extended_year().try_into().ok()?,
-        iso.month().ordinal as i8,
-        iso.day_of_month().0 as i8,
-    )
-    .ok()
+    civil::Date::new(iso.year().extended_year().try_into().ok()?, iso.month().ordinal as i8, iso.day_of_month().0 as i8).ok()
 }
 
 /// Converts a Gregorian civil date to Solar Hijri (year, month, day).
 pub fn gregorian_to_jalali(date: civil::Date) -> (i32, u8, u8) {
-    let iso = Date::try_new_iso(date.year() as i32, date.month() as u8, date.day() as u8)
-        .expect("a jiff date is a valid ISO date");
+    let iso =
+        Date::try_new_iso(date.year() as i32, date.month() as u8, date.day() as u8).expect("a jiff date is a valid ISO date");
     let persian = iso.to_calendar(Persian::new());
-    (
-        persian.year().extended_year(),
-        persian.month().ordinal,
-        persian.day_of_month().0,
-    )
+    (persian.year().extended_year(), persian.month().ordinal, persian.day_of_month().0)
 }
 
 /// Parses a calendar date: `2024-04-03`, `2024/04/03`, or Jalali `1403/01/15` / `1403-01-15`
@@ -62,19 +49,13 @@ pub fn parse_date(input: &str) -> Result<civil::Date, Issue> {
     let [y, m, d] = parts.as_slice() else {
         return Err(invalid_date());
     };
-    let (Ok(year), Ok(month), Ok(day)) = (y.parse::<i32>(), m.parse::<u8>(), d.parse::<u8>())
-    else {
+    let (Ok(year), Ok(month), Ok(day)) = (y.parse::<i32>(), m.parse::<u8>(), d.parse::<u8>()) else {
         return Err(invalid_date());
     };
     if year < 1700 {
         jalali_to_gregorian(year, month, day).ok_or_else(invalid_date)
     } else {
-        civil::Date::new(
-            year.try_into().map_err(|_| invalid_date())?,
-            month as i8,
-            day as i8,
-        )
-        .map_err(|_| invalid_date())
+        civil::Date::new(year.try_into().map_err(|_| invalid_date())?, month as i8, day as i8).map_err(|_| invalid_date())
     }
 }
 
@@ -108,20 +89,13 @@ pub fn parse_instant(input: &str, zone: &TimeZone) -> Result<Timestamp, Issue> {
         None | Some("") => civil::Time::midnight(),
         Some(t) => parse_clock(t).ok_or_else(invalid_datetime)?,
     };
-    date.to_datetime(time)
-        .to_zoned(zone.clone())
-        .map(|z| z.timestamp())
-        .map_err(|_| invalid_datetime())
+    date.to_datetime(time).to_zoned(zone.clone()).map(|z| z.timestamp()).map_err(|_| invalid_datetime())
 }
 
 /// Parses an IANA time zone name such as `Asia/Tehran`.
 pub fn parse_time_zone(input: &str) -> Result<TimeZone, Issue> {
     TimeZone::get(input.trim()).map_err(|_| {
-        Issue::new(
-            "invalid_time_zone",
-            "is not a known IANA time zone such as Asia/Tehran",
-            "منطقه زمانی شناخته‌شده نیست",
-        )
+        Issue::new("invalid_time_zone", "is not a known IANA time zone such as Asia/Tehran", "منطقه زمانی شناخته‌شده نیست")
     })
 }
 
@@ -188,25 +162,13 @@ mod tests {
     #[test]
     fn nowruz_and_leap_esfand() {
         // Nowruz 1403 was 20 March 2024; 1403 is a leap year, so 30 Esfand 1403 exists (20 March 2025).
-        assert_eq!(
-            jalali_to_gregorian(1403, 1, 1).unwrap(),
-            civil::date(2024, 3, 20)
-        );
-        assert_eq!(
-            jalali_to_gregorian(1403, 12, 30).unwrap(),
-            civil::date(2025, 3, 20)
-        );
-        assert_eq!(
-            jalali_to_gregorian(1404, 1, 1).unwrap(),
-            civil::date(2025, 3, 21)
-        );
+        assert_eq!(jalali_to_gregorian(1403, 1, 1).unwrap(), civil::date(2024, 3, 20));
+        assert_eq!(jalali_to_gregorian(1403, 12, 30).unwrap(), civil::date(2025, 3, 20));
+        assert_eq!(jalali_to_gregorian(1404, 1, 1).unwrap(), civil::date(2025, 3, 21));
         // 1402 is not a leap year: 30 Esfand 1402 does not exist.
         assert!(jalali_to_gregorian(1402, 12, 30).is_none());
         // Yalda night, 30 Azar 1402 = 21 December 2023.
-        assert_eq!(
-            jalali_to_gregorian(1402, 9, 30).unwrap(),
-            civil::date(2023, 12, 21)
-        );
+        assert_eq!(jalali_to_gregorian(1402, 9, 30).unwrap(), civil::date(2023, 12, 21));
         assert_eq!(gregorian_to_jalali(civil::date(2024, 3, 20)), (1403, 1, 1));
     }
 
@@ -225,17 +187,8 @@ mod tests {
         ] {
             assert_eq!(parse_instant(input, &z).unwrap(), expected, "{input}");
         }
-        assert_eq!(
-            parse_instant("1403/01/15", &z).unwrap(),
-            "2024-04-02T20:30:00Z".parse::<Timestamp>().unwrap()
-        );
-        for bad in [
-            "",
-            "yesterday",
-            "1403/13/01",
-            "2024-02-30",
-            "2024-04-03 25:00",
-        ] {
+        assert_eq!(parse_instant("1403/01/15", &z).unwrap(), "2024-04-02T20:30:00Z".parse::<Timestamp>().unwrap());
+        for bad in ["", "yesterday", "1403/13/01", "2024-02-30", "2024-04-03 25:00"] {
             assert!(parse_instant(bad, &z).is_err(), "{bad}");
         }
     }

@@ -12,11 +12,7 @@ pub fn parse_code(input: &str) -> Result<String, Issue> {
     } else if s.chars().count() > 64 {
         Err(Issue::too_long(64))
     } else if s.chars().any(|c| c.is_control() || c == '/') {
-        Err(Issue::new(
-            "invalid_code",
-            "may not contain / or control characters",
-            "نباید / یا نویسه کنترلی داشته باشد",
-        ))
+        Err(Issue::new("invalid_code", "may not contain / or control characters", "نباید / یا نویسه کنترلی داشته باشد"))
     } else {
         Ok(s)
     }
@@ -42,28 +38,13 @@ impl CategoryInput {
         let mut c = Checker::new();
         let code = c.check("code", parse_code(code));
         let name = c.check("name", required_text(Some(&self.name), 200));
-        let parent = self
-            .parent
-            .as_deref()
-            .filter(|p| !p.trim().is_empty())
-            .and_then(|p| c.check("parent", parse_code(p)));
+        let parent = self.parent.as_deref().filter(|p| !p.trim().is_empty()).and_then(|p| c.check("parent", parse_code(p)));
         if let (Some(code), Some(parent)) = (&code, &parent) {
             if code == parent {
-                c.push(
-                    Issue::new(
-                        "cycle",
-                        "a category cannot be its own parent",
-                        "دسته نمی‌تواند والد خودش باشد",
-                    )
-                    .at("parent"),
-                );
+                c.push(Issue::new("cycle", "a category cannot be its own parent", "دسته نمی‌تواند والد خودش باشد").at("parent"));
             }
         }
-        c.finish(|| ValidCategory {
-            code: code.unwrap(),
-            name: name.unwrap(),
-            parent,
-        })
+        c.finish(|| ValidCategory { code: code.unwrap(), name: name.unwrap(), parent })
     }
 }
 
@@ -97,19 +78,9 @@ impl ProductInput {
         let mut c = Checker::new();
         let sku = c.check("sku", parse_code(sku));
         let name = c.check("name", required_text(Some(&self.name), 300));
-        let category = self
-            .category
-            .as_deref()
-            .filter(|p| !p.trim().is_empty())
-            .and_then(|p| c.check("category", parse_code(p)));
+        let category = self.category.as_deref().filter(|p| !p.trim().is_empty()).and_then(|p| c.check("category", parse_code(p)));
         let price = c.check("price", check_amount(self.price));
-        c.finish(|| ValidProduct {
-            sku: sku.unwrap(),
-            name: name.unwrap(),
-            category,
-            price: price.unwrap(),
-            active: self.active,
-        })
+        c.finish(|| ValidProduct { sku: sku.unwrap(), name: name.unwrap(), category, price: price.unwrap(), active: self.active })
     }
 }
 
@@ -175,12 +146,8 @@ impl StockInput {
             (None, Some(d)) => Some(StockChange::Move(d)),
             _ => {
                 c.push(
-                    Issue::new(
-                        "one_of",
-                        "give exactly one of quantity or delta",
-                        "دقیقاً یکی از quantity یا delta را بدهید",
-                    )
-                    .at("quantity"),
+                    Issue::new("one_of", "give exactly one of quantity or delta", "دقیقاً یکی از quantity یا delta را بدهید")
+                        .at("quantity"),
                 );
                 None
             }

@@ -36,18 +36,11 @@ impl Gender {
 /// The system a record comes from: `woocommerce`, `pos`, `csv`, `api`, `sepidar`…
 pub fn parse_source(input: &str) -> Result<String, Issue> {
     let s = input.trim().to_lowercase();
-    if !s.is_empty()
-        && s.len() <= 32
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    if !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
     {
         Ok(s)
     } else {
-        Err(Issue::new(
-            "invalid_source",
-            "must be 1–32 characters of a–z, 0–9, _ and -",
-            "نام منبع معتبر نیست",
-        ))
+        Err(Issue::new("invalid_source", "must be 1–32 characters of a–z, 0–9, _ and -", "نام منبع معتبر نیست"))
     }
 }
 
@@ -59,11 +52,7 @@ pub fn parse_external_id(input: &str) -> Result<String, Issue> {
     } else if s.chars().count() > 128 {
         Err(Issue::too_long(128))
     } else if s.chars().any(char::is_control) {
-        Err(Issue::new(
-            "invalid_characters",
-            "contains control characters",
-            "نویسه‌های نامعتبر دارد",
-        ))
+        Err(Issue::new("invalid_characters", "contains control characters", "نویسه‌های نامعتبر دارد"))
     } else {
         Ok(s)
     }
@@ -177,10 +166,7 @@ fn text_change(value: Option<&str>, max: usize) -> Result<Change<String>, Issue>
     }
 }
 
-fn parsed_change<T>(
-    value: Option<&str>,
-    parse: impl Fn(&str) -> Result<T, Issue>,
-) -> Result<Change<T>, Issue> {
+fn parsed_change<T>(value: Option<&str>, parse: impl Fn(&str) -> Result<T, Issue>) -> Result<Change<T>, Issue> {
     match value.map(str::trim) {
         None => Ok(Change::Keep),
         Some("") => Ok(Change::Clear),
@@ -204,25 +190,17 @@ fn parse_label_list(values: &[String]) -> Result<Vec<String>, Issue> {
         }
     }
     if out.len() > 200 {
-        return Err(Issue::new(
-            "too_many",
-            "allows at most 200 entries",
-            "حداکثر ۲۰۰ مورد مجاز است",
-        ));
+        return Err(Issue::new("too_many", "allows at most 200 entries", "حداکثر ۲۰۰ مورد مجاز است"));
     }
     Ok(out)
 }
 
-fn parse_attributes(
-    values: &BTreeMap<String, serde_json::Value>,
-) -> Result<BTreeMap<String, serde_json::Value>, FieldIssue> {
+fn parse_attributes(values: &BTreeMap<String, serde_json::Value>) -> Result<BTreeMap<String, serde_json::Value>, FieldIssue> {
     let mut out = BTreeMap::new();
     for (key, value) in values {
         let k = key.trim().to_lowercase();
-        let key_ok = !k.is_empty()
-            && k.len() <= 64
-            && k.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let key_ok =
+            !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !key_ok {
             return Err((
                 format!("attributes.{key}"),
@@ -264,55 +242,30 @@ impl CustomerInput {
         let mut c = Checker::new();
         let mut identities = Vec::new();
         for (i, ext) in self.external_ids.iter().flatten().enumerate() {
-            let source = c.check(
-                &format!("external_ids[{i}].source"),
-                parse_source(&ext.source),
-            );
+            let source = c.check(&format!("external_ids[{i}].source"), parse_source(&ext.source));
             let id = c.check(&format!("external_ids[{i}].id"), parse_external_id(&ext.id));
             if let (Some(source), Some(id)) = (source, id) {
                 identities.push(IdentityKey::External { source, id });
             }
         }
-        let mobile = self
-            .mobile
-            .as_deref()
-            .filter(|m| !m.trim().is_empty())
-            .and_then(|m| c.check("mobile", Mobile::parse(m)));
-        let email = self
-            .email
-            .as_deref()
-            .filter(|e| !e.trim().is_empty())
-            .and_then(|e| c.check("email", Email::parse(e)));
+        let mobile = self.mobile.as_deref().filter(|m| !m.trim().is_empty()).and_then(|m| c.check("mobile", Mobile::parse(m)));
+        let email = self.email.as_deref().filter(|e| !e.trim().is_empty()).and_then(|e| c.check("email", Email::parse(e)));
         identities.extend(mobile.clone().map(IdentityKey::Mobile));
         identities.extend(email.clone().map(IdentityKey::Email));
         let first_name = c.check("first_name", text_change(self.first_name.as_deref(), 100));
         let last_name = c.check("last_name", text_change(self.last_name.as_deref(), 100));
-        let gender = c.check(
-            "gender",
-            parsed_change(self.gender.as_deref(), Gender::parse),
-        );
-        let birth_date = c.check(
-            "birth_date",
-            parsed_change(self.birth_date.as_deref(), parse_birth_date),
-        );
+        let gender = c.check("gender", parsed_change(self.gender.as_deref(), Gender::parse));
+        let birth_date = c.check("birth_date", parsed_change(self.birth_date.as_deref(), parse_birth_date));
         let province = c.check("province", text_change(self.province.as_deref(), 100));
         let city = c.check("city", text_change(self.city.as_deref(), 100));
-        let address_line = c.check(
-            "address_line",
-            text_change(self.address_line.as_deref(), 500),
-        );
-        let postal_code = c.check(
-            "postal_code",
-            parsed_change(self.postal_code.as_deref(), parse_postal_code),
-        );
+        let address_line = c.check("address_line", text_change(self.address_line.as_deref(), 500));
+        let postal_code = c.check("postal_code", parsed_change(self.postal_code.as_deref(), parse_postal_code));
         let social = match &self.social {
             None => None,
             Some(map) => {
                 let mut out = BTreeMap::new();
                 for (k, v) in map {
-                    if let Some(Some(v)) =
-                        c.check(&format!("social.{k}"), optional_text(Some(v), 200))
-                    {
+                    if let Some(Some(v)) = c.check(&format!("social.{k}"), optional_text(Some(v), 200)) {
                         out.insert(k.trim().to_lowercase(), v);
                     }
                 }
@@ -329,14 +282,8 @@ impl CustomerInput {
                 }
             },
         };
-        let tags = self
-            .tags
-            .as_ref()
-            .and_then(|t| c.check("tags", parse_label_list(t)));
-        let interests = self
-            .interests
-            .as_ref()
-            .and_then(|t| c.check("interests", parse_label_list(t)));
+        let tags = self.tags.as_ref().and_then(|t| c.check("tags", parse_label_list(t)));
+        let interests = self.interests.as_ref().and_then(|t| c.check("interests", parse_label_list(t)));
         c.finish(|| CustomerPatch {
             identities,
             mobile,
@@ -364,11 +311,7 @@ pub fn parse_birth_date(input: &str) -> Result<jiff::civil::Date, Issue> {
     let date = parse_date(input)?;
     let today = jiff::Zoned::now().date();
     if date > today || date.year() < today.year() - 130 {
-        return Err(Issue::new(
-            "implausible_birth_date",
-            "is not a plausible birth date",
-            "تاریخ تولد پذیرفتنی نیست",
-        ));
+        return Err(Issue::new("implausible_birth_date", "is not a plausible birth date", "تاریخ تولد پذیرفتنی نیست"));
     }
     Ok(date)
 }
@@ -379,11 +322,7 @@ pub fn parse_postal_code(input: &str) -> Result<String, Issue> {
     if !s.is_empty() && s.len() <= 12 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
         Ok(s)
     } else {
-        Err(Issue::new(
-            "invalid_postal_code",
-            "is not a valid postal code",
-            "کد پستی معتبر نیست",
-        ))
+        Err(Issue::new("invalid_postal_code", "is not a valid postal code", "کد پستی معتبر نیست"))
     }
 }
 
@@ -403,10 +342,7 @@ mod tests {
         .unwrap();
         let p = input.parse().unwrap();
         let keys: Vec<String> = p.identities.iter().map(IdentityKey::key).collect();
-        assert_eq!(
-            keys,
-            ["x:woocommerce:25", "m:+989121234567", "e:sara@example.com"]
-        );
+        assert_eq!(keys, ["x:woocommerce:25", "m:+989121234567", "e:sara@example.com"]);
         assert_eq!(p.first_name, Change::Set("سارا".into()));
         assert_eq!(p.gender, Change::Set(Gender::Female));
         assert_eq!(p.birth_date, Change::Set(jiff::civil::date(1990, 5, 17)));
@@ -426,16 +362,7 @@ mod tests {
             attributes: Some([("size".to_string(), serde_json::json!({"a": 1}))].into()),
             ..Default::default()
         };
-        let fields: Vec<String> = input
-            .parse()
-            .unwrap_err()
-            .0
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
-        assert_eq!(
-            fields,
-            ["mobile", "email", "gender", "birth_date", "attributes.size"]
-        );
+        let fields: Vec<String> = input.parse().unwrap_err().0.into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["mobile", "email", "gender", "birth_date", "attributes.size"]);
     }
 }

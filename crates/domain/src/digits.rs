@@ -20,13 +20,7 @@ pub fn ascii_digits(input: &str) -> String {
 pub fn persian_digits(input: &str) -> String {
     input
         .chars()
-        .map(|c| {
-            if c.is_ascii_digit() {
-                char::from_u32(0x06F0 + (c as u32 - '0' as u32)).unwrap_or(c)
-            } else {
-                c
-            }
-        })
+        .map(|c| if c.is_ascii_digit() { char::from_u32(0x06F0 + (c as u32 - '0' as u32)).unwrap_or(c) } else { c })
         .collect()
 }
 

@@ -40,37 +40,23 @@ pub struct ValidEvent {
 
 pub fn parse_event_type(input: &str) -> Result<String, Issue> {
     let s = input.trim().to_lowercase();
-    if !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.:-".contains(&b))
-    {
+    if !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.:-".contains(&b)) {
         Ok(s)
     } else {
-        Err(Issue::new(
-            "invalid_event_type",
-            "must be 1–64 characters of a–z, 0–9, _ . : -",
-            "نوع رویداد معتبر نیست",
-        ))
+        Err(Issue::new("invalid_event_type", "must be 1–64 characters of a–z, 0–9, _ . : -", "نوع رویداد معتبر نیست"))
     }
 }
 
 impl EventInput {
     pub fn parse(&self, zone: &TimeZone, now: Timestamp) -> Result<ValidEvent, Invalid> {
         let mut c = Checker::new();
-        let event_key = self
-            .event_id
-            .as_deref()
-            .and_then(|id| c.check("event_id", parse_external_id(id)));
+        let event_key = self.event_id.as_deref().and_then(|id| c.check("event_id", parse_external_id(id)));
         let event_type = c.check("type", parse_event_type(&self.event_type));
         let occurred_at = match self.occurred_at.as_deref() {
             None => Some(now),
             Some(t) => c.check("occurred_at", parse_instant(t, zone)),
         };
-        let source = c.check(
-            "source",
-            parse_source(self.source.as_deref().unwrap_or("api")),
-        );
+        let source = c.check("source", parse_source(self.source.as_deref().unwrap_or("api")));
         let customer = match &self.customer {
             None => None,
             Some(r) => match r.parse(source.as_deref().unwrap_or("api")) {
@@ -81,17 +67,9 @@ impl EventInput {
                 }
             },
         };
-        let properties =
-            serde_json::Value::Object(self.properties.clone().unwrap_or_default()).to_string();
+        let properties = serde_json::Value::Object(self.properties.clone().unwrap_or_default()).to_string();
         if properties.len() > 16_384 {
-            c.push(
-                Issue::new(
-                    "too_large",
-                    "must be at most 16 KiB of JSON",
-                    "حداکثر ۱۶ کیلوبایت مجاز است",
-                )
-                .at("properties"),
-            );
+            c.push(Issue::new("too_large", "must be at most 16 KiB of JSON", "حداکثر ۱۶ کیلوبایت مجاز است").at("properties"));
         }
         c.finish(|| ValidEvent {
             event_key,

@@ -16,7 +16,4 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(
-    TenantId, CustomerId, InvoiceId, RefundId, EventId, ProductId, CategoryId, BranchId, ApiKeyId,
-    StaffId
-);
+id_type!(TenantId, CustomerId, InvoiceId, RefundId, EventId, ProductId, CategoryId, BranchId, ApiKeyId, StaffId);

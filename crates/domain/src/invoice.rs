@@ -49,39 +49,21 @@ impl CustomerRefInput {
         let mut identities = Vec::new();
         if let Some(ext) = self.external_id.as_deref().filter(|s| !s.trim().is_empty()) {
             if let Some(id) = c.check("external_id", parse_external_id(ext)) {
-                identities.push(IdentityKey::External {
-                    source: source.to_string(),
-                    id,
-                });
+                identities.push(IdentityKey::External { source: source.to_string(), id });
             }
         }
-        let mobile = self
-            .mobile
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .and_then(|m| c.check("mobile", Mobile::parse(m)));
-        let email = self
-            .email
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .and_then(|e| c.check("email", Email::parse(e)));
+        let mobile = self.mobile.as_deref().filter(|s| !s.trim().is_empty()).and_then(|m| c.check("mobile", Mobile::parse(m)));
+        let email = self.email.as_deref().filter(|s| !s.trim().is_empty()).and_then(|e| c.check("email", Email::parse(e)));
         identities.extend(mobile.clone().map(IdentityKey::Mobile));
         identities.extend(email.clone().map(IdentityKey::Email));
         let (mut first_name, mut last_name) = (
-            c.check("first_name", optional_text(self.first_name.as_deref(), 100))
-                .flatten(),
-            c.check("last_name", optional_text(self.last_name.as_deref(), 100))
-                .flatten(),
+            c.check("first_name", optional_text(self.first_name.as_deref(), 100)).flatten(),
+            c.check("last_name", optional_text(self.last_name.as_deref(), 100)).flatten(),
         );
         if first_name.is_none() && last_name.is_none() {
-            if let Some(full) = c
-                .check("name", optional_text(self.name.as_deref(), 200))
-                .flatten()
-            {
+            if let Some(full) = c.check("name", optional_text(self.name.as_deref(), 200)).flatten() {
                 match full.split_once(' ') {
-                    Some((f, l)) => {
-                        (first_name, last_name) = (Some(f.to_string()), Some(l.trim().to_string()))
-                    }
+                    Some((f, l)) => (first_name, last_name) = (Some(f.to_string()), Some(l.trim().to_string())),
                     None => first_name = Some(full),
                 }
             }
@@ -96,14 +78,7 @@ impl CustomerRefInput {
                 .at(""),
             );
         }
-        c.finish(|| CustomerRef {
-            id: self.id.map(CustomerId),
-            identities,
-            mobile,
-            email,
-            first_name,
-            last_name,
-        })
+        c.finish(|| CustomerRef { id: self.id.map(CustomerId), identities, mobile, email, first_name, last_name })
     }
 }
 
@@ -244,10 +219,7 @@ fn currency_factor(from: &str, to: &str) -> Result<(i64, i64), Issue> {
 impl InvoiceInput {
     pub fn parse(&self, zone: &TimeZone, tenant_currency: &str) -> Result<ValidInvoice, Invalid> {
         let mut c = Checker::new();
-        let source = c.check(
-            "source",
-            parse_source(self.source.as_deref().unwrap_or("api")),
-        );
+        let source = c.check("source", parse_source(self.source.as_deref().unwrap_or("api")));
         let external_id = c.check("external_id", parse_external_id(&self.external_id));
         let issued_at = c.check("issued_at", parse_instant(&self.issued_at, zone));
         let customer = match &self.customer {
@@ -260,131 +232,54 @@ impl InvoiceInput {
                 }
             },
         };
-        let channel = c.check(
-            "channel",
-            Channel::parse(self.channel.as_deref().unwrap_or("api")),
-        );
-        let branch = self
-            .branch
-            .as_deref()
-            .filter(|b| !b.trim().is_empty())
-            .and_then(|b| c.check("branch", parse_code(b)));
-        let status = c.check(
-            "status",
-            InvoiceStatus::parse(self.status.as_deref().unwrap_or("completed")),
-        );
+        let channel = c.check("channel", Channel::parse(self.channel.as_deref().unwrap_or("api")));
+        let branch = self.branch.as_deref().filter(|b| !b.trim().is_empty()).and_then(|b| c.check("branch", parse_code(b)));
+        let status = c.check("status", InvoiceStatus::parse(self.status.as_deref().unwrap_or("completed")));
         let (mul, div) = match &self.currency {
             None => (1, 1),
-            Some(cur) => c
-                .check(
-                    "currency",
-                    currency_factor(&cur.trim().to_uppercase(), tenant_currency),
-                )
-                .unwrap_or((1, 1)),
+            Some(cur) => c.check("currency", currency_factor(&cur.trim().to_uppercase(), tenant_currency)).unwrap_or((1, 1)),
         };
         let convert = |v: i64| v * mul / div;
         if self.lines.is_empty() {
             c.push(
-                Issue::new(
-                    "no_lines",
-                    "an invoice needs at least one line",
-                    "فاکتور باید دست‌کم یک ردیف داشته باشد",
-                )
-                .at("lines"),
+                Issue::new("no_lines", "an invoice needs at least one line", "فاکتور باید دست‌کم یک ردیف داشته باشد").at("lines"),
             );
         }
         if self.lines.len() > MAX_LINES {
-            c.push(
-                Issue::new(
-                    "too_many",
-                    format!("allows at most {MAX_LINES} lines"),
-                    "تعداد ردیف‌ها بیش از حد است",
-                )
-                .at("lines"),
-            );
+            c.push(Issue::new("too_many", format!("allows at most {MAX_LINES} lines"), "تعداد ردیف‌ها بیش از حد است").at("lines"));
         }
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, line) in self.lines.iter().enumerate() {
             let at = |f: &str| format!("lines[{i}].{f}");
-            let sku = line
-                .sku
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .and_then(|s| c.check(&at("sku"), parse_code(s)));
-            let product_name = c
-                .check(
-                    &at("product_name"),
-                    optional_text(line.product_name.as_deref(), 300),
-                )
-                .flatten();
-            let category = c
-                .check(
-                    &at("category"),
-                    optional_text(line.category.as_deref(), 200),
-                )
-                .flatten();
-            let quantity = c.check(
-                &at("quantity"),
-                line.quantity.map_or(Ok(Quantity::ONE), Quantity::from_f64),
-            );
-            let unit_price = c
-                .check(&at("unit_price"), check_amount(line.unit_price))
-                .map(convert);
-            let discount = c
-                .check(&at("discount"), check_amount(line.discount.unwrap_or(0)))
-                .map(convert);
+            let sku = line.sku.as_deref().filter(|s| !s.trim().is_empty()).and_then(|s| c.check(&at("sku"), parse_code(s)));
+            let product_name = c.check(&at("product_name"), optional_text(line.product_name.as_deref(), 300)).flatten();
+            let category = c.check(&at("category"), optional_text(line.category.as_deref(), 200)).flatten();
+            let quantity = c.check(&at("quantity"), line.quantity.map_or(Ok(Quantity::ONE), Quantity::from_f64));
+            let unit_price = c.check(&at("unit_price"), check_amount(line.unit_price)).map(convert);
+            let discount = c.check(&at("discount"), check_amount(line.discount.unwrap_or(0))).map(convert);
             if sku.is_none() && product_name.is_none() && line.sku.is_none() {
-                c.push(
-                    Issue::new(
-                        "no_product",
-                        "needs a sku or a product_name",
-                        "کد کالا یا نام کالا لازم است",
-                    )
-                    .at(at("sku")),
-                );
+                c.push(Issue::new("no_product", "needs a sku or a product_name", "کد کالا یا نام کالا لازم است").at(at("sku")));
             }
             if let (Some(q), Some(p), Some(d)) = (quantity, unit_price, discount) {
                 let gross = q.times(p);
                 if d > gross {
                     c.push(
-                        Issue::new(
-                            "discount_exceeds",
-                            "is larger than the line amount",
-                            "تخفیف از مبلغ ردیف بیشتر است",
-                        )
-                        .at(at("discount")),
+                        Issue::new("discount_exceeds", "is larger than the line amount", "تخفیف از مبلغ ردیف بیشتر است")
+                            .at(at("discount")),
                     );
                 }
-                lines.push(ValidLine {
-                    sku,
-                    product_name,
-                    category,
-                    quantity: q,
-                    unit_price: p,
-                    discount: d,
-                    total: gross - d,
-                });
+                lines.push(ValidLine { sku, product_name, category, quantity: q, unit_price: p, discount: d, total: gross - d });
             }
         }
         let subtotal: i64 = lines.iter().map(|l| l.total).sum();
-        let discount = c
-            .check("discount", check_amount(self.discount.unwrap_or(0)))
-            .map(convert)
-            .unwrap_or(0);
-        let shipping = c
-            .check("shipping", check_amount(self.shipping.unwrap_or(0)))
-            .map(convert)
-            .unwrap_or(0);
+        let discount = c.check("discount", check_amount(self.discount.unwrap_or(0))).map(convert).unwrap_or(0);
+        let shipping = c.check("shipping", check_amount(self.shipping.unwrap_or(0))).map(convert).unwrap_or(0);
         let total = match self.total {
             Some(t) => c.check("total", check_amount(t)).map(convert),
             None if discount > subtotal + shipping => {
                 c.push(
-                    Issue::new(
-                        "discount_exceeds",
-                        "is larger than the invoice amount",
-                        "تخفیف از مبلغ فاکتور بیشتر است",
-                    )
-                    .at("discount"),
+                    Issue::new("discount_exceeds", "is larger than the invoice amount", "تخفیف از مبلغ فاکتور بیشتر است")
+                        .at("discount"),
                 );
                 None
             }
@@ -472,21 +367,11 @@ impl RefundInput {
     pub fn parse(&self, zone: &TimeZone, now: Timestamp) -> Result<ValidRefund, Invalid> {
         let mut c = Checker::new();
         let external_id = c.check("external_id", parse_external_id(&self.external_id));
-        let source = c.check(
-            "source",
-            parse_source(self.source.as_deref().unwrap_or("api")),
-        );
+        let source = c.check("source", parse_source(self.source.as_deref().unwrap_or("api")));
         let amount = match self.amount {
             None => Some(None),
             Some(a) if a <= 0 => {
-                c.push(
-                    Issue::new(
-                        "not_positive",
-                        "must be greater than zero",
-                        "باید بزرگ‌تر از صفر باشد",
-                    )
-                    .at("amount"),
-                );
+                c.push(Issue::new("not_positive", "must be greater than zero", "باید بزرگ‌تر از صفر باشد").at("amount"));
                 None
             }
             Some(a) => Some(Some(a)),
@@ -512,9 +397,7 @@ mod tests {
     use serde_json::json;
 
     fn parse(v: serde_json::Value) -> Result<ValidInvoice, Invalid> {
-        serde_json::from_value::<InvoiceInput>(v)
-            .unwrap()
-            .parse(&TimeZone::get("Asia/Tehran").unwrap(), "IRT")
+        serde_json::from_value::<InvoiceInput>(v).unwrap().parse(&TimeZone::get("Asia/Tehran").unwrap(), "IRT")
     }
 
     #[test]
@@ -528,13 +411,7 @@ mod tests {
         .unwrap();
         assert_eq!((inv.subtotal, inv.total), (970_000, 980_000));
         let customer = inv.customer.unwrap();
-        assert_eq!(
-            (
-                customer.first_name.as_deref(),
-                customer.last_name.as_deref()
-            ),
-            (Some("سارا"), Some("احمدی"))
-        );
+        assert_eq!((customer.first_name.as_deref(), customer.last_name.as_deref()), (Some("سارا"), Some("احمدی")));
         assert_eq!(inv.source, "api");
     }
 
@@ -555,15 +432,7 @@ mod tests {
         let fields: Vec<String> = err.0.into_iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
-            [
-                "external_id",
-                "issued_at",
-                "customer.mobile",
-                "channel",
-                "status",
-                "lines[0].quantity",
-                "lines[0].unit_price"
-            ]
+            ["external_id", "issued_at", "customer.mobile", "channel", "status", "lines[0].quantity", "lines[0].unit_price"]
         );
     }
 
@@ -572,10 +441,12 @@ mod tests {
         let base = json!({"external_id": "1", "issued_at": "2024-04-03", "lines": [{"sku": "A", "unit_price": 10}]});
         let mut other = base.clone();
         other["lines"][0]["unit_price"] = json!(11);
-        assert_eq!(
-            parse(base.clone()).unwrap().fingerprint(),
-            parse(base).unwrap().fingerprint()
+        assert_eq!(parse(base.clone()).unwrap().fingerprint(), parse(base).unwrap().fingerprint());
+        assert_ne!(
+            parse(json!({"external_id": "1", "issued_at": "2024-04-03", "lines": [{"sku": "A", "unit_price": 10}]}))
+                .unwrap()
+                .fingerprint(),
+            parse(other).unwrap().fingerprint()
         );
-        assert_ne!(parse(json!({"external_id": "1", "issued_at": "2024-04-03", "lines": [{"sku": "A", "unit_price": 10}]})).unwrap().fingerprint(), parse(other).unwrap().fingerprint());
     }
 }

@@ -12,16 +12,8 @@ pub struct Issue {
 }
 
 impl Issue {
-    pub fn new(
-        code: &'static str,
-        message: impl Into<String>,
-        message_fa: impl Into<String>,
-    ) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            message_fa: message_fa.into(),
-        }
+    pub fn new(code: &'static str, message: impl Into<String>, message_fa: impl Into<String>) -> Self {
+        Self { code, message: message.into(), message_fa: message_fa.into() }
     }
 
     pub fn required() -> Self {
@@ -29,11 +21,7 @@ impl Issue {
     }
 
     pub fn too_long(max: usize) -> Self {
-        Self::new(
-            "too_long",
-            format!("must be at most {max} characters"),
-            format!("حداکثر {max} نویسه مجاز است"),
-        )
+        Self::new("too_long", format!("must be at most {max} characters"), format!("حداکثر {max} نویسه مجاز است"))
     }
 
     pub fn negative() -> Self {
@@ -42,21 +30,12 @@ impl Issue {
 
     pub fn one_of(allowed: &[&str]) -> Self {
         let list = allowed.join(", ");
-        Self::new(
-            "not_allowed",
-            format!("must be one of: {list}"),
-            format!("باید یکی از این‌ها باشد: {list}"),
-        )
+        Self::new("not_allowed", format!("must be one of: {list}"), format!("باید یکی از این‌ها باشد: {list}"))
     }
 
     /// Attaches the field path this issue belongs to.
     pub fn at(self, field: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.into(),
-            code: self.code.to_string(),
-            message: self.message,
-            message_fa: self.message_fa,
-        }
+        FieldError { field: field.into(), code: self.code.to_string(), message: self.message, message_fa: self.message_fa }
     }
 }
 
@@ -72,11 +51,7 @@ pub struct FieldError {
 impl FieldError {
     /// Prefixes the path, e.g. `quantity` inside item 3 becomes `invoices[3].quantity`.
     pub fn within(mut self, prefix: &str) -> Self {
-        self.field = if self.field.is_empty() {
-            prefix.to_string()
-        } else {
-            format!("{prefix}.{}", self.field)
-        };
+        self.field = if self.field.is_empty() { prefix.to_string() } else { format!("{prefix}.{}", self.field) };
         self
     }
 }
@@ -119,16 +94,11 @@ impl Checker {
     }
 
     pub fn extend(&mut self, prefix: &str, invalid: Invalid) {
-        self.errors
-            .extend(invalid.0.into_iter().map(|e| e.within(prefix)));
+        self.errors.extend(invalid.0.into_iter().map(|e| e.within(prefix)));
     }
 
     pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, Invalid> {
-        if self.errors.is_empty() {
-            Ok(value())
-        } else {
-            Err(Invalid(self.errors))
-        }
+        if self.errors.is_empty() { Ok(value()) } else { Err(Invalid(self.errors)) }
     }
 
     pub fn is_ok(&self) -> bool {

@@ -23,12 +23,7 @@ impl Mobile {
     pub fn parse(input: &str) -> Result<Self, Issue> {
         let cleaned: String = ascii_digits(input)
             .chars()
-            .filter(|c| {
-                !matches!(
-                    c,
-                    ' ' | '-' | '(' | ')' | '.' | '\u{200c}' | '\u{a0}' | '\t' | '_'
-                )
-            })
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.' | '\u{200c}' | '\u{a0}' | '\t' | '_'))
             .collect();
         if cleaned.is_empty() {
             return Err(Issue::required());
@@ -59,11 +54,7 @@ impl Mobile {
         } else {
             digits
         };
-        if national.len() == 10 && national.starts_with('9') {
-            Ok(Mobile(format!("+98{national}")))
-        } else {
-            Err(invalid())
-        }
+        if national.len() == 10 && national.starts_with('9') { Ok(Mobile(format!("+98{national}"))) } else { Err(invalid()) }
     }
 
     /// The canonical E.164 form, e.g. `+989121234567`.
@@ -119,40 +110,21 @@ mod tests {
             "+98 (912) 123-4567",
             "+98 0912 123 4567",
         ] {
-            assert_eq!(
-                Mobile::parse(input).unwrap().as_str(),
-                "+989121234567",
-                "{input}"
-            );
+            assert_eq!(Mobile::parse(input).unwrap().as_str(), "+989121234567", "{input}");
         }
     }
 
     #[test]
     fn refuses_what_is_not_a_mobile() {
-        for input in [
-            "",
-            "abc",
-            "0212345678",
-            "091212345",
-            "091212345678",
-            "+98212345678",
-            "12",
-            "0912x234567",
-        ] {
+        for input in ["", "abc", "0212345678", "091212345", "091212345678", "+98212345678", "12", "0912x234567"] {
             assert!(Mobile::parse(input).is_err(), "{input}");
         }
     }
 
     #[test]
     fn keeps_foreign_numbers_in_international_form() {
-        assert_eq!(
-            Mobile::parse("+44 7911 123456").unwrap().as_str(),
-            "+447911123456"
-        );
-        assert_eq!(
-            Mobile::parse("0044 7911 123456").unwrap().as_str(),
-            "+447911123456"
-        );
+        assert_eq!(Mobile::parse("+44 7911 123456").unwrap().as_str(), "+447911123456");
+        assert_eq!(Mobile::parse("0044 7911 123456").unwrap().as_str(), "+447911123456");
     }
 
     proptest! {

@@ -8,10 +8,7 @@ use crate::issue::Issue;
 /// Parses an amount written by a person or a spreadsheet: `1250000`, `1,250,000`, `۱٬۲۵۰٬۰۰۰`,
 /// `1250000.00` (zero decimals only: the currency has no fractions).
 pub fn parse_amount(input: &str) -> Result<i64, Issue> {
-    let cleaned: String = ascii_digits(input.trim())
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '_' | '\''))
-        .collect();
+    let cleaned: String = ascii_digits(input.trim()).chars().filter(|c| !matches!(c, ',' | ' ' | '_' | '\'')).collect();
     if cleaned.is_empty() {
         return Err(Issue::required());
     }
@@ -26,9 +23,7 @@ pub fn parse_amount(input: &str) -> Result<i64, Issue> {
         }
         None => cleaned.as_str(),
     };
-    let value: i64 = whole
-        .parse()
-        .map_err(|_| Issue::new("invalid_amount", "is not a number", "عدد معتبر نیست"))?;
+    let value: i64 = whole.parse().map_err(|_| Issue::new("invalid_amount", "is not a number", "عدد معتبر نیست"))?;
     if value < 0 {
         return Err(Issue::negative());
     }
@@ -37,11 +32,7 @@ pub fn parse_amount(input: &str) -> Result<i64, Issue> {
 
 /// Checks an amount given as a JSON number.
 pub fn check_amount(value: i64) -> Result<i64, Issue> {
-    if value < 0 {
-        Err(Issue::negative())
-    } else {
-        Ok(value)
-    }
+    if value < 0 { Err(Issue::negative()) } else { Ok(value) }
 }
 
 /// A quantity in thousandths of a unit.
@@ -53,11 +44,7 @@ impl Quantity {
 
     pub fn from_milli(milli: i64) -> Result<Self, Issue> {
         if milli <= 0 {
-            Err(Issue::new(
-                "not_positive",
-                "must be greater than zero",
-                "باید بزرگ‌تر از صفر باشد",
-            ))
+            Err(Issue::new("not_positive", "must be greater than zero", "باید بزرگ‌تر از صفر باشد"))
         } else {
             Ok(Quantity(milli))
         }
@@ -65,19 +52,11 @@ impl Quantity {
 
     pub fn from_f64(value: f64) -> Result<Self, Issue> {
         if !value.is_finite() || value > 1e12 {
-            return Err(Issue::new(
-                "invalid_quantity",
-                "is not a valid quantity",
-                "تعداد معتبر نیست",
-            ));
+            return Err(Issue::new("invalid_quantity", "is not a valid quantity", "تعداد معتبر نیست"));
         }
         let milli = (value * 1000.0).round();
         if (milli / 1000.0 - value).abs() > 1e-9 {
-            return Err(Issue::new(
-                "too_precise",
-                "allows at most three decimals",
-                "حداکثر سه رقم اعشار مجاز است",
-            ));
+            return Err(Issue::new("too_precise", "allows at most three decimals", "حداکثر سه رقم اعشار مجاز است"));
         }
         Self::from_milli(milli as i64)
     }
@@ -87,9 +66,7 @@ impl Quantity {
         if cleaned.is_empty() {
             return Err(Issue::required());
         }
-        let value: f64 = cleaned
-            .parse()
-            .map_err(|_| Issue::new("invalid_quantity", "is not a number", "عدد معتبر نیست"))?;
+        let value: f64 = cleaned.parse().map_err(|_| Issue::new("invalid_quantity", "is not a number", "عدد معتبر نیست"))?;
         Self::from_f64(value)
     }
 

@@ -44,11 +44,7 @@ impl CustomerStats {
 
     /// Average order value: net spend over invoices, rounded down; zero without invoices.
     pub fn average_order_value(&self) -> i64 {
-        if self.invoice_count == 0 {
-            0
-        } else {
-            self.net_spend() / self.invoice_count
-        }
+        if self.invoice_count == 0 { 0 } else { self.net_spend() / self.invoice_count }
     }
 
     pub fn add_purchase(&mut self, at: i64, day: &str, total: i64) {
@@ -74,20 +70,14 @@ impl CustomerStats {
                 self.first_login_at = min_opt(self.first_login_at, Some(at));
                 self.last_login_at = max_opt(self.last_login_at, Some(at));
             }
-            crate::event::CLUB_LOGOUT => {
-                self.last_logout_at = max_opt(self.last_logout_at, Some(at))
-            }
+            crate::event::CLUB_LOGOUT => self.last_logout_at = max_opt(self.last_logout_at, Some(at)),
             _ => {}
         }
     }
 
     /// The statistics of two customers taken as one (after a merge).
     pub fn merge(&mut self, other: &CustomerStats) {
-        if other.first_purchase_at.is_some()
-            && self
-                .first_purchase_at
-                .is_none_or(|f| other.first_purchase_at.unwrap() < f)
-        {
+        if other.first_purchase_at.is_some() && self.first_purchase_at.is_none_or(|f| other.first_purchase_at.unwrap() < f) {
             self.first_purchase_at = other.first_purchase_at;
             self.first_purchase_day = other.first_purchase_day.clone();
         }

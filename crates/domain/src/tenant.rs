@@ -14,8 +14,7 @@ impl Slug {
             return Err(Issue::required());
         }
         let ok = (2..=40).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-');
         if ok {
@@ -40,11 +39,7 @@ pub fn parse_currency(input: &str) -> Result<String, Issue> {
     if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(c)
     } else {
-        Err(Issue::new(
-            "invalid_currency",
-            "must be a three-letter currency code such as IRT or IRR",
-            "کد ارز سه‌حرفی معتبر نیست",
-        ))
+        Err(Issue::new("invalid_currency", "must be a three-letter currency code such as IRT or IRR", "کد ارز سه‌حرفی معتبر نیست"))
     }
 }
 
@@ -72,10 +67,7 @@ impl NewTenant {
         let currency = c.check("currency", parse_currency(currency.unwrap_or("IRT")));
         let time_zone = time_zone.unwrap_or("Asia/Tehran").trim().to_string();
         c.check("time_zone", parse_time_zone(&time_zone));
-        let calendar = c.check(
-            "calendar",
-            CalendarKind::parse(calendar.unwrap_or("jalali")),
-        );
+        let calendar = c.check("calendar", CalendarKind::parse(calendar.unwrap_or("jalali")));
         c.finish(|| NewTenant {
             slug: slug.unwrap(),
             name: name.unwrap(),
@@ -93,20 +85,13 @@ mod tests {
     #[test]
     fn defaults_are_iranian() {
         let t = NewTenant::parse("cafe-roya", "کافه رویا", None, None, None).unwrap();
-        assert_eq!(
-            (t.currency.as_str(), t.time_zone.as_str(), t.calendar),
-            ("IRT", "Asia/Tehran", CalendarKind::Jalali)
-        );
+        assert_eq!((t.currency.as_str(), t.time_zone.as_str(), t.calendar), ("IRT", "Asia/Tehran", CalendarKind::Jalali));
     }
 
     #[test]
     fn names_every_bad_field() {
-        let err =
-            NewTenant::parse("A", "", Some("toman"), Some("Mars/Base"), Some("lunar")).unwrap_err();
+        let err = NewTenant::parse("A", "", Some("toman"), Some("Mars/Base"), Some("lunar")).unwrap_err();
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            ["slug", "name", "currency", "time_zone", "calendar"]
-        );
+        assert_eq!(fields, ["slug", "name", "currency", "time_zone", "calendar"]);
     }
 }

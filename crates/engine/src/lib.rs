@@ -1,1 +1,60 @@
+//! Use cases. Each command validates its input with the domain types, applies the domain rules and
+//! writes facts and rollups in one database transaction.
 
+pub mod catalogue;
+pub mod customers;
+pub mod demo;
+pub mod demo_load;
+pub mod error;
+pub mod events;
+pub mod export;
+pub mod import;
+pub mod invoices;
+pub mod resolve;
+pub mod stats;
+pub mod tenancy;
+
+pub use error::EngineError;
+pub use philia_store::{Backend, Store};
+pub use tenancy::TenantContext;
+
+pub type Result<T> = std::result::Result<T, EngineError>;
+
+/// The application: everything the web layer and the CLI call.
+#[derive(Clone)]
+pub struct Engine {
+    pub store: Store,
+}
+
+impl Engine {
+    /// Connects to `database_url` and brings the schema up to date.
+    pub async fn open(database_url: &str) -> Result<Engine> {
+        let store = Store::connect(database_url).await?;
+        store.migrate().await?;
+        Ok(Engine { store })
+    }
+
+    /// One id from the shared id source, committed at once.
+    pub async fn fresh_id(&self) -> Result<i64> {
+        let mut tx = self.store.begin_write().await?;
+        let id = self.store.allocate_ids(&mut tx, 1).await?[0];
+        philia_store::commit(tx).await?;
+        Ok(id)
+    }
+
+    /// Recomputes every rollup of a tenant from its facts.
+    pub async fn rebuild(&self, ctx: &TenantContext) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        self.store.rebuild_rollups(&mut tx, ctx.id).await?;
+        philia_store::commit(tx).await?;
+        Ok(())
+    }
+}
+
+/// The current instant in epoch milliseconds.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// How many times a write that lost a race to a concurrent writer (PostgreSQL) is tried again.
+const RACE_RETRIES: usize = 8;

@@ -67,13 +67,7 @@ const MAX_ROWS: usize = 250;
 
 /// `INSERT INTO table (columns) VALUES (…), (…) {suffix}`, in chunks. Rows returned by a
 /// `RETURNING` suffix are collected across chunks.
-pub async fn insert(
-    conn: &mut Conn,
-    table: &str,
-    columns: &[&str],
-    rows: Vec<Vec<Val>>,
-    suffix: &str,
-) -> Result<Vec<AnyRow>> {
+pub async fn insert(conn: &mut Conn, table: &str, columns: &[&str], rows: Vec<Vec<Val>>, suffix: &str) -> Result<Vec<AnyRow>> {
     let width = columns.len();
     let per_stmt = (MAX_PARAMS / width).clamp(1, MAX_ROWS);
     let mut out = Vec::new();
@@ -103,12 +97,7 @@ pub async fn insert(
 
 /// Runs `SELECT … WHERE tenant_id = $1 AND {column} IN (…)` over `values` in chunks. `sql` holds
 /// `{in}` where the placeholder list goes.
-pub async fn select_in(
-    conn: &mut Conn,
-    sql: &str,
-    tenant_id: i64,
-    values: Vec<Val>,
-) -> Result<Vec<AnyRow>> {
+pub async fn select_in(conn: &mut Conn, sql: &str, tenant_id: i64, values: Vec<Val>) -> Result<Vec<AnyRow>> {
     let mut out = Vec::new();
     for chunk in values.chunks(1000) {
         let text = sql.replace("{in}", &crate::db::placeholders(2, chunk.len()));
@@ -121,9 +110,7 @@ pub async fn select_in(
 
 /// Epoch milliseconds as RFC 3339 UTC text.
 pub fn ts(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
 }
 
 pub fn ts_opt(ms: Option<i64>) -> Option<String> {

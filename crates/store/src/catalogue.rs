@@ -9,13 +9,7 @@ use sqlx::Row;
 
 impl Store {
     /// Inserts or updates categories by code.
-    pub async fn upsert_categories(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        items: &[ValidCategory],
-        now: i64,
-    ) -> Result<()> {
+    pub async fn upsert_categories(&self, conn: &mut Conn, tenant_id: i64, items: &[ValidCategory], now: i64) -> Result<()> {
         let ids = self.allocate_ids(conn, items.len()).await?;
         let rows = items
             .iter()
@@ -36,53 +30,34 @@ impl Store {
             "categories",
             &["tenant_id", "id", "code", "name", "parent_code", "updated_at"],
             rows,
-            "ON CONFLICT (tenant_id, code) DO UPDATE SET name = excluded.name, parent_code = excluded.parent_code, updated_at = excluded.updated_at",
+            "ON CONFLICT (tenant_id, code) DO UPDATE SET name = excluded.name, parent_code = excluded.parent_code, updated_at = excluded.updated_at
+             WHERE NOT (categories.name = excluded.name AND COALESCE(categories.parent_code, '') = COALESCE(excluded.parent_code, ''))",
         )
         .await?;
         Ok(())
     }
 
     pub async fn list_categories(&self, tenant_id: i64) -> Result<Vec<Category>> {
-        let rows = sqlx::query(
-            "SELECT code, name, parent_code FROM categories WHERE tenant_id = $1 ORDER BY code",
-        )
-        .bind(tenant_id)
-        .fetch_all(self.pool())
-        .await?;
+        let rows = sqlx::query("SELECT code, name, parent_code FROM categories WHERE tenant_id = $1 ORDER BY code")
+            .bind(tenant_id)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
-            .map(|r| {
-                Ok(Category {
-                    code: r.try_get("code")?,
-                    name: r.try_get("name")?,
-                    parent: r.try_get("parent_code")?,
-                })
-            })
+            .map(|r| Ok(Category { code: r.try_get("code")?, name: r.try_get("name")?, parent: r.try_get("parent_code")? }))
             .collect()
     }
 
     /// The parent chain of a category, nearest first (to refuse cycles).
-    pub async fn category_parent(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        code: &str,
-    ) -> Result<Option<Option<String>>> {
-        let row =
-            sqlx::query("SELECT parent_code FROM categories WHERE tenant_id = $1 AND code = $2")
-                .bind(tenant_id)
-                .bind(code)
-                .fetch_optional(&mut *conn)
-                .await?;
+    pub async fn category_parent(&self, conn: &mut Conn, tenant_id: i64, code: &str) -> Result<Option<Option<String>>> {
+        let row = sqlx::query("SELECT parent_code FROM categories WHERE tenant_id = $1 AND code = $2")
+            .bind(tenant_id)
+            .bind(code)
+            .fetch_optional(&mut *conn)
+            .await?;
         row.map(|r| Ok(r.try_get("parent_code")?)).transpose()
     }
 
-    pub async fn upsert_products(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        items: &[ValidProduct],
-        now: i64,
-    ) -> Result<()> {
+    pub async fn upsert_products(&self, conn: &mut Conn, tenant_id: i64, items: &[ValidProduct], now: i64) -> Result<()> {
         let ids = self.allocate_ids(conn, items.len()).await?;
         let rows = items
             .iter()
@@ -106,7 +81,9 @@ impl Store {
             &["tenant_id", "id", "sku", "name", "category_code", "price", "active", "updated_at"],
             rows,
             "ON CONFLICT (tenant_id, sku) DO UPDATE SET name = excluded.name, category_code = excluded.category_code,
-             price = excluded.price, active = excluded.active, updated_at = excluded.updated_at",
+             price = excluded.price, active = excluded.active, updated_at = excluded.updated_at
+             WHERE NOT (products.name = excluded.name AND COALESCE(products.category_code, '') = COALESCE(excluded.category_code, '')
+                        AND products.price = excluded.price AND products.active = excluded.active)",
         )
         .await?;
         Ok(())
@@ -144,12 +121,27 @@ impl Store {
             .collect()
     }
 
-    pub async fn product_id(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        sku: &str,
-    ) -> Result<Option<i64>> {
+    pub async fn product_by_sku(&self, tenant_id: i64, sku: &str) -> Result<Option<Product>> {
+        let row =
+            sqlx::query("SELECT id, sku, name, category_code, price, active FROM products WHERE tenant_id = $1 AND sku = $2")
+                .bind(tenant_id)
+                .bind(sku)
+                .fetch_optional(self.pool())
+                .await?;
+        row.map(|r| {
+            Ok(Product {
+                id: r.try_get("id")?,
+                sku: r.try_get("sku")?,
+                name: r.try_get("name")?,
+                category: r.try_get("category_code")?,
+                price: r.try_get("price")?,
+                active: r.try_get::<i64, _>("active")? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn product_id(&self, conn: &mut Conn, tenant_id: i64, sku: &str) -> Result<Option<i64>> {
         let row = sqlx::query("SELECT id FROM products WHERE tenant_id = $1 AND sku = $2")
             .bind(tenant_id)
             .bind(sku)
@@ -158,13 +150,7 @@ impl Store {
         row.map(|r| Ok(r.try_get("id")?)).transpose()
     }
 
-    pub async fn upsert_branch(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        b: &ValidBranch,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn upsert_branch(&self, conn: &mut Conn, tenant_id: i64, b: &ValidBranch, now: i64) -> Result<()> {
         let id = self.allocate_ids(conn, 1).await?[0];
         bulk::insert(
             conn,
@@ -206,12 +192,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn branch_id(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        code: &str,
-    ) -> Result<Option<i64>> {
+    pub async fn branch_id(&self, conn: &mut Conn, tenant_id: i64, code: &str) -> Result<Option<i64>> {
         let row = sqlx::query("SELECT id FROM branches WHERE tenant_id = $1 AND code = $2")
             .bind(tenant_id)
             .bind(code)
@@ -262,14 +243,16 @@ impl Store {
         if after < 0 {
             return Ok(None);
         }
-        sqlx::query("UPDATE branch_stock SET quantity = $4, updated_at = $5 WHERE tenant_id = $1 AND branch_id = $2 AND product_id = $3")
-            .bind(tenant_id)
-            .bind(branch_id)
-            .bind(product_id)
-            .bind(after)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE branch_stock SET quantity = $4, updated_at = $5 WHERE tenant_id = $1 AND branch_id = $2 AND product_id = $3",
+        )
+        .bind(tenant_id)
+        .bind(branch_id)
+        .bind(product_id)
+        .bind(after)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
         let id = self.allocate_ids(conn, 1).await?[0];
         sqlx::query(
             "INSERT INTO stock_movements (tenant_id, id, branch_id, product_id, delta, quantity_after, reason, at)
@@ -300,13 +283,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok(StockLevel {
-                    branch: r.try_get("branch")?,
-                    sku: r.try_get("sku")?,
-                    quantity: r.try_get("quantity")?,
-                })
-            })
+            .map(|r| Ok(StockLevel { branch: r.try_get("branch")?, sku: r.try_get("sku")?, quantity: r.try_get("quantity")? }))
             .collect()
     }
 }

@@ -150,12 +150,7 @@ pub struct CustomerFilter {
 
 impl Store {
     /// Inserts new profiles with their tags and empty statistics.
-    pub async fn insert_profiles(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        profiles: &[ProfileRow],
-    ) -> Result<()> {
+    pub async fn insert_profiles(&self, conn: &mut Conn, tenant_id: i64, profiles: &[ProfileRow]) -> Result<()> {
         let mut columns = PROFILE_COLUMNS.to_vec();
         columns.push("updated_at");
         let rows = profiles
@@ -167,15 +162,7 @@ impl Store {
             })
             .collect();
         bulk::insert(conn, "customers", &columns, rows, "").await?;
-        let stats = profiles
-            .iter()
-            .map(|p| {
-                [tenant_id, p.id, 0, 0, 0, 0, 0, 0]
-                    .into_iter()
-                    .map(Val::I)
-                    .collect()
-            })
-            .collect();
+        let stats = profiles.iter().map(|p| [tenant_id, p.id, 0, 0, 0, 0, 0, 0].into_iter().map(Val::I).collect()).collect();
         bulk::insert(
             conn,
             "customer_stats",
@@ -195,57 +182,27 @@ impl Store {
         .await?;
         let tags: Vec<Vec<Val>> = profiles
             .iter()
-            .flat_map(|p| {
-                p.tag_list()
-                    .into_iter()
-                    .map(move |t| vec![Val::I(tenant_id), Val::T(t), Val::I(p.id)])
-            })
+            .flat_map(|p| p.tag_list().into_iter().map(move |t| vec![Val::I(tenant_id), Val::T(t), Val::I(p.id)]))
             .collect();
-        bulk::insert(
-            conn,
-            "customer_tags",
-            &["tenant_id", "tag", "customer_id"],
-            tags,
-            "ON CONFLICT DO NOTHING",
-        )
-        .await?;
+        bulk::insert(conn, "customer_tags", &["tenant_id", "tag", "customer_id"], tags, "ON CONFLICT DO NOTHING").await?;
         Ok(())
     }
 
     /// Loads profiles by id (merged-away profiles included, with `merged_into` set).
-    pub async fn load_profiles(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, ProfileRow>> {
+    pub async fn load_profiles(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<HashMap<i64, ProfileRow>> {
         let rows = bulk::select_in(
             conn,
-            &format!(
-                "SELECT {}, updated_at FROM customers WHERE tenant_id = $1 AND id IN ({{in}})",
-                PROFILE_COLUMNS.join(", ")
-            ),
+            &format!("SELECT {}, updated_at FROM customers WHERE tenant_id = $1 AND id IN ({{in}})", PROFILE_COLUMNS.join(", ")),
             tenant_id,
             ids.iter().map(|i| Val::I(*i)).collect(),
         )
         .await?;
-        rows.iter()
-            .map(|r| ProfileRow::from_row(r).map(|p| (p.id, p)))
-            .collect()
+        rows.iter().map(|r| ProfileRow::from_row(r).map(|p| (p.id, p))).collect()
     }
 
     /// Writes a changed profile back, with its tag index.
-    pub async fn update_profile(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        p: &ProfileRow,
-    ) -> Result<()> {
-        let sets: Vec<String> = PROFILE_COLUMNS[2..]
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c} = ${}", i + 3))
-            .collect();
+    pub async fn update_profile(&self, conn: &mut Conn, tenant_id: i64, p: &ProfileRow) -> Result<()> {
+        let sets: Vec<String> = PROFILE_COLUMNS[2..].iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 3)).collect();
         let sql = format!(
             "UPDATE customers SET {}, updated_at = ${} WHERE tenant_id = $1 AND id = $2",
             sets.join(", "),
@@ -259,19 +216,8 @@ impl Store {
             .bind(p.id)
             .execute(&mut *conn)
             .await?;
-        let tags = p
-            .tag_list()
-            .into_iter()
-            .map(|t| vec![Val::I(tenant_id), Val::T(t), Val::I(p.id)])
-            .collect();
-        bulk::insert(
-            conn,
-            "customer_tags",
-            &["tenant_id", "tag", "customer_id"],
-            tags,
-            "ON CONFLICT DO NOTHING",
-        )
-        .await?;
+        let tags = p.tag_list().into_iter().map(|t| vec![Val::I(tenant_id), Val::T(t), Val::I(p.id)]).collect();
+        bulk::insert(conn, "customer_tags", &["tenant_id", "tag", "customer_id"], tags, "ON CONFLICT DO NOTHING").await?;
         Ok(())
     }
 
@@ -285,15 +231,17 @@ impl Store {
         at: i64,
     ) -> Result<()> {
         let id = self.allocate_ids(conn, 1).await?[0];
-        sqlx::query("INSERT INTO consent_log (tenant_id, id, customer_id, channel, opted_in, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(tenant_id)
-            .bind(id)
-            .bind(customer_id)
-            .bind(channel)
-            .bind(i64::from(opted_in))
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO consent_log (tenant_id, id, customer_id, channel, opted_in, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .bind(customer_id)
+        .bind(channel)
+        .bind(i64::from(opted_in))
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
         Ok(())
     }
 
@@ -305,10 +253,7 @@ impl Store {
         after: Option<i64>,
         limit: i64,
     ) -> Result<Vec<i64>> {
-        let mut clauses = vec![
-            "c.tenant_id = $1".to_string(),
-            "c.merged_into IS NULL".to_string(),
-        ];
+        let mut clauses = vec!["c.tenant_id = $1".to_string(), "c.merged_into IS NULL".to_string()];
         let mut vals = vec![Val::I(tenant_id)];
         let mut next = |v: Val, vals: &mut Vec<Val>| {
             vals.push(v);
@@ -318,16 +263,13 @@ impl Store {
             let p = next(Val::I(after), &mut vals);
             clauses.push(format!("c.id > {p}"));
         }
-        let identity_match =
-            |keys: &[String],
-             vals: &mut Vec<Val>,
-             next: &mut dyn FnMut(Val, &mut Vec<Val>) -> String| {
-                let ps: Vec<String> = keys.iter().map(|k| next(Val::T(k.clone()), vals)).collect();
-                format!(
-                    "EXISTS (SELECT 1 FROM customer_identities i WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id AND i.key IN ({}))",
-                    ps.join(", ")
-                )
-            };
+        let identity_match = |keys: &[String], vals: &mut Vec<Val>, next: &mut dyn FnMut(Val, &mut Vec<Val>) -> String| {
+            let ps: Vec<String> = keys.iter().map(|k| next(Val::T(k.clone()), vals)).collect();
+            format!(
+                "EXISTS (SELECT 1 FROM customer_identities i WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id AND i.key IN ({}))",
+                ps.join(", ")
+            )
+        };
         if !filter.identity_keys.is_empty() {
             let clause = identity_match(&filter.identity_keys, &mut vals, &mut next);
             clauses.push(clause);
@@ -344,13 +286,11 @@ impl Store {
         }
         if let Some(tag) = &filter.tag {
             let p = next(Val::T(tag.to_lowercase()), &mut vals);
-            clauses.push(format!("EXISTS (SELECT 1 FROM customer_tags t WHERE t.tenant_id = c.tenant_id AND t.customer_id = c.id AND t.tag = {p})"));
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM customer_tags t WHERE t.tenant_id = c.tenant_id AND t.customer_id = c.id AND t.tag = {p})"
+            ));
         }
-        for (column, value) in [
-            ("city", &filter.city),
-            ("province", &filter.province),
-            ("gender", &filter.gender),
-        ] {
+        for (column, value) in [("city", &filter.city), ("province", &filter.province), ("gender", &filter.gender)] {
             if let Some(v) = value {
                 let p = next(Val::T(v.clone()), &mut vals);
                 clauses.push(format!("c.{column} = {p}"));
@@ -362,8 +302,7 @@ impl Store {
         }
         let mut join = String::new();
         if filter.min_invoices.is_some() || filter.min_spend.is_some() {
-            join = " JOIN customer_stats s ON s.tenant_id = c.tenant_id AND s.customer_id = c.id"
-                .into();
+            join = " JOIN customer_stats s ON s.tenant_id = c.tenant_id AND s.customer_id = c.id".into();
             if let Some(n) = filter.min_invoices {
                 let p = next(Val::I(n), &mut vals);
                 clauses.push(format!("s.invoice_count >= {p}"));
@@ -374,38 +313,24 @@ impl Store {
             }
         }
         let p = next(Val::I(limit), &mut vals);
-        let sql = format!(
-            "SELECT c.id FROM customers c{join} WHERE {} ORDER BY c.id LIMIT {p}",
-            clauses.join(" AND ")
-        );
+        let sql = format!("SELECT c.id FROM customers c{join} WHERE {} ORDER BY c.id LIMIT {p}", clauses.join(" AND "));
         let rows = bulk::query(sql, vals).fetch_all(self.pool()).await?;
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
     /// Full profiles with identities and statistics, in the order of `ids`.
-    pub async fn customer_views(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        ids: &[i64],
-    ) -> Result<Vec<Customer>> {
+    pub async fn customer_views(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<Vec<Customer>> {
         let profiles = self.load_profiles(conn, tenant_id, ids).await?;
         let mut identities: HashMap<i64, Vec<ExternalId>> = HashMap::new();
         for (cid, key) in self.identities_of(conn, tenant_id, ids).await? {
             if let Some(rest) = key.strip_prefix("x:") {
                 if let Some((source, id)) = rest.split_once(':') {
-                    identities.entry(cid).or_default().push(ExternalId {
-                        source: source.into(),
-                        id: id.into(),
-                    });
+                    identities.entry(cid).or_default().push(ExternalId { source: source.into(), id: id.into() });
                 }
             }
         }
         let mut stats = self.stats_views(conn, tenant_id, ids).await?;
-        let consent = |opt: Option<i64>, at: Option<i64>| Consent {
-            opted_in: opt.map(|v| v != 0),
-            changed_at: ts_opt(at),
-        };
+        let consent = |opt: Option<i64>, at: Option<i64>| Consent { opted_in: opt.map(|v| v != 0), changed_at: ts_opt(at) };
         Ok(ids
             .iter()
             .filter_map(|id| profiles.get(id))
@@ -439,21 +364,16 @@ impl Store {
     }
 
     /// Marks `merged` as merged into `survivor`, and points earlier aliases of `merged` at `survivor`.
-    pub async fn mark_merged(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        merged: &ProfileRow,
-        survivor: i64,
-        now: i64,
-    ) -> Result<()> {
-        sqlx::query("UPDATE customers SET merged_into = $3, updated_at = $4 WHERE tenant_id = $1 AND (id = $2 OR merged_into = $2)")
-            .bind(tenant_id)
-            .bind(merged.id)
-            .bind(survivor)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+    pub async fn mark_merged(&self, conn: &mut Conn, tenant_id: i64, merged: &ProfileRow, survivor: i64, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE customers SET merged_into = $3, updated_at = $4 WHERE tenant_id = $1 AND (id = $2 OR merged_into = $2)",
+        )
+        .bind(tenant_id)
+        .bind(merged.id)
+        .bind(survivor)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
         sqlx::query("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2")
             .bind(tenant_id)
             .bind(merged.id)
@@ -480,28 +400,14 @@ impl Store {
     }
 
     /// Moves every fact and identity of `from` to `to`.
-    pub async fn move_customer_facts(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        from: i64,
-        to: i64,
-    ) -> Result<()> {
-        for table in [
-            "invoices",
-            "refunds",
-            "events",
-            "customer_identities",
-            "consent_log",
-        ] {
-            crate::bulk::dynamic(format!(
-                "UPDATE {table} SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2"
-            ))
-            .bind(tenant_id)
-            .bind(from)
-            .bind(to)
-            .execute(&mut *conn)
-            .await?;
+    pub async fn move_customer_facts(&self, conn: &mut Conn, tenant_id: i64, from: i64, to: i64) -> Result<()> {
+        for table in ["invoices", "refunds", "events", "customer_identities", "consent_log"] {
+            crate::bulk::dynamic(format!("UPDATE {table} SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2"))
+                .bind(tenant_id)
+                .bind(from)
+                .bind(to)
+                .execute(&mut *conn)
+                .await?;
         }
         Ok(())
     }

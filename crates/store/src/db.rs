@@ -98,14 +98,11 @@ impl Store {
         }
         match self.backend {
             Backend::Postgres => {
-                let rows =
-                    sqlx::query("SELECT nextval('philia_ids') AS id FROM generate_series(1, $1)")
-                        .bind(n as i64)
-                        .fetch_all(&mut *conn)
-                        .await?;
-                rows.iter()
-                    .map(|r| r.try_get::<i64, _>("id").map_err(StoreError::from))
-                    .collect()
+                let rows = sqlx::query("SELECT nextval('philia_ids') AS id FROM generate_series(1, $1)")
+                    .bind(n as i64)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                rows.iter().map(|r| r.try_get::<i64, _>("id").map_err(StoreError::from)).collect()
             }
             Backend::Sqlite => {
                 let row = sqlx::query("UPDATE id_counter SET next_id = next_id + $1 WHERE name = 'ids' RETURNING next_id")
@@ -130,8 +127,10 @@ impl Store {
 
 /// `$start, $start+1, …` placeholders for an `IN (…)` list of `n` values.
 pub fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Commits a transaction.
+pub async fn commit(tx: Tx) -> Result<()> {
+    Ok(tx.commit().await?)
 }

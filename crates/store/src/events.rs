@@ -21,12 +21,7 @@ pub struct EventRow {
 
 impl Store {
     /// Ids of events already recorded under these keys.
-    pub async fn existing_events(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        keys: &[String],
-    ) -> Result<HashMap<String, i64>> {
+    pub async fn existing_events(&self, conn: &mut Conn, tenant_id: i64, keys: &[String]) -> Result<HashMap<String, i64>> {
         let rows = bulk::select_in(
             conn,
             "SELECT event_key, id FROM events WHERE tenant_id = $1 AND event_key IN ({in})",
@@ -34,18 +29,11 @@ impl Store {
             keys.iter().map(|k| Val::T(k.clone())).collect(),
         )
         .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("event_key")?, r.try_get("id")?)))
-            .collect()
+        rows.iter().map(|r| Ok((r.try_get("event_key")?, r.try_get("id")?))).collect()
     }
 
     /// Inserts events; returns the ids actually inserted (a key recorded concurrently is skipped).
-    pub async fn insert_events(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        rows: Vec<EventRow>,
-    ) -> Result<Vec<i64>> {
+    pub async fn insert_events(&self, conn: &mut Conn, tenant_id: i64, rows: Vec<EventRow>) -> Result<Vec<i64>> {
         let vals = rows
             .into_iter()
             .map(|e| {
@@ -66,18 +54,7 @@ impl Store {
         let out = bulk::insert(
             conn,
             "events",
-            &[
-                "tenant_id",
-                "id",
-                "event_key",
-                "customer_id",
-                "type",
-                "source",
-                "occurred_at",
-                "day",
-                "properties",
-                "created_at",
-            ],
+            &["tenant_id", "id", "event_key", "customer_id", "type", "source", "occurred_at", "day", "properties", "created_at"],
             vals,
             "ON CONFLICT (tenant_id, event_key) DO NOTHING RETURNING id",
         )
@@ -86,12 +63,7 @@ impl Store {
     }
 
     /// A customer's events, newest first.
-    pub async fn customer_events(
-        &self,
-        tenant_id: i64,
-        customer_id: i64,
-        limit: i64,
-    ) -> Result<Vec<Event>> {
+    pub async fn customer_events(&self, tenant_id: i64, customer_id: i64, limit: i64) -> Result<Vec<Event>> {
         let rows = sqlx::query(
             "SELECT id, event_key, customer_id, type, source, occurred_at, properties FROM events
              WHERE tenant_id = $1 AND customer_id = $2 ORDER BY occurred_at DESC, id DESC LIMIT $3",
@@ -110,8 +82,7 @@ impl Store {
                     event_type: r.try_get("type")?,
                     source: r.try_get("source")?,
                     occurred_at: ts(r.try_get("occurred_at")?),
-                    properties: serde_json::from_str(&r.try_get::<String, _>("properties")?)
-                        .unwrap_or_default(),
+                    properties: serde_json::from_str(&r.try_get::<String, _>("properties")?).unwrap_or_default(),
                 })
             })
             .collect()

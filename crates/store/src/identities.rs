@@ -9,12 +9,7 @@ use std::collections::HashMap;
 
 impl Store {
     /// Owners of the given identity keys (absent keys are missing from the map).
-    pub async fn resolve_identities(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        keys: &[String],
-    ) -> Result<HashMap<String, i64>> {
+    pub async fn resolve_identities(&self, conn: &mut Conn, tenant_id: i64, keys: &[String]) -> Result<HashMap<String, i64>> {
         let rows = bulk::select_in(
             conn,
             "SELECT key, customer_id FROM customer_identities WHERE tenant_id = $1 AND key IN ({in})",
@@ -22,9 +17,7 @@ impl Store {
             keys.iter().map(|k| Val::T(k.clone())).collect(),
         )
         .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("key")?, r.try_get("customer_id")?)))
-            .collect()
+        rows.iter().map(|r| Ok((r.try_get("key")?, r.try_get("customer_id")?))).collect()
     }
 
     /// Claims identity keys for customers; returns the keys this call claimed. A key another
@@ -36,17 +29,7 @@ impl Store {
         claims: &[(String, i64)],
         now: i64,
     ) -> Result<Vec<String>> {
-        let rows = claims
-            .iter()
-            .map(|(k, c)| {
-                vec![
-                    Val::I(tenant_id),
-                    Val::T(k.clone()),
-                    Val::I(*c),
-                    Val::I(now),
-                ]
-            })
-            .collect();
+        let rows = claims.iter().map(|(k, c)| vec![Val::I(tenant_id), Val::T(k.clone()), Val::I(*c), Val::I(now)]).collect();
         let out = bulk::insert(
             conn,
             "customer_identities",
@@ -59,12 +42,7 @@ impl Store {
     }
 
     /// Every identity key of the given customers.
-    pub async fn identities_of(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        customer_ids: &[i64],
-    ) -> Result<Vec<(i64, String)>> {
+    pub async fn identities_of(&self, conn: &mut Conn, tenant_id: i64, customer_ids: &[i64]) -> Result<Vec<(i64, String)>> {
         let rows = bulk::select_in(
             conn,
             "SELECT customer_id, key FROM customer_identities WHERE tenant_id = $1 AND customer_id IN ({in}) ORDER BY key",
@@ -72,9 +50,7 @@ impl Store {
             customer_ids.iter().map(|c| Val::I(*c)).collect(),
         )
         .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("customer_id")?, r.try_get("key")?)))
-            .collect()
+        rows.iter().map(|r| Ok((r.try_get("customer_id")?, r.try_get("key")?))).collect()
     }
 
     /// Removes keys of one kind (`m:` or `e:`) from a customer other than `keep`.
@@ -123,11 +99,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn list_identity_conflicts(
-        &self,
-        tenant_id: i64,
-        status: &str,
-    ) -> Result<Vec<IdentityConflict>> {
+    pub async fn list_identity_conflicts(&self, tenant_id: i64, status: &str) -> Result<Vec<IdentityConflict>> {
         let rows = sqlx::query(
             "SELECT id, created_at, source, keys, customer_ids, chosen_customer_id, status FROM identity_conflicts
              WHERE tenant_id = $1 AND status = $2 ORDER BY id",
@@ -142,10 +114,8 @@ impl Store {
                     id: r.try_get("id")?,
                     created_at: ts(r.try_get("created_at")?),
                     source: r.try_get("source")?,
-                    keys: serde_json::from_str(&r.try_get::<String, _>("keys")?)
-                        .unwrap_or_default(),
-                    customer_ids: serde_json::from_str(&r.try_get::<String, _>("customer_ids")?)
-                        .unwrap_or_default(),
+                    keys: serde_json::from_str(&r.try_get::<String, _>("keys")?).unwrap_or_default(),
+                    customer_ids: serde_json::from_str(&r.try_get::<String, _>("customer_ids")?).unwrap_or_default(),
                     chosen_customer_id: r.try_get("chosen_customer_id")?,
                     status: r.try_get("status")?,
                 })
@@ -154,12 +124,7 @@ impl Store {
     }
 
     /// Closes the open conflicts that involve a customer (after staff merged or reviewed them).
-    pub async fn resolve_conflicts_of(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        customer_id: i64,
-    ) -> Result<()> {
+    pub async fn resolve_conflicts_of(&self, conn: &mut Conn, tenant_id: i64, customer_id: i64) -> Result<()> {
         sqlx::query(
             "UPDATE identity_conflicts SET status = 'resolved' WHERE tenant_id = $1 AND status = 'open'
              AND (chosen_customer_id = $2 OR customer_ids = $3 OR customer_ids LIKE $4 OR customer_ids LIKE $5 OR customer_ids LIKE $6)",

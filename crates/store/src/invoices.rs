@@ -102,10 +102,7 @@ impl Store {
     ) -> Result<HashMap<(String, String), (i64, String)>> {
         let mut by_source: HashMap<&str, Vec<Val>> = HashMap::new();
         for (s, e) in keys {
-            by_source
-                .entry(s.as_str())
-                .or_default()
-                .push(Val::T(e.clone()));
+            by_source.entry(s.as_str()).or_default().push(Val::T(e.clone()));
         }
         let mut out = HashMap::new();
         for (source, ids) in by_source {
@@ -114,10 +111,7 @@ impl Store {
                 source.replace('\'', "")
             );
             for r in bulk::select_in(conn, &sql, tenant_id, ids).await? {
-                out.insert(
-                    (source.to_string(), r.try_get("external_id")?),
-                    (r.try_get("id")?, r.try_get("fingerprint")?),
-                );
+                out.insert((source.to_string(), r.try_get("external_id")?), (r.try_get("id")?, r.try_get("fingerprint")?));
             }
         }
         Ok(out)
@@ -125,12 +119,7 @@ impl Store {
 
     /// Inserts invoices; returns the ids actually inserted (a concurrent writer may have recorded
     /// the same key first, in which case that invoice is skipped here).
-    pub async fn insert_invoices(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        rows: Vec<InvoiceRow>,
-    ) -> Result<Vec<i64>> {
+    pub async fn insert_invoices(&self, conn: &mut Conn, tenant_id: i64, rows: Vec<InvoiceRow>) -> Result<Vec<i64>> {
         let vals = rows
             .into_iter()
             .map(|i| {
@@ -184,12 +173,7 @@ impl Store {
         out.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
-    pub async fn insert_invoice_lines(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        rows: Vec<LineRow>,
-    ) -> Result<()> {
+    pub async fn insert_invoice_lines(&self, conn: &mut Conn, tenant_id: i64, rows: Vec<LineRow>) -> Result<()> {
         let vals = rows
             .into_iter()
             .map(|l| {
@@ -230,25 +214,15 @@ impl Store {
     }
 
     /// Invoices with their lines, in the order of `ids`.
-    pub async fn invoices_by_ids(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        ids: &[i64],
-    ) -> Result<Vec<Invoice>> {
+    pub async fn invoices_by_ids(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<Vec<Invoice>> {
         let rows = bulk::select_in(
             conn,
-            &format!(
-                "SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = $1 AND id IN ({{in}})"
-            ),
+            &format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = $1 AND id IN ({{in}})"),
             tenant_id,
             ids.iter().map(|i| Val::I(*i)).collect(),
         )
         .await?;
-        let mut found: HashMap<i64, Invoice> = rows
-            .iter()
-            .map(|r| invoice(r).map(|i| (i.id, i)))
-            .collect::<Result<_>>()?;
+        let mut found: HashMap<i64, Invoice> = rows.iter().map(|r| invoice(r).map(|i| (i.id, i))).collect::<Result<_>>()?;
         let lines = bulk::select_in(
             conn,
             "SELECT invoice_id, sku, product_name, category, quantity_milli, unit_price, discount, total FROM invoice_lines
@@ -295,12 +269,7 @@ impl Store {
     }
 
     /// The invoice a refund is about, locked until commit on PostgreSQL.
-    pub async fn lock_refund_target(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        invoice_id: i64,
-    ) -> Result<Option<RefundTarget>> {
+    pub async fn lock_refund_target(&self, conn: &mut Conn, tenant_id: i64, invoice_id: i64) -> Result<Option<RefundTarget>> {
         let row = crate::bulk::dynamic(format!(
             "SELECT customer_id, status, total, refunded_total FROM invoices WHERE tenant_id = $1 AND id = $2{}",
             self.lock_suffix()
@@ -339,12 +308,7 @@ impl Store {
         row.as_ref().map(refund).transpose()
     }
 
-    pub async fn refunds_of_invoice(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        invoice_id: i64,
-    ) -> Result<Vec<Refund>> {
+    pub async fn refunds_of_invoice(&self, conn: &mut Conn, tenant_id: i64, invoice_id: i64) -> Result<Vec<Refund>> {
         let rows = sqlx::query(
             "SELECT id, invoice_id, source, external_id, amount, reason, refunded_at FROM refunds
              WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY id",
@@ -357,12 +321,7 @@ impl Store {
     }
 
     /// Records a refund and raises the invoice's refunded total.
-    pub async fn insert_refund(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        r: &RefundRow,
-    ) -> Result<()> {
+    pub async fn insert_refund(&self, conn: &mut Conn, tenant_id: i64, r: &RefundRow) -> Result<()> {
         sqlx::query("UPDATE invoices SET refunded_total = refunded_total + $3 WHERE tenant_id = $1 AND id = $2")
             .bind(tenant_id)
             .bind(r.invoice_id)
@@ -403,8 +362,6 @@ impl Store {
             skus.into_iter().map(Val::T).collect(),
         )
         .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("sku")?, r.try_get("category_code")?)))
-            .collect()
+        rows.iter().map(|r| Ok((r.try_get("sku")?, r.try_get("category_code")?))).collect()
     }
 }

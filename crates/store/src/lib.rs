@@ -17,9 +17,10 @@ pub mod invoices;
 pub mod rebuild;
 pub mod rollups;
 pub mod schema;
+pub mod staging;
 pub mod tenants;
 
-pub use db::{Backend, Conn, Store, Tx};
+pub use db::{Backend, Conn, Store, Tx, commit};
 pub use error::StoreError;
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -5,13 +5,8 @@ use crate::Result;
 use crate::db::{Conn, Store};
 use sqlx::Row;
 
-const ROLLUP_TABLES: [&str; 5] = [
-    "customer_stats",
-    "customer_category_stats",
-    "customer_event_stats",
-    "customer_days",
-    "tenant_daily_stats",
-];
+const ROLLUP_TABLES: [&str; 5] =
+    ["customer_stats", "customer_category_stats", "customer_event_stats", "customer_days", "tenant_daily_stats"];
 
 const CUSTOMER_STATS: &str = "
 INSERT INTO customer_stats (tenant_id, customer_id, first_purchase_at, first_purchase_day, last_purchase_at, invoice_count,
@@ -65,18 +60,9 @@ impl Store {
     /// Deletes and recomputes the rollups of one tenant, inside the caller's transaction.
     pub async fn rebuild_rollups(&self, conn: &mut Conn, tenant_id: i64) -> Result<()> {
         for table in ROLLUP_TABLES {
-            crate::bulk::dynamic(format!("DELETE FROM {table} WHERE tenant_id = $1"))
-                .bind(tenant_id)
-                .execute(&mut *conn)
-                .await?;
+            crate::bulk::dynamic(format!("DELETE FROM {table} WHERE tenant_id = $1")).bind(tenant_id).execute(&mut *conn).await?;
         }
-        for sql in [
-            CUSTOMER_STATS,
-            CATEGORY_STATS,
-            EVENT_STATS,
-            CUSTOMER_DAYS,
-            DAILY_STATS,
-        ] {
+        for sql in [CUSTOMER_STATS, CATEGORY_STATS, EVENT_STATS, CUSTOMER_DAYS, DAILY_STATS] {
             sqlx::query(sql).bind(tenant_id).execute(&mut *conn).await?;
         }
         Ok(())
@@ -93,22 +79,17 @@ impl Store {
             ("customer_days", "customer_id, day"),
             ("tenant_daily_stats", "day"),
         ] {
-            let rows = crate::bulk::dynamic(format!(
-                "SELECT * FROM {table} WHERE tenant_id = $1 ORDER BY {order}"
-            ))
-            .bind(tenant_id)
-            .fetch_all(self.pool())
-            .await?;
+            let rows = crate::bulk::dynamic(format!("SELECT * FROM {table} WHERE tenant_id = $1 ORDER BY {order}"))
+                .bind(tenant_id)
+                .fetch_all(self.pool())
+                .await?;
             for r in rows {
                 let mut line = table.to_string();
                 for i in 0..r.len() {
                     let text = r
                         .try_get::<Option<i64>, _>(i)
                         .map(|v| v.map_or("null".to_string(), |v| v.to_string()))
-                        .or_else(|_| {
-                            r.try_get::<Option<String>, _>(i)
-                                .map(|v| v.unwrap_or_else(|| "null".into()))
-                        })
+                        .or_else(|_| r.try_get::<Option<String>, _>(i).map(|v| v.unwrap_or_else(|| "null".into())))
                         .unwrap_or_else(|e| format!("?{e}"));
                     line.push('|');
                     line.push_str(&text);

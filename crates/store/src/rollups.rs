@@ -64,12 +64,7 @@ pub struct EventTypeDelta {
 impl Store {
     /// Reads the statistics of `ids` and, on PostgreSQL, locks them until commit (in id order, so
     /// two writers never wait on each other in a cycle).
-    pub async fn lock_customer_stats(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, CustomerStats>> {
+    pub async fn lock_customer_stats(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<HashMap<i64, CustomerStats>> {
         let mut sorted = ids.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
@@ -78,25 +73,12 @@ impl Store {
             STATS_COLUMNS.join(", "),
             self.lock_suffix()
         );
-        let rows = bulk::select_in(
-            conn,
-            &sql,
-            tenant_id,
-            sorted.into_iter().map(Val::I).collect(),
-        )
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("customer_id")?, stats_from_row(r)?)))
-            .collect()
+        let rows = bulk::select_in(conn, &sql, tenant_id, sorted.into_iter().map(Val::I).collect()).await?;
+        rows.iter().map(|r| Ok((r.try_get("customer_id")?, stats_from_row(r)?))).collect()
     }
 
     /// Writes absolute statistics (computed under the lock taken by [`Self::lock_customer_stats`]).
-    pub async fn write_customer_stats(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        stats: &[(i64, CustomerStats)],
-    ) -> Result<()> {
+    pub async fn write_customer_stats(&self, conn: &mut Conn, tenant_id: i64, stats: &[(i64, CustomerStats)]) -> Result<()> {
         let rows = stats
             .iter()
             .map(|(id, s)| {
@@ -118,30 +100,19 @@ impl Store {
                 ]
             })
             .collect();
-        let updates: Vec<String> = STATS_COLUMNS[2..]
-            .iter()
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
+        let updates: Vec<String> = STATS_COLUMNS[2..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
         bulk::insert(
             conn,
             "customer_stats",
             &STATS_COLUMNS,
             rows,
-            &format!(
-                "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET {}",
-                updates.join(", ")
-            ),
+            &format!("ON CONFLICT (tenant_id, customer_id) DO UPDATE SET {}", updates.join(", ")),
         )
         .await?;
         Ok(())
     }
 
-    pub async fn add_category_stats(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        deltas: Vec<CategoryDelta>,
-    ) -> Result<()> {
+    pub async fn add_category_stats(&self, conn: &mut Conn, tenant_id: i64, deltas: Vec<CategoryDelta>) -> Result<()> {
         let rows = deltas
             .into_iter()
             .map(|d| {
@@ -168,12 +139,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn add_event_type_stats(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        deltas: Vec<EventTypeDelta>,
-    ) -> Result<()> {
+    pub async fn add_event_type_stats(&self, conn: &mut Conn, tenant_id: i64, deltas: Vec<EventTypeDelta>) -> Result<()> {
         let rows = deltas
             .into_iter()
             .map(|d| {
@@ -208,10 +174,7 @@ impl Store {
         tenant_id: i64,
         pairs: Vec<(i64, String)>,
     ) -> Result<Vec<(i64, String)>> {
-        let rows = pairs
-            .into_iter()
-            .map(|(c, d)| vec![Val::I(tenant_id), Val::I(c), Val::T(d)])
-            .collect();
+        let rows = pairs.into_iter().map(|(c, d)| vec![Val::I(tenant_id), Val::I(c), Val::T(d)]).collect();
         let out = bulk::insert(
             conn,
             "customer_days",
@@ -220,17 +183,10 @@ impl Store {
             "ON CONFLICT DO NOTHING RETURNING customer_id, day",
         )
         .await?;
-        out.iter()
-            .map(|r| Ok((r.try_get("customer_id")?, r.try_get("day")?)))
-            .collect()
+        out.iter().map(|r| Ok((r.try_get("customer_id")?, r.try_get("day")?))).collect()
     }
 
-    pub async fn apply_daily_deltas(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        deltas: &DailyDeltas,
-    ) -> Result<()> {
+    pub async fn apply_daily_deltas(&self, conn: &mut Conn, tenant_id: i64, deltas: &DailyDeltas) -> Result<()> {
         let rows = deltas
             .0
             .iter()
@@ -266,18 +222,10 @@ impl Store {
     }
 
     /// Statistics as shown on profiles.
-    pub async fn stats_views(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, CustomerStatsView>> {
+    pub async fn stats_views(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<HashMap<i64, CustomerStatsView>> {
         let rows = bulk::select_in(
             conn,
-            &format!(
-                "SELECT {} FROM customer_stats WHERE tenant_id = $1 AND customer_id IN ({{in}})",
-                STATS_COLUMNS.join(", ")
-            ),
+            &format!("SELECT {} FROM customer_stats WHERE tenant_id = $1 AND customer_id IN ({{in}})", STATS_COLUMNS.join(", ")),
             tenant_id,
             ids.iter().map(|i| Val::I(*i)).collect(),
         )
@@ -327,12 +275,7 @@ impl Store {
     }
 
     /// Tenant statistics per day in `[from, to]` (inclusive `YYYY-MM-DD`).
-    pub async fn daily_stats(
-        &self,
-        tenant_id: i64,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<DailyStats>> {
+    pub async fn daily_stats(&self, tenant_id: i64, from: &str, to: &str) -> Result<Vec<DailyStats>> {
         let rows = sqlx::query(
             "SELECT day, sales, invoices, refunds, refund_count, new_customers, active_customers, events FROM tenant_daily_stats
              WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
@@ -359,5 +302,55 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Moves the per-category, per-event-type and per-day rollups of `from` onto `to` (a merge).
+    /// Returns the days on which both customers bought: each such day now has one active customer
+    /// fewer.
+    pub async fn merge_customer_rollups(&self, conn: &mut Conn, tenant_id: i64, from: i64, to: i64) -> Result<Vec<String>> {
+        let moves = [
+            "INSERT INTO customer_category_stats (tenant_id, customer_id, category, lines, quantity_milli, spend)
+             SELECT tenant_id, $3, category, lines, quantity_milli, spend FROM customer_category_stats
+             WHERE tenant_id = $1 AND customer_id = $2
+             ON CONFLICT (tenant_id, customer_id, category) DO UPDATE SET lines = customer_category_stats.lines + excluded.lines,
+             quantity_milli = customer_category_stats.quantity_milli + excluded.quantity_milli,
+             spend = customer_category_stats.spend + excluded.spend",
+            "INSERT INTO customer_event_stats (tenant_id, customer_id, type, count, first_at, last_at)
+             SELECT tenant_id, $3, type, count, first_at, last_at FROM customer_event_stats WHERE tenant_id = $1 AND customer_id = $2
+             ON CONFLICT (tenant_id, customer_id, type) DO UPDATE SET count = customer_event_stats.count + excluded.count,
+             first_at = CASE WHEN excluded.first_at < customer_event_stats.first_at THEN excluded.first_at ELSE customer_event_stats.first_at END,
+             last_at = CASE WHEN excluded.last_at > customer_event_stats.last_at THEN excluded.last_at ELSE customer_event_stats.last_at END",
+            "DELETE FROM customer_category_stats WHERE tenant_id = $1 AND customer_id = $2 AND $3 = $3",
+            "DELETE FROM customer_event_stats WHERE tenant_id = $1 AND customer_id = $2 AND $3 = $3",
+        ];
+        for sql in moves {
+            sqlx::query(sql).bind(tenant_id).bind(from).bind(to).execute(&mut *conn).await?;
+        }
+        let shared = sqlx::query(
+            "SELECT day FROM customer_days WHERE tenant_id = $1 AND customer_id = $2
+             AND day IN (SELECT day FROM customer_days WHERE tenant_id = $1 AND customer_id = $3) ORDER BY day",
+        )
+        .bind(tenant_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?;
+        let shared: Vec<String> = shared.iter().map(|r| r.try_get("day")).collect::<std::result::Result<_, _>>()?;
+        sqlx::query(
+            "DELETE FROM customer_days WHERE tenant_id = $1 AND customer_id = $2
+             AND day IN (SELECT day FROM customer_days WHERE tenant_id = $1 AND customer_id = $3)",
+        )
+        .bind(tenant_id)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("UPDATE customer_days SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2")
+            .bind(tenant_id)
+            .bind(from)
+            .bind(to)
+            .execute(&mut *conn)
+            .await?;
+        Ok(shared)
     }
 }

@@ -116,6 +116,9 @@ const V1: &[&str] = &[
         tenant_id BIGINT NOT NULL, day TEXT NOT NULL, sales BIGINT NOT NULL, invoices BIGINT NOT NULL,
         refunds BIGINT NOT NULL, refund_count BIGINT NOT NULL, new_customers BIGINT NOT NULL,
         active_customers BIGINT NOT NULL, events BIGINT NOT NULL, PRIMARY KEY (tenant_id, day))",
+    "CREATE TABLE import_staging (
+        tenant_id BIGINT NOT NULL, import_id BIGINT NOT NULL, group_key TEXT NOT NULL, row_no BIGINT NOT NULL,
+        data TEXT NOT NULL, PRIMARY KEY (tenant_id, import_id, group_key, row_no))",
 ];
 
 /// Statements that exist in one form per database: the id source.
@@ -144,12 +147,10 @@ impl Store {
         for stmt in id_source(self.backend()) {
             tx.execute(*stmt).await?;
         }
-        let applied: i64 = sqlx::query(
-            "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM schema_migrations",
-        )
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("v")?;
+        let applied: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM schema_migrations")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("v")?;
         for (i, statements) in MIGRATIONS.iter().enumerate() {
             let version = i as i64 + 1;
             if version <= applied {

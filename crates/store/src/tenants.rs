@@ -31,12 +31,7 @@ pub struct NewTenantRow<'a> {
 
 impl Store {
     /// Inserts a tenant; `None` when the slug is taken.
-    pub async fn insert_tenant(
-        &self,
-        conn: &mut Conn,
-        t: NewTenantRow<'_>,
-        now: i64,
-    ) -> Result<Option<Tenant>> {
+    pub async fn insert_tenant(&self, conn: &mut Conn, t: NewTenantRow<'_>, now: i64) -> Result<Option<Tenant>> {
         let id = self.allocate_ids(conn, 1).await?[0];
         let row = crate::bulk::dynamic(format!(
             "INSERT INTO tenants ({TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -55,31 +50,24 @@ impl Store {
     }
 
     pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
-        let row = crate::bulk::dynamic(format!(
-            "SELECT {TENANT_COLUMNS} FROM tenants WHERE slug = $1"
-        ))
-        .bind(slug)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = crate::bulk::dynamic(format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE slug = $1"))
+            .bind(slug)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(tenant).transpose()
     }
 
     pub async fn tenant_by_id(&self, id: i64) -> Result<Option<Tenant>> {
-        let row = crate::bulk::dynamic(format!(
-            "SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = crate::bulk::dynamic(format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(tenant).transpose()
     }
 
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>> {
-        let rows = crate::bulk::dynamic(format!(
-            "SELECT {TENANT_COLUMNS} FROM tenants ORDER BY slug"
-        ))
-        .fetch_all(self.pool())
-        .await?;
+        let rows =
+            crate::bulk::dynamic(format!("SELECT {TENANT_COLUMNS} FROM tenants ORDER BY slug")).fetch_all(self.pool()).await?;
         rows.iter().map(tenant).collect()
     }
 
@@ -126,24 +114,15 @@ impl Store {
         .bind(now)
         .execute(&mut *conn)
         .await?;
-        Ok(ApiKey {
-            id,
-            name: name.into(),
-            role: role.into(),
-            prefix: prefix.into(),
-            created_at: ts(now),
-            revoked_at: None,
-        })
+        Ok(ApiKey { id, name: name.into(), role: role.into(), prefix: prefix.into(), created_at: ts(now), revoked_at: None })
     }
 
     /// The tenant and role of an active key, found by the key's hash.
     pub async fn find_api_key(&self, key_hash: &str) -> Result<Option<(i64, String)>> {
-        let row = sqlx::query(
-            "SELECT tenant_id, role FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(key_hash)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query("SELECT tenant_id, role FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+            .bind(key_hash)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(match row {
             Some(r) => Some((r.try_get("tenant_id")?, r.try_get("role")?)),
             None => None,
@@ -151,12 +130,11 @@ impl Store {
     }
 
     pub async fn list_api_keys(&self, tenant_id: i64) -> Result<Vec<ApiKey>> {
-        let rows = sqlx::query(
-            "SELECT id, name, role, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = $1 ORDER BY id",
-        )
-        .bind(tenant_id)
-        .fetch_all(self.pool())
-        .await?;
+        let rows =
+            sqlx::query("SELECT id, name, role, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = $1 ORDER BY id")
+                .bind(tenant_id)
+                .fetch_all(self.pool())
+                .await?;
         rows.iter()
             .map(|r| {
                 Ok(ApiKey {
@@ -172,13 +150,7 @@ impl Store {
     }
 
     /// Revokes a key; false when the tenant has no such active key.
-    pub async fn revoke_api_key(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        id: i64,
-        now: i64,
-    ) -> Result<bool> {
+    pub async fn revoke_api_key(&self, conn: &mut Conn, tenant_id: i64, id: i64, now: i64) -> Result<bool> {
         let done = sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
             .bind(tenant_id)
             .bind(id)

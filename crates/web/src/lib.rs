@@ -1,1 +1,62 @@
+//! HTTP: the JSON API under `/api/v1` with its OpenAPI document, health and metrics. Handlers
+//! parse input, call one engine function and render the result.
 
+pub mod auth;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use philia_engine::Engine;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Largest request body accepted (a batch of 10,000 invoices fits comfortably).
+pub const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+    /// The platform operator's token for creating tenants over the API (unset: disabled).
+    pub operator_token: Option<Arc<str>>,
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let (api, _doc) = openapi::api_router().split_for_parts();
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(routes::system::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .with_state(state)
+}
+
+/// Serves until the process is told to stop (Ctrl-C or SIGTERM).
+pub async fn serve(state: AppState, listener: TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

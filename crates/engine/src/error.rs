@@ -1,0 +1,34 @@
+use philia_domain::{FieldError, Invalid};
+use philia_store::StoreError;
+
+/// Every way a use case can fail. The web layer maps each to one HTTP status in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String, message_fa: String },
+    #[error("missing or invalid API key")]
+    Unauthenticated,
+    #[error("this key's role may not do this")]
+    Forbidden,
+    /// A concurrent writer claimed a key this transaction needed; the caller tries again.
+    #[error("lost a race to a concurrent writer")]
+    Race,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl EngineError {
+    pub fn conflict(code: &'static str, message: impl Into<String>, message_fa: impl Into<String>) -> Self {
+        EngineError::Conflict { code, message: message.into(), message_fa: message_fa.into() }
+    }
+
+    pub fn field(error: FieldError) -> Self {
+        EngineError::Invalid(Invalid(vec![error]))
+    }
+}

@@ -1,0 +1,163 @@
+//! Recording behavioural events with their rollups.
+
+use crate::invoices::{ItemResult, too_many};
+use crate::{Engine, EngineError, RACE_RETRIES, Result, TenantContext, now_ms};
+use philia_domain::FieldError;
+use philia_domain::calendar::local_day;
+use philia_domain::event::{EventInput, ValidEvent};
+use philia_domain::invoice::MAX_BATCH;
+use philia_domain::rollup::DailyDeltas;
+use philia_store::Conn;
+use philia_store::events::EventRow;
+use philia_store::rollups::EventTypeDelta;
+use std::collections::{BTreeMap, HashMap};
+
+impl Engine {
+    /// Records events (one or a batch of up to 10,000), idempotent on `event_id`.
+    pub async fn record_events(&self, ctx: &TenantContext, inputs: &[EventInput]) -> Result<Vec<ItemResult>> {
+        if inputs.len() > MAX_BATCH {
+            return Err(too_many(inputs.len()));
+        }
+        let now = jiff::Timestamp::now();
+        let parsed: Vec<std::result::Result<ValidEvent, Vec<FieldError>>> =
+            inputs.iter().map(|i| i.parse(&ctx.zone, now).map_err(|e| e.0)).collect();
+        for attempt in 0.. {
+            let mut tx = self.store.begin_write().await?;
+            match self.record_events_in(&mut tx, ctx, &parsed).await {
+                Err(EngineError::Race) if attempt < RACE_RETRIES => continue,
+                Err(e) => return Err(e),
+                Ok(out) => {
+                    philia_store::commit(tx).await?;
+                    return Ok(out);
+                }
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    async fn record_events_in(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        parsed: &[std::result::Result<ValidEvent, Vec<FieldError>>],
+    ) -> Result<Vec<ItemResult>> {
+        let now = now_ms();
+        let mut results: Vec<Option<ItemResult>> = vec![None; parsed.len()];
+        let mut first_of: HashMap<&str, usize> = HashMap::new();
+        let mut fresh = Vec::new();
+        for (i, p) in parsed.iter().enumerate() {
+            match p {
+                Err(errors) => {
+                    results[i] = Some(ItemResult {
+                        index: i,
+                        status: "invalid".into(),
+                        id: None,
+                        customer_id: None,
+                        errors: errors.clone(),
+                    })
+                }
+                Ok(e) => match &e.event_key {
+                    Some(k) if first_of.contains_key(k.as_str()) => {}
+                    Some(k) => {
+                        first_of.insert(k, i);
+                        fresh.push(i);
+                    }
+                    None => fresh.push(i),
+                },
+            }
+        }
+        let valid = |i: usize| parsed[i].as_ref().expect("only valid events are indexed");
+        let keys: Vec<String> = fresh.iter().filter_map(|&i| valid(i).event_key.clone()).collect();
+        let existing = self.store.existing_events(conn, ctx.id, &keys).await?;
+        fresh.retain(|&i| match valid(i).event_key.as_ref().and_then(|k| existing.get(k)) {
+            Some(id) => {
+                results[i] =
+                    Some(ItemResult { index: i, status: "duplicate".into(), id: Some(*id), customer_id: None, errors: vec![] });
+                false
+            }
+            None => true,
+        });
+        let refs: Vec<_> = fresh.iter().map(|&i| valid(i).customer.as_ref()).collect();
+        let source = fresh.first().map(|&i| valid(i).source.clone()).unwrap_or_else(|| "api".into());
+        let resolved = self.resolve_customers(conn, ctx, &refs, &source, now).await?;
+        let mut accepted = Vec::new();
+        for (&i, r) in fresh.iter().zip(resolved) {
+            match r {
+                Ok(c) => accepted.push((i, c)),
+                Err(e) => {
+                    results[i] =
+                        Some(ItemResult { index: i, status: "invalid".into(), id: None, customer_id: None, errors: vec![e] })
+                }
+            }
+        }
+        let ids = self.store.allocate_ids(conn, accepted.len()).await?;
+        let mut rows = Vec::with_capacity(accepted.len());
+        let mut deltas = DailyDeltas::default();
+        let mut per_type: BTreeMap<(i64, String), EventTypeDelta> = BTreeMap::new();
+        let mut by_customer: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        for ((i, customer), id) in accepted.iter().zip(&ids) {
+            let e = valid(*i);
+            let at = e.occurred_at.as_millisecond();
+            let day = local_day(e.occurred_at, &ctx.zone).to_string();
+            deltas.day(&day).events += 1;
+            if let Some(c) = customer {
+                by_customer.entry(*c).or_default().push(*i);
+                let t = per_type.entry((*c, e.event_type.clone())).or_insert_with(|| EventTypeDelta {
+                    customer_id: *c,
+                    event_type: e.event_type.clone(),
+                    count: 0,
+                    first_at: at,
+                    last_at: at,
+                });
+                t.count += 1;
+                t.first_at = t.first_at.min(at);
+                t.last_at = t.last_at.max(at);
+            }
+            rows.push(EventRow {
+                id: *id,
+                event_key: e.event_key.clone(),
+                customer_id: *customer,
+                event_type: e.event_type.clone(),
+                source: e.source.clone(),
+                occurred_at: at,
+                day,
+                properties: e.properties.clone(),
+                created_at: now,
+            });
+            results[*i] =
+                Some(ItemResult { index: *i, status: "created".into(), id: Some(*id), customer_id: *customer, errors: vec![] });
+        }
+        let inserted = self.store.insert_events(conn, ctx.id, rows).await?;
+        if inserted.len() != ids.len() {
+            return Err(EngineError::Race);
+        }
+        let customer_ids: Vec<i64> = by_customer.keys().copied().collect();
+        let mut stats = self.store.lock_customer_stats(conn, ctx.id, &customer_ids).await?;
+        let mut updated = Vec::new();
+        for (customer, items) in by_customer {
+            let mut s = stats.remove(&customer).unwrap_or_default();
+            for i in items {
+                let e = valid(i);
+                s.add_event(&e.event_type, e.occurred_at.as_millisecond());
+            }
+            updated.push((customer, s));
+        }
+        self.store.write_customer_stats(conn, ctx.id, &updated).await?;
+        self.store.add_event_type_stats(conn, ctx.id, per_type.into_values().collect()).await?;
+        self.store.apply_daily_deltas(conn, ctx.id, &deltas).await?;
+        for (i, p) in parsed.iter().enumerate() {
+            if let (None, Ok(e)) = (&results[i], p) {
+                let first = first_of[e.event_key.as_deref().unwrap_or_default()];
+                let f = results[first].clone().expect("first copies are decided");
+                results[i] = Some(ItemResult {
+                    index: i,
+                    status: "duplicate".into(),
+                    id: f.id,
+                    customer_id: f.customer_id,
+                    errors: vec![],
+                });
+            }
+        }
+        Ok(results.into_iter().map(|r| r.expect("every item is decided")).collect())
+    }
+}

@@ -1,0 +1,160 @@
+//! CSV export of customers and invoices, in the columns the importer reads.
+
+use crate::{Engine, EngineError, Result, TenantContext};
+use philia_store::customers::CustomerFilter;
+use std::io::Write;
+
+const CUSTOMER_HEADER: [&str; 16] = [
+    "external_id",
+    "external_source",
+    "mobile",
+    "email",
+    "first_name",
+    "last_name",
+    "gender",
+    "birth_date",
+    "province",
+    "city",
+    "address_line",
+    "postal_code",
+    "tags",
+    "interests",
+    "sms_opt_in",
+    "email_opt_in",
+];
+
+const INVOICE_HEADER: [&str; 19] = [
+    "invoice_id",
+    "source",
+    "issued_at",
+    "customer_external_id",
+    "customer_mobile",
+    "customer_email",
+    "customer_name",
+    "sku",
+    "product_name",
+    "category",
+    "quantity",
+    "unit_price",
+    "line_discount",
+    "branch",
+    "channel",
+    "status",
+    "invoice_discount",
+    "shipping",
+    "total",
+];
+
+fn io(e: impl std::fmt::Display) -> EngineError {
+    EngineError::Io(e.to_string())
+}
+
+fn yes_no(v: Option<bool>) -> String {
+    v.map(|b| if b { "yes" } else { "no" }.to_string()).unwrap_or_default()
+}
+
+impl Engine {
+    /// Writes every (unmerged) customer; returns how many.
+    pub async fn export_customers<W: Write + Send>(
+        &self,
+        ctx: &TenantContext,
+        out: W,
+        on_progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<u64> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(CUSTOMER_HEADER).map_err(io)?;
+        let mut after = None;
+        let mut count = 0;
+        loop {
+            let ids = self.store.search_customer_ids(ctx.id, &CustomerFilter::default(), after, 1000).await?;
+            let Some(last) = ids.last() else { break };
+            after = Some(*last);
+            for c in self.customers_by_ids(ctx, &ids).await? {
+                let ext = c.external_ids.first();
+                let list = |v: &[String]| v.join(";");
+                w.write_record([
+                    ext.map(|e| e.id.clone()).unwrap_or_default(),
+                    ext.map(|e| e.source.clone()).unwrap_or_default(),
+                    c.mobile.unwrap_or_default(),
+                    c.email.unwrap_or_default(),
+                    c.first_name.unwrap_or_default(),
+                    c.last_name.unwrap_or_default(),
+                    c.gender.unwrap_or_default(),
+                    c.birth_date.unwrap_or_default(),
+                    c.province.unwrap_or_default(),
+                    c.city.unwrap_or_default(),
+                    c.address_line.unwrap_or_default(),
+                    c.postal_code.unwrap_or_default(),
+                    list(&c.tags),
+                    list(&c.interests),
+                    yes_no(c.sms_consent.opted_in),
+                    yes_no(c.email_consent.opted_in),
+                ])
+                .map_err(io)?;
+                count += 1;
+            }
+            on_progress(count);
+        }
+        w.flush().map_err(io)?;
+        Ok(count)
+    }
+
+    /// Writes every invoice, one row per line; returns how many invoices.
+    pub async fn export_invoices<W: Write + Send>(
+        &self,
+        ctx: &TenantContext,
+        out: W,
+        on_progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<u64> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(INVOICE_HEADER).map_err(io)?;
+        let mut cursor: Option<String> = None;
+        let mut count = 0;
+        loop {
+            let page = self.list_invoices(ctx, None, cursor.as_deref(), 500).await?;
+            let mut customer_ids: Vec<i64> = page.items.iter().filter_map(|i| i.customer_id).collect();
+            customer_ids.sort_unstable();
+            customer_ids.dedup();
+            let customers: std::collections::HashMap<i64, philia_domain::records::Customer> =
+                self.customers_by_ids(ctx, &customer_ids).await?.into_iter().map(|c| (c.id, c)).collect();
+            for inv in &page.items {
+                let c = inv.customer_id.and_then(|id| customers.get(&id));
+                let ext = c.and_then(|c| c.external_ids.iter().find(|e| e.source == inv.source).or(c.external_ids.first()));
+                let name =
+                    c.map(|c| [c.first_name.clone(), c.last_name.clone()].into_iter().flatten().collect::<Vec<_>>().join(" "));
+                for l in &inv.lines {
+                    w.write_record([
+                        inv.external_id.clone(),
+                        inv.source.clone(),
+                        inv.issued_at.clone(),
+                        ext.map(|e| e.id.clone()).unwrap_or_default(),
+                        c.and_then(|c| c.mobile.clone()).unwrap_or_default(),
+                        c.and_then(|c| c.email.clone()).unwrap_or_default(),
+                        name.clone().unwrap_or_default(),
+                        l.sku.clone().unwrap_or_default(),
+                        l.product_name.clone().unwrap_or_default(),
+                        l.category.clone().unwrap_or_default(),
+                        l.quantity.to_string(),
+                        l.unit_price.to_string(),
+                        l.discount.to_string(),
+                        inv.branch.clone().unwrap_or_default(),
+                        inv.channel.clone(),
+                        inv.status.clone(),
+                        inv.discount.to_string(),
+                        inv.shipping.to_string(),
+                        inv.total.to_string(),
+                    ])
+                    .map_err(io)?;
+                }
+                count += 1;
+            }
+            on_progress(count);
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        w.flush().map_err(io)?;
+        Ok(count)
+    }
+}

@@ -1,0 +1,391 @@
+//! Recording invoices and refunds, with every rollup they change, in one transaction.
+
+use crate::{Engine, EngineError, RACE_RETRIES, Result, TenantContext, now_ms};
+use philia_domain::calendar::local_day;
+use philia_domain::invoice::{InvoiceInput, InvoiceStatus, MAX_BATCH, RefundInput, ValidInvoice};
+use philia_domain::records::{Invoice, Refund};
+use philia_domain::rollup::DailyDeltas;
+use philia_domain::{FieldError, Issue};
+use philia_store::Conn;
+use philia_store::invoices::{InvoiceRow, LineRow, RefundRow};
+use philia_store::rollups::CategoryDelta;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The outcome of one record of a batch.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, PartialEq)]
+pub struct ItemResult {
+    pub index: usize,
+    /// `created`; `duplicate` (already recorded with the same content: nothing changed);
+    /// `conflict` (already recorded with different content: nothing changed); `invalid`.
+    pub status: String,
+    pub id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub errors: Vec<FieldError>,
+}
+
+impl ItemResult {
+    fn new(index: usize, status: &str, id: Option<i64>, customer_id: Option<i64>, errors: Vec<FieldError>) -> Self {
+        ItemResult { index, status: status.into(), id, customer_id, errors }
+    }
+}
+
+/// Totals of a batch, for responses and progress reports.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema, PartialEq)]
+pub struct BatchSummary {
+    pub created: usize,
+    pub duplicate: usize,
+    pub conflict: usize,
+    pub invalid: usize,
+}
+
+impl BatchSummary {
+    pub fn of(items: &[ItemResult]) -> Self {
+        let mut s = BatchSummary::default();
+        for i in items {
+            match i.status.as_str() {
+                "created" => s.created += 1,
+                "duplicate" => s.duplicate += 1,
+                "conflict" => s.conflict += 1,
+                _ => s.invalid += 1,
+            }
+        }
+        s
+    }
+}
+
+pub(crate) fn too_many(len: usize) -> EngineError {
+    EngineError::field(
+        Issue::new(
+            "too_many",
+            format!("a batch holds at most {MAX_BATCH} items, this one {len}"),
+            format!("هر دسته حداکثر {MAX_BATCH} مورد"),
+        )
+        .at("items"),
+    )
+}
+
+impl Engine {
+    /// Records invoices (one or a batch of up to 10,000). Each is idempotent on source +
+    /// external id; invalid ones are reported with their fields and the valid ones recorded.
+    pub async fn record_invoices(&self, ctx: &TenantContext, inputs: &[InvoiceInput]) -> Result<Vec<ItemResult>> {
+        if inputs.len() > MAX_BATCH {
+            return Err(too_many(inputs.len()));
+        }
+        let parsed: Vec<std::result::Result<ValidInvoice, Vec<FieldError>>> =
+            inputs.iter().map(|i| i.parse(&ctx.zone, &ctx.currency).map_err(|e| e.0)).collect();
+        self.record_valid_invoices(ctx, parsed).await
+    }
+
+    /// Records already parsed invoices (the importer parses its own rows).
+    pub async fn record_valid_invoices(
+        &self,
+        ctx: &TenantContext,
+        parsed: Vec<std::result::Result<ValidInvoice, Vec<FieldError>>>,
+    ) -> Result<Vec<ItemResult>> {
+        for attempt in 0.. {
+            let mut tx = self.store.begin_write().await?;
+            match self.record_invoices_in(&mut tx, ctx, &parsed).await {
+                Err(EngineError::Race) if attempt < RACE_RETRIES => continue,
+                Err(e) => return Err(e),
+                Ok(out) => {
+                    philia_store::commit(tx).await?;
+                    return Ok(out);
+                }
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    pub(crate) async fn record_invoices_in(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        parsed: &[std::result::Result<ValidInvoice, Vec<FieldError>>],
+    ) -> Result<Vec<ItemResult>> {
+        let now = now_ms();
+        let mut results: Vec<Option<ItemResult>> = vec![None; parsed.len()];
+        // Later copies of a key within the batch are duplicates of the first.
+        let mut first_of: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut fresh: Vec<usize> = Vec::new();
+        for (i, p) in parsed.iter().enumerate() {
+            match p {
+                Err(errors) => results[i] = Some(ItemResult::new(i, "invalid", None, None, errors.clone())),
+                Ok(inv) => {
+                    if first_of.insert((&inv.source, &inv.external_id), i).is_none() {
+                        fresh.push(i);
+                    }
+                }
+            }
+        }
+        let valid = |i: usize| parsed[i].as_ref().expect("only valid invoices are indexed");
+        let keys: Vec<(String, String)> =
+            fresh.iter().map(|&i| (valid(i).source.clone(), valid(i).external_id.clone())).collect();
+        let existing = self.store.existing_invoices(conn, ctx.id, &keys).await?;
+        fresh.retain(|&i| {
+            let inv = valid(i);
+            match existing.get(&(inv.source.clone(), inv.external_id.clone())) {
+                Some((id, fp)) => {
+                    let status = if *fp == inv.fingerprint() { "duplicate" } else { "conflict" };
+                    results[i] = Some(ItemResult::new(i, status, Some(*id), None, vec![]));
+                    false
+                }
+                None => true,
+            }
+        });
+
+        let refs: Vec<Option<&philia_domain::invoice::CustomerRef>> = fresh.iter().map(|&i| valid(i).customer.as_ref()).collect();
+        let source = fresh.first().map(|&i| valid(i).source.clone()).unwrap_or_else(|| "api".into());
+        let resolved = self.resolve_customers(conn, ctx, &refs, &source, now).await?;
+        let mut accepted: Vec<(usize, Option<i64>)> = Vec::with_capacity(fresh.len());
+        for (&i, r) in fresh.iter().zip(resolved) {
+            match r {
+                Ok(customer) => accepted.push((i, customer)),
+                Err(e) => results[i] = Some(ItemResult::new(i, "invalid", None, None, vec![e])),
+            }
+        }
+
+        // Lines without a category take their product's category from the catalogue.
+        let skus: BTreeSet<String> = accepted
+            .iter()
+            .flat_map(|(i, _)| valid(*i).lines.iter())
+            .filter(|l| l.category.is_none())
+            .filter_map(|l| l.sku.clone())
+            .collect();
+        let categories = self.store.product_categories(conn, ctx.id, skus.into_iter().collect()).await?;
+
+        let ids = self.store.allocate_ids(conn, accepted.len()).await?;
+        let mut rows = Vec::with_capacity(accepted.len());
+        let mut lines = Vec::new();
+        let mut days = Vec::with_capacity(accepted.len());
+        for ((i, customer), id) in accepted.iter().zip(&ids) {
+            let inv = valid(*i);
+            let day = local_day(inv.issued_at, &ctx.zone).to_string();
+            for (n, l) in inv.lines.iter().enumerate() {
+                lines.push(LineRow {
+                    invoice_id: *id,
+                    line_no: n as i64,
+                    sku: l.sku.clone(),
+                    product_name: l.product_name.clone(),
+                    category: l.category.clone().or_else(|| l.sku.as_ref().and_then(|s| categories.get(s).cloned())),
+                    quantity_milli: l.quantity.milli(),
+                    unit_price: l.unit_price,
+                    discount: l.discount,
+                    total: l.total,
+                });
+            }
+            rows.push(InvoiceRow {
+                id: *id,
+                source: inv.source.clone(),
+                external_id: inv.external_id.clone(),
+                fingerprint: inv.fingerprint(),
+                customer_id: *customer,
+                issued_at: inv.issued_at.as_millisecond(),
+                day: day.clone(),
+                channel: inv.channel.as_str(),
+                branch_code: inv.branch.clone(),
+                status: inv.status.as_str(),
+                subtotal: inv.subtotal,
+                discount: inv.discount,
+                shipping: inv.shipping,
+                total: inv.total,
+                created_at: now,
+            });
+            days.push(day);
+        }
+        let inserted = self.store.insert_invoices(conn, ctx.id, rows).await?;
+        if inserted.len() != ids.len() {
+            // A concurrent request recorded one of these keys first: start over to see it.
+            return Err(EngineError::Race);
+        }
+        self.store.insert_invoice_lines(conn, ctx.id, lines).await?;
+
+        // Rollups: sales for every completed invoice; customer statistics under lock.
+        let mut deltas = DailyDeltas::default();
+        let mut by_customer: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        for (n, (i, customer)) in accepted.iter().enumerate() {
+            let inv = valid(*i);
+            results[*i] = Some(ItemResult::new(*i, "created", Some(ids[n]), *customer, vec![]));
+            if inv.status != InvoiceStatus::Completed {
+                continue;
+            }
+            let d = deltas.day(&days[n]);
+            d.sales += inv.total;
+            d.invoices += 1;
+            if let Some(c) = customer {
+                by_customer.entry(*c).or_default().push(n);
+            }
+        }
+        let customer_ids: Vec<i64> = by_customer.keys().copied().collect();
+        let mut stats = self.store.lock_customer_stats(conn, ctx.id, &customer_ids).await?;
+        let mut category_deltas: BTreeMap<(i64, String), CategoryDelta> = BTreeMap::new();
+        let mut day_marks = Vec::new();
+        let mut updated = Vec::with_capacity(by_customer.len());
+        for (customer, invoices) in &by_customer {
+            let mut s = stats.remove(customer).unwrap_or_default();
+            let before = s.first_purchase_day.clone();
+            for &n in invoices {
+                let inv = valid(accepted[n].0);
+                s.add_purchase(inv.issued_at.as_millisecond(), &days[n], inv.total);
+                day_marks.push((*customer, days[n].clone()));
+            }
+            deltas.move_first_purchase(before.as_deref(), s.first_purchase_day.as_deref());
+            updated.push((*customer, s));
+        }
+        for line in &self.lines_of(&accepted, &by_customer, parsed, &categories) {
+            let entry = category_deltas.entry((line.0, line.1.clone())).or_insert_with(|| CategoryDelta {
+                customer_id: line.0,
+                category: line.1.clone(),
+                lines: 0,
+                quantity_milli: 0,
+                spend: 0,
+            });
+            entry.lines += 1;
+            entry.quantity_milli += line.2;
+            entry.spend += line.3;
+        }
+        self.store.write_customer_stats(conn, ctx.id, &updated).await?;
+        self.store.add_category_stats(conn, ctx.id, category_deltas.into_values().collect()).await?;
+        day_marks.sort();
+        day_marks.dedup();
+        for (_, day) in self.store.mark_customer_days(conn, ctx.id, day_marks).await? {
+            deltas.day(&day).active_customers += 1;
+        }
+        self.store.apply_daily_deltas(conn, ctx.id, &deltas).await?;
+        // Duplicates inside the batch point at what their first copy became.
+        for (i, p) in parsed.iter().enumerate() {
+            if let (None, Ok(inv)) = (&results[i], p) {
+                let first = first_of[&(inv.source.as_str(), inv.external_id.as_str())];
+                let f = results[first].clone().expect("first copies are decided");
+                let status = if valid(first).fingerprint() == inv.fingerprint() { "duplicate" } else { "conflict" };
+                results[i] = Some(ItemResult::new(i, status, f.id, f.customer_id, vec![]));
+            }
+        }
+        Ok(results.into_iter().map(|r| r.expect("every item is decided")).collect())
+    }
+
+    /// (customer, category, quantity, spend) of every categorised line of the completed invoices.
+    fn lines_of(
+        &self,
+        accepted: &[(usize, Option<i64>)],
+        by_customer: &BTreeMap<i64, Vec<usize>>,
+        parsed: &[std::result::Result<ValidInvoice, Vec<FieldError>>],
+        categories: &HashMap<String, String>,
+    ) -> Vec<(i64, String, i64, i64)> {
+        let mut out = Vec::new();
+        for (customer, invoices) in by_customer {
+            for &n in invoices {
+                let Ok(inv) = &parsed[accepted[n].0] else { continue };
+                for l in &inv.lines {
+                    if let Some(cat) = l.category.clone().or_else(|| l.sku.as_ref().and_then(|s| categories.get(s).cloned())) {
+                        out.push((*customer, cat, l.quantity.milli(), l.total));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub async fn invoice(&self, ctx: &TenantContext, id: i64) -> Result<Invoice> {
+        let mut tx = self.store.begin_read().await?;
+        let found = self.store.invoices_by_ids(&mut tx, ctx.id, &[id]).await?;
+        found.into_iter().next().ok_or(EngineError::NotFound("invoice"))
+    }
+
+    /// Invoices newest first, optionally of one customer.
+    pub async fn list_invoices(
+        &self,
+        ctx: &TenantContext,
+        customer_id: Option<i64>,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<crate::customers::Page<Invoice>> {
+        let limit = limit.clamp(1, 500);
+        let before = match cursor {
+            None => None,
+            Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                EngineError::field(
+                    Issue::new("invalid_cursor", "is not a cursor from this list", "نشانگر صفحه معتبر نیست").at("cursor"),
+                )
+            })?),
+        };
+        let ids = self.store.invoice_ids(ctx.id, customer_id, before, limit + 1).await?;
+        let next_cursor = (ids.len() as i64 > limit).then(|| ids[limit as usize - 1].to_string());
+        let ids = &ids[..ids.len().min(limit as usize)];
+        let mut tx = self.store.begin_read().await?;
+        Ok(crate::customers::Page { items: self.store.invoices_by_ids(&mut tx, ctx.id, ids).await?, next_cursor })
+    }
+
+    /// Records a full or partial refund of a completed invoice. A retry with the same refund id
+    /// returns the first result; the refunded total can never exceed the invoice total.
+    pub async fn refund_invoice(&self, ctx: &TenantContext, invoice_id: i64, input: &RefundInput) -> Result<(Refund, bool)> {
+        let now = now_ms();
+        let r = input.parse(&ctx.zone, jiff::Timestamp::now())?;
+        let mut tx = self.store.begin_write().await?;
+        let target = self.store.lock_refund_target(&mut tx, ctx.id, invoice_id).await?.ok_or(EngineError::NotFound("invoice"))?;
+        if let Some(existing) = self.store.refund_by_key(&mut tx, ctx.id, &r.source, &r.external_id).await? {
+            if existing.invoice_id != invoice_id {
+                return Err(EngineError::conflict(
+                    "refund_id_taken",
+                    "this refund id was used for another invoice",
+                    "این شناسه بازگشت برای فاکتور دیگری ثبت شده است",
+                ));
+            }
+            return Ok((existing, false));
+        }
+        if target.status != InvoiceStatus::Completed.as_str() {
+            return Err(EngineError::conflict(
+                "not_refundable",
+                "only completed invoices can be refunded",
+                "فقط فاکتور تکمیل‌شده قابل بازگشت است",
+            ));
+        }
+        let remaining = target.total - target.refunded_total;
+        let amount = r.amount.unwrap_or(remaining);
+        if amount <= 0 || amount > remaining {
+            return Err(EngineError::field(
+                Issue::new(
+                    "exceeds_remaining",
+                    format!("is more than the {remaining} not yet refunded"),
+                    format!("بیش از مبلغ بازنگشته ({remaining}) است"),
+                )
+                .at("amount"),
+            ));
+        }
+        let day = local_day(r.refunded_at, &ctx.zone).to_string();
+        let id = self.store.allocate_ids(&mut tx, 1).await?[0];
+        let row = RefundRow {
+            id,
+            invoice_id,
+            customer_id: target.customer_id,
+            source: r.source.clone(),
+            external_id: r.external_id.clone(),
+            amount,
+            reason: r.reason.clone(),
+            refunded_at: r.refunded_at.as_millisecond(),
+            day: day.clone(),
+            created_at: now,
+        };
+        self.store.insert_refund(&mut tx, ctx.id, &row).await?;
+        if let Some(customer) = target.customer_id {
+            let mut stats = self.store.lock_customer_stats(&mut tx, ctx.id, &[customer]).await?;
+            let mut s = stats.remove(&customer).unwrap_or_default();
+            s.add_refund(amount, amount == remaining);
+            self.store.write_customer_stats(&mut tx, ctx.id, &[(customer, s)]).await?;
+        }
+        let mut deltas = DailyDeltas::default();
+        let d = deltas.day(&day);
+        d.refunds += amount;
+        d.refund_count += 1;
+        self.store.apply_daily_deltas(&mut tx, ctx.id, &deltas).await?;
+        let refund =
+            self.store.refund_by_key(&mut tx, ctx.id, &r.source, &r.external_id).await?.ok_or(EngineError::NotFound("refund"))?;
+        philia_store::commit(tx).await?;
+        Ok((refund, true))
+    }
+
+    pub async fn refunds_of(&self, ctx: &TenantContext, invoice_id: i64) -> Result<Vec<Refund>> {
+        let mut tx = self.store.begin_read().await?;
+        Ok(self.store.refunds_of_invoice(&mut tx, ctx.id, invoice_id).await?)
+    }
+}

@@ -1,0 +1,49 @@
+//! The OpenAPI 3 document, built from the same router that serves the API, so it cannot list a
+//! route that does not exist or miss one that does.
+
+use crate::AppState;
+use crate::routes;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Philia API", description = "Customer data, loyalty and customer club. Errors are RFC 9457 problem documents."),
+    modifiers(&ApiKeyAuth),
+    security(("api_key" = [])),
+    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "imports"), (name = "stats"))
+)]
+struct ApiDoc;
+
+struct ApiKeyAuth;
+
+impl Modify for ApiKeyAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("phk_…").build()),
+        );
+    }
+}
+
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::tenants::router())
+        .merge(routes::customers::router())
+        .merge(routes::catalogue::router())
+        .merge(routes::invoices::router())
+        .merge(routes::events::router())
+        .merge(routes::imports::router())
+        .merge(routes::stats::router())
+}
+
+/// The document served at `/api/openapi.json`, with paths under `/api/v1`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = api_router().split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let paths = std::mem::take(&mut doc.paths.paths);
+    doc.paths.paths = paths.into_iter().map(|(p, item)| (format!("/api/v1{p}"), item)).collect();
+    doc
+}

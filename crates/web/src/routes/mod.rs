@@ -1,0 +1,11 @@
+pub mod catalogue;
+pub mod customers;
+pub mod events;
+pub mod imports;
+pub mod invoices;
+pub mod stats;
+pub mod system;
+pub mod tenants;
+
+/// Default and largest page sizes of list endpoints.
+pub const DEFAULT_LIMIT: i64 = 50;
