@@ -39,10 +39,10 @@ impl CategoryInput {
         let code = c.check("code", parse_code(code));
         let name = c.check("name", required_text(Some(&self.name), 200));
         let parent = self.parent.as_deref().filter(|p| !p.trim().is_empty()).and_then(|p| c.check("parent", parse_code(p)));
-        if let (Some(code), Some(parent)) = (&code, &parent) {
-            if code == parent {
-                c.push(Issue::new("cycle", "a category cannot be its own parent", "دسته نمی‌تواند والد خودش باشد").at("parent"));
-            }
+        if let (Some(code), Some(parent)) = (&code, &parent)
+            && code == parent
+        {
+            c.push(Issue::new("cycle", "a category cannot be its own parent", "دسته نمی‌تواند والد خودش باشد").at("parent"));
         }
         c.finish(|| ValidCategory { code: code.unwrap(), name: name.unwrap(), parent })
     }

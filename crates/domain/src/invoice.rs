@@ -47,10 +47,10 @@ impl CustomerRefInput {
     pub fn parse(&self, source: &str) -> Result<CustomerRef, Invalid> {
         let mut c = Checker::new();
         let mut identities = Vec::new();
-        if let Some(ext) = self.external_id.as_deref().filter(|s| !s.trim().is_empty()) {
-            if let Some(id) = c.check("external_id", parse_external_id(ext)) {
-                identities.push(IdentityKey::External { source: source.to_string(), id });
-            }
+        if let Some(ext) = self.external_id.as_deref().filter(|s| !s.trim().is_empty())
+            && let Some(id) = c.check("external_id", parse_external_id(ext))
+        {
+            identities.push(IdentityKey::External { source: source.to_string(), id });
         }
         let mobile = self.mobile.as_deref().filter(|s| !s.trim().is_empty()).and_then(|m| c.check("mobile", Mobile::parse(m)));
         let email = self.email.as_deref().filter(|s| !s.trim().is_empty()).and_then(|e| c.check("email", Email::parse(e)));
@@ -60,12 +60,13 @@ impl CustomerRefInput {
             c.check("first_name", optional_text(self.first_name.as_deref(), 100)).flatten(),
             c.check("last_name", optional_text(self.last_name.as_deref(), 100)).flatten(),
         );
-        if first_name.is_none() && last_name.is_none() {
-            if let Some(full) = c.check("name", optional_text(self.name.as_deref(), 200)).flatten() {
-                match full.split_once(' ') {
-                    Some((f, l)) => (first_name, last_name) = (Some(f.to_string()), Some(l.trim().to_string())),
-                    None => first_name = Some(full),
-                }
+        if first_name.is_none()
+            && last_name.is_none()
+            && let Some(full) = c.check("name", optional_text(self.name.as_deref(), 200)).flatten()
+        {
+            match full.split_once(' ') {
+                Some((f, l)) => (first_name, last_name) = (Some(f.to_string()), Some(l.trim().to_string())),
+                None => first_name = Some(full),
             }
         }
         if self.id.is_none() && identities.is_empty() && c.is_ok() {
@@ -303,7 +304,9 @@ impl InvoiceInput {
 }
 
 impl ValidInvoice {
-    /// A digest of the content, so a retry with the same key but different content is noticed.
+    /// A digest of what was sold, when and for how much, so a retry with the same key but a
+    /// different sale is noticed. How the customer was identified is left out: another system may
+    /// name the same customer by other identifiers.
     pub fn fingerprint(&self) -> String {
         let mut h = Fnv::default();
         h.text(&self.issued_at.as_millisecond().to_string());
@@ -313,9 +316,6 @@ impl ValidInvoice {
             h.text(l.sku.as_deref().unwrap_or(""));
             h.text(&l.quantity.milli().to_string());
             h.text(&l.total.to_string());
-        }
-        for k in self.customer.iter().flat_map(|c| &c.identities) {
-            h.text(&k.key());
         }
         format!("{:016x}", h.0)
     }

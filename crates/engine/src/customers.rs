@@ -90,12 +90,12 @@ fn apply_patch(p: &mut ProfileRow, patch: &CustomerPatch, now: i64) -> Vec<(&'st
         ("sms", patch.sms_opt_in, &mut p.sms_opt_in, &mut p.sms_consent_at),
         ("email", patch.email_opt_in, &mut p.email_opt_in, &mut p.email_consent_at),
     ] {
-        if let Some(w) = wanted {
-            if *opt != Some(i64::from(w)) {
-                *opt = Some(i64::from(w));
-                *at = Some(now);
-                consents.push((channel, w));
-            }
+        if let Some(w) = wanted
+            && *opt != Some(i64::from(w))
+        {
+            *opt = Some(i64::from(w));
+            *at = Some(now);
+            consents.push((channel, w));
         }
     }
     consents
@@ -253,15 +253,15 @@ impl Engine {
                 consents.push((customer_id, channel, opted));
             }
             // A customer has one mobile and one email: a new one replaces the old identifier.
-            if let (Some(old), Some(new)) = (&before.0, &effective.mobile) {
-                if old != new.as_str() {
-                    drops.push((customer_id, "m:", IdentityKey::Mobile(new.clone()).key()));
-                }
+            if let (Some(old), Some(new)) = (&before.0, &effective.mobile)
+                && old != new.as_str()
+            {
+                drops.push((customer_id, "m:", IdentityKey::Mobile(new.clone()).key()));
             }
-            if let (Some(old), Some(new)) = (&before.1, &effective.email) {
-                if old != new.as_str() {
-                    drops.push((customer_id, "e:", IdentityKey::Email(new.clone()).key()));
-                }
+            if let (Some(old), Some(new)) = (&before.1, &effective.email)
+                && old != new.as_str()
+            {
+                drops.push((customer_id, "e:", IdentityKey::Email(new.clone()).key()));
             }
             for k in patch.identities.iter().map(IdentityKey::key) {
                 if !owners.contains_key(&k) {

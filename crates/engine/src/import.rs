@@ -357,7 +357,8 @@ impl Engine {
                             name: row.get("name").unwrap_or("").into(),
                             parent: row.get("parent").map(Into::into),
                         };
-                        Ok(categories.push(input.parse(row.get("code").unwrap_or(""))))
+                        let _: () = categories.push(input.parse(row.get("code").unwrap_or("")));
+                        Ok(())
                     };
                     if let Err(errors) = parsed {
                         tally.report.invalid_rows += 1;

@@ -112,7 +112,8 @@ impl Engine {
             match p {
                 Err(errors) => results[i] = Some(ItemResult::new(i, "invalid", None, None, errors.clone())),
                 Ok(inv) => {
-                    if first_of.insert((&inv.source, &inv.external_id), i).is_none() {
+                    let first = *first_of.entry((&inv.source, &inv.external_id)).or_insert(i);
+                    if first == i {
                         fresh.push(i);
                     }
                 }

@@ -203,7 +203,6 @@ impl Store {
 
     /// Changes stock atomically and records the movement. A move that would take stock below zero
     /// changes nothing and returns `None`.
-    #[allow(clippy::too_many_arguments)]
     pub async fn change_stock(
         &self,
         conn: &mut Conn,

@@ -323,10 +323,10 @@ impl Store {
         let profiles = self.load_profiles(conn, tenant_id, ids).await?;
         let mut identities: HashMap<i64, Vec<ExternalId>> = HashMap::new();
         for (cid, key) in self.identities_of(conn, tenant_id, ids).await? {
-            if let Some(rest) = key.strip_prefix("x:") {
-                if let Some((source, id)) = rest.split_once(':') {
-                    identities.entry(cid).or_default().push(ExternalId { source: source.into(), id: id.into() });
-                }
+            if let Some(rest) = key.strip_prefix("x:")
+                && let Some((source, id)) = rest.split_once(':')
+            {
+                identities.entry(cid).or_default().push(ExternalId { source: source.into(), id: id.into() });
             }
         }
         let mut stats = self.stats_views(conn, tenant_id, ids).await?;

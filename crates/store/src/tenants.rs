@@ -161,7 +161,6 @@ impl Store {
     }
 
     /// Inserts a staff user; `None` when the email is taken in this tenant.
-    #[allow(clippy::too_many_arguments)]
     pub async fn insert_staff(
         &self,
         conn: &mut Conn,

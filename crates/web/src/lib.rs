@@ -33,6 +33,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::system::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(metrics::track))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(problem::panic_response))
         .with_state(state)
 }
 

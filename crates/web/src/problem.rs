@@ -109,3 +109,10 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// A handler that panicked answers 500 like any internal error; the connection survives.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred", "خطای داخلی رخ داد")
+        .into_response()
+}
