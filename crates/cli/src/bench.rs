@@ -10,6 +10,7 @@ use philia_domain::tenant::NewTenant;
 use philia_engine::Engine;
 use philia_engine::demo::{Demo, DemoSpec};
 use philia_engine::import::{ImportKind, ImportOptions};
+use philia_store::baseline::BaselineInvoice;
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -39,9 +40,19 @@ enum Which {
     },
 }
 
+/// A free TCP port on loopback.
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
 /// Peak resident memory of this process so far, in MiB (Linux).
 fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    process_peak_rss_mib(std::process::id())
+}
+
+/// Peak resident memory of a process, in MiB (Linux).
+fn process_peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
         .map_or(0.0, |kb| kb / 1024.0)
@@ -65,23 +76,48 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
             let ctx = engine.tenant(&slug).await.map_err(crate::explain)?;
             let key = engine.create_api_key(&ctx, "integration", Some("bench")).await.map_err(crate::explain)?;
             let demo = Demo::new(DemoSpec { customers, invoices, seed: 42, end: jiff::civil::date(2026, 3, 1) });
-            eprintln!("generating {invoices} invoices as JSON request bodies…");
-            let bodies: Vec<Vec<u8>> = (0..invoices.div_ceil(batch))
-                .map(|b| {
-                    let list: Vec<_> = (b * batch..((b + 1) * batch).min(invoices)).map(|j| demo.invoice(j)).collect();
-                    serde_json::to_vec(&serde_json::json!({ "invoices": list })).expect("serialisable")
-                })
-                .collect();
-            let body_mb = bodies.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-            let addr = listener.local_addr()?;
-            let state = philia_web::AppState { engine: engine.clone(), operator_token: None };
-            tokio::spawn(async move { philia_web::serve(state, listener).await });
+            // The server runs as its own process, so its memory is measured alone.
+            let port = free_port()?;
+            let mut server = std::process::Command::new(std::env::current_exe()?)
+                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .env("DATABASE_URL", database_url)
+                .env("RUST_LOG", "warn")
+                .spawn()
+                .context("starting the server")?;
+            let url = format!("http://127.0.0.1:{port}/api/v1/invoices/batch");
             let _ = rustls::crypto::ring::default_provider().install_default();
             let client = reqwest::Client::new();
-            let url = format!("http://{addr}/api/v1/invoices/batch");
-            let queue = std::sync::Arc::new(tokio::sync::Mutex::new(bodies.into_iter()));
-            eprintln!("posting {body_mb:.0} MB to {url} with {clients} clients…");
+            for _ in 0..100 {
+                if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            // Request bodies are made before the clock starts when they fit comfortably in memory
+            // (up to 2M invoices); beyond that a producer thread makes them while requests run.
+            let batches = invoices.div_ceil(batch);
+            let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(if invoices <= 2_000_000 { batches as usize + 1 } else { 4 });
+            let demo = std::sync::Arc::new(demo);
+            let producer = {
+                let demo = demo.clone();
+                std::thread::spawn(move || {
+                    for b in 0..batches {
+                        let list: Vec<_> = (b * batch..((b + 1) * batch).min(invoices)).map(|j| demo.invoice(j)).collect();
+                        let body = serde_json::to_vec(&serde_json::json!({ "invoices": list })).expect("serialisable");
+                        if tx.blocking_send(body).is_err() {
+                            return;
+                        }
+                    }
+                })
+            };
+            if invoices <= 2_000_000 {
+                eprintln!("generating {invoices} invoices as JSON request bodies…");
+                while rx.len() < batches as usize && !producer.is_finished() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+            let queue = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+            eprintln!("posting {invoices} invoices in batches of {batch} to {url} with {clients} clients…");
             let started = Instant::now();
             let mut tasks = Vec::new();
             for _ in 0..clients {
@@ -89,7 +125,7 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
                 tasks.push(tokio::spawn(async move {
                     let mut created = 0u64;
                     loop {
-                        let Some(body) = queue.lock().await.next() else { return Ok::<u64, anyhow::Error>(created) };
+                        let Some(body) = queue.lock().await.recv().await else { return Ok::<u64, anyhow::Error>(created) };
                         let response = client
                             .post(&url)
                             .bearer_auth(&key)
@@ -109,19 +145,38 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
                 created += t.await??;
             }
             let api_secs = started.elapsed().as_secs_f64();
+            let _ = producer.join();
+            let server_rss = process_peak_rss_mib(server.id());
+            let _ = server.kill();
+            let _ = server.wait();
             anyhow::ensure!(created == invoices, "{created} of {invoices} invoices were recorded");
-            let rss_after_api = peak_rss_mib();
 
             // Baseline: the same invoices and lines, already resolved, as plain multi-row INSERTs.
             eprintln!("baseline: plain bulk INSERT of the same rows…");
-            let rows: Vec<_> =
-                (0..invoices).map(|j| demo.invoice(j).parse(&ctx.zone, "IRT").expect("demo invoices are valid")).collect();
-            let baseline_secs = baseline_insert(&engine, &rows, batch as usize).await?;
+            let rows: Vec<BaselineInvoice> = (0..invoices)
+                .map(|j| {
+                    let inv = demo.invoice(j).parse(&ctx.zone, "IRT").expect("demo invoices are valid");
+                    BaselineInvoice {
+                        external_id: inv.external_id,
+                        customer_key: inv.customer.as_ref().and_then(|c| c.identities.first()).map(|k| k.key()),
+                        issued_at: inv.issued_at.as_millisecond(),
+                        channel: inv.channel.as_str().into(),
+                        branch: inv.branch,
+                        total: inv.total,
+                        lines: inv
+                            .lines
+                            .into_iter()
+                            .map(|l| (l.sku, l.category, l.quantity.milli(), l.unit_price, l.total))
+                            .collect(),
+                    }
+                })
+                .collect();
+            let baseline_secs = engine.store.baseline_bulk_insert(&rows, batch as usize).await?;
             let out = serde_json::json!({
                 "bench": "ingest", "backend": backend, "invoices": invoices, "customers": customers, "batch": batch, "clients": clients,
                 "api_seconds": round(api_secs), "api_invoices_per_s": round(invoices as f64 / api_secs),
                 "baseline_seconds": round(baseline_secs), "baseline_invoices_per_s": round(invoices as f64 / baseline_secs),
-                "ratio_api_to_baseline": round(baseline_secs / api_secs), "peak_rss_mib": round(rss_after_api),
+                "ratio_api_to_baseline": round(baseline_secs / api_secs), "server_peak_rss_mib": round(server_rss),
             });
             println!("{out}");
             Ok(())
@@ -138,35 +193,7 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
             std::fs::create_dir_all(&dir)?;
             let demo = Demo::new(DemoSpec { customers, invoices: 0, seed: 42, end: jiff::civil::date(2026, 3, 1) });
             let path = dir.join("customers.csv");
-            {
-                let mut w = csv::Writer::from_path(&path)?;
-                w.write_record([
-                    "external_id",
-                    "mobile",
-                    "email",
-                    "first_name",
-                    "last_name",
-                    "gender",
-                    "birth_date",
-                    "province",
-                    "city",
-                ])?;
-                for i in 0..customers {
-                    let c = demo.customer(i);
-                    w.write_record([
-                        c.external_ids.and_then(|e| e.into_iter().next()).map(|e| e.id).unwrap_or_default(),
-                        c.mobile.unwrap_or_default(),
-                        c.email.unwrap_or_default(),
-                        c.first_name.unwrap_or_default(),
-                        c.last_name.unwrap_or_default(),
-                        c.gender.unwrap_or_default(),
-                        c.birth_date.unwrap_or_default(),
-                        c.province.unwrap_or_default(),
-                        c.city.unwrap_or_default(),
-                    ])?;
-                }
-                w.flush()?;
-            }
+            demo.write_customers_csv(std::io::BufWriter::new(std::fs::File::create(&path)?), &mut |_| {})?;
             let size = std::fs::metadata(&path)?.len();
             let file =
                 std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&path).context("opening the generated file")?);
@@ -197,71 +224,4 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
 
 fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-/// Writes the invoices and lines with nothing but multi-row INSERTs into two plain tables (no
-/// identity resolution, no duplicate check, no rollups), one transaction per batch.
-async fn baseline_insert(engine: &Engine, invoices: &[philia_domain::invoice::ValidInvoice], batch: usize) -> Result<f64> {
-    use philia_store::bulk::{self, Val};
-    let store = &engine.store;
-    for sql in [
-        "DROP TABLE IF EXISTS baseline_lines",
-        "DROP TABLE IF EXISTS baseline_invoices",
-        "CREATE TABLE baseline_invoices (id BIGINT PRIMARY KEY, external_id TEXT NOT NULL, customer_key TEXT, issued_at BIGINT NOT NULL, channel TEXT NOT NULL, branch TEXT, total BIGINT NOT NULL)",
-        "CREATE TABLE baseline_lines (invoice_id BIGINT NOT NULL, line_no BIGINT NOT NULL, sku TEXT, category TEXT, quantity_milli BIGINT NOT NULL, unit_price BIGINT NOT NULL, total BIGINT NOT NULL, PRIMARY KEY (invoice_id, line_no))",
-    ] {
-        sqlx::query(sql).execute(store.pool()).await?;
-    }
-    let started = Instant::now();
-    for (b, chunk) in invoices.chunks(batch).enumerate() {
-        let mut tx = store.begin_write().await?;
-        let mut inv_rows = Vec::with_capacity(chunk.len());
-        let mut line_rows = Vec::new();
-        for (k, inv) in chunk.iter().enumerate() {
-            let id = (b * batch + k) as i64;
-            let customer = inv.customer.as_ref().and_then(|c| c.identities.first()).map(|k| k.key());
-            inv_rows.push(vec![
-                Val::I(id),
-                Val::T(inv.external_id.clone()),
-                Val::OT(customer),
-                Val::I(inv.issued_at.as_millisecond()),
-                Val::T(inv.channel.as_str().into()),
-                Val::OT(inv.branch.clone()),
-                Val::I(inv.total),
-            ]);
-            for (n, l) in inv.lines.iter().enumerate() {
-                line_rows.push(vec![
-                    Val::I(id),
-                    Val::I(n as i64),
-                    Val::OT(l.sku.clone()),
-                    Val::OT(l.category.clone()),
-                    Val::I(l.quantity.milli()),
-                    Val::I(l.unit_price),
-                    Val::I(l.total),
-                ]);
-            }
-        }
-        bulk::insert(
-            &mut tx,
-            "baseline_invoices",
-            &["id", "external_id", "customer_key", "issued_at", "channel", "branch", "total"],
-            inv_rows,
-            "",
-        )
-        .await?;
-        bulk::insert(
-            &mut tx,
-            "baseline_lines",
-            &["invoice_id", "line_no", "sku", "category", "quantity_milli", "unit_price", "total"],
-            line_rows,
-            "",
-        )
-        .await?;
-        philia_store::commit(tx).await?;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    for sql in ["DROP TABLE baseline_lines", "DROP TABLE baseline_invoices"] {
-        sqlx::query(sql).execute(store.pool()).await?;
-    }
-    Ok(secs)
 }

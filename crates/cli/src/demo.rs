@@ -99,41 +99,7 @@ fn write_csv(demo: &Demo, dir: &std::path::Path) -> Result<()> {
     }
     w.flush()?;
     let pb = bar(spec.customers, "customers");
-    let mut w = csv::Writer::from_path(dir.join("customers.csv"))?;
-    w.write_record([
-        "external_id",
-        "mobile",
-        "email",
-        "first_name",
-        "last_name",
-        "gender",
-        "birth_date",
-        "province",
-        "city",
-        "tags",
-        "sms_opt_in",
-    ])?;
-    for i in 0..spec.customers {
-        let c = demo.customer(i);
-        let yes_no = |b: Option<bool>| b.map(|b| if b { "yes" } else { "no" }).unwrap_or("").to_string();
-        w.write_record([
-            c.external_ids.and_then(|e| e.into_iter().next()).map(|e| e.id).unwrap_or_default(),
-            c.mobile.unwrap_or_default(),
-            c.email.unwrap_or_default(),
-            c.first_name.unwrap_or_default(),
-            c.last_name.unwrap_or_default(),
-            c.gender.unwrap_or_default(),
-            c.birth_date.unwrap_or_default(),
-            c.province.unwrap_or_default(),
-            c.city.unwrap_or_default(),
-            c.tags.unwrap_or_default().join(";"),
-            yes_no(c.sms_opt_in),
-        ])?;
-        if i % 10_000 == 0 {
-            pb.set_position(i);
-        }
-    }
-    w.flush()?;
+    demo.write_customers_csv(std::fs::File::create(dir.join("customers.csv"))?, &mut |i| pb.set_position(i))?;
     pb.finish_and_clear();
     let pb = bar(spec.invoices, "invoices");
     let mut w = csv::Writer::from_path(dir.join("invoices.csv"))?;

@@ -1,7 +1,7 @@
 //! Customer profiles: create-or-update by identity, read, search, merge, timeline.
 
 use crate::resolve::new_profile;
-use crate::{Engine, EngineError, RACE_RETRIES, Result, TenantContext, now_ms};
+use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
 use philia_domain::customer::{Change, CustomerPatch, IdentityKey};
 use philia_domain::invoice::CustomerRef;
@@ -165,18 +165,7 @@ impl Engine {
         patches: &[CustomerPatch],
         anchor: Option<i64>,
     ) -> Result<Vec<UpsertOutcome>> {
-        for attempt in 0.. {
-            let mut tx = self.store.begin_write().await?;
-            match self.upsert_in(&mut tx, ctx, source, patches, anchor).await {
-                Err(EngineError::Race) if attempt < RACE_RETRIES => continue,
-                Err(e) => return Err(e),
-                Ok(out) => {
-                    philia_store::commit(tx).await?;
-                    return Ok(out);
-                }
-            }
-        }
-        unreachable!("the loop returns")
+        in_write_tx!(self, |conn| self.upsert_in(conn, ctx, source, patches, anchor).await)
     }
 
     /// `anchor`: the customer every patch belongs to, whatever its identifiers say (update by id).

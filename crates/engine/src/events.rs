@@ -1,7 +1,7 @@
 //! Recording behavioural events with their rollups.
 
 use crate::invoices::{ItemResult, too_many};
-use crate::{Engine, EngineError, RACE_RETRIES, Result, TenantContext, now_ms};
+use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::FieldError;
 use philia_domain::calendar::local_day;
 use philia_domain::event::{EventInput, ValidEvent};
@@ -21,18 +21,7 @@ impl Engine {
         let now = jiff::Timestamp::now();
         let parsed: Vec<std::result::Result<ValidEvent, Vec<FieldError>>> =
             inputs.iter().map(|i| i.parse(&ctx.zone, now).map_err(|e| e.0)).collect();
-        for attempt in 0.. {
-            let mut tx = self.store.begin_write().await?;
-            match self.record_events_in(&mut tx, ctx, &parsed).await {
-                Err(EngineError::Race) if attempt < RACE_RETRIES => continue,
-                Err(e) => return Err(e),
-                Ok(out) => {
-                    philia_store::commit(tx).await?;
-                    return Ok(out);
-                }
-            }
-        }
-        unreachable!("the loop returns")
+        in_write_tx!(self, |conn| self.record_events_in(conn, ctx, &parsed).await)
     }
 
     async fn record_events_in(

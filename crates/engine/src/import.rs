@@ -4,7 +4,7 @@
 //! file twice changes nothing. Column names may be English or Persian (see docs/IMPORT.md).
 
 use crate::invoices::ItemResult;
-use crate::{Engine, EngineError, RACE_RETRIES, Result, TenantContext};
+use crate::{Engine, EngineError, Result, TenantContext};
 use philia_domain::catalogue::{CategoryInput, ProductInput};
 use philia_domain::customer::{CustomerInput, ExternalIdInput};
 use philia_domain::digits::ascii_digits;
@@ -277,26 +277,15 @@ impl Engine {
             tally.report.rows += chunk.len() as u64;
             match kind {
                 ImportKind::Invoices => self.stage_invoice_rows(ctx, import_id, chunk, &mut tally).await?,
-                _ => match atomic_tx.as_mut() {
-                    Some(tx) => self.apply_rows(tx, ctx, kind, &chunk, options, &mut tally).await?,
-                    None => {
-                        for attempt in 0.. {
-                            let mut tx = self.store.begin_write().await?;
-                            let snapshot = (tally.report.imported, tally.report.unchanged);
-                            match self.apply_rows(&mut tx, ctx, kind, &chunk, options, &mut tally).await {
-                                Err(EngineError::Race) if attempt < RACE_RETRIES => {
-                                    (tally.report.imported, tally.report.unchanged) = snapshot;
-                                    continue;
-                                }
-                                Err(e) => return Err(e),
-                                Ok(()) => {
-                                    philia_store::commit(tx).await?;
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                },
+                _ => {
+                    let prepared = prepare(kind, &chunk, &options.source, &mut tally);
+                    let (imported, unchanged) = match atomic_tx.as_mut() {
+                        Some(tx) => self.apply_prepared(tx, ctx, &options.source, &prepared).await?,
+                        None => in_write_tx!(self, |conn| self.apply_prepared(conn, ctx, &options.source, &prepared).await)?,
+                    };
+                    tally.report.imported += imported;
+                    tally.report.unchanged += unchanged;
+                }
             }
             on_progress(tally.report.rows);
         }
@@ -317,88 +306,27 @@ impl Engine {
         Ok(tally.report)
     }
 
-    async fn apply_rows(
+    /// Applies validated rows inside the caller's transaction; returns (imported, unchanged).
+    async fn apply_prepared(
         &self,
         conn: &mut Conn,
         ctx: &TenantContext,
-        kind: ImportKind,
-        rows: &[Row],
-        options: &ImportOptions,
-        tally: &mut Tally<'_>,
-    ) -> Result<()> {
-        match kind {
-            ImportKind::Customers => {
-                let mut patches = Vec::new();
-                for row in rows {
-                    match customer_input(row, &options.source).and_then(|i| i.parse().map_err(|e| e.0)) {
-                        Ok(p) => patches.push(p),
-                        Err(errors) => {
-                            tally.report.invalid_rows += 1;
-                            for e in errors {
-                                let column = e.field.split(['.', '[']).next().unwrap_or("").to_string();
-                                let column = if column == "external_ids" { "external_id".to_string() } else { column };
-                                tally.error(row.number, &column, &e);
-                            }
-                        }
-                    }
-                }
-                for o in self.upsert_in(conn, ctx, &options.source, &patches, None).await? {
-                    if o.changed { tally.report.imported += 1 } else { tally.report.unchanged += 1 }
-                }
+        source: &str,
+        prepared: &Prepared,
+    ) -> Result<(u64, u64)> {
+        match prepared {
+            Prepared::Customers(patches) => {
+                let outcomes = self.upsert_in(conn, ctx, source, patches, None).await?;
+                let imported = outcomes.iter().filter(|o| o.changed).count() as u64;
+                Ok((imported, outcomes.len() as u64 - imported))
             }
-            ImportKind::Products | ImportKind::Categories => {
-                let mut products = Vec::new();
-                let mut categories = Vec::new();
-                for row in rows {
-                    let parsed = if kind == ImportKind::Products {
-                        product_input(row).map(|(sku, p)| products.push(p.parse(&sku))).map_err(|e| vec![e])
-                    } else {
-                        let input = CategoryInput {
-                            name: row.get("name").unwrap_or("").into(),
-                            parent: row.get("parent").map(Into::into),
-                        };
-                        let _: () = categories.push(input.parse(row.get("code").unwrap_or("")));
-                        Ok(())
-                    };
-                    if let Err(errors) = parsed {
-                        tally.report.invalid_rows += 1;
-                        for e in errors {
-                            tally.error(row.number, &e.field.clone(), &e);
-                        }
-                    }
-                }
-                let mut valid_products = Vec::new();
-                for (row, p) in rows.iter().zip(products) {
-                    match p {
-                        Ok(p) => valid_products.push(p),
-                        Err(e) => {
-                            tally.report.invalid_rows += 1;
-                            for f in e.0 {
-                                tally.error(row.number, &f.field.clone(), &f);
-                            }
-                        }
-                    }
-                }
-                let mut valid_categories = Vec::new();
-                for (row, c) in rows.iter().zip(categories) {
-                    match c {
-                        Ok(c) => valid_categories.push(c),
-                        Err(e) => {
-                            tally.report.invalid_rows += 1;
-                            for f in e.0 {
-                                tally.error(row.number, &f.field.clone(), &f);
-                            }
-                        }
-                    }
-                }
+            Prepared::Catalogue(products, categories) => {
                 let now = crate::now_ms();
-                tally.report.imported += (valid_products.len() + valid_categories.len()) as u64;
-                self.store.upsert_products(conn, ctx.id, &valid_products, now).await?;
-                self.store.upsert_categories(conn, ctx.id, &valid_categories, now).await?;
+                self.store.upsert_products(conn, ctx.id, products, now).await?;
+                self.store.upsert_categories(conn, ctx.id, categories, now).await?;
+                Ok(((products.len() + categories.len()) as u64, 0))
             }
-            ImportKind::Invoices => unreachable!("invoices are staged, then grouped"),
         }
-        Ok(())
     }
 
     async fn stage_invoice_rows(&self, ctx: &TenantContext, import_id: i64, rows: Vec<Row>, tally: &mut Tally<'_>) -> Result<()> {
@@ -500,6 +428,60 @@ impl Engine {
             }
         }
         Ok(())
+    }
+}
+
+/// Validated rows of a customers, products or categories chunk.
+enum Prepared {
+    Customers(Vec<philia_domain::customer::CustomerPatch>),
+    Catalogue(Vec<philia_domain::catalogue::ValidProduct>, Vec<philia_domain::catalogue::ValidCategory>),
+}
+
+/// Validates a chunk, reporting every refused row with its column.
+fn prepare(kind: ImportKind, rows: &[Row], source: &str, tally: &mut Tally<'_>) -> Prepared {
+    let refuse = |tally: &mut Tally<'_>, row: &Row, errors: Vec<FieldError>| {
+        tally.report.invalid_rows += 1;
+        for e in errors {
+            let column = match e.field.split(['.', '[']).next().unwrap_or("") {
+                "external_ids" => "external_id".to_string(),
+                other => other.to_string(),
+            };
+            tally.error(row.number, &column, &e);
+        }
+    };
+    match kind {
+        ImportKind::Customers => {
+            let mut patches = Vec::with_capacity(rows.len());
+            for row in rows {
+                match customer_input(row, source).and_then(|i| i.parse().map_err(|e| e.0)) {
+                    Ok(p) => patches.push(p),
+                    Err(errors) => refuse(tally, row, errors),
+                }
+            }
+            Prepared::Customers(patches)
+        }
+        ImportKind::Products => {
+            let mut products = Vec::with_capacity(rows.len());
+            for row in rows {
+                match product_input(row).map_err(|e| vec![e]).and_then(|(sku, p)| p.parse(&sku).map_err(|e| e.0)) {
+                    Ok(p) => products.push(p),
+                    Err(errors) => refuse(tally, row, errors),
+                }
+            }
+            Prepared::Catalogue(products, Vec::new())
+        }
+        ImportKind::Categories | ImportKind::Invoices => {
+            let mut categories = Vec::with_capacity(rows.len());
+            for row in rows {
+                let input =
+                    CategoryInput { name: row.get("name").unwrap_or("").into(), parent: row.get("parent").map(Into::into) };
+                match input.parse(row.get("code").unwrap_or("")) {
+                    Ok(c) => categories.push(c),
+                    Err(e) => refuse(tally, row, e.0),
+                }
+            }
+            Prepared::Catalogue(Vec::new(), categories)
+        }
     }
 }
 

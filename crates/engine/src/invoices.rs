@@ -1,6 +1,6 @@
 //! Recording invoices and refunds, with every rollup they change, in one transaction.
 
-use crate::{Engine, EngineError, RACE_RETRIES, Result, TenantContext, now_ms};
+use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::calendar::local_day;
 use philia_domain::invoice::{InvoiceInput, InvoiceStatus, MAX_BATCH, RefundInput, ValidInvoice};
 use philia_domain::records::{Invoice, Refund};
@@ -83,18 +83,7 @@ impl Engine {
         ctx: &TenantContext,
         parsed: Vec<std::result::Result<ValidInvoice, Vec<FieldError>>>,
     ) -> Result<Vec<ItemResult>> {
-        for attempt in 0.. {
-            let mut tx = self.store.begin_write().await?;
-            match self.record_invoices_in(&mut tx, ctx, &parsed).await {
-                Err(EngineError::Race) if attempt < RACE_RETRIES => continue,
-                Err(e) => return Err(e),
-                Ok(out) => {
-                    philia_store::commit(tx).await?;
-                    return Ok(out);
-                }
-            }
-        }
-        unreachable!("the loop returns")
+        in_write_tx!(self, |conn| self.record_invoices_in(conn, ctx, &parsed).await)
     }
 
     pub(crate) async fn record_invoices_in(

@@ -1,6 +1,27 @@
 //! Use cases. Each command validates its input with the domain types, applies the domain rules and
 //! writes facts and rollups in one database transaction.
 
+/// Runs `$work` (an expression that uses the connection `$conn`) in a write transaction and
+/// commits it. When a concurrent writer claimed a key first (PostgreSQL), the transaction is
+/// rolled back and `$work` runs again, and then sees the committed row.
+macro_rules! in_write_tx {
+    ($engine:expr, |$conn:ident| $work:expr) => {{
+        let mut attempt = 0;
+        loop {
+            let mut tx = $engine.store.begin_write().await?;
+            let $conn: &mut philia_store::Conn = &mut tx;
+            match $work {
+                Err($crate::EngineError::Race) if attempt < $crate::RACE_RETRIES => attempt += 1,
+                Err(e) => break Err(e),
+                Ok(out) => {
+                    philia_store::commit(tx).await?;
+                    break Ok(out);
+                }
+            }
+        }
+    }};
+}
+
 pub mod catalogue;
 pub mod customers;
 pub mod demo;

@@ -7,6 +7,17 @@ use philia_domain::catalogue::{StockChange, ValidBranch, ValidCategory, ValidPro
 use philia_domain::records::{Branch, Category, Product, StockLevel};
 use sqlx::Row;
 
+fn product(r: &sqlx::any::AnyRow) -> Result<Product> {
+    Ok(Product {
+        id: r.try_get("id")?,
+        sku: r.try_get("sku")?,
+        name: r.try_get("name")?,
+        category: r.try_get("category_code")?,
+        price: r.try_get("price")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+    })
+}
+
 impl Store {
     /// Inserts or updates categories by code.
     pub async fn upsert_categories(&self, conn: &mut Conn, tenant_id: i64, items: &[ValidCategory], now: i64) -> Result<()> {
@@ -107,18 +118,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Product {
-                    id: r.try_get("id")?,
-                    sku: r.try_get("sku")?,
-                    name: r.try_get("name")?,
-                    category: r.try_get("category_code")?,
-                    price: r.try_get("price")?,
-                    active: r.try_get::<i64, _>("active")? != 0,
-                })
-            })
-            .collect()
+        rows.iter().map(product).collect()
     }
 
     pub async fn product_by_sku(&self, tenant_id: i64, sku: &str) -> Result<Option<Product>> {
@@ -128,17 +128,7 @@ impl Store {
                 .bind(sku)
                 .fetch_optional(self.pool())
                 .await?;
-        row.map(|r| {
-            Ok(Product {
-                id: r.try_get("id")?,
-                sku: r.try_get("sku")?,
-                name: r.try_get("name")?,
-                category: r.try_get("category_code")?,
-                price: r.try_get("price")?,
-                active: r.try_get::<i64, _>("active")? != 0,
-            })
-        })
-        .transpose()
+        row.as_ref().map(product).transpose()
     }
 
     pub async fn product_id(&self, conn: &mut Conn, tenant_id: i64, sku: &str) -> Result<Option<i64>> {
