@@ -10,7 +10,7 @@ use philia_domain::tenant::NewTenant;
 use philia_engine::Engine;
 use philia_engine::demo::{Demo, DemoSpec};
 use philia_engine::import::{ImportKind, ImportOptions};
-use philia_store::baseline::BaselineInvoice;
+use philia_store::baseline::{BaselineInvoice, BaselineLine};
 use std::time::Instant;
 
 #[derive(clap::Args)]

@@ -6,7 +6,15 @@ use crate::Result;
 use crate::bulk::{self, Val};
 use crate::db::Store;
 
-/// One invoice as the baseline stores it, with its lines (sku, category, quantity, price, total).
+pub struct BaselineLine {
+    pub sku: Option<String>,
+    pub category: Option<String>,
+    pub quantity_milli: i64,
+    pub unit_price: i64,
+    pub total: i64,
+}
+
+/// One invoice as the baseline stores it, with its lines.
 pub struct BaselineInvoice {
     pub external_id: String,
     pub customer_key: Option<String>,
@@ -14,7 +22,7 @@ pub struct BaselineInvoice {
     pub channel: String,
     pub branch: Option<String>,
     pub total: i64,
-    pub lines: Vec<(Option<String>, Option<String>, i64, i64, i64)>,
+    pub lines: Vec<BaselineLine>,
 }
 
 impl Store {
@@ -46,15 +54,15 @@ impl Store {
                     Val::OT(inv.branch.clone()),
                     Val::I(inv.total),
                 ]);
-                for (n, (sku, category, quantity, price, total)) in inv.lines.iter().enumerate() {
+                for (n, l) in inv.lines.iter().enumerate() {
                     line_rows.push(vec![
                         Val::I(id),
                         Val::I(n as i64),
-                        Val::OT(sku.clone()),
-                        Val::OT(category.clone()),
-                        Val::I(*quantity),
-                        Val::I(*price),
-                        Val::I(*total),
+                        Val::OT(l.sku.clone()),
+                        Val::OT(l.category.clone()),
+                        Val::I(l.quantity_milli),
+                        Val::I(l.unit_price),
+                        Val::I(l.total),
                     ]);
                 }
             }
