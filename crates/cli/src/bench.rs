@@ -166,7 +166,13 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
                         lines: inv
                             .lines
                             .into_iter()
-                            .map(|l| (l.sku, l.category, l.quantity.milli(), l.unit_price, l.total))
+                            .map(|l| BaselineLine {
+                                sku: l.sku,
+                                category: l.category,
+                                quantity_milli: l.quantity.milli(),
+                                unit_price: l.unit_price,
+                                total: l.total,
+                            })
                             .collect(),
                     }
                 })
