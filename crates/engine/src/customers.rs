@@ -261,7 +261,7 @@ impl Engine {
             outcomes.push(UpsertOutcome { customer_id, created: is_new, changed: false, conflicting_identifiers: conflicting });
         }
         let claimed = self.store.claim_identities(conn, ctx.id, &claims, now).await?;
-        if claimed.len() != claims.len() {
+        if claimed != claims.len() as u64 {
             return Err(EngineError::Race);
         }
         for (customer_id, prefix, keep) in drops {

@@ -117,7 +117,7 @@ impl Engine {
                 Some(ItemResult { index: *i, status: "created".into(), id: Some(*id), customer_id: *customer, errors: vec![] });
         }
         let inserted = self.store.insert_events(conn, ctx.id, rows).await?;
-        if inserted.len() != ids.len() {
+        if inserted != ids.len() as u64 {
             return Err(EngineError::Race);
         }
         let customer_ids: Vec<i64> = by_customer.keys().copied().collect();

@@ -8,7 +8,7 @@ use philia_domain::rollup::DailyDeltas;
 use philia_domain::{FieldError, Issue};
 use philia_store::Conn;
 use philia_store::invoices::{InvoiceRow, LineRow, RefundRow};
-use philia_store::rollups::CategoryDelta;
+use philia_store::rollups::{CategoryDelta, PurchaseDelta};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -184,7 +184,7 @@ impl Engine {
             days.push(day);
         }
         let inserted = self.store.insert_invoices(conn, ctx.id, rows).await?;
-        if inserted.len() != ids.len() {
+        if inserted != ids.len() as u64 {
             // A concurrent request recorded one of these keys first: start over to see it.
             return Err(EngineError::Race);
         }
@@ -207,38 +207,60 @@ impl Engine {
             }
         }
         let customer_ids: Vec<i64> = by_customer.keys().copied().collect();
-        let mut stats = self.store.lock_customer_stats(conn, ctx.id, &customer_ids).await?;
+        let firsts = self.store.lock_first_purchases(conn, ctx.id, &customer_ids).await?;
         let mut category_deltas: BTreeMap<(i64, String), CategoryDelta> = BTreeMap::new();
         let mut day_marks = Vec::new();
-        let mut updated = Vec::with_capacity(by_customer.len());
+        let mut purchases = Vec::with_capacity(by_customer.len());
         for (customer, invoices) in &by_customer {
-            let mut s = stats.remove(customer).unwrap_or_default();
-            let before = s.first_purchase_day.clone();
+            let mut delta = PurchaseDelta {
+                customer_id: *customer,
+                first_at: i64::MAX,
+                first_day: String::new(),
+                last_at: i64::MIN,
+                invoices: 0,
+                gross: 0,
+            };
             for &n in invoices {
                 let inv = valid(accepted[n].0);
-                s.add_purchase(inv.issued_at.as_millisecond(), &days[n], inv.total);
+                let at = inv.issued_at.as_millisecond();
+                if at < delta.first_at {
+                    delta.first_at = at;
+                    delta.first_day.clone_from(&days[n]);
+                }
+                delta.last_at = delta.last_at.max(at);
+                delta.invoices += 1;
+                delta.gross += inv.total;
                 day_marks.push((*customer, days[n].clone()));
+                for l in &inv.lines {
+                    let Some(category) = l.category.clone().or_else(|| l.sku.as_ref().and_then(|s| categories.get(s).cloned()))
+                    else {
+                        continue;
+                    };
+                    let entry = category_deltas.entry((*customer, category.clone())).or_insert_with(|| CategoryDelta {
+                        customer_id: *customer,
+                        category,
+                        lines: 0,
+                        quantity_milli: 0,
+                        spend: 0,
+                    });
+                    entry.lines += 1;
+                    entry.quantity_milli += l.quantity.milli();
+                    entry.spend += l.total;
+                }
             }
-            deltas.move_first_purchase(before.as_deref(), s.first_purchase_day.as_deref());
-            updated.push((*customer, s));
+            // The first purchase moves only to an earlier instant (ties keep the one recorded first).
+            match firsts.get(customer) {
+                None => deltas.move_first_purchase(None, Some(&delta.first_day)),
+                Some((at, day)) if delta.first_at < *at => deltas.move_first_purchase(Some(day), Some(&delta.first_day)),
+                Some(_) => {}
+            }
+            purchases.push(delta);
         }
-        for line in &self.lines_of(&accepted, &by_customer, parsed, &categories) {
-            let entry = category_deltas.entry((line.0, line.1.clone())).or_insert_with(|| CategoryDelta {
-                customer_id: line.0,
-                category: line.1.clone(),
-                lines: 0,
-                quantity_milli: 0,
-                spend: 0,
-            });
-            entry.lines += 1;
-            entry.quantity_milli += line.2;
-            entry.spend += line.3;
-        }
-        self.store.write_customer_stats(conn, ctx.id, &updated).await?;
+        self.store.add_purchases(conn, ctx.id, purchases).await?;
         self.store.add_category_stats(conn, ctx.id, category_deltas.into_values().collect()).await?;
         day_marks.sort();
         day_marks.dedup();
-        for (_, day) in self.store.mark_customer_days(conn, ctx.id, day_marks).await? {
+        for day in self.store.mark_customer_days(conn, ctx.id, day_marks).await? {
             deltas.day(&day).active_customers += 1;
         }
         self.store.apply_daily_deltas(conn, ctx.id, &deltas).await?;
@@ -252,28 +274,6 @@ impl Engine {
             }
         }
         Ok(results.into_iter().map(|r| r.expect("every item is decided")).collect())
-    }
-
-    /// (customer, category, quantity, spend) of every categorised line of the completed invoices.
-    fn lines_of(
-        &self,
-        accepted: &[(usize, Option<i64>)],
-        by_customer: &BTreeMap<i64, Vec<usize>>,
-        parsed: &[std::result::Result<ValidInvoice, Vec<FieldError>>],
-        categories: &HashMap<String, String>,
-    ) -> Vec<(i64, String, i64, i64)> {
-        let mut out = Vec::new();
-        for (customer, invoices) in by_customer {
-            for &n in invoices {
-                let Ok(inv) = &parsed[accepted[n].0] else { continue };
-                for l in &inv.lines {
-                    if let Some(cat) = l.category.clone().or_else(|| l.sku.as_ref().and_then(|s| categories.get(s).cloned())) {
-                        out.push((*customer, cat, l.quantity.milli(), l.total));
-                    }
-                }
-            }
-        }
-        out
     }
 
     pub async fn invoice(&self, ctx: &TenantContext, id: i64) -> Result<Invoice> {

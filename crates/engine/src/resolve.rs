@@ -115,8 +115,8 @@ impl Engine {
 
         let ids = self.store.allocate_ids(conn, fresh.len()).await?;
         let claims: Vec<(String, i64)> = new_claims.iter().map(|(k, slot)| (k.clone(), ids[*slot])).collect();
-        let claimed: BTreeSet<String> = self.store.claim_identities(conn, ctx.id, &claims, now).await?.into_iter().collect();
-        if claimed.len() != claims.len() {
+        let claimed = self.store.claim_identities(conn, ctx.id, &claims, now).await?;
+        if claimed != claims.len() as u64 {
             // A concurrent transaction created one of these customers first: start over and find it.
             return Err(EngineError::Race);
         }

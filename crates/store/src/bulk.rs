@@ -62,15 +62,44 @@ pub fn dynamic(sql: String) -> AnyQuery<'static> {
 }
 
 /// Both databases cap the parameters of one statement (SQLite at 32,766); stay well below.
-const MAX_PARAMS: usize = 16_000;
-const MAX_ROWS: usize = 250;
+const MAX_PARAMS: usize = 30_000;
+const MAX_ROWS: usize = 500;
+
+/// Placeholders for `n` values numbered from `start`: `$start, …` on PostgreSQL; anonymous `?` on
+/// SQLite, whose lookup of a numbered parameter walks the list of all of them, which makes binding
+/// a statement of thousands of values quadratic.
+fn value_list(sqlite: bool, start: usize, n: usize) -> String {
+    if sqlite { vec!["?"; n].join(", ") } else { crate::db::placeholders(start, n) }
+}
+
+pub fn is_sqlite(conn: &Conn) -> bool {
+    conn.backend_name().eq_ignore_ascii_case("sqlite")
+}
 
 /// `INSERT INTO table (columns) VALUES (…), (…) {suffix}`, in chunks. Rows returned by a
 /// `RETURNING` suffix are collected across chunks.
 pub async fn insert(conn: &mut Conn, table: &str, columns: &[&str], rows: Vec<Vec<Val>>, suffix: &str) -> Result<Vec<AnyRow>> {
+    Ok(insert_inner(conn, table, columns, rows, suffix).await?.0)
+}
+
+/// Like [`insert`] without `RETURNING`: the number of rows written (rows skipped by
+/// `ON CONFLICT DO NOTHING` do not count), without reading any back.
+pub async fn insert_counted(conn: &mut Conn, table: &str, columns: &[&str], rows: Vec<Vec<Val>>, suffix: &str) -> Result<u64> {
+    Ok(insert_inner(conn, table, columns, rows, suffix).await?.1)
+}
+
+async fn insert_inner(
+    conn: &mut Conn,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    suffix: &str,
+) -> Result<(Vec<AnyRow>, u64)> {
     let width = columns.len();
+    let sqlite = is_sqlite(conn);
     let per_stmt = (MAX_PARAMS / width).clamp(1, MAX_ROWS);
     let mut out = Vec::new();
+    let mut written = 0;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_stmt).collect();
@@ -80,7 +109,7 @@ pub async fn insert(conn: &mut Conn, table: &str, columns: &[&str], rows: Vec<Ve
                 sql.push_str(", ");
             }
             sql.push('(');
-            sql.push_str(&crate::db::placeholders(i * width + 1, width));
+            sql.push_str(&value_list(sqlite, i * width + 1, width));
             sql.push(')');
         }
         sql.push(' ');
@@ -89,18 +118,20 @@ pub async fn insert(conn: &mut Conn, table: &str, columns: &[&str], rows: Vec<Ve
         if suffix.contains("RETURNING") {
             out.extend(q.fetch_all(&mut *conn).await?);
         } else {
-            q.execute(&mut *conn).await?;
+            written += q.execute(&mut *conn).await?.rows_affected();
         }
     }
-    Ok(out)
+    Ok((out, written))
 }
 
 /// Runs `SELECT … WHERE tenant_id = $1 AND {column} IN (…)` over `values` in chunks. `sql` holds
-/// `{in}` where the placeholder list goes.
+/// `{in}` where the placeholder list goes and uses no parameter but `$1`, once.
 pub async fn select_in(conn: &mut Conn, sql: &str, tenant_id: i64, values: Vec<Val>) -> Result<Vec<AnyRow>> {
+    let sqlite = is_sqlite(conn);
+    let sql = if sqlite { sql.replace("$1", "?") } else { sql.to_string() };
     let mut out = Vec::new();
-    for chunk in values.chunks(1000) {
-        let text = sql.replace("{in}", &crate::db::placeholders(2, chunk.len()));
+    for chunk in values.chunks(5000) {
+        let text = sql.replace("{in}", &value_list(sqlite, 2, chunk.len()));
         let mut vals = vec![Val::I(tenant_id)];
         vals.extend(chunk.iter().cloned());
         out.extend(query(text, vals).fetch_all(&mut *conn).await?);

@@ -32,8 +32,8 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("event_key")?, r.try_get("id")?))).collect()
     }
 
-    /// Inserts events; returns the ids actually inserted (a key recorded concurrently is skipped).
-    pub async fn insert_events(&self, conn: &mut Conn, tenant_id: i64, rows: Vec<EventRow>) -> Result<Vec<i64>> {
+    /// Inserts events; returns how many were inserted (a key recorded concurrently is skipped).
+    pub async fn insert_events(&self, conn: &mut Conn, tenant_id: i64, rows: Vec<EventRow>) -> Result<u64> {
         let vals = rows
             .into_iter()
             .map(|e| {
@@ -51,15 +51,14 @@ impl Store {
                 ]
             })
             .collect();
-        let out = bulk::insert(
+        bulk::insert_counted(
             conn,
             "events",
             &["tenant_id", "id", "event_key", "customer_id", "type", "source", "occurred_at", "day", "properties", "created_at"],
             vals,
-            "ON CONFLICT (tenant_id, event_key) DO NOTHING RETURNING id",
+            "ON CONFLICT (tenant_id, event_key) DO NOTHING",
         )
-        .await?;
-        out.iter().map(|r| Ok(r.try_get("id")?)).collect()
+        .await
     }
 
     /// A customer's events, newest first.

@@ -20,25 +20,18 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("key")?, r.try_get("customer_id")?))).collect()
     }
 
-    /// Claims identity keys for customers; returns the keys this call claimed. A key another
+    /// Claims identity keys for customers; returns how many this call claimed. A key another
     /// customer already holds (perhaps claimed a moment ago by a concurrent writer) is left alone.
-    pub async fn claim_identities(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        claims: &[(String, i64)],
-        now: i64,
-    ) -> Result<Vec<String>> {
+    pub async fn claim_identities(&self, conn: &mut Conn, tenant_id: i64, claims: &[(String, i64)], now: i64) -> Result<u64> {
         let rows = claims.iter().map(|(k, c)| vec![Val::I(tenant_id), Val::T(k.clone()), Val::I(*c), Val::I(now)]).collect();
-        let out = bulk::insert(
+        bulk::insert_counted(
             conn,
             "customer_identities",
             &["tenant_id", "key", "customer_id", "created_at"],
             rows,
-            "ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key",
+            "ON CONFLICT (tenant_id, key) DO NOTHING",
         )
-        .await?;
-        out.iter().map(|r| Ok(r.try_get("key")?)).collect()
+        .await
     }
 
     /// Every identity key of the given customers.

@@ -117,9 +117,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Inserts invoices; returns the ids actually inserted (a concurrent writer may have recorded
-    /// the same key first, in which case that invoice is skipped here).
-    pub async fn insert_invoices(&self, conn: &mut Conn, tenant_id: i64, rows: Vec<InvoiceRow>) -> Result<Vec<i64>> {
+    /// Inserts invoices; returns how many were inserted (a concurrent writer may have recorded the
+    /// same key first, in which case that invoice is skipped here).
+    pub async fn insert_invoices(&self, conn: &mut Conn, tenant_id: i64, rows: Vec<InvoiceRow>) -> Result<u64> {
         let vals = rows
             .into_iter()
             .map(|i| {
@@ -144,7 +144,7 @@ impl Store {
                 ]
             })
             .collect();
-        let out = bulk::insert(
+        bulk::insert_counted(
             conn,
             "invoices",
             &[
@@ -167,10 +167,9 @@ impl Store {
                 "created_at",
             ],
             vals,
-            "ON CONFLICT (tenant_id, source, external_id) DO NOTHING RETURNING id",
+            "ON CONFLICT (tenant_id, source, external_id) DO NOTHING",
         )
-        .await?;
-        out.iter().map(|r| Ok(r.try_get("id")?)).collect()
+        .await
     }
 
     pub async fn insert_invoice_lines(&self, conn: &mut Conn, tenant_id: i64, rows: Vec<LineRow>) -> Result<()> {

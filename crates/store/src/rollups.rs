@@ -43,6 +43,16 @@ fn stats_from_row(r: &AnyRow) -> Result<CustomerStats> {
     })
 }
 
+/// What a batch of purchases adds to one customer's statistics.
+pub struct PurchaseDelta {
+    pub customer_id: i64,
+    pub first_at: i64,
+    pub first_day: String,
+    pub last_at: i64,
+    pub invoices: i64,
+    pub gross: i64,
+}
+
 /// A per-customer, per-category addition.
 pub struct CategoryDelta {
     pub customer_id: i64,
@@ -75,6 +85,73 @@ impl Store {
         );
         let rows = bulk::select_in(conn, &sql, tenant_id, sorted.into_iter().map(Val::I).collect()).await?;
         rows.iter().map(|r| Ok((r.try_get("customer_id")?, stats_from_row(r)?))).collect()
+    }
+
+    /// The first purchase (instant and day) of each customer, locked until commit on PostgreSQL
+    /// (in id order). Customers without a purchase are absent.
+    pub async fn lock_first_purchases(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, (i64, String)>> {
+        let sql = format!(
+            "SELECT customer_id, first_purchase_at, first_purchase_day FROM customer_stats WHERE tenant_id = $1 AND customer_id IN ({{in}})
+             ORDER BY customer_id{}",
+            self.lock_suffix()
+        );
+        let rows = bulk::select_in(conn, &sql, tenant_id, ids.iter().map(|i| Val::I(*i)).collect()).await?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            if let (Some(at), Some(day)) = (r.try_get::<Option<i64>, _>(1)?, r.try_get::<Option<String>, _>(2)?) {
+                out.insert(r.try_get(0)?, (at, day));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds purchases to customer statistics in one statement per few hundred customers: counts
+    /// and sums add up, first and last purchase keep the earlier and the later.
+    pub async fn add_purchases(&self, conn: &mut Conn, tenant_id: i64, deltas: Vec<PurchaseDelta>) -> Result<()> {
+        let rows = deltas
+            .into_iter()
+            .map(|d| {
+                vec![
+                    Val::I(tenant_id),
+                    Val::I(d.customer_id),
+                    Val::I(d.first_at),
+                    Val::T(d.first_day),
+                    Val::I(d.last_at),
+                    Val::I(d.invoices),
+                    Val::I(d.gross),
+                    Val::I(0),
+                    Val::I(0),
+                    Val::I(0),
+                    Val::I(0),
+                ]
+            })
+            .collect();
+        let earlier = "customer_stats.first_purchase_at IS NULL OR excluded.first_purchase_at < customer_stats.first_purchase_at";
+        bulk::insert(
+            conn,
+            "customer_stats",
+            &[
+                "tenant_id", "customer_id", "first_purchase_at", "first_purchase_day", "last_purchase_at", "invoice_count", "gross_spend",
+                "refund_total", "refund_count", "refunded_invoice_count", "event_count",
+            ],
+            rows,
+            &format!(
+                "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET
+                 first_purchase_at = CASE WHEN {earlier} THEN excluded.first_purchase_at ELSE customer_stats.first_purchase_at END,
+                 first_purchase_day = CASE WHEN {earlier} THEN excluded.first_purchase_day ELSE customer_stats.first_purchase_day END,
+                 last_purchase_at = CASE WHEN customer_stats.last_purchase_at IS NULL OR excluded.last_purchase_at > customer_stats.last_purchase_at
+                     THEN excluded.last_purchase_at ELSE customer_stats.last_purchase_at END,
+                 invoice_count = customer_stats.invoice_count + excluded.invoice_count,
+                 gross_spend = customer_stats.gross_spend + excluded.gross_spend"
+            ),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Writes absolute statistics (computed under the lock taken by [`Self::lock_customer_stats`]).
@@ -166,24 +243,19 @@ impl Store {
         Ok(())
     }
 
-    /// Records that customers bought on days; returns the (customer, day) pairs that are new,
-    /// i.e. the customers who became active on that day.
-    pub async fn mark_customer_days(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        pairs: Vec<(i64, String)>,
-    ) -> Result<Vec<(i64, String)>> {
+    /// Records that customers bought on days; returns, for each pair that is new, its day: one
+    /// more customer active on that day.
+    pub async fn mark_customer_days(&self, conn: &mut Conn, tenant_id: i64, pairs: Vec<(i64, String)>) -> Result<Vec<String>> {
         let rows = pairs.into_iter().map(|(c, d)| vec![Val::I(tenant_id), Val::I(c), Val::T(d)]).collect();
         let out = bulk::insert(
             conn,
             "customer_days",
             &["tenant_id", "customer_id", "day"],
             rows,
-            "ON CONFLICT DO NOTHING RETURNING customer_id, day",
+            "ON CONFLICT DO NOTHING RETURNING day",
         )
         .await?;
-        out.iter().map(|r| Ok((r.try_get("customer_id")?, r.try_get("day")?))).collect()
+        out.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
     pub async fn apply_daily_deltas(&self, conn: &mut Conn, tenant_id: i64, deltas: &DailyDeltas) -> Result<()> {

@@ -76,7 +76,6 @@ const V1: &[&str] = &[
         refunded_total BIGINT NOT NULL, created_at BIGINT NOT NULL,
         PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, source, external_id))",
     "CREATE INDEX invoices_customer ON invoices (tenant_id, customer_id, issued_at)",
-    "CREATE INDEX invoices_day ON invoices (tenant_id, day)",
     "CREATE TABLE invoice_lines (
         tenant_id BIGINT NOT NULL, invoice_id BIGINT NOT NULL, line_no BIGINT NOT NULL,
         sku TEXT, product_name TEXT, category TEXT, quantity_milli BIGINT NOT NULL,
