@@ -295,7 +295,7 @@ impl Engine {
             result?;
         } else if let Some(tx) = atomic_tx {
             if tally.report.invalid_rows > 0 {
-                tx.rollback().await.map_err(|e| EngineError::Store(e.into()))?;
+                tx.rollback().await?;
                 tally.report.rolled_back = true;
                 tally.report.imported = 0;
                 tally.report.unchanged = 0;
@@ -419,7 +419,7 @@ impl Engine {
         }
         if let Some(tx) = atomic_tx {
             if tally.report.invalid_rows > 0 || atomic_blocked {
-                tx.rollback().await.map_err(|e| EngineError::Store(e.into()))?;
+                tx.rollback().await?;
                 tally.report.rolled_back = true;
                 tally.report.imported = 0;
                 tally.report.unchanged = 0;

@@ -133,6 +133,30 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
 
 const MIGRATIONS: &[&[&str]] = &[V1];
 
+/// The one difference in table definitions: SQLite stores a table whose key is not a single
+/// integer as a row table plus a separate index of the key, so every insert writes both. Declared
+/// `WITHOUT ROWID`, the rows live in the key's own B-tree and each insert writes once.
+/// Only narrow tables gain: wide rows (invoices, lines, events, profiles) make the key B-tree
+/// deeper than a row table with an index, which measured slower.
+const WITHOUT_ROWID: [&str; 7] = [
+    "customer_tags",
+    "customer_identities",
+    "customer_stats",
+    "customer_category_stats",
+    "customer_event_stats",
+    "customer_days",
+    "tenant_daily_stats",
+];
+
+fn render(statement: &str, backend: Backend) -> String {
+    let table = statement.trim_start().strip_prefix("CREATE TABLE ").and_then(|r| r.split_whitespace().next()).unwrap_or("");
+    if backend == Backend::Sqlite && WITHOUT_ROWID.contains(&table) {
+        format!("{statement} WITHOUT ROWID")
+    } else {
+        statement.to_string()
+    }
+}
+
 impl Store {
     /// Applies every migration not yet applied, each in its own transaction. Safe to run from
     /// several processes at once on PostgreSQL (an advisory lock serialises them).
@@ -156,7 +180,7 @@ impl Store {
                 continue;
             }
             for stmt in *statements {
-                tx.execute(*stmt).await?;
+                tx.execute(crate::bulk::dynamic(render(stmt, self.backend()))).await?;
             }
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                 .bind(version)
@@ -164,7 +188,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
+        crate::db::commit(tx).await?;
         Ok(())
     }
 }

@@ -27,8 +27,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                 ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", e.body_text(), "بدنه درخواست خوانا نیست")
             }
         })?;
+        // The fast path parses once; only a body that fails is parsed again to find the path of
+        // the bad value.
+        if let Ok(value) = serde_json::from_slice(&bytes) {
+            return Ok(Json(value));
+        }
         let mut de = serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(&mut de).map(Json).map_err(|e| {
+        serde_path_to_error::deserialize::<_, T>(&mut de).map(Json).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." { String::new() } else { path };
             let inner = e.into_inner();
