@@ -280,9 +280,7 @@ impl Engine {
                 changed.insert(*id);
             }
         }
-        for (customer_id, channel, opted) in consents {
-            self.store.log_consent(conn, ctx.id, customer_id, channel, opted, now).await?;
-        }
+        self.store.log_consents(conn, ctx.id, &consents, now).await?;
         for o in &mut outcomes {
             o.changed = changed.contains(&o.customer_id);
         }

@@ -332,7 +332,7 @@ impl Demo {
         let city = rng.pick(cities);
         let age_days = 365 * (18 + rng.below(45) as i64) + rng.below(365) as i64;
         let birth = self.spec.end.checked_sub(jiff::Span::new().days(age_days)).expect("valid birth date");
-        let email = (rng.unit() < 0.45).then(|| format!("{en_first}.{en_last}{}@example.com", i % 1000));
+        let email = (rng.unit() < 0.45).then(|| format!("{en_first}.{en_last}.{i}@example.com"));
         let mut tags = Vec::new();
         if rng.unit() < 0.2 {
             tags.push("instagram".to_string());

@@ -221,27 +221,24 @@ impl Store {
         Ok(())
     }
 
-    pub async fn log_consent(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        customer_id: i64,
-        channel: &str,
-        opted_in: bool,
-        at: i64,
-    ) -> Result<()> {
-        let id = self.allocate_ids(conn, 1).await?[0];
-        sqlx::query(
-            "INSERT INTO consent_log (tenant_id, id, customer_id, channel, opted_in, at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(tenant_id)
-        .bind(id)
-        .bind(customer_id)
-        .bind(channel)
-        .bind(i64::from(opted_in))
-        .bind(at)
-        .execute(&mut *conn)
-        .await?;
+    /// Appends consent changes (customer, channel, opted in) to the consent history.
+    pub async fn log_consents(&self, conn: &mut Conn, tenant_id: i64, changes: &[(i64, &str, bool)], at: i64) -> Result<()> {
+        let ids = self.allocate_ids(conn, changes.len()).await?;
+        let rows = changes
+            .iter()
+            .zip(ids)
+            .map(|((customer, channel, opted), id)| {
+                vec![
+                    Val::I(tenant_id),
+                    Val::I(id),
+                    Val::I(*customer),
+                    Val::T(channel.to_string()),
+                    Val::I(i64::from(*opted)),
+                    Val::I(at),
+                ]
+            })
+            .collect();
+        bulk::insert(conn, "consent_log", &["tenant_id", "id", "customer_id", "channel", "opted_in", "at"], rows, "").await?;
         Ok(())
     }
 
