@@ -61,9 +61,16 @@ pub fn dynamic(sql: String) -> AnyQuery<'static> {
     sqlx::query(sqlx::AssertSqlSafe(sql))
 }
 
-/// Both databases cap the parameters of one statement (SQLite at 32,766); stay well below.
-const MAX_PARAMS: usize = 30_000;
-const MAX_ROWS: usize = 500;
+/// Rows per multi-row statement. SQLite caps a statement at 32,766 parameters and is fastest near
+/// 500 rows. Through sqlx, a PostgreSQL statement's cost grows faster than its parameter count
+/// (measured: 50 rows of 17 columns ran 40 times faster per row than 200), so it gets small ones.
+const SQLITE_MAX_PARAMS: usize = 30_000;
+const SQLITE_MAX_ROWS: usize = 500;
+const POSTGRES_MAX_PARAMS: usize = 1_000;
+const POSTGRES_MAX_ROWS: usize = 50;
+/// Values per `IN (…)` list: long lists measured fastest on both.
+const SQLITE_IN_CHUNK: usize = 5_000;
+const POSTGRES_IN_CHUNK: usize = 5_000;
 
 /// Placeholders for `n` values numbered from `start`: `$start, …` on PostgreSQL; anonymous `?` on
 /// SQLite, whose lookup of a numbered parameter walks the list of all of them, which makes binding
@@ -97,7 +104,9 @@ async fn insert_inner(
 ) -> Result<(Vec<AnyRow>, u64)> {
     let width = columns.len();
     let sqlite = is_sqlite(conn);
-    let per_stmt = (MAX_PARAMS / width).clamp(1, MAX_ROWS);
+    let (max_params, max_rows) =
+        if sqlite { (SQLITE_MAX_PARAMS, SQLITE_MAX_ROWS) } else { (POSTGRES_MAX_PARAMS, POSTGRES_MAX_ROWS) };
+    let per_stmt = (max_params / width).clamp(1, max_rows);
     let mut out = Vec::new();
     let mut written = 0;
     let mut rows = rows.into_iter().peekable();
@@ -130,7 +139,7 @@ pub async fn select_in(conn: &mut Conn, sql: &str, tenant_id: i64, values: Vec<V
     let sqlite = is_sqlite(conn);
     let sql = if sqlite { sql.replace("$1", "?") } else { sql.to_string() };
     let mut out = Vec::new();
-    for chunk in values.chunks(5000) {
+    for chunk in values.chunks(if sqlite { SQLITE_IN_CHUNK } else { POSTGRES_IN_CHUNK }) {
         let text = sql.replace("{in}", &value_list(sqlite, 2, chunk.len()));
         let mut vals = vec![Val::I(tenant_id)];
         vals.extend(chunk.iter().cloned());
