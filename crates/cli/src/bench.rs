@@ -40,6 +40,16 @@ enum Which {
     },
 }
 
+/// A child process that is stopped when this goes out of scope, also on an early error return.
+struct StopOnDrop(std::process::Child);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A free TCP port on loopback.
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
@@ -78,12 +88,13 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
             let demo = Demo::new(DemoSpec { customers, invoices, seed: 42, end: jiff::civil::date(2026, 3, 1) });
             // The server runs as its own process, so its memory is measured alone.
             let port = free_port()?;
-            let mut server = std::process::Command::new(std::env::current_exe()?)
+            let server = std::process::Command::new(std::env::current_exe()?)
                 .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
                 .env("DATABASE_URL", database_url)
                 .env("RUST_LOG", "warn")
                 .spawn()
                 .context("starting the server")?;
+            let server = StopOnDrop(server);
             let url = format!("http://127.0.0.1:{port}/api/v1/invoices/batch");
             let _ = rustls::crypto::ring::default_provider().install_default();
             let client = reqwest::Client::new();
@@ -146,9 +157,8 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
             }
             let api_secs = started.elapsed().as_secs_f64();
             let _ = producer.join();
-            let server_rss = process_peak_rss_mib(server.id());
-            let _ = server.kill();
-            let _ = server.wait();
+            let server_rss = process_peak_rss_mib(server.0.id());
+            drop(server);
             anyhow::ensure!(created == invoices, "{created} of {invoices} invoices were recorded");
 
             // Baseline: the same invoices and lines, already resolved, as plain multi-row INSERTs.
