@@ -18,9 +18,16 @@ pub enum EngineError {
     #[error("lost a race to a concurrent writer")]
     Race,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("{0}")]
     Io(String),
+}
+
+impl From<StoreError> for EngineError {
+    /// A deadlock or serialization failure is a lost race: the transaction runs again.
+    fn from(e: StoreError) -> Self {
+        if e.is_transient() { EngineError::Race } else { EngineError::Store(e) }
+    }
 }
 
 impl EngineError {

@@ -76,6 +76,11 @@ impl Store {
             .acquire_timeout(Duration::from_secs(60))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
+                    if backend == Backend::Postgres {
+                        // Statements are prepared once per connection; a generic plan chosen while a
+                        // table was small (a sequential scan) would otherwise stay after it has grown.
+                        conn.execute("SET plan_cache_mode = force_custom_plan").await?;
+                    }
                     if backend == Backend::Sqlite {
                         // WAL lets readers run beside the one writer; NORMAL sync is durable across
                         // application crashes and fast; a writer waits for the lock instead of failing.

@@ -23,7 +23,11 @@ impl Store {
     /// Claims identity keys for customers; returns how many this call claimed. A key another
     /// customer already holds (perhaps claimed a moment ago by a concurrent writer) is left alone.
     pub async fn claim_identities(&self, conn: &mut Conn, tenant_id: i64, claims: &[(String, i64)], now: i64) -> Result<u64> {
-        let rows = claims.iter().map(|(k, c)| vec![Val::I(tenant_id), Val::T(k.clone()), Val::I(*c), Val::I(now)]).collect();
+        // Keys go in sorted order, so two writers claiming overlapping keys wait for each other
+        // in the same order instead of deadlocking.
+        let mut sorted: Vec<&(String, i64)> = claims.iter().collect();
+        sorted.sort();
+        let rows = sorted.into_iter().map(|(k, c)| vec![Val::I(tenant_id), Val::T(k.clone()), Val::I(*c), Val::I(now)]).collect();
         bulk::insert_counted(
             conn,
             "customer_identities",

@@ -119,7 +119,9 @@ impl Store {
 
     /// Inserts invoices; returns how many were inserted (a concurrent writer may have recorded the
     /// same key first, in which case that invoice is skipped here).
-    pub async fn insert_invoices(&self, conn: &mut Conn, tenant_id: i64, rows: Vec<InvoiceRow>) -> Result<u64> {
+    pub async fn insert_invoices(&self, conn: &mut Conn, tenant_id: i64, mut rows: Vec<InvoiceRow>) -> Result<u64> {
+        // In key order, so concurrent writers of overlapping invoices never deadlock.
+        rows.sort_by(|a, b| (&a.source, &a.external_id).cmp(&(&b.source, &b.external_id)));
         let vals = rows
             .into_iter()
             .map(|i| {
