@@ -182,3 +182,61 @@ async fn events_count_once_and_feed_login_times() {
         app.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_batches_sharing_new_customers_both_succeed() {
+    for app in common::apps().await {
+        // Two batches that meet the same new customers in opposite orders, at the same time.
+        for round in 0..3 {
+            let forward: Vec<_> = (0..60)
+                .map(|i| {
+                    common::invoice(
+                        &format!("F{round}-{i}"),
+                        "2025-03-01T10:00:00Z",
+                        &format!("0912555{:04}", round * 100 + i),
+                        10,
+                    )
+                })
+                .collect();
+            let backward: Vec<_> = (0..60)
+                .rev()
+                .map(|i| {
+                    common::invoice(
+                        &format!("B{round}-{i}"),
+                        "2025-03-01T11:00:00Z",
+                        &format!("0912555{:04}", round * 100 + i),
+                        20,
+                    )
+                })
+                .collect();
+            let mut tasks = Vec::new();
+            for batch in [forward, backward] {
+                let (client, url, key) = (app.client.clone(), format!("{}/api/v1/invoices/batch", app.base), app.key.clone());
+                tasks.push(tokio::spawn(async move {
+                    let res = client.post(url).bearer_auth(key).json(&json!({"invoices": batch})).send().await.unwrap();
+                    (res.status(), res.json::<serde_json::Value>().await.unwrap())
+                }));
+            }
+            for t in tasks {
+                let (status, body) = t.await.unwrap();
+                assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
+                assert_eq!(body["summary"]["created"], 60);
+            }
+        }
+        let mut count = 0;
+        let mut cursor = String::new();
+        loop {
+            let page = app.get(&format!("/api/v1/customers?limit=500{cursor}")).await;
+            for c in page.body["items"].as_array().unwrap() {
+                assert_eq!(c["stats"]["invoice_count"], 2, "each customer has one invoice of each batch");
+                count += 1;
+            }
+            match page.body["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(count, 180, "{}", app.backend);
+        app.finish().await;
+    }
+}
