@@ -473,38 +473,30 @@ impl Demo {
 }
 
 impl Demo {
-    /// Writes the demo customers as a customers CSV (the import format).
+    /// Writes the demo customers as a customers CSV, in the columns `philia export` writes.
     pub fn write_customers_csv<W: std::io::Write>(&self, out: W, on_progress: &mut dyn FnMut(u64)) -> Result<(), csv::Error> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record([
-            "external_id",
-            "mobile",
-            "email",
-            "first_name",
-            "last_name",
-            "gender",
-            "birth_date",
-            "province",
-            "city",
-            "tags",
-            "sms_opt_in",
-        ])?;
+        w.write_record(crate::export::CUSTOMER_HEADER)?;
         for i in 0..self.spec.customers {
             let c = self.customer(i);
-            let yes_no = |b: Option<bool>| b.map(|b| if b { "yes" } else { "no" }).unwrap_or("").to_string();
-            w.write_record([
-                c.external_ids.and_then(|e| e.into_iter().next()).map(|e| e.id).unwrap_or_default(),
-                c.mobile.unwrap_or_default(),
-                c.email.unwrap_or_default(),
-                c.first_name.unwrap_or_default(),
-                c.last_name.unwrap_or_default(),
-                c.gender.unwrap_or_default(),
-                c.birth_date.unwrap_or_default(),
-                c.province.unwrap_or_default(),
-                c.city.unwrap_or_default(),
-                c.tags.unwrap_or_default().join(";"),
-                yes_no(c.sms_opt_in),
-            ])?;
+            let ext = c.external_ids.and_then(|e| e.into_iter().next());
+            w.write_record(crate::export::customer_row(
+                ext.as_ref().map(|e| (e.id.as_str(), e.source.as_str())),
+                [
+                    c.mobile,
+                    c.email,
+                    c.first_name,
+                    c.last_name,
+                    c.gender,
+                    c.birth_date,
+                    c.province,
+                    c.city,
+                    c.address_line,
+                    c.postal_code,
+                ],
+                (&c.tags.unwrap_or_default(), &c.interests.unwrap_or_default()),
+                (c.sms_opt_in, c.email_opt_in),
+            ))?;
             if i % 10_000 == 0 {
                 on_progress(i);
             }

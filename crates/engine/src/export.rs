@@ -4,7 +4,7 @@ use crate::{Engine, EngineError, Result, TenantContext};
 use philia_store::customers::CustomerFilter;
 use std::io::Write;
 
-const CUSTOMER_HEADER: [&str; 16] = [
+pub(crate) const CUSTOMER_HEADER: [&str; 16] = [
     "external_id",
     "external_source",
     "mobile",
@@ -53,6 +53,21 @@ fn yes_no(v: Option<bool>) -> String {
     v.map(|b| if b { "yes" } else { "no" }.to_string()).unwrap_or_default()
 }
 
+/// One customers-CSV record in the order of [`CUSTOMER_HEADER`]: the external id and its source,
+/// the ten text fields from mobile to postal code, tags and interests, SMS and email consent.
+pub(crate) fn customer_row(
+    external: Option<(&str, &str)>,
+    fields: [Option<String>; 10],
+    (tags, interests): (&[String], &[String]),
+    (sms, email): (Option<bool>, Option<bool>),
+) -> Vec<String> {
+    let mut row =
+        vec![external.map(|e| e.0.to_string()).unwrap_or_default(), external.map(|e| e.1.to_string()).unwrap_or_default()];
+    row.extend(fields.into_iter().map(Option::unwrap_or_default));
+    row.extend([tags.join(";"), interests.join(";"), yes_no(sms), yes_no(email)]);
+    row
+}
+
 impl Engine {
     /// Writes every (unmerged) customer; returns how many.
     pub async fn export_customers<W: Write + Send>(
@@ -71,25 +86,23 @@ impl Engine {
             after = Some(*last);
             for c in self.customers_by_ids(ctx, &ids).await? {
                 let ext = c.external_ids.first();
-                let list = |v: &[String]| v.join(";");
-                w.write_record([
-                    ext.map(|e| e.id.clone()).unwrap_or_default(),
-                    ext.map(|e| e.source.clone()).unwrap_or_default(),
-                    c.mobile.unwrap_or_default(),
-                    c.email.unwrap_or_default(),
-                    c.first_name.unwrap_or_default(),
-                    c.last_name.unwrap_or_default(),
-                    c.gender.unwrap_or_default(),
-                    c.birth_date.unwrap_or_default(),
-                    c.province.unwrap_or_default(),
-                    c.city.unwrap_or_default(),
-                    c.address_line.unwrap_or_default(),
-                    c.postal_code.unwrap_or_default(),
-                    list(&c.tags),
-                    list(&c.interests),
-                    yes_no(c.sms_consent.opted_in),
-                    yes_no(c.email_consent.opted_in),
-                ])
+                w.write_record(customer_row(
+                    ext.map(|e| (e.id.as_str(), e.source.as_str())),
+                    [
+                        c.mobile,
+                        c.email,
+                        c.first_name,
+                        c.last_name,
+                        c.gender,
+                        c.birth_date,
+                        c.province,
+                        c.city,
+                        c.address_line,
+                        c.postal_code,
+                    ],
+                    (&c.tags, &c.interests),
+                    (c.sms_consent.opted_in, c.email_consent.opted_in),
+                ))
                 .map_err(io)?;
                 count += 1;
             }
