@@ -184,9 +184,3 @@ fn hash_password(password: &str) -> Result<String> {
         .map(|h| h.to_string())
         .map_err(|e| EngineError::Io(e.to_string()))
 }
-
-/// Checks a password against a stored argon2 hash.
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(stored).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}

@@ -100,18 +100,23 @@ impl Store {
         tenant_id: i64,
         keys: &[(String, String)],
     ) -> Result<HashMap<(String, String), (i64, String)>> {
-        let mut by_source: HashMap<&str, Vec<Val>> = HashMap::new();
-        for (s, e) in keys {
-            by_source.entry(s.as_str()).or_default().push(Val::T(e.clone()));
-        }
+        // The unique key is (tenant, external id, source): look up by external id, match the source here.
+        let mut ids: Vec<&str> = keys.iter().map(|(_, e)| e.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let wanted: std::collections::HashSet<&(String, String)> = keys.iter().collect();
+        let rows = bulk::select_in(
+            conn,
+            "SELECT id, source, external_id, fingerprint FROM invoices WHERE tenant_id = $1 AND external_id IN ({in})",
+            tenant_id,
+            ids.into_iter().map(|e| Val::T(e.to_string())).collect(),
+        )
+        .await?;
         let mut out = HashMap::new();
-        for (source, ids) in by_source {
-            let sql = format!(
-                "SELECT id, external_id, fingerprint FROM invoices WHERE tenant_id = $1 AND source = '{}' AND external_id IN ({{in}})",
-                source.replace('\'', "")
-            );
-            for r in bulk::select_in(conn, &sql, tenant_id, ids).await? {
-                out.insert((source.to_string(), r.try_get("external_id")?), (r.try_get("id")?, r.try_get("fingerprint")?));
+        for r in &rows {
+            let key: (String, String) = (r.try_get("source")?, r.try_get("external_id")?);
+            if wanted.contains(&key) {
+                out.insert(key, (r.try_get("id")?, r.try_get("fingerprint")?));
             }
         }
         Ok(out)
@@ -169,7 +174,7 @@ impl Store {
                 "created_at",
             ],
             vals,
-            "ON CONFLICT (tenant_id, source, external_id) DO NOTHING",
+            "ON CONFLICT (tenant_id, external_id, source) DO NOTHING",
         )
         .await
     }

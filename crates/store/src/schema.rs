@@ -74,7 +74,7 @@ const V1: &[&str] = &[
         channel TEXT NOT NULL, branch_code TEXT, status TEXT NOT NULL,
         subtotal BIGINT NOT NULL, discount BIGINT NOT NULL, shipping BIGINT NOT NULL, total BIGINT NOT NULL,
         refunded_total BIGINT NOT NULL, created_at BIGINT NOT NULL,
-        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, source, external_id))",
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, external_id, source))",
     "CREATE INDEX invoices_customer ON invoices (tenant_id, customer_id, issued_at)",
     "CREATE TABLE invoice_lines (
         tenant_id BIGINT NOT NULL, invoice_id BIGINT NOT NULL, line_no BIGINT NOT NULL,

@@ -12,7 +12,7 @@ pub fn router() -> Router<AppState> {
 
 /// Healthy when the database answers.
 async fn healthz(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {
-    match s.engine.store.list_tenants().await {
+    match s.engine.list_tenants().await {
         Ok(_) => (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok"}))),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
