@@ -80,6 +80,13 @@ enum Command {
         #[arg(long)]
         tenant: String,
     },
+    /// Record due point expiries and raise "points expiring" events now (the server does it
+    /// every minute).
+    ExpirePoints {
+        /// Only this tenant (default: all).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Benchmarks against baselines on the same machine (see docs/BENCHMARKS.md).
@@ -262,6 +269,16 @@ async fn run(cli: Cli) -> Result<()> {
             eprintln!("rebuilt the rollups of {tenant} in {:.1?}", started.elapsed());
             Ok(())
         }
+        Command::ExpirePoints { tenant } => {
+            let engine = open(&cli.database_url).await?;
+            let tenant_id = match tenant {
+                Some(t) => Some(engine.tenant(&t).await.map_err(explain)?.id),
+                None => None,
+            };
+            let report = engine.run_point_expiry(philia_engine::now_ms(), tenant_id).await.map_err(explain)?;
+            eprintln!("expired the due points of {} accounts; announced {} lots expiring soon", report.accounts, report.warnings);
+            Ok(())
+        }
         Command::Bench(args) => bench::run(&cli.database_url, args).await,
     }
 }
@@ -274,6 +291,7 @@ pub async fn serve(engine: Engine, listen: &str) -> Result<()> {
     eprintln!("Philia is serving on http://{addr}");
     eprintln!("  API:      http://{addr}/api/v1   (OpenAPI: http://{addr}/api/openapi.json)");
     eprintln!("  health:   http://{addr}/healthz   metrics: http://{addr}/metrics");
+    tokio::spawn(engine.clone().run_background_jobs());
     philia_web::serve(philia_web::AppState { engine, operator_token }, listener).await?;
     Ok(())
 }

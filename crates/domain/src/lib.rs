@@ -3,8 +3,10 @@
 
 pub mod calendar;
 pub mod catalogue;
+pub mod condition;
 pub mod customer;
 pub mod digits;
+pub mod earning;
 pub mod email;
 pub mod event;
 pub mod ids;
@@ -12,6 +14,7 @@ pub mod invoice;
 pub mod issue;
 pub mod mobile;
 pub mod money;
+pub mod points;
 pub mod records;
 pub mod roles;
 pub mod rollup;

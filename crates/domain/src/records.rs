@@ -221,3 +221,68 @@ pub struct DailyStats {
     pub active_customers: i64,
     pub events: i64,
 }
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct PointTypeRecord {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub expiry: crate::points::ExpiryPolicy,
+    pub counts_for_tiers: bool,
+    pub spendable: bool,
+    pub warn_days: u32,
+}
+
+/// One version of an earning rule. Facts are evaluated with the version in force when they
+/// happened: `effective_from` ≤ time < `effective_until`.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct EarningRuleRecord {
+    pub id: i64,
+    pub version: i64,
+    pub effective_from: String,
+    pub effective_until: Option<String>,
+    pub active: bool,
+    pub rule: crate::earning::RuleInput,
+}
+
+/// A customer's points of one type.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct PointBalance {
+    pub point_type: String,
+    /// Open lots minus debt; negative while a refund's reversal is not yet covered.
+    pub balance: i64,
+    /// Points taken back by refunds after they had been spent; paid off by the next earnings.
+    pub debt: i64,
+    /// Earned minus reversed, plus adjustments: what tiers count.
+    pub earned: i64,
+    /// Points that expire within the type's warning period, and when the first of them do.
+    pub expiring_soon: i64,
+    pub next_expiry: Option<String>,
+}
+
+/// One line of the ledger that explains a balance.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub customer_id: i64,
+    pub point_type: String,
+    /// `earn`, `spend`, `expire`, `adjust` or `reverse`.
+    pub kind: String,
+    /// Signed: positive adds to the balance.
+    pub points: i64,
+    /// For earnings: what is left of them.
+    pub remaining: i64,
+    pub at: String,
+    pub expires_at: Option<String>,
+    /// What caused it: `invoice`, `event`, `refund`, `api`, `staff`, `expiry`, `redemption`…
+    pub source: String,
+    pub source_id: Option<i64>,
+    /// For reversals: the earning taken back.
+    pub reverses: Option<i64>,
+    pub idempotency_key: Option<String>,
+    pub reason: Option<String>,
+    pub actor: Option<String>,
+    /// Which rules gave what, for earnings.
+    #[schema(value_type = Option<Object>)]
+    pub detail: Option<serde_json::Value>,
+}

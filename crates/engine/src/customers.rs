@@ -375,6 +375,7 @@ impl Engine {
         deltas.move_first_purchase(m_stats.first_purchase_day.as_deref(), None);
         deltas.move_first_purchase(s_stats.first_purchase_day.as_deref(), combined.first_purchase_day.as_deref());
         self.store.move_customer_facts(&mut tx, ctx.id, merged, survivor).await?;
+        self.store.merge_points(&mut tx, ctx.id, merged, survivor).await?;
         for day in self.store.merge_customer_rollups(&mut tx, ctx.id, merged, survivor).await? {
             deltas.day(&day).active_customers -= 1;
         }

@@ -1,9 +1,11 @@
 //! Recording behavioural events with their rollups.
 
+use crate::earning::{Earner, EarnerFacts};
 use crate::invoices::{ItemResult, too_many};
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::FieldError;
 use philia_domain::calendar::local_day;
+use philia_domain::earning::Trigger;
 use philia_domain::event::{EventInput, ValidEvent};
 use philia_domain::invoice::MAX_BATCH;
 use philia_domain::rollup::DailyDeltas;
@@ -24,7 +26,7 @@ impl Engine {
         in_write_tx!(self, |conn| self.record_events_in(conn, ctx, &parsed).await)
     }
 
-    async fn record_events_in(
+    pub(crate) async fn record_events_in(
         &self,
         conn: &mut Conn,
         ctx: &TenantContext,
@@ -122,6 +124,7 @@ impl Engine {
         }
         let customer_ids: Vec<i64> = by_customer.keys().copied().collect();
         let mut stats = self.store.lock_customer_stats(conn, ctx.id, &customer_ids).await?;
+        let previous: HashMap<i64, i64> = stats.iter().map(|(c, s)| (*c, s.invoice_count)).collect();
         let mut updated = Vec::new();
         for (customer, items) in by_customer {
             let mut s = stats.remove(&customer).unwrap_or_default();
@@ -134,6 +137,37 @@ impl Engine {
         self.store.write_customer_stats(conn, ctx.id, &updated).await?;
         self.store.add_event_type_stats(conn, ctx.id, per_type.into_values().collect()).await?;
         self.store.apply_daily_deltas(conn, ctx.id, &deltas).await?;
+
+        // Points for events of known customers, in batch order.
+        let earning: Vec<(usize, i64, i64)> =
+            accepted.iter().zip(&ids).filter_map(|((i, c), id)| c.map(|c| (*i, c, *id))).collect();
+        if let (Some(from), Some(to)) = (
+            earning.iter().map(|(i, ..)| valid(*i).occurred_at.as_millisecond()).min(),
+            earning.iter().map(|(i, ..)| valid(*i).occurred_at.as_millisecond()).max(),
+        ) {
+            let set = self.rule_set(conn, ctx, Trigger::Event, from, to).await?;
+            if !set.is_empty() {
+                let customers = self.customer_facts(conn, ctx, &set, &customer_ids, &previous).await?;
+                let earners = earning
+                    .iter()
+                    .map(|&(i, customer_id, id)| {
+                        let e = valid(i);
+                        Earner {
+                            source_kind: "event",
+                            source_id: id,
+                            customer_id,
+                            at: e.occurred_at,
+                            facts: EarnerFacts::Event {
+                                event_type: &e.event_type,
+                                source: &e.source,
+                                properties: serde_json::from_str(&e.properties).unwrap_or_default(),
+                            },
+                        }
+                    })
+                    .collect();
+                self.earn(conn, ctx, &set, earners, customers, now).await?;
+            }
+        }
         for (i, p) in parsed.iter().enumerate() {
             if let (None, Ok(e)) = (&results[i], p) {
                 let first = first_of[e.event_key.as_deref().unwrap_or_default()];

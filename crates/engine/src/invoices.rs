@@ -1,7 +1,9 @@
 //! Recording invoices and refunds, with every rollup they change, in one transaction.
 
+use crate::earning::{Earner, EarnerFacts};
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::calendar::local_day;
+use philia_domain::earning::Trigger;
 use philia_domain::invoice::{InvoiceInput, InvoiceStatus, MAX_BATCH, RefundInput, ValidInvoice};
 use philia_domain::records::{Invoice, Refund};
 use philia_domain::rollup::DailyDeltas;
@@ -251,7 +253,7 @@ impl Engine {
             // The first purchase moves only to an earlier instant (ties keep the one recorded first).
             match firsts.get(customer) {
                 None => deltas.move_first_purchase(None, Some(&delta.first_day)),
-                Some((at, day)) if delta.first_at < *at => deltas.move_first_purchase(Some(day), Some(&delta.first_day)),
+                Some((at, day, _)) if delta.first_at < *at => deltas.move_first_purchase(Some(day), Some(&delta.first_day)),
                 Some(_) => {}
             }
             purchases.push(delta);
@@ -264,6 +266,43 @@ impl Engine {
             deltas.day(&day).active_customers += 1;
         }
         self.store.apply_daily_deltas(conn, ctx.id, &deltas).await?;
+
+        // Points: completed invoices of known customers, in batch order.
+        let earning: Vec<(usize, i64)> = accepted
+            .iter()
+            .enumerate()
+            .filter(|(_, (i, _))| valid(*i).status == InvoiceStatus::Completed)
+            .filter_map(|(n, (_, c))| c.map(|c| (n, c)))
+            .collect();
+        if let (Some(from), Some(to)) = (
+            earning.iter().map(|(n, _)| valid(accepted[*n].0).issued_at.as_millisecond()).min(),
+            earning.iter().map(|(n, _)| valid(accepted[*n].0).issued_at.as_millisecond()).max(),
+        ) {
+            let set = self.rule_set(conn, ctx, Trigger::Invoice, from, to).await?;
+            if !set.is_empty() {
+                let previous: HashMap<i64, i64> = firsts.iter().map(|(c, (_, _, n))| (*c, *n)).collect();
+                let customers = self.customer_facts(conn, ctx, &set, &customer_ids, &previous).await?;
+                let earners = earning
+                    .iter()
+                    .map(|&(n, customer_id)| {
+                        let inv = valid(accepted[n].0);
+                        let line_categories = inv
+                            .lines
+                            .iter()
+                            .map(|l| l.category.clone().or_else(|| l.sku.as_ref().and_then(|s| categories.get(s).cloned())))
+                            .collect();
+                        Earner {
+                            source_kind: "invoice",
+                            source_id: ids[n],
+                            customer_id,
+                            at: inv.issued_at,
+                            facts: EarnerFacts::Invoice(inv, line_categories),
+                        }
+                    })
+                    .collect();
+                self.earn(conn, ctx, &set, earners, customers, now).await?;
+            }
+        }
         // Duplicates inside the batch point at what their first copy became.
         for (i, p) in parsed.iter().enumerate() {
             if let (None, Ok(inv)) = (&results[i], p) {
@@ -368,6 +407,16 @@ impl Engine {
         d.refunds += amount;
         d.refund_count += 1;
         self.store.apply_daily_deltas(&mut tx, ctx.id, &deltas).await?;
+        self.reverse_invoice_earnings(
+            &mut tx,
+            ctx,
+            invoice_id,
+            target.total,
+            target.refunded_total + amount,
+            id,
+            row.refunded_at,
+        )
+        .await?;
         let refund =
             self.store.refund_by_key(&mut tx, ctx.id, &r.source, &r.external_id).await?.ok_or(EngineError::NotFound("refund"))?;
         philia_store::commit(tx).await?;

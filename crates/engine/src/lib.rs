@@ -26,11 +26,14 @@ pub mod catalogue;
 pub mod customers;
 pub mod demo;
 pub mod demo_load;
+pub mod earning;
 pub mod error;
 pub mod events;
+pub mod expiry;
 pub mod export;
 pub mod import;
 pub mod invoices;
+pub mod points;
 pub mod resolve;
 pub mod stats;
 pub mod tenancy;
@@ -63,10 +66,11 @@ impl Engine {
         Ok(id)
     }
 
-    /// Recomputes every rollup of a tenant from its facts.
+    /// Recomputes every rollup and point balance of a tenant from its facts.
     pub async fn rebuild(&self, ctx: &TenantContext) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         self.store.rebuild_rollups(&mut tx, ctx.id).await?;
+        self.store.rebuild_points(&mut tx, ctx.id).await?;
         philia_store::commit(tx).await?;
         Ok(())
     }

@@ -137,4 +137,17 @@ impl Engine {
         }
         Ok(out)
     }
+
+    /// The existing customer a reference points at, without creating one or recording conflicts
+    /// (for questions such as a dry run). The most specific identifier wins.
+    pub(crate) async fn find_customer(&self, conn: &mut Conn, ctx: &TenantContext, r: &CustomerRef) -> Result<Option<i64>> {
+        if let Some(id) = r.id {
+            let profiles = self.store.load_profiles(conn, ctx.id, &[id.0]).await?;
+            return Ok(profiles.get(&id.0).map(|p| p.merged_into.unwrap_or(p.id)));
+        }
+        let mut keys = r.identities.clone();
+        keys.sort_by_key(|k| k.precedence());
+        let owners = self.store.resolve_identities(conn, ctx.id, &keys.iter().map(|k| k.key()).collect::<Vec<_>>()).await?;
+        Ok(keys.iter().find_map(|k| owners.get(&k.key()).copied()))
+    }
 }

@@ -60,6 +60,9 @@ impl Engine {
             calendar: t.calendar.as_str(),
         };
         let created = self.store.insert_tenant(&mut tx, row, now_ms()).await?;
+        if let Some(t) = &created {
+            self.create_default_programme(&mut tx, t.id).await?;
+        }
         philia_store::commit(tx).await?;
         created.ok_or_else(|| EngineError::conflict("slug_taken", "a tenant with this slug exists", "این شناسه قبلاً ثبت شده است"))
     }
@@ -67,6 +70,11 @@ impl Engine {
     pub async fn tenant(&self, slug: &str) -> Result<TenantContext> {
         let slug = Slug::parse(slug).map_err(|e| EngineError::field(e.at("tenant")))?;
         let t = self.store.tenant_by_slug(slug.as_str()).await?.ok_or(EngineError::NotFound("tenant"))?;
+        TenantContext::from_record(&t)
+    }
+
+    pub(crate) async fn tenant_by_id(&self, id: i64) -> Result<TenantContext> {
+        let t = self.store.tenant_by_id(id).await?.ok_or(EngineError::NotFound("tenant"))?;
         TenantContext::from_record(&t)
     }
 
@@ -125,15 +133,15 @@ impl Engine {
         if done { Ok(()) } else { Err(EngineError::NotFound("api key")) }
     }
 
-    /// The tenant and role of a presented API key.
-    pub async fn authenticate(&self, key: &str) -> Result<(TenantContext, KeyRole)> {
+    /// The tenant, role and id of a presented API key.
+    pub async fn authenticate(&self, key: &str) -> Result<(TenantContext, KeyRole, i64)> {
         if !key.starts_with("phk_") || key.len() > 100 {
             return Err(EngineError::Unauthenticated);
         }
-        let (tenant_id, role) = self.store.find_api_key(&hash_key(key)).await?.ok_or(EngineError::Unauthenticated)?;
+        let (tenant_id, role, key_id) = self.store.find_api_key(&hash_key(key)).await?.ok_or(EngineError::Unauthenticated)?;
         let tenant = self.store.tenant_by_id(tenant_id).await?.ok_or(EngineError::Unauthenticated)?;
         let role = KeyRole::parse(&role).map_err(|_| EngineError::Unauthenticated)?;
-        Ok((TenantContext::from_record(&tenant)?, role))
+        Ok((TenantContext::from_record(&tenant)?, role, key_id))
     }
 
     /// Refuses unless `role` allows `needed`.

@@ -87,16 +87,16 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("customer_id")?, stats_from_row(r)?))).collect()
     }
 
-    /// The first purchase (instant and day) of each customer, locked until commit on PostgreSQL
-    /// (in id order). Customers without a purchase are absent.
+    /// The first purchase (instant and day) and invoice count of each customer, locked until
+    /// commit on PostgreSQL (in id order). Customers without a purchase are absent.
     pub async fn lock_first_purchases(
         &self,
         conn: &mut Conn,
         tenant_id: i64,
         ids: &[i64],
-    ) -> Result<HashMap<i64, (i64, String)>> {
+    ) -> Result<HashMap<i64, (i64, String, i64)>> {
         let sql = format!(
-            "SELECT customer_id, first_purchase_at, first_purchase_day FROM customer_stats WHERE tenant_id = $1 AND customer_id IN ({{in}})
+            "SELECT customer_id, first_purchase_at, first_purchase_day, invoice_count FROM customer_stats WHERE tenant_id = $1 AND customer_id IN ({{in}})
              ORDER BY customer_id{}",
             self.lock_suffix()
         );
@@ -104,7 +104,7 @@ impl Store {
         let mut out = HashMap::with_capacity(rows.len());
         for r in &rows {
             if let (Some(at), Some(day)) = (r.try_get::<Option<i64>, _>(1)?, r.try_get::<Option<String>, _>(2)?) {
-                out.insert(r.try_get(0)?, (at, day));
+                out.insert(r.try_get(0)?, (at, day, r.try_get(3)?));
             }
         }
         Ok(out)

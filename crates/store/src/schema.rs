@@ -120,6 +120,43 @@ const V1: &[&str] = &[
         data TEXT NOT NULL, PRIMARY KEY (tenant_id, import_id, group_key, row_no))",
 ];
 
+/// Migration 2: the loyalty ledger — point types, versioned earning rules, ledger entries (earned
+/// ones are lots that remember what is left), which lots each debit drew from, balances and
+/// rule usage per period.
+const V2: &[&str] = &[
+    "CREATE TABLE point_types (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, expiry TEXT NOT NULL,
+        counts_for_tiers BIGINT NOT NULL, spendable BIGINT NOT NULL, warn_days BIGINT NOT NULL,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE earning_rules (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, rule_id BIGINT NOT NULL, version BIGINT NOT NULL,
+        trigger TEXT NOT NULL, body TEXT NOT NULL, effective_from BIGINT NOT NULL, effective_until BIGINT,
+        created_at BIGINT NOT NULL, created_by TEXT, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, rule_id, version))",
+    "CREATE INDEX earning_rules_trigger ON earning_rules (tenant_id, trigger, effective_from)",
+    "CREATE TABLE point_entries (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, customer_id BIGINT NOT NULL, point_type_id BIGINT NOT NULL,
+        kind TEXT NOT NULL, points BIGINT NOT NULL, remaining BIGINT NOT NULL, debt_change BIGINT NOT NULL,
+        at BIGINT NOT NULL, expires_at BIGINT, warned BIGINT NOT NULL, source_kind TEXT NOT NULL, source_id BIGINT,
+        ref_entry_id BIGINT, idem_key TEXT, reason TEXT, actor TEXT, detail TEXT, created_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, idem_key))",
+    "CREATE INDEX point_entries_account ON point_entries (tenant_id, customer_id, point_type_id, id)",
+    "CREATE INDEX point_entries_source ON point_entries (tenant_id, source_kind, source_id)",
+    "CREATE INDEX point_entries_ref ON point_entries (tenant_id, ref_entry_id)",
+    "CREATE INDEX point_lots_open ON point_entries (tenant_id, customer_id, point_type_id) WHERE remaining > 0",
+    "CREATE INDEX point_lots_expiry ON point_entries (expires_at) WHERE remaining > 0",
+    "CREATE TABLE point_draws (
+        tenant_id BIGINT NOT NULL, entry_id BIGINT NOT NULL, lot_id BIGINT NOT NULL, points BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, entry_id, lot_id))",
+    "CREATE INDEX point_draws_lot ON point_draws (tenant_id, lot_id)",
+    "CREATE TABLE point_balances (
+        tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, point_type_id BIGINT NOT NULL,
+        balance BIGINT NOT NULL, debt BIGINT NOT NULL, earned BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, customer_id, point_type_id))",
+    "CREATE TABLE rule_usage (
+        tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, rule_id BIGINT NOT NULL, period TEXT NOT NULL,
+        points BIGINT NOT NULL, PRIMARY KEY (tenant_id, customer_id, rule_id, period))",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -131,14 +168,14 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1];
+const MIGRATIONS: &[&[&str]] = &[V1, V2];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared
 /// `WITHOUT ROWID`, the rows live in the key's own B-tree and each insert writes once.
 /// Only narrow tables gain: wide rows (invoices, lines, events, profiles) make the key B-tree
 /// deeper than a row table with an index, which measured slower.
-const WITHOUT_ROWID: [&str; 7] = [
+const WITHOUT_ROWID: [&str; 10] = [
     "customer_tags",
     "customer_identities",
     "customer_stats",
@@ -146,6 +183,9 @@ const WITHOUT_ROWID: [&str; 7] = [
     "customer_event_stats",
     "customer_days",
     "tenant_daily_stats",
+    "point_draws",
+    "point_balances",
+    "rule_usage",
 ];
 
 fn render(statement: &str, backend: Backend) -> String {

@@ -118,13 +118,14 @@ impl Store {
     }
 
     /// The tenant and role of an active key, found by the key's hash.
-    pub async fn find_api_key(&self, key_hash: &str) -> Result<Option<(i64, String)>> {
-        let row = sqlx::query("SELECT tenant_id, role FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+    /// (tenant, role, key id) of a live key.
+    pub async fn find_api_key(&self, key_hash: &str) -> Result<Option<(i64, String, i64)>> {
+        let row = sqlx::query("SELECT tenant_id, role, id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
             .bind(key_hash)
             .fetch_optional(self.pool())
             .await?;
         Ok(match row {
-            Some(r) => Some((r.try_get("tenant_id")?, r.try_get("role")?)),
+            Some(r) => Some((r.try_get("tenant_id")?, r.try_get("role")?, r.try_get("id")?)),
             None => None,
         })
     }

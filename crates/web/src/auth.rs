@@ -11,11 +11,17 @@ use philia_engine::{Engine, EngineError, TenantContext};
 pub struct Auth {
     pub ctx: TenantContext,
     pub role: KeyRole,
+    pub key_id: i64,
 }
 
 impl Auth {
     pub fn require(&self, needed: Access) -> Result<(), ApiError> {
         Engine::authorize(self.role, needed).map_err(ApiError::from)
+    }
+
+    /// Who acts, as written in audit trails.
+    pub fn actor(&self) -> String {
+        format!("api_key:{}", self.key_id)
     }
 }
 
@@ -33,7 +39,7 @@ impl FromRequestParts<AppState> for Auth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let key = bearer(&parts.headers).ok_or(EngineError::Unauthenticated)?;
-        let (ctx, role) = state.engine.authenticate(key).await?;
-        Ok(Auth { ctx, role })
+        let (ctx, role, key_id) = state.engine.authenticate(key).await?;
+        Ok(Auth { ctx, role, key_id })
     }
 }

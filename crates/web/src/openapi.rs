@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
     info(title = "Philia API", description = "Customer data, loyalty and customer club. Errors are RFC 9457 problem documents."),
     modifiers(&ApiKeyAuth),
     security(("api_key" = [])),
-    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "imports"), (name = "stats"))
+    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "points"), (name = "imports"), (name = "stats"))
 )]
 struct ApiDoc;
 
@@ -35,6 +35,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::catalogue::router())
         .merge(routes::invoices::router())
         .merge(routes::events::router())
+        .merge(routes::points::router())
         .merge(routes::imports::router())
         .merge(routes::stats::router())
 }

@@ -3,6 +3,7 @@ pub mod customers;
 pub mod events;
 pub mod imports;
 pub mod invoices;
+pub mod points;
 pub mod stats;
 pub mod system;
 pub mod tenants;
