@@ -43,6 +43,13 @@ pub struct CustomerRef {
     pub last_name: Option<String>,
 }
 
+impl CustomerRef {
+    /// A reference to a known customer by id, for records the system itself writes.
+    pub fn by_id(id: i64) -> CustomerRef {
+        CustomerRef { id: Some(CustomerId(id)), identities: vec![], mobile: None, email: None, first_name: None, last_name: None }
+    }
+}
+
 impl CustomerRefInput {
     pub fn parse(&self, source: &str) -> Result<CustomerRef, Invalid> {
         let mut c = Checker::new();

@@ -19,5 +19,6 @@ pub mod records;
 pub mod roles;
 pub mod rollup;
 pub mod tenant;
+pub mod tiers;
 
 pub use issue::{FieldError, Invalid, Issue};

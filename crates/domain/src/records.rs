@@ -286,3 +286,32 @@ pub struct LedgerEntry {
     #[schema(value_type = Option<Object>)]
     pub detail: Option<serde_json::Value>,
 }
+
+/// One change of a customer's tier.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct TierChange {
+    pub from: Option<String>,
+    pub to: String,
+    /// `purchase`, `refund`, `evaluation`, `adjustment`, `merge`, `programme`.
+    pub reason: String,
+    /// The qualifying metric's value when it changed.
+    pub metric: i64,
+    pub at: String,
+}
+
+/// Where a customer stands in the tier programme.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct TierStatus {
+    pub tier: Option<String>,
+    pub name: Option<String>,
+    pub since: Option<String>,
+    /// The qualifying metric over the programme's window, now.
+    pub metric: i64,
+    pub next_tier: Option<String>,
+    /// How much of the metric is missing to reach the next tier.
+    pub needed: Option<i64>,
+    /// When set, the customer is below the tier and keeps it until the grace period ends.
+    pub grace_until: Option<String>,
+    pub benefits: Option<crate::tiers::TierBenefits>,
+    pub history: Vec<TierChange>,
+}

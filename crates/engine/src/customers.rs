@@ -387,6 +387,7 @@ impl Engine {
         self.store.update_profile(&mut tx, ctx.id, &s).await?;
         self.store.mark_merged(&mut tx, ctx.id, m, survivor, now).await?;
         self.store.resolve_conflicts_of(&mut tx, ctx.id, merged).await?;
+        self.evaluate_tiers_in(&mut tx, ctx, &[survivor], philia_domain::tiers::Evaluation::AfterPurchase, "merge", now).await?;
         philia_store::commit(tx).await?;
         self.customer(ctx, survivor).await
     }

@@ -264,10 +264,12 @@ impl Engine {
         earners: Vec<Earner<'_>>,
         mut customers: HashMap<i64, CustomerFacts>,
         now: i64,
-    ) -> Result<()> {
+    ) -> Result<Vec<i64>> {
         if set.is_empty() || earners.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
+        let customer_ids: Vec<i64> = customers.keys().copied().collect();
+        let multipliers = self.tier_multipliers(conn, ctx, &customer_ids).await?;
         let capped = set.rules.iter().any(|r| r.rule.caps.has_period_caps());
         let mut book = UsageBook::default();
         if capped {
@@ -306,6 +308,11 @@ impl Engine {
                 if raw <= 0 {
                     continue;
                 }
+                // The tier's earn multiplier, before the period caps bound the result.
+                let raw = match multipliers.get(&e.customer_id) {
+                    Some(m) => (raw as i128 * *m as i128 / 1000) as i64,
+                    None => raw,
+                };
                 let tracked = live.rule.caps.tracked(&keys);
                 let usage = keys.usage(|p| {
                     let k = (e.customer_id, live.rule_id, p.to_string());
@@ -339,7 +346,7 @@ impl Engine {
             }
         }
         if credits.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         // Earnings pay off debts first: read (and lock) the balances they touch.
         let ids: Vec<i64> = {
@@ -390,7 +397,7 @@ impl Engine {
         if !book.added.is_empty() {
             self.store.add_rule_usage(conn, ctx.id, book.added.into_iter().collect()).await?;
         }
-        Ok(())
+        Ok(ids)
     }
 
     /// Takes back, in proportion to what is now refunded, every earning of an invoice.
@@ -450,7 +457,9 @@ impl Engine {
             .collect();
         let mut customer = CustomerFacts::default();
         let mut usage = HashMap::new();
+        let mut multiplier = 1000;
         if let Some(id) = customer_id {
+            multiplier = self.tier_multipliers(&mut tx, ctx, &[id]).await?.get(&id).copied().unwrap_or(1000);
             let stats = self.store.lock_customer_stats(&mut tx, ctx.id, &[id]).await?;
             let previous = HashMap::from([(id, stats.get(&id).map(|s| s.invoice_count).unwrap_or(0))]);
             customer = self.customer_facts(&mut tx, ctx, &set, &[id], &previous).await?.remove(&id).unwrap_or_default();
@@ -465,6 +474,7 @@ impl Engine {
             if raw <= 0 {
                 continue;
             }
+            let raw = (raw as i128 * multiplier as i128 / 1000) as i64;
             let used = keys.usage(|p| usage.get(&(customer_id.unwrap_or(0), live.rule_id, p.to_string())).copied().unwrap_or(0));
             let granted = live.rule.caps.grant(raw, &used);
             awards.push(Award {

@@ -38,4 +38,14 @@ impl EngineError {
     pub fn field(error: FieldError) -> Self {
         EngineError::Invalid(Invalid(vec![error]))
     }
+
+    /// Prefixes the field paths of a validation error (`point_type` → `metric.point_type`).
+    pub fn within_field(self, prefix: &str) -> Self {
+        match self {
+            EngineError::Invalid(Invalid(errors)) => {
+                EngineError::Invalid(Invalid(errors.into_iter().map(|e| e.within(prefix)).collect()))
+            }
+            other => other,
+        }
+    }
 }

@@ -14,6 +14,15 @@ use philia_store::events::EventRow;
 use philia_store::rollups::EventTypeDelta;
 use std::collections::{BTreeMap, HashMap};
 
+/// What writing a batch of events decided: results per input, and (index, customer, event id)
+/// of the events of known customers, with their customers' invoice counts.
+pub(crate) struct Written {
+    results: Vec<ItemResult>,
+    earning: Vec<(usize, i64, i64)>,
+    previous: HashMap<i64, i64>,
+    customer_ids: Vec<i64>,
+}
+
 impl Engine {
     /// Records events (one or a batch of up to 10,000), idempotent on `event_id`.
     pub async fn record_events(&self, ctx: &TenantContext, inputs: &[EventInput]) -> Result<Vec<ItemResult>> {
@@ -26,12 +35,57 @@ impl Engine {
         in_write_tx!(self, |conn| self.record_events_in(conn, ctx, &parsed).await)
     }
 
+    /// Records events and the points they earn (and the tiers those points reach).
     pub(crate) async fn record_events_in(
         &self,
         conn: &mut Conn,
         ctx: &TenantContext,
         parsed: &[std::result::Result<ValidEvent, Vec<FieldError>>],
     ) -> Result<Vec<ItemResult>> {
+        let now = now_ms();
+        let Written { results, earning, previous, customer_ids } = self.write_events_in(conn, ctx, parsed).await?;
+        let valid = |i: usize| parsed[i].as_ref().expect("only valid events are indexed");
+        // Points for events of known customers, in batch order.
+        if let (Some(from), Some(to)) = (
+            earning.iter().map(|(i, ..)| valid(*i).occurred_at.as_millisecond()).min(),
+            earning.iter().map(|(i, ..)| valid(*i).occurred_at.as_millisecond()).max(),
+        ) {
+            let set = self.rule_set(conn, ctx, Trigger::Event, from, to).await?;
+            if !set.is_empty() {
+                let customers = self.customer_facts(conn, ctx, &set, &customer_ids, &previous).await?;
+                let earners = earning
+                    .iter()
+                    .map(|&(i, customer_id, id)| {
+                        let e = valid(i);
+                        Earner {
+                            source_kind: "event",
+                            source_id: id,
+                            customer_id,
+                            at: e.occurred_at,
+                            facts: EarnerFacts::Event {
+                                event_type: &e.event_type,
+                                source: &e.source,
+                                properties: serde_json::from_str(&e.properties).unwrap_or_default(),
+                            },
+                        }
+                    })
+                    .collect();
+                let credited = self.earn(conn, ctx, &set, earners, customers, now).await?;
+                self.evaluate_tiers_in(conn, ctx, &credited, philia_domain::tiers::Evaluation::AfterPurchase, "event", now)
+                    .await?;
+            }
+        }
+        Ok(results)
+    }
+
+    /// Records events and their rollups, without earning: the path of events the system raises
+    /// itself (tier changes, expiry notices), which must not set off further earning.
+    pub(crate) async fn write_events_in(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        parsed: &[std::result::Result<ValidEvent, Vec<FieldError>>],
+    ) -> Result<Written> {
         let now = now_ms();
         let mut results: Vec<Option<ItemResult>> = vec![None; parsed.len()];
         let mut first_of: HashMap<&str, usize> = HashMap::new();
@@ -138,36 +192,8 @@ impl Engine {
         self.store.add_event_type_stats(conn, ctx.id, per_type.into_values().collect()).await?;
         self.store.apply_daily_deltas(conn, ctx.id, &deltas).await?;
 
-        // Points for events of known customers, in batch order.
         let earning: Vec<(usize, i64, i64)> =
             accepted.iter().zip(&ids).filter_map(|((i, c), id)| c.map(|c| (*i, c, *id))).collect();
-        if let (Some(from), Some(to)) = (
-            earning.iter().map(|(i, ..)| valid(*i).occurred_at.as_millisecond()).min(),
-            earning.iter().map(|(i, ..)| valid(*i).occurred_at.as_millisecond()).max(),
-        ) {
-            let set = self.rule_set(conn, ctx, Trigger::Event, from, to).await?;
-            if !set.is_empty() {
-                let customers = self.customer_facts(conn, ctx, &set, &customer_ids, &previous).await?;
-                let earners = earning
-                    .iter()
-                    .map(|&(i, customer_id, id)| {
-                        let e = valid(i);
-                        Earner {
-                            source_kind: "event",
-                            source_id: id,
-                            customer_id,
-                            at: e.occurred_at,
-                            facts: EarnerFacts::Event {
-                                event_type: &e.event_type,
-                                source: &e.source,
-                                properties: serde_json::from_str(&e.properties).unwrap_or_default(),
-                            },
-                        }
-                    })
-                    .collect();
-                self.earn(conn, ctx, &set, earners, customers, now).await?;
-            }
-        }
         for (i, p) in parsed.iter().enumerate() {
             if let (None, Ok(e)) = (&results[i], p) {
                 let first = first_of[e.event_key.as_deref().unwrap_or_default()];
@@ -181,6 +207,7 @@ impl Engine {
                 });
             }
         }
-        Ok(results.into_iter().map(|r| r.expect("every item is decided")).collect())
+        let results = results.into_iter().map(|r| r.expect("every item is decided")).collect();
+        Ok(Written { results, earning, previous, customer_ids })
     }
 }

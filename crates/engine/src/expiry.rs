@@ -4,7 +4,6 @@
 use crate::{Engine, Result};
 use philia_domain::FieldError;
 use philia_domain::event::ValidEvent;
-use philia_domain::ids::CustomerId;
 use philia_domain::invoice::CustomerRef;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -60,14 +59,7 @@ impl Engine {
                     event_type: POINTS_EXPIRING.into(),
                     occurred_at: at,
                     source: "philia".into(),
-                    customer: Some(CustomerRef {
-                        id: Some(CustomerId(lot.customer_id)),
-                        identities: vec![],
-                        mobile: None,
-                        email: None,
-                        first_name: None,
-                        last_name: None,
-                    }),
+                    customer: Some(CustomerRef::by_id(lot.customer_id)),
                     properties: serde_json::json!({
                         "point_type": lot.point_type,
                         "points": lot.remaining,
@@ -79,7 +71,7 @@ impl Engine {
             // Through the event recorder, so the events' rollups stay exact.
             for (tenant_id, events) in by_tenant {
                 let ctx = self.tenant_by_id(tenant_id).await?;
-                self.record_events_in(&mut tx, &ctx, &events).await?;
+                self.write_events_in(&mut tx, &ctx, &events).await?;
             }
             let marked: Vec<(i64, i64)> = lots.iter().map(|l| (l.tenant_id, l.lot_id)).collect();
             self.store.mark_warned(&mut tx, &marked).await?;
@@ -87,22 +79,5 @@ impl Engine {
             report.warnings += lots.len();
         }
         Ok(report)
-    }
-
-    /// The jobs a serving process runs: point expiry every minute. Errors are logged and the
-    /// next round tries again.
-    pub async fn run_background_jobs(self) {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            match self.run_point_expiry(crate::now_ms(), None).await {
-                Ok(r) if r.accounts + r.warnings > 0 => {
-                    tracing::info!(accounts = r.accounts, warnings = r.warnings, "point expiry")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "point expiry failed"),
-            }
-        }
     }
 }

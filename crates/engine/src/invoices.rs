@@ -7,6 +7,7 @@ use philia_domain::earning::Trigger;
 use philia_domain::invoice::{InvoiceInput, InvoiceStatus, MAX_BATCH, RefundInput, ValidInvoice};
 use philia_domain::records::{Invoice, Refund};
 use philia_domain::rollup::DailyDeltas;
+use philia_domain::tiers::Evaluation;
 use philia_domain::{FieldError, Issue};
 use philia_store::Conn;
 use philia_store::invoices::{InvoiceRow, LineRow, RefundRow};
@@ -303,6 +304,7 @@ impl Engine {
                 self.earn(conn, ctx, &set, earners, customers, now).await?;
             }
         }
+        self.evaluate_tiers_in(conn, ctx, &customer_ids, Evaluation::AfterPurchase, "purchase", now).await?;
         // Duplicates inside the batch point at what their first copy became.
         for (i, p) in parsed.iter().enumerate() {
             if let (None, Ok(inv)) = (&results[i], p) {
@@ -417,6 +419,9 @@ impl Engine {
             row.refunded_at,
         )
         .await?;
+        if let Some(customer) = target.customer_id {
+            self.evaluate_tiers_in(&mut tx, ctx, &[customer], Evaluation::AfterRefund, "refund", now).await?;
+        }
         let refund =
             self.store.refund_by_key(&mut tx, ctx.id, &r.source, &r.external_id).await?.ok_or(EngineError::NotFound("refund"))?;
         philia_store::commit(tx).await?;

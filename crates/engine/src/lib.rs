@@ -33,10 +33,12 @@ pub mod expiry;
 pub mod export;
 pub mod import;
 pub mod invoices;
+pub mod jobs;
 pub mod points;
 pub mod resolve;
 pub mod stats;
 pub mod tenancy;
+pub mod tiers;
 
 pub use error::EngineError;
 pub use philia_store::{Backend, Store};

@@ -128,7 +128,8 @@ impl Engine {
         Ok(types[&t.code].1.clone())
     }
 
-    /// What a new tenant starts with: purchase points that expire a year after they are earned.
+    /// What a new tenant starts with: purchase points that expire a year after they are earned,
+    /// and Bronze / Silver / Gold tiers on them.
     pub(crate) async fn create_default_programme(&self, conn: &mut Conn, tenant_id: i64) -> Result<()> {
         let id = self.store.allocate_ids(conn, 1).await?[0];
         let row = PointTypeRow {
@@ -141,7 +142,9 @@ impl Engine {
             warn_days: 14,
         };
         self.store.insert_point_type(conn, tenant_id, id, &row, now_ms()).await?;
-        Ok(())
+        let tiers =
+            philia_domain::tiers::TierProgramme::default_for_new_tenant().parse().expect("the default programme is valid");
+        self.store_tier_programme(conn, tenant_id, &tiers).await
     }
 
     pub async fn point_types(&self, ctx: &TenantContext) -> Result<Vec<PointTypeRecord>> {
@@ -470,6 +473,10 @@ impl Engine {
             self.record_debit(conn, ctx, &mut open, debit, now).await?;
         }
         self.close_account(conn, ctx, open).await?;
+        if kind == "adjust" {
+            self.evaluate_tiers_in(conn, ctx, &[customer], philia_domain::tiers::Evaluation::AfterRefund, "adjustment", now)
+                .await?;
+        }
         let entry = self.store.entry_by_key(conn, ctx.id, key).await?.ok_or(EngineError::NotFound("ledger entry"))?;
         Ok((entry, true))
     }

@@ -136,12 +136,30 @@ async fn insert_inner(
 /// Runs `SELECT … WHERE tenant_id = $1 AND {column} IN (…)` over `values` in chunks. `sql` holds
 /// `{in}` where the placeholder list goes and uses no parameter but `$1`, once.
 pub async fn select_in(conn: &mut Conn, sql: &str, tenant_id: i64, values: Vec<Val>) -> Result<Vec<AnyRow>> {
+    select_in_with(conn, sql, tenant_id, Vec::new(), values).await
+}
+
+/// Like [`select_in`] with further parameters `$2, $3, …` (each used once, in order, before
+/// `{in}`).
+pub async fn select_in_with(
+    conn: &mut Conn,
+    sql: &str,
+    tenant_id: i64,
+    extra: Vec<Val>,
+    values: Vec<Val>,
+) -> Result<Vec<AnyRow>> {
     let sqlite = is_sqlite(conn);
-    let sql = if sqlite { sql.replace("$1", "?") } else { sql.to_string() };
+    let mut sql = sql.to_string();
+    if sqlite {
+        for n in (1..=extra.len() + 1).rev() {
+            sql = sql.replace(&format!("${n}"), "?");
+        }
+    }
     let mut out = Vec::new();
     for chunk in values.chunks(if sqlite { SQLITE_IN_CHUNK } else { POSTGRES_IN_CHUNK }) {
-        let text = sql.replace("{in}", &value_list(sqlite, 2, chunk.len()));
+        let text = sql.replace("{in}", &value_list(sqlite, 2 + extra.len(), chunk.len()));
         let mut vals = vec![Val::I(tenant_id)];
+        vals.extend(extra.iter().cloned());
         vals.extend(chunk.iter().cloned());
         out.extend(query(text, vals).fetch_all(&mut *conn).await?);
     }

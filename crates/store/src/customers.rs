@@ -66,6 +66,9 @@ const PROFILE_COLUMNS: [&str; 25] = [
     "created_at",
 ];
 
+/// Profile columns kept by the loyalty and segment engines.
+const DERIVED_COLUMNS: [&str; 3] = ["tier", "loyalty_class", "rfm_segment"];
+
 impl ProfileRow {
     fn values(&self, tenant_id: i64) -> Vec<Val> {
         vec![
@@ -201,15 +204,20 @@ impl Store {
     }
 
     /// Writes a changed profile back, with its tag index.
+    /// Tier, loyalty class and RFM segment are not written here: their own engines own them, and
+    /// a profile edit must not put back a value read before they changed it.
     pub async fn update_profile(&self, conn: &mut Conn, tenant_id: i64, p: &ProfileRow) -> Result<()> {
-        let sets: Vec<String> = PROFILE_COLUMNS[2..].iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 3)).collect();
-        let sql = format!(
-            "UPDATE customers SET {}, updated_at = ${} WHERE tenant_id = $1 AND id = $2",
-            sets.join(", "),
-            PROFILE_COLUMNS.len() + 1
-        );
-        let mut vals = p.values(tenant_id);
+        let mut sets = Vec::new();
+        let mut vals = vec![Val::I(tenant_id), Val::I(p.id)];
+        for (c, v) in PROFILE_COLUMNS.iter().zip(p.values(tenant_id)).skip(2) {
+            if !DERIVED_COLUMNS.contains(c) {
+                vals.push(v);
+                sets.push(format!("{c} = ${}", vals.len()));
+            }
+        }
         vals.push(Val::I(p.updated_at));
+        let sql =
+            format!("UPDATE customers SET {}, updated_at = ${} WHERE tenant_id = $1 AND id = $2", sets.join(", "), vals.len());
         bulk::query(sql, vals).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2")
             .bind(tenant_id)

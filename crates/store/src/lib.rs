@@ -22,6 +22,7 @@ pub mod rules;
 pub mod schema;
 pub mod staging;
 pub mod tenants;
+pub mod tiers;
 
 pub use db::{Backend, Conn, Store, Tx, commit};
 pub use error::StoreError;

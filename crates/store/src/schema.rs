@@ -157,6 +157,17 @@ const V2: &[&str] = &[
         points BIGINT NOT NULL, PRIMARY KEY (tenant_id, customer_id, rule_id, period))",
 ];
 
+/// Migration 3: tiers — the programme, each customer's tier state, and the history of changes.
+const V3: &[&str] = &[
+    "CREATE TABLE tier_programmes (tenant_id BIGINT PRIMARY KEY, body TEXT NOT NULL, updated_at BIGINT NOT NULL)",
+    "ALTER TABLE customers ADD COLUMN tier_since BIGINT",
+    "ALTER TABLE customers ADD COLUMN tier_below_since BIGINT",
+    "CREATE TABLE tier_history (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, customer_id BIGINT NOT NULL, from_tier TEXT, to_tier TEXT NOT NULL,
+        reason TEXT NOT NULL, metric BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))",
+    "CREATE INDEX tier_history_customer ON tier_history (tenant_id, customer_id, at)",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -168,7 +179,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

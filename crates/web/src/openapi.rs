@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
     info(title = "Philia API", description = "Customer data, loyalty and customer club. Errors are RFC 9457 problem documents."),
     modifiers(&ApiKeyAuth),
     security(("api_key" = [])),
-    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "points"), (name = "imports"), (name = "stats"))
+    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "points"), (name = "tiers"), (name = "imports"), (name = "stats"))
 )]
 struct ApiDoc;
 
@@ -36,6 +36,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::invoices::router())
         .merge(routes::events::router())
         .merge(routes::points::router())
+        .merge(routes::tiers::router())
         .merge(routes::imports::router())
         .merge(routes::stats::router())
 }

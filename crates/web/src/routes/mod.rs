@@ -7,6 +7,7 @@ pub mod points;
 pub mod stats;
 pub mod system;
 pub mod tenants;
+pub mod tiers;
 
 /// Default and largest page sizes of list endpoints.
 pub const DEFAULT_LIMIT: i64 = 50;

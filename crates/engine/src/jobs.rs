@@ -1,0 +1,45 @@
+//! Background jobs of a serving process.
+
+use crate::Engine;
+
+impl Engine {
+    /// The jobs a serving process runs: point expiry every minute, tier evaluation once a day.
+    /// Errors are logged and the next round tries again.
+    pub async fn run_background_jobs(self) {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_tiers: Option<std::time::Instant> = None;
+        loop {
+            tick.tick().await;
+            if last_tiers.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(24 * 3600)) {
+                last_tiers = Some(std::time::Instant::now());
+                self.evaluate_every_tenant().await;
+            }
+            match self.run_point_expiry(crate::now_ms(), None).await {
+                Ok(r) if r.accounts + r.warnings > 0 => {
+                    tracing::info!(accounts = r.accounts, warnings = r.warnings, "point expiry")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "point expiry failed"),
+            }
+        }
+    }
+
+    async fn evaluate_every_tenant(&self) {
+        let tenants = match self.list_tenants().await {
+            Ok(t) => t,
+            Err(e) => return tracing::warn!(error = %e, "listing tenants for tier evaluation failed"),
+        };
+        for t in tenants {
+            let result = match self.tenant(&t.slug).await {
+                Ok(ctx) => self.evaluate_all_tiers(&ctx, crate::now_ms(), "evaluation").await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(moved) if moved > 0 => tracing::info!(tenant = %t.slug, moved, "tier evaluation"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(tenant = %t.slug, error = %e, "tier evaluation failed"),
+            }
+        }
+    }
+}
