@@ -315,3 +315,77 @@ pub struct TierStatus {
     pub benefits: Option<crate::tiers::TierBenefits>,
     pub history: Vec<TierChange>,
 }
+
+/// A customer's wallet.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct WalletBalance {
+    /// Everything credited minus everything debited (may be negative after a refund took back
+    /// cashback already spent).
+    pub balance: i64,
+    /// Credits not usable yet (cashback waiting for the return window to pass).
+    pub pending: i64,
+    /// What can be spent now.
+    pub available: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct WalletEntry {
+    pub id: i64,
+    pub customer_id: i64,
+    /// `credit`, `debit`, `cashback`, `conversion`, `checkout`, `reverse`, `adjust`.
+    pub kind: String,
+    /// Signed: positive adds to the wallet.
+    pub amount: i64,
+    pub available_at: String,
+    pub source: String,
+    pub source_id: Option<i64>,
+    pub idempotency_key: Option<String>,
+    pub reason: Option<String>,
+    pub actor: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct RewardRecord {
+    pub id: i64,
+    #[serde(flatten)]
+    pub reward: crate::rewards::RewardInput,
+    /// What is left to redeem (absent: unlimited).
+    pub stock_left: Option<i64>,
+    pub redeemed: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Redemption {
+    pub id: i64,
+    pub reward: String,
+    pub kind: String,
+    pub customer_id: i64,
+    /// `fulfilled`; for physical gifts `requested`, `approved`, `shipped`, `delivered` or `cancelled`.
+    pub status: String,
+    pub points: i64,
+    /// What the customer got: a discount code, a wallet credit, an entitlement.
+    #[schema(value_type = Object)]
+    pub outcome: serde_json::Value,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Something a customer may use: VIP or early access until a time, game spins.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Entitlement {
+    pub id: i64,
+    pub kind: String,
+    pub target: String,
+    pub quantity: i64,
+    pub valid_until: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct PromotionRecord {
+    pub id: i64,
+    #[serde(flatten)]
+    pub promotion: crate::discounts::PromotionInput,
+    pub used: i64,
+}

@@ -321,14 +321,7 @@ impl Engine {
         limit: i64,
     ) -> Result<Page<Customer>> {
         let limit = limit.clamp(1, 500);
-        let after = match cursor {
-            None => None,
-            Some(c) => Some(c.parse::<i64>().map_err(|_| {
-                EngineError::field(
-                    Issue::new("invalid_cursor", "is not a cursor from this list", "نشانگر صفحه معتبر نیست").at("cursor"),
-                )
-            })?),
-        };
+        let after = parse_cursor(cursor)?;
         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
             if let Ok(m) = philia_domain::mobile::Mobile::parse(q) {
                 filter.identity_keys.push(IdentityKey::Mobile(m).key());
@@ -442,4 +435,17 @@ pub struct TimelineItem {
     pub invoice: Option<Invoice>,
     pub refund: Option<philia_domain::records::Refund>,
     pub event: Option<Event>,
+}
+
+/// A cursor handed out by a list (an id), or a field error naming `cursor`.
+pub(crate) fn parse_cursor(cursor: Option<&str>) -> Result<Option<i64>> {
+    cursor
+        .map(|c| {
+            c.parse::<i64>().map_err(|_| {
+                EngineError::field(
+                    Issue::new("invalid_cursor", "is not a cursor from this list", "نشانگر صفحه معتبر نیست").at("cursor"),
+                )
+            })
+        })
+        .transpose()
 }

@@ -332,14 +332,7 @@ impl Engine {
         limit: i64,
     ) -> Result<crate::customers::Page<Invoice>> {
         let limit = limit.clamp(1, 500);
-        let before = match cursor {
-            None => None,
-            Some(c) => Some(c.parse::<i64>().map_err(|_| {
-                EngineError::field(
-                    Issue::new("invalid_cursor", "is not a cursor from this list", "نشانگر صفحه معتبر نیست").at("cursor"),
-                )
-            })?),
-        };
+        let before = crate::customers::parse_cursor(cursor)?;
         let ids = self.store.invoice_ids(ctx.id, customer_id, before, limit + 1).await?;
         let next_cursor = (ids.len() as i64 > limit).then(|| ids[limit as usize - 1].to_string());
         let ids = &ids[..ids.len().min(limit as usize)];

@@ -36,9 +36,11 @@ pub mod invoices;
 pub mod jobs;
 pub mod points;
 pub mod resolve;
+pub mod rewards;
 pub mod stats;
 pub mod tenancy;
 pub mod tiers;
+pub mod wallet;
 
 pub use error::EngineError;
 pub use philia_store::{Backend, Store};
@@ -73,6 +75,7 @@ impl Engine {
         let mut tx = self.store.begin_write().await?;
         self.store.rebuild_rollups(&mut tx, ctx.id).await?;
         self.store.rebuild_points(&mut tx, ctx.id).await?;
+        self.store.rebuild_wallets(&mut tx, ctx.id).await?;
         philia_store::commit(tx).await?;
         Ok(())
     }

@@ -55,6 +55,23 @@ fn types_by_code(types: Vec<(i64, PointTypeRecord)>) -> HashMap<String, (i64, Po
     types.into_iter().map(|(id, t)| (t.code.clone(), (id, t))).collect()
 }
 
+pub(crate) fn key_reused() -> EngineError {
+    EngineError::conflict(
+        "idempotency_key_reused",
+        "this idempotency key was used for a different request",
+        "این کلید یکتایی برای درخواست دیگری به کار رفته است",
+    )
+}
+
+/// A unique key a concurrent request inserted first is a lost race: the transaction runs again
+/// and then finds that request's result.
+pub(crate) fn unique_as_race(e: EngineError) -> EngineError {
+    match e {
+        EngineError::Store(s) if s.is_unique_violation() => EngineError::Race,
+        other => other,
+    }
+}
+
 pub(crate) fn unknown_point_type(code: &str) -> EngineError {
     EngineError::field(
         Issue::new("unknown_point_type", format!("there is no point type {code:?}"), format!("نوع امتیاز {code} تعریف نشده است"))
@@ -62,8 +79,10 @@ pub(crate) fn unknown_point_type(code: &str) -> EngineError {
     )
 }
 
-fn idempotency_key(input: &PointsChangeInput, header: Option<&str>) -> Result<String> {
-    let key = input.idempotency_key.as_deref().or(header).map(str::trim).filter(|k| !k.is_empty());
+/// The idempotency key of a money-like write, from the body or the `Idempotency-Key` header;
+/// required, so a retry can never apply twice.
+pub(crate) fn idempotency_key(body: Option<&str>, header: Option<&str>) -> Result<String> {
+    let key = body.or(header).map(str::trim).filter(|k| !k.is_empty());
     match key {
         Some(k) if k.len() <= 200 => Ok(format!("api:{k}")),
         Some(_) => Err(EngineError::field(Issue::too_long(200).at("idempotency_key"))),
@@ -184,15 +203,7 @@ impl Engine {
         limit: i64,
     ) -> Result<Page<LedgerEntry>> {
         let limit = limit.clamp(1, 500);
-        let before = cursor
-            .map(|c| {
-                c.parse::<i64>().map_err(|_| {
-                    EngineError::field(
-                        Issue::new("invalid_cursor", "is not a cursor from this list", "نشانگر صفحه معتبر نیست").at("cursor"),
-                    )
-                })
-            })
-            .transpose()?;
+        let before = crate::customers::parse_cursor(cursor)?;
         let mut tx = self.store.begin_read().await?;
         let id = self.live_customer(&mut tx, ctx, customer_id).await?;
         let type_id = match point_type {
@@ -300,7 +311,10 @@ impl Engine {
         }
         open.delta.balance += row.points;
         open.delta.debt -= paid;
-        open.delta.earned += row.points;
+        // Points given back (a cancelled redemption) were earned once already.
+        if row.kind != "return" {
+            open.delta.earned += row.points;
+        }
         self.store
             .insert_entries(conn, ctx.id, vec![EntryRow { remaining: row.points - paid, debt_change: -paid, ..row }])
             .await
@@ -342,7 +356,7 @@ impl Engine {
         }
         let reason =
             philia_domain::issue::optional_text(input.reason.as_deref(), 500).map_err(|i| EngineError::field(i.at("reason")))?;
-        let key = idempotency_key(input, header_key)?;
+        let key = idempotency_key(input.idempotency_key.as_deref(), header_key)?;
         self.change_points(ctx, customer_id, input, key, "spend", reason, actor).await
     }
 
@@ -360,7 +374,7 @@ impl Engine {
             return Err(EngineError::field(Issue::new("zero", "must not be zero", "نباید صفر باشد").at("points")));
         }
         let reason = parse_reason(input.reason.as_deref()).map_err(|i| EngineError::field(i.at("reason")))?;
-        let key = idempotency_key(input, header_key)?;
+        let key = idempotency_key(input.idempotency_key.as_deref(), header_key)?;
         self.change_points(ctx, customer_id, input, key, "adjust", Some(reason), actor).await
     }
 
@@ -375,13 +389,10 @@ impl Engine {
         reason: Option<String>,
         actor: &str,
     ) -> Result<(LedgerEntry, bool)> {
-        in_write_tx!(self, |conn| {
-            // A concurrent request with the same key inserted first: run again and find it.
-            match self.change_points_in(conn, ctx, customer_id, input, &key, kind, reason.clone(), actor).await {
-                Err(EngineError::Store(e)) if e.is_unique_violation() => Err(EngineError::Race),
-                other => other,
-            }
-        })
+        in_write_tx!(self, |conn| self
+            .change_points_in(conn, ctx, customer_id, input, &key, kind, reason.clone(), actor)
+            .await
+            .map_err(unique_as_race))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -408,11 +419,7 @@ impl Engine {
                 || existing.points != signed
                 || existing.kind != kind
             {
-                return Err(EngineError::conflict(
-                    "idempotency_key_reused",
-                    "this idempotency key was used for a different request",
-                    "این کلید یکتایی برای درخواست دیگری به کار رفته است",
-                ));
+                return Err(key_reused());
             }
             return Ok((existing, false));
         }

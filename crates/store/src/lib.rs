@@ -9,6 +9,7 @@
 pub mod baseline;
 pub mod bulk;
 pub mod catalogue;
+pub mod codes;
 pub mod customers;
 pub mod db;
 pub mod error;
@@ -17,12 +18,14 @@ pub mod identities;
 pub mod invoices;
 pub mod points;
 pub mod rebuild;
+pub mod rewards;
 pub mod rollups;
 pub mod rules;
 pub mod schema;
 pub mod staging;
 pub mod tenants;
 pub mod tiers;
+pub mod wallet;
 
 pub use db::{Backend, Conn, Store, Tx, commit};
 pub use error::StoreError;

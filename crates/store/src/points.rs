@@ -330,6 +330,19 @@ impl Store {
         Ok((lots, debt.unwrap_or(0)))
     }
 
+    /// The lots a debit drew from: (lot, points, lot's expiry).
+    pub async fn draws_of_entry(&self, conn: &mut Conn, tenant_id: i64, entry_id: i64) -> Result<Vec<(i64, i64, Option<i64>)>> {
+        let rows = sqlx::query(
+            "SELECT d.lot_id, d.points, l.expires_at FROM point_draws d JOIN point_entries l ON l.tenant_id = d.tenant_id AND l.id = d.lot_id
+             WHERE d.tenant_id = $1 AND d.entry_id = $2 ORDER BY d.lot_id",
+        )
+        .bind(tenant_id)
+        .bind(entry_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+
     /// The entry recorded under an idempotency key, if any.
     pub async fn entry_by_key(&self, conn: &mut Conn, tenant_id: i64, key: &str) -> Result<Option<LedgerEntry>> {
         let sql = format!("{LEDGER_SELECT} WHERE e.tenant_id = $1 AND e.idem_key = $2");
@@ -551,7 +564,7 @@ impl Store {
         sqlx::query(
             "UPDATE point_entries SET remaining = points + debt_change - COALESCE((SELECT SUM(d.points) FROM point_draws d
                 WHERE d.tenant_id = point_entries.tenant_id AND d.lot_id = point_entries.id), 0)
-             WHERE tenant_id = $1 AND points > 0 AND kind IN ('earn', 'adjust')",
+             WHERE tenant_id = $1 AND points > 0 AND kind IN ('earn', 'adjust', 'return')",
         )
         .bind(tenant_id)
         .execute(&mut *conn)

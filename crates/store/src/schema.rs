@@ -168,6 +168,48 @@ const V3: &[&str] = &[
     "CREATE INDEX tier_history_customer ON tier_history (tenant_id, customer_id, at)",
 ];
 
+/// Migration 4: wallet, rewards catalogue and redemptions, entitlements, discount codes.
+const V4: &[&str] = &[
+    "CREATE TABLE wallet_entries (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, customer_id BIGINT NOT NULL, kind TEXT NOT NULL, amount BIGINT NOT NULL,
+        available_at BIGINT NOT NULL, source_kind TEXT NOT NULL, source_id BIGINT, ref_entry_id BIGINT, idem_key TEXT,
+        reason TEXT, actor TEXT, created_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, idem_key))",
+    "CREATE INDEX wallet_entries_customer ON wallet_entries (tenant_id, customer_id, id)",
+    "CREATE INDEX wallet_entries_source ON wallet_entries (tenant_id, source_kind, source_id)",
+    "CREATE TABLE wallet_balances (
+        tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, balance BIGINT NOT NULL, PRIMARY KEY (tenant_id, customer_id))",
+    "CREATE TABLE rewards (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,
+        stock_left BIGINT, redeemed BIGINT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE redemptions (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, reward_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, status TEXT NOT NULL,
+        points BIGINT NOT NULL, point_entry_id BIGINT NOT NULL, idem_key TEXT NOT NULL, outcome TEXT NOT NULL,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, idem_key))",
+    "CREATE INDEX redemptions_customer ON redemptions (tenant_id, customer_id, reward_id)",
+    "CREATE TABLE entitlements (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, customer_id BIGINT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
+        quantity BIGINT NOT NULL, valid_until BIGINT, redemption_id BIGINT, created_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))",
+    "CREATE INDEX entitlements_customer ON entitlements (tenant_id, customer_id, kind)",
+    "CREATE TABLE promotions (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, body TEXT NOT NULL, total_limit BIGINT,
+        used BIGINT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE discount_codes (
+        tenant_id BIGINT NOT NULL, code TEXT NOT NULL, promotion_id BIGINT NOT NULL, customer_id BIGINT,
+        used BIGINT NOT NULL DEFAULT 0, expires_at BIGINT, PRIMARY KEY (tenant_id, code))",
+    "CREATE INDEX discount_codes_promotion ON discount_codes (tenant_id, promotion_id)",
+    "CREATE TABLE promotion_customer_usage (
+        tenant_id BIGINT NOT NULL, promotion_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, used BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, promotion_id, customer_id))",
+    "CREATE TABLE code_usages (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, promotion_id BIGINT NOT NULL, customer_id BIGINT,
+        status TEXT NOT NULL, invoice_id BIGINT, amount BIGINT NOT NULL, expires_at BIGINT, idem_key TEXT,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, idem_key))",
+    "CREATE INDEX code_usages_code ON code_usages (tenant_id, code)",
+    "CREATE INDEX code_usages_reserved ON code_usages (expires_at) WHERE status = 'reserved'",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -179,14 +221,14 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared
 /// `WITHOUT ROWID`, the rows live in the key's own B-tree and each insert writes once.
 /// Only narrow tables gain: wide rows (invoices, lines, events, profiles) make the key B-tree
 /// deeper than a row table with an index, which measured slower.
-const WITHOUT_ROWID: [&str; 10] = [
+const WITHOUT_ROWID: [&str; 13] = [
     "customer_tags",
     "customer_identities",
     "customer_stats",
@@ -197,6 +239,9 @@ const WITHOUT_ROWID: [&str; 10] = [
     "point_draws",
     "point_balances",
     "rule_usage",
+    "wallet_balances",
+    "discount_codes",
+    "promotion_customer_usage",
 ];
 
 fn render(statement: &str, backend: Backend) -> String {

@@ -4,10 +4,12 @@ pub mod events;
 pub mod imports;
 pub mod invoices;
 pub mod points;
+pub mod rewards;
 pub mod stats;
 pub mod system;
 pub mod tenants;
 pub mod tiers;
+pub mod wallet;
 
 /// Default and largest page sizes of list endpoints.
 pub const DEFAULT_LIMIT: i64 = 50;

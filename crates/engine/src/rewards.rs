@@ -1,0 +1,428 @@
+//! The rewards catalogue and redemption. A redemption locks the customer's point account, checks
+//! the reward's window, tier and per-customer limit, takes one from stock with a conditional
+//! update, spends the points and delivers the outcome — all in one transaction, so a failure at
+//! any step leaves points and stock untouched.
+
+use crate::points::{Debit, key_reused, unique_as_race, unknown_point_type};
+use crate::wallet::WalletMove;
+use crate::{Engine, EngineError, Result, TenantContext, now_ms};
+use philia_domain::Issue;
+use philia_domain::discounts::{PromotionInput, generate_codes};
+use philia_domain::points::Lot;
+use philia_domain::records::{Entitlement, Redemption, RewardRecord};
+use philia_domain::rewards::{Reward, RewardInput, RewardKind, gift_transition_allowed};
+use philia_store::Conn;
+use philia_store::points::EntryRow;
+use philia_store::rewards::{RedemptionRow, RewardRow};
+use rand::RngCore;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemInput {
+    /// Also accepted as the `Idempotency-Key` header.
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedemptionStatusInput {
+    /// `approved`, `shipped`, `delivered` or `cancelled` (cancelling gives the points back).
+    pub status: String,
+}
+
+fn refused(issue: Issue) -> EngineError {
+    EngineError::Conflict { code: issue.code, message: issue.message, message_fa: issue.message_fa }
+}
+
+/// The promotion behind a discount-code reward: one personal, single-use code per redemption.
+fn reward_promotion(reward: &Reward) -> Option<PromotionInput> {
+    let RewardKind::DiscountCode { discount, value, max_discount, min_amount, .. } = &reward.kind else { return None };
+    Some(PromotionInput {
+        code: format!("reward-{}", reward.code),
+        name: reward.name.clone(),
+        discount: discount.clone(),
+        value: *value,
+        max_discount: *max_discount,
+        starts_at: None,
+        ends_at: None,
+        min_amount: *min_amount,
+        categories: None,
+        skus: None,
+        total_limit: None,
+        per_customer_limit: None,
+        uses_per_code: Some(1),
+        tiers: None,
+        stackable: Some(false),
+        shared_code: None,
+        active: Some(true),
+    })
+}
+
+fn record(row: &RewardRow) -> Result<RewardRecord> {
+    let reward: RewardInput =
+        serde_json::from_str(&row.body).map_err(|e| EngineError::Io(format!("reward {}: {e}", row.code)))?;
+    Ok(RewardRecord { id: row.id, reward, stock_left: row.stock_left, redeemed: row.redeemed })
+}
+
+impl Engine {
+    async fn checked_reward(&self, conn: &mut Conn, ctx: &TenantContext, input: &RewardInput) -> Result<Reward> {
+        let reward = input.parse(&ctx.zone)?;
+        if !self.point_type_map(conn, ctx).await?.contains_key(&reward.point_type) {
+            return Err(unknown_point_type(&reward.point_type));
+        }
+        Ok(reward)
+    }
+
+    pub async fn create_reward(&self, ctx: &TenantContext, input: &RewardInput) -> Result<RewardRecord> {
+        let now = now_ms();
+        let mut tx = self.store.begin_write().await?;
+        let reward = self.checked_reward(&mut tx, ctx, input).await?;
+        let ids = self.store.allocate_ids(&mut tx, 2).await?;
+        let row = RewardRow {
+            id: ids[0],
+            code: reward.code.clone(),
+            body: serde_json::to_string(&reward.to_input()).expect("a reward serialises"),
+            stock_left: reward.stock,
+            redeemed: 0,
+        };
+        if !self.store.insert_reward(&mut tx, ctx.id, &row, reward.kind.name(), now).await? {
+            return Err(EngineError::conflict("code_taken", "a reward with this code exists", "جایزه‌ای با این کد وجود دارد"));
+        }
+        if let Some(p) = reward_promotion(&reward) {
+            let body = serde_json::to_string(&p).expect("a promotion serialises");
+            self.store.insert_promotion(&mut tx, ctx.id, ids[1], &p.code, &body, None, now).await?;
+        }
+        philia_store::commit(tx).await?;
+        record(&row)
+    }
+
+    /// Replaces a reward's definition. Stock is the new total: what is left is that minus what
+    /// was redeemed already.
+    pub async fn update_reward(&self, ctx: &TenantContext, code: &str, input: &RewardInput) -> Result<RewardRecord> {
+        let now = now_ms();
+        let mut tx = self.store.begin_write().await?;
+        let reward = self.checked_reward(&mut tx, ctx, input).await?;
+        if reward.code != code {
+            return Err(EngineError::field(
+                Issue::new("code_mismatch", "must match the code in the path", "کد باید با مسیر یکی باشد").at("code"),
+            ));
+        }
+        let current = self.store.reward_by_code(&mut tx, ctx.id, code).await?.ok_or(EngineError::NotFound("reward"))?;
+        let stock_left = match reward.stock {
+            None => None,
+            Some(s) if s < current.redeemed => {
+                return Err(EngineError::field(
+                    Issue::new(
+                        "below_redeemed",
+                        format!("{} were redeemed already", current.redeemed),
+                        format!("{} مورد قبلاً دریافت شده است", current.redeemed),
+                    )
+                    .at("stock"),
+                ));
+            }
+            Some(s) => Some(s - current.redeemed),
+        };
+        let body = serde_json::to_string(&reward.to_input()).expect("a reward serialises");
+        self.store.update_reward(&mut tx, ctx.id, current.id, reward.kind.name(), &body, stock_left, now).await?;
+        if let Some(p) = reward_promotion(&reward) {
+            let pbody = serde_json::to_string(&p).expect("a promotion serialises");
+            match self.store.promotion_by_code(&mut tx, ctx.id, &p.code).await? {
+                Some(existing) => self.store.update_promotion(&mut tx, ctx.id, existing.id, &pbody, None, now).await?,
+                None => {
+                    let id = self.store.allocate_ids(&mut tx, 1).await?[0];
+                    self.store.insert_promotion(&mut tx, ctx.id, id, &p.code, &pbody, None, now).await?;
+                }
+            }
+        }
+        philia_store::commit(tx).await?;
+        record(&RewardRow { id: current.id, code: current.code, body, stock_left, redeemed: current.redeemed })
+    }
+
+    pub async fn rewards(&self, ctx: &TenantContext) -> Result<Vec<RewardRecord>> {
+        self.store.list_rewards(ctx.id).await?.iter().map(record).collect()
+    }
+
+    pub async fn reward(&self, ctx: &TenantContext, code: &str) -> Result<RewardRecord> {
+        let mut tx = self.store.begin_read().await?;
+        record(&self.store.reward_by_code(&mut tx, ctx.id, code).await?.ok_or(EngineError::NotFound("reward"))?)
+    }
+
+    /// Redeems a reward for a customer. A retry with the same key returns the first redemption.
+    pub async fn redeem(
+        &self,
+        ctx: &TenantContext,
+        customer_id: i64,
+        code: &str,
+        key: Option<&str>,
+        header_key: Option<&str>,
+    ) -> Result<(Redemption, bool)> {
+        let key = crate::points::idempotency_key(key, header_key)?;
+        in_write_tx!(self, |conn| self.redeem_in(conn, ctx, customer_id, code, &key).await.map_err(unique_as_race))
+    }
+
+    async fn redeem_in(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        customer_id: i64,
+        code: &str,
+        key: &str,
+    ) -> Result<(Redemption, bool)> {
+        let now = now_ms();
+        let customer = self.live_customer(conn, ctx, customer_id).await?;
+        let row = self.store.reward_by_code(conn, ctx.id, code).await?.ok_or(EngineError::NotFound("reward"))?;
+        if let Some(existing) = self.store.redemption_by_key(conn, ctx.id, key).await? {
+            if existing.view.customer_id != customer || existing.reward_id != row.id {
+                return Err(key_reused());
+            }
+            return Ok((existing.view, false));
+        }
+        let input: RewardInput = serde_json::from_str(&row.body).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
+        let reward = input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
+        let tier = self.store.tier_states(conn, ctx.id, &[customer]).await?.remove(&customer).and_then(|s| s.tier);
+        let at = jiff::Timestamp::from_millisecond(now).expect("now is valid");
+        if let Some(issue) = reward.refusal(tier.as_deref(), at) {
+            return Err(refused(issue));
+        }
+        let types = self.point_type_map(conn, ctx).await?;
+        let (type_id, _) = types.get(&reward.point_type).ok_or_else(|| unknown_point_type(&reward.point_type))?;
+        // The account lock serialises this customer's redemptions, so the limit count is exact.
+        let mut open = self.open_account(conn, ctx, customer, *type_id, now).await?;
+        if let Some(limit) = reward.per_customer_limit
+            && self.store.count_redemptions(conn, ctx.id, row.id, customer).await? >= limit
+        {
+            return Err(EngineError::conflict(
+                "reward_limit_reached",
+                "this reward was already redeemed as often as allowed",
+                "سقف دریافت این جایزه پر شده است",
+            ));
+        }
+        if !self.store.take_reward_stock(conn, ctx.id, row.id).await? {
+            return Err(EngineError::conflict("out_of_stock", "this reward is out of stock", "موجودی این جایزه تمام شده است"));
+        }
+        let takes = open.acc.spend(reward.cost, now).map_err(|short| {
+            EngineError::conflict(
+                "insufficient_points",
+                format!("needs {} points; {} are available", reward.cost, short.available),
+                format!("این جایزه {} امتیاز لازم دارد و {} امتیاز قابل استفاده است", reward.cost, short.available),
+            )
+        })?;
+        let redemption_id = self.store.allocate_ids(conn, 1).await?[0];
+        let debit = Debit {
+            kind: "spend",
+            points: reward.cost,
+            takes,
+            debt_added: 0,
+            at: now,
+            source_kind: "redemption",
+            source_id: Some(redemption_id),
+            ref_entry_id: None,
+            idem_key: Some(format!("redeem:{key}")),
+            reason: Some(reward.name.clone()),
+            actor: None,
+        };
+        let entry_id = self.record_debit(conn, ctx, &mut open, debit, now).await?;
+        self.close_account(conn, ctx, open).await?;
+        let (status, outcome) = self.deliver(conn, ctx, &reward, customer, redemption_id, now).await?;
+        let r = RedemptionRow {
+            id: redemption_id,
+            reward_id: row.id,
+            customer_id: customer,
+            status,
+            points: reward.cost,
+            point_entry_id: entry_id,
+            idem_key: key.to_string(),
+            outcome: outcome.to_string(),
+            now,
+        };
+        self.store.insert_redemption(conn, ctx.id, &r).await?;
+        let done = self.store.redemption_by_key(conn, ctx.id, key).await?.ok_or(EngineError::NotFound("redemption"))?;
+        Ok((done.view, true))
+    }
+
+    /// Gives the customer what the reward is; returns the redemption's status and outcome.
+    async fn deliver(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        reward: &Reward,
+        customer: i64,
+        redemption_id: i64,
+        now: i64,
+    ) -> Result<(&'static str, serde_json::Value)> {
+        const DAY: i64 = 86_400_000;
+        Ok(match &reward.kind {
+            RewardKind::DiscountCode { valid_days, .. } => {
+                let promo_code = format!("reward-{}", reward.code);
+                let promotion =
+                    self.store.promotion_by_code(conn, ctx.id, &promo_code).await?.ok_or(EngineError::NotFound("promotion"))?;
+                let until = now + *valid_days as i64 * DAY;
+                let prefix = format!(
+                    "{}-",
+                    reward.code.to_uppercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(6).collect::<String>()
+                );
+                loop {
+                    let code = generate_codes(1, &prefix, 8, |b| rand::rng().fill_bytes(b)).remove(0);
+                    if self
+                        .store
+                        .insert_codes(conn, ctx.id, promotion.id, vec![code.clone()], Some((customer, Some(until))))
+                        .await?
+                        == 1
+                    {
+                        break ("fulfilled", serde_json::json!({"code": code, "valid_until": philia_store::bulk::ts(until)}));
+                    }
+                }
+            }
+            RewardKind::WalletCredit { amount } => {
+                let m = WalletMove {
+                    customer_id: customer,
+                    kind: "conversion",
+                    amount: *amount,
+                    available_at: now,
+                    source_kind: "redemption",
+                    source_id: Some(redemption_id),
+                    ref_entry_id: None,
+                    idem_key: Some(format!("redemption:{redemption_id}")),
+                    reason: Some(reward.name.clone()),
+                    actor: None,
+                };
+                self.move_wallet(conn, ctx, m, false, now).await?;
+                ("fulfilled", serde_json::json!({"wallet_credit": amount}))
+            }
+            RewardKind::VipAccess { target, days } | RewardKind::EarlyAccess { target, days } => {
+                let id = self.store.allocate_ids(conn, 1).await?[0];
+                let until = now + *days as i64 * DAY;
+                self.store
+                    .insert_entitlement(
+                        conn,
+                        ctx.id,
+                        id,
+                        customer,
+                        reward.kind.name(),
+                        target,
+                        1,
+                        Some(until),
+                        redemption_id,
+                        now,
+                    )
+                    .await?;
+                (
+                    "fulfilled",
+                    serde_json::json!({"entitlement": id, "target": target, "valid_until": philia_store::bulk::ts(until)}),
+                )
+            }
+            RewardKind::GameSpins { game, spins } => {
+                let id = self.store.allocate_ids(conn, 1).await?[0];
+                self.store
+                    .insert_entitlement(conn, ctx.id, id, customer, "game_spins", game, *spins as i64, None, redemption_id, now)
+                    .await?;
+                ("fulfilled", serde_json::json!({"entitlement": id, "game": game, "spins": spins}))
+            }
+            RewardKind::PhysicalGift {} => ("requested", serde_json::json!({})),
+        })
+    }
+
+    /// Moves a physical gift along its fulfilment; cancelling gives back the points (as a new
+    /// lot that keeps the latest expiry of the lots they came from) and the stock.
+    pub async fn set_redemption_status(
+        &self,
+        ctx: &TenantContext,
+        id: i64,
+        input: &RedemptionStatusInput,
+        actor: &str,
+    ) -> Result<Redemption> {
+        let now = now_ms();
+        let status = input.status.as_str();
+        if !philia_domain::rewards::GIFT_STATES[1..].contains(&status) {
+            return Err(EngineError::field(Issue::one_of(&philia_domain::rewards::GIFT_STATES[1..]).at("status")));
+        }
+        in_write_tx!(self, |conn| {
+            async {
+                let r = self.store.lock_redemption(conn, ctx.id, id).await?.ok_or(EngineError::NotFound("redemption"))?;
+                if r.view.status == status {
+                    return Ok(r.view);
+                }
+                if r.view.kind != "physical_gift" || !gift_transition_allowed(&r.view.status, status) {
+                    return Err(EngineError::conflict(
+                        "invalid_transition",
+                        format!("a {} redemption cannot go from {} to {status}", r.view.kind, r.view.status),
+                        format!("وضعیت از {} به {status} قابل تغییر نیست", r.view.status),
+                    ));
+                }
+                if status == "cancelled" {
+                    self.give_points_back(conn, ctx, &r.view, r.point_entry_id, actor, now).await?;
+                    self.store.return_reward_stock(conn, ctx.id, r.reward_id).await?;
+                    self.store.drop_entitlements_of(conn, ctx.id, id).await?;
+                }
+                self.store.set_redemption_status(conn, ctx.id, id, status, now).await?;
+                Ok(self.store.lock_redemption(conn, ctx.id, id).await?.ok_or(EngineError::NotFound("redemption"))?.view)
+            }
+            .await
+        })
+    }
+
+    async fn give_points_back(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        r: &Redemption,
+        spend_entry: i64,
+        actor: &str,
+        now: i64,
+    ) -> Result<()> {
+        let draws = self.store.draws_of_entry(conn, ctx.id, spend_entry).await?;
+        let expires_at = if draws.iter().any(|d| d.2.is_none()) { None } else { draws.iter().filter_map(|d| d.2).max() };
+        let rewards = self.store.reward_by_code(conn, ctx.id, &r.reward).await?.ok_or(EngineError::NotFound("reward"))?;
+        let input: RewardInput = serde_json::from_str(&rewards.body).map_err(|e| EngineError::Io(format!("reward: {e}")))?;
+        let types = self.point_type_map(conn, ctx).await?;
+        let (type_id, _) = types.get(&input.point_type).ok_or_else(|| unknown_point_type(&input.point_type))?;
+        let mut open = self.open_account(conn, ctx, r.customer_id, *type_id, now).await?;
+        let id = self.store.allocate_ids(conn, 1).await?[0];
+        let lot = Lot { id, remaining: r.points, earned_at: now, expires_at };
+        let row = EntryRow {
+            id,
+            customer_id: r.customer_id,
+            point_type_id: *type_id,
+            kind: "return",
+            points: r.points,
+            remaining: r.points,
+            debt_change: 0,
+            at: now,
+            expires_at,
+            source_kind: "redemption",
+            source_id: Some(r.id),
+            ref_entry_id: Some(spend_entry),
+            idem_key: Some(format!("return:{}", r.id)),
+            reason: Some("redemption cancelled".into()),
+            actor: Some(actor.to_string()),
+            detail: None,
+            created_at: now,
+        };
+        self.record_credit(conn, ctx, &mut open, lot, row).await?;
+        self.close_account(conn, ctx, open).await
+    }
+
+    pub async fn redemptions(
+        &self,
+        ctx: &TenantContext,
+        customer_id: Option<i64>,
+        status: Option<&str>,
+    ) -> Result<Vec<Redemption>> {
+        let customer = match customer_id {
+            None => None,
+            Some(id) => {
+                let mut tx = self.store.begin_read().await?;
+                Some(self.live_customer(&mut tx, ctx, id).await?)
+            }
+        };
+        Ok(self.store.redemptions(ctx.id, customer, status, 500).await?)
+    }
+
+    pub async fn entitlements(&self, ctx: &TenantContext, customer_id: i64) -> Result<Vec<Entitlement>> {
+        let mut tx = self.store.begin_read().await?;
+        let id = self.live_customer(&mut tx, ctx, customer_id).await?;
+        drop(tx);
+        Ok(self.store.entitlements(ctx.id, id, now_ms()).await?)
+    }
+}
