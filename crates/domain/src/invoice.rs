@@ -180,6 +180,41 @@ pub struct InvoiceInput {
     pub shipping: Option<i64>,
     /// What the customer paid; computed from the lines when absent.
     pub total: Option<i64>,
+    /// Loyalty applied at checkout: codes, points and wallet (single invoices only). The total
+    /// recorded is the sale's total less the discounts these give.
+    pub checkout: Option<CheckoutInput>,
+}
+
+/// What a customer applies at checkout.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutInput {
+    /// Discount codes typed (any case, Persian digits accepted).
+    #[serde(default)]
+    pub codes: Vec<String>,
+    /// Reservations made for this checkout; their codes count as typed.
+    #[serde(default)]
+    pub reservations: Vec<i64>,
+    /// Points to pay with.
+    pub points: Option<PointsUse>,
+    /// Wallet amount to pay with.
+    pub wallet: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PointsUse {
+    pub point_type: String,
+    pub points: i64,
+}
+
+/// What checkout changed on an invoice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckoutApplied {
+    /// Discount of codes and tier.
+    pub discount: i64,
+    /// Paid with points and wallet.
+    pub loyalty_paid: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -207,6 +242,7 @@ pub struct ValidInvoice {
     pub discount: i64,
     pub shipping: i64,
     pub total: i64,
+    pub checkout: Option<CheckoutApplied>,
 }
 
 /// Converts an amount from the invoice's currency to the tenant's. Only the rial/toman pair
@@ -306,11 +342,28 @@ impl InvoiceInput {
             discount,
             shipping,
             total: total.unwrap(),
+            checkout: None,
         })
     }
 }
 
 impl ValidInvoice {
+    /// The total recorded: the sale's total less checkout discounts.
+    pub fn charged(&self) -> i64 {
+        self.total - self.checkout.map_or(0, |c| c.discount)
+    }
+
+    /// The discount recorded: the sale's own and checkout's.
+    pub fn recorded_discount(&self) -> i64 {
+        self.discount + self.checkout.map_or(0, |c| c.discount)
+    }
+
+    /// What was paid in money for goods: charged, less shipping, less points and wallet. Points
+    /// per amount and cashback are computed on this.
+    pub fn paid_in_money(&self) -> i64 {
+        self.charged() - self.shipping - self.checkout.map_or(0, |c| c.loyalty_paid)
+    }
+
     /// A digest of what was sold, when and for how much, so a retry with the same key but a
     /// different sale is noticed. How the customer was identified is left out: another system may
     /// name the same customer by other identifiers.

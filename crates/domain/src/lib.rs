@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod catalogue;
+pub mod checkout;
 pub mod condition;
 pub mod customer;
 pub mod digits;

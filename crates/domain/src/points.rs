@@ -119,6 +119,9 @@ pub struct PointTypeInput {
     pub spendable: Option<bool>,
     /// How many days before expiry a "points expiring" event is raised (default 7, 0 = never).
     pub warn_days: Option<u32>,
+    /// What one point is worth when paying at checkout, in the tenant currency (absent: these
+    /// points do not pay at checkout).
+    pub cash_value: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,6 +132,7 @@ pub struct PointType {
     pub counts_for_tiers: bool,
     pub spendable: bool,
     pub warn_days: u32,
+    pub cash_value: Option<i64>,
 }
 
 /// A code: 1–40 characters of a–z, 0–9, `_` and `-`, as typed or lower-cased.
@@ -157,6 +161,9 @@ impl PointTypeInput {
         if warn_days > 365 {
             c.push(Issue::new("out_of_range", "must be at most 365", "حداکثر ۳۶۵ روز").at("warn_days"));
         }
+        if self.cash_value.is_some_and(|v| v <= 0) {
+            c.push(Issue::new("not_positive", "must be above zero", "باید بیشتر از صفر باشد").at("cash_value"));
+        }
         c.finish(|| PointType {
             code: code.unwrap(),
             name: name.unwrap(),
@@ -164,6 +171,7 @@ impl PointTypeInput {
             counts_for_tiers: self.counts_for_tiers.unwrap_or(true),
             spendable: self.spendable.unwrap_or(true),
             warn_days,
+            cash_value: self.cash_value,
         })
     }
 }
@@ -456,6 +464,7 @@ mod tests {
             counts_for_tiers: None,
             spendable: None,
             warn_days: None,
+            cash_value: None,
         };
         let fields: Vec<String> = bad.parse().unwrap_err().0.into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["code", "name", "expiry"]);

@@ -231,6 +231,8 @@ pub struct PointTypeRecord {
     pub counts_for_tiers: bool,
     pub spendable: bool,
     pub warn_days: u32,
+    /// What one point pays at checkout.
+    pub cash_value: Option<i64>,
 }
 
 /// One version of an earning rule. Facts are evaluated with the version in force when they

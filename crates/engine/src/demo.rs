@@ -437,6 +437,7 @@ impl Demo {
             discount: None,
             shipping: (!in_store).then_some(45_000),
             total: None,
+            checkout: None,
         }
     }
 

@@ -442,31 +442,53 @@ impl Engine {
     pub async fn dry_run(&self, ctx: &TenantContext, input: &InvoiceInput) -> Result<DryRun> {
         let inv = input.parse(&ctx.zone, &ctx.currency)?;
         let mut tx = self.store.begin_read().await?;
-        let at = inv.issued_at.as_millisecond();
-        let set = self.rule_set(&mut tx, ctx, Trigger::Invoice, at, at).await?;
         let customer_id = match &inv.customer {
             Some(r) => self.find_customer(&mut tx, ctx, r).await?,
             None => None,
         };
+        let categories = self.line_categories(&mut tx, ctx, &inv).await?;
+        self.awards_for(&mut tx, ctx, &inv, &categories, customer_id).await
+    }
+
+    /// Each line's category: its own, or its product's in the catalogue.
+    pub(crate) async fn line_categories(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        inv: &ValidInvoice,
+    ) -> Result<Vec<Option<String>>> {
         let skus: Vec<String> = inv.lines.iter().filter(|l| l.category.is_none()).filter_map(|l| l.sku.clone()).collect();
-        let catalogue = self.store.product_categories(&mut tx, ctx.id, skus).await?;
-        let categories: Vec<Option<String>> = inv
+        let catalogue = self.store.product_categories(conn, ctx.id, skus).await?;
+        Ok(inv
             .lines
             .iter()
             .map(|l| l.category.clone().or_else(|| l.sku.as_ref().and_then(|s| catalogue.get(s).cloned())))
-            .collect();
+            .collect())
+    }
+
+    /// What the rules in force would give an invoice for a customer now, writing nothing.
+    pub(crate) async fn awards_for(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        inv: &ValidInvoice,
+        categories: &[Option<String>],
+        customer_id: Option<i64>,
+    ) -> Result<DryRun> {
+        let at = inv.issued_at.as_millisecond();
+        let set = self.rule_set(conn, ctx, Trigger::Invoice, at, at).await?;
         let mut customer = CustomerFacts::default();
         let mut usage = HashMap::new();
         let mut multiplier = 1000;
         if let Some(id) = customer_id {
-            multiplier = self.tier_multipliers(&mut tx, ctx, &[id]).await?.get(&id).copied().unwrap_or(1000);
-            let stats = self.store.lock_customer_stats(&mut tx, ctx.id, &[id]).await?;
+            multiplier = self.tier_multipliers(conn, ctx, &[id]).await?.get(&id).copied().unwrap_or(1000);
+            let stats = self.store.lock_customer_stats(conn, ctx.id, &[id]).await?;
             let previous = HashMap::from([(id, stats.get(&id).map(|s| s.invoice_count).unwrap_or(0))]);
-            customer = self.customer_facts(&mut tx, ctx, &set, &[id], &previous).await?.remove(&id).unwrap_or_default();
-            usage = self.store.rule_usage(&mut tx, ctx.id, &[id]).await?;
+            customer = self.customer_facts(conn, ctx, &set, &[id], &previous).await?.remove(&id).unwrap_or_default();
+            usage = self.store.rule_usage(conn, ctx.id, &[id]).await?;
         }
         let local = inv.issued_at.to_zoned(ctx.zone.clone()).datetime();
-        let facts = invoice_facts_of(&inv, &categories, local, customer);
+        let facts = invoice_facts_of(inv, categories, local, customer);
         let keys = PeriodKeys::of(inv.issued_at, &ctx.zone, ctx.calendar);
         let mut awards = Vec::new();
         for live in set.rules.iter().filter(|r| r.in_force_at(inv.issued_at)) {
@@ -506,8 +528,8 @@ pub(crate) fn invoice_facts_of(
     customer: CustomerFacts,
 ) -> InvoiceFacts {
     InvoiceFacts {
-        total: inv.total,
-        amount: inv.total - inv.shipping,
+        total: inv.charged(),
+        amount: inv.paid_in_money(),
         subtotal: inv.subtotal,
         channel: inv.channel.as_str().into(),
         branch: inv.branch.clone(),

@@ -602,6 +602,7 @@ fn invoice_input(rows: &[Row], default_source: &str) -> std::result::Result<Invo
         discount,
         shipping,
         total,
+        checkout: None,
     })
 }
 

@@ -69,14 +69,27 @@ pub(crate) fn too_many(len: usize) -> EngineError {
 }
 
 impl Engine {
+    /// Records one invoice; one that carries checkout fields has them applied atomically.
+    pub async fn record_invoice(&self, ctx: &TenantContext, input: &InvoiceInput) -> Result<ItemResult> {
+        match input.checkout {
+            Some(_) => self.checkout_invoice(ctx, input).await,
+            None => Ok(self.record_invoices(ctx, std::slice::from_ref(input)).await?.remove(0)),
+        }
+    }
+
     /// Records invoices (one or a batch of up to 10,000). Each is idempotent on source +
     /// external id; invalid ones are reported with their fields and the valid ones recorded.
     pub async fn record_invoices(&self, ctx: &TenantContext, inputs: &[InvoiceInput]) -> Result<Vec<ItemResult>> {
         if inputs.len() > MAX_BATCH {
             return Err(too_many(inputs.len()));
         }
-        let parsed: Vec<std::result::Result<ValidInvoice, Vec<FieldError>>> =
-            inputs.iter().map(|i| i.parse(&ctx.zone, &ctx.currency).map_err(|e| e.0)).collect();
+        let parsed: Vec<std::result::Result<ValidInvoice, Vec<FieldError>>> = inputs
+            .iter()
+            .map(|i| match i.checkout {
+                Some(_) => Err(vec![crate::checkout::checkout_in_batch()]),
+                None => i.parse(&ctx.zone, &ctx.currency).map_err(|e| e.0),
+            })
+            .collect();
         self.record_valid_invoices(ctx, parsed).await
     }
 
@@ -179,9 +192,9 @@ impl Engine {
                 branch_code: inv.branch.clone(),
                 status: inv.status.as_str(),
                 subtotal: inv.subtotal,
-                discount: inv.discount,
+                discount: inv.recorded_discount(),
                 shipping: inv.shipping,
-                total: inv.total,
+                total: inv.charged(),
                 created_at: now,
             });
             days.push(day);
@@ -203,7 +216,7 @@ impl Engine {
                 continue;
             }
             let d = deltas.day(&days[n]);
-            d.sales += inv.total;
+            d.sales += inv.charged();
             d.invoices += 1;
             if let Some(c) = customer {
                 by_customer.entry(*c).or_default().push(n);
@@ -232,7 +245,7 @@ impl Engine {
                 }
                 delta.last_at = delta.last_at.max(at);
                 delta.invoices += 1;
-                delta.gross += inv.total;
+                delta.gross += inv.charged();
                 day_marks.push((*customer, days[n].clone()));
                 for l in &inv.lines {
                     let Some(category) = l.category.clone().or_else(|| l.sku.as_ref().and_then(|s| categories.get(s).cloned()))
@@ -305,6 +318,21 @@ impl Engine {
             }
         }
         self.evaluate_tiers_in(conn, ctx, &customer_ids, Evaluation::AfterPurchase, "purchase", now).await?;
+        // Cashback at the rate of the tier the purchase reached.
+        let cashback: Vec<_> = earning
+            .iter()
+            .map(|&(n, customer_id)| {
+                let inv = valid(accepted[n].0);
+                let line_categories = inv
+                    .lines
+                    .iter()
+                    .map(|l| l.category.clone().or_else(|| l.sku.as_ref().and_then(|s| categories.get(s).cloned())))
+                    .collect();
+                (ids[n], customer_id, inv, line_categories)
+            })
+            .collect();
+        self.credit_cashback(conn, ctx, &cashback, now).await?;
+
         // Duplicates inside the batch point at what their first copy became.
         for (i, p) in parsed.iter().enumerate() {
             if let (None, Ok(inv)) = (&results[i], p) {
@@ -412,6 +440,7 @@ impl Engine {
             row.refunded_at,
         )
         .await?;
+        self.reverse_cashback(&mut tx, ctx, invoice_id, target.total, target.refunded_total + amount, id, now).await?;
         if let Some(customer) = target.customer_id {
             self.evaluate_tiers_in(&mut tx, ctx, &[customer], Evaluation::AfterRefund, "refund", now).await?;
         }

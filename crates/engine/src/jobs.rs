@@ -3,7 +3,8 @@
 use crate::Engine;
 
 impl Engine {
-    /// The jobs a serving process runs: point expiry every minute, tier evaluation once a day.
+    /// The jobs a serving process runs: point expiry and release of expired code reservations
+    /// every minute, tier evaluation once a day.
     /// Errors are logged and the next round tries again.
     pub async fn run_background_jobs(self) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -14,6 +15,9 @@ impl Engine {
             if last_tiers.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(24 * 3600)) {
                 last_tiers = Some(std::time::Instant::now());
                 self.evaluate_every_tenant().await;
+            }
+            if let Err(e) = self.release_expired_reservations(crate::now_ms()).await {
+                tracing::warn!(error = %e, "releasing expired code reservations failed");
             }
             match self.run_point_expiry(crate::now_ms(), None).await {
                 Ok(r) if r.accounts + r.warnings > 0 => {

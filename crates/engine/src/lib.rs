@@ -23,6 +23,7 @@ macro_rules! in_write_tx {
 }
 
 pub mod catalogue;
+pub mod checkout;
 pub mod customers;
 pub mod demo;
 pub mod demo_load;
@@ -35,6 +36,7 @@ pub mod import;
 pub mod invoices;
 pub mod jobs;
 pub mod points;
+pub mod promotions;
 pub mod resolve;
 pub mod rewards;
 pub mod stats;

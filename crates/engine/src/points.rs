@@ -107,6 +107,7 @@ impl Engine {
             counts_for_tiers: t.counts_for_tiers,
             spendable: t.spendable,
             warn_days: t.warn_days as i64,
+            cash_value: t.cash_value,
         };
         let mut tx = self.store.begin_write().await?;
         let id = self.store.allocate_ids(&mut tx, 1).await?[0];
@@ -137,6 +138,7 @@ impl Engine {
             counts_for_tiers: t.counts_for_tiers,
             spendable: t.spendable,
             warn_days: t.warn_days as i64,
+            cash_value: t.cash_value,
         };
         let mut tx = self.store.begin_write().await?;
         if !self.store.update_point_type(&mut tx, ctx.id, &row, now_ms()).await? {
@@ -159,6 +161,7 @@ impl Engine {
             counts_for_tiers: true,
             spendable: true,
             warn_days: 14,
+            cash_value: None,
         };
         self.store.insert_point_type(conn, tenant_id, id, &row, now_ms()).await?;
         let tiers =

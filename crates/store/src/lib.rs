@@ -22,6 +22,7 @@ pub mod rewards;
 pub mod rollups;
 pub mod rules;
 pub mod schema;
+pub mod settings;
 pub mod staging;
 pub mod tenants;
 pub mod tiers;

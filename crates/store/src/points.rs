@@ -16,6 +16,7 @@ pub struct PointTypeRow {
     pub counts_for_tiers: bool,
     pub spendable: bool,
     pub warn_days: i64,
+    pub cash_value: Option<i64>,
 }
 
 /// A ledger entry to write. `debt_change` is the debt a reversal added (positive) or an earning
@@ -101,6 +102,7 @@ fn point_type(r: &AnyRow) -> Result<(i64, PointTypeRecord)> {
             counts_for_tiers: r.try_get::<i64, _>("counts_for_tiers")? != 0,
             spendable: r.try_get::<i64, _>("spendable")? != 0,
             warn_days: r.try_get::<i64, _>("warn_days")? as u32,
+            cash_value: r.try_get("cash_value")?,
         },
     ))
 }
@@ -134,8 +136,8 @@ impl Store {
     /// Inserts a point type; false when the code is taken.
     pub async fn insert_point_type(&self, conn: &mut Conn, tenant_id: i64, id: i64, t: &PointTypeRow, now: i64) -> Result<bool> {
         let n = sqlx::query(
-            "INSERT INTO point_types (tenant_id, id, code, name, expiry, counts_for_tiers, spendable, warn_days, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (tenant_id, code) DO NOTHING",
+            "INSERT INTO point_types (tenant_id, id, code, name, expiry, counts_for_tiers, spendable, warn_days, created_at, updated_at, cash_value)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT (tenant_id, code) DO NOTHING",
         )
         .bind(tenant_id)
         .bind(id)
@@ -146,6 +148,7 @@ impl Store {
         .bind(t.spendable as i64)
         .bind(t.warn_days)
         .bind(now)
+        .bind(t.cash_value)
         .execute(&mut *conn)
         .await?;
         Ok(n.rows_affected() == 1)
@@ -155,8 +158,8 @@ impl Store {
     /// earned from now on.
     pub async fn update_point_type(&self, conn: &mut Conn, tenant_id: i64, t: &PointTypeRow, now: i64) -> Result<bool> {
         let n = sqlx::query(
-            "UPDATE point_types SET name = $3, expiry = $4, counts_for_tiers = $5, spendable = $6, warn_days = $7, updated_at = $8
-             WHERE tenant_id = $1 AND code = $2",
+            "UPDATE point_types SET name = $3, expiry = $4, counts_for_tiers = $5, spendable = $6, warn_days = $7, updated_at = $8,
+                cash_value = $9 WHERE tenant_id = $1 AND code = $2",
         )
         .bind(tenant_id)
         .bind(&t.code)
@@ -166,6 +169,7 @@ impl Store {
         .bind(t.spendable as i64)
         .bind(t.warn_days)
         .bind(now)
+        .bind(t.cash_value)
         .execute(&mut *conn)
         .await?;
         Ok(n.rows_affected() == 1)
@@ -174,7 +178,7 @@ impl Store {
     /// The tenant's point types by id.
     pub async fn point_types(&self, conn: &mut Conn, tenant_id: i64) -> Result<Vec<(i64, PointTypeRecord)>> {
         let rows = sqlx::query(
-            "SELECT id, code, name, expiry, counts_for_tiers, spendable, warn_days FROM point_types WHERE tenant_id = $1 ORDER BY id",
+            "SELECT id, code, name, expiry, counts_for_tiers, spendable, warn_days, cash_value FROM point_types WHERE tenant_id = $1 ORDER BY id",
         )
         .bind(tenant_id)
         .fetch_all(&mut *conn)

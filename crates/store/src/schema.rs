@@ -168,8 +168,12 @@ const V3: &[&str] = &[
     "CREATE INDEX tier_history_customer ON tier_history (tenant_id, customer_id, at)",
 ];
 
-/// Migration 4: wallet, rewards catalogue and redemptions, entitlements, discount codes.
+/// Migration 4: point values at checkout, programme settings (cashback, referrals), wallet,
+/// rewards catalogue and redemptions, entitlements, discount codes.
 const V4: &[&str] = &[
+    "ALTER TABLE point_types ADD COLUMN cash_value BIGINT",
+    "CREATE TABLE programme_settings (
+        tenant_id BIGINT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, name))",
     "CREATE TABLE wallet_entries (
         tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, customer_id BIGINT NOT NULL, kind TEXT NOT NULL, amount BIGINT NOT NULL,
         available_at BIGINT NOT NULL, source_kind TEXT NOT NULL, source_id BIGINT, ref_entry_id BIGINT, idem_key TEXT,

@@ -34,7 +34,7 @@ async fn record_invoice(
     Json(input): Json<InvoiceInput>,
 ) -> ApiResult<(StatusCode, Json<ItemResult>)> {
     auth.require(Access::Write)?;
-    let r = s.engine.record_invoices(&auth.ctx, std::slice::from_ref(&input)).await?.remove(0);
+    let r = s.engine.record_invoice(&auth.ctx, &input).await?;
     metrics::counter!("philia_invoices_recorded_total").increment(u64::from(r.status == "created"));
     match r.status.as_str() {
         "created" => Ok((StatusCode::CREATED, Json(r))),

@@ -1,9 +1,11 @@
 pub mod catalogue;
+pub mod checkout;
 pub mod customers;
 pub mod events;
 pub mod imports;
 pub mod invoices;
 pub mod points;
+pub mod promotions;
 pub mod rewards;
 pub mod stats;
 pub mod system;
