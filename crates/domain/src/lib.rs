@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod catalogue;
 pub mod checkout;
+pub mod classes;
 pub mod condition;
 pub mod customer;
 pub mod digits;
@@ -18,6 +19,7 @@ pub mod mobile;
 pub mod money;
 pub mod points;
 pub mod records;
+pub mod referrals;
 pub mod rewards;
 pub mod roles;
 pub mod rollup;

@@ -391,3 +391,24 @@ pub struct PromotionRecord {
     pub promotion: crate::discounts::PromotionInput,
     pub used: i64,
 }
+
+/// One referral: who was referred by whom, and whether it earned its rewards.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ReferralRecord {
+    pub referee_id: i64,
+    pub referrer_id: i64,
+    /// `pending` (waiting for the first purchase), `rewarded`, or `not_qualified`.
+    pub status: String,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+    pub invoice_id: Option<i64>,
+}
+
+/// A customer's referral code and link, who referred them, and whom they referred.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ReferralInfo {
+    pub code: String,
+    pub link: Option<String>,
+    pub referred_by: Option<ReferralRecord>,
+    pub referrals: Vec<ReferralRecord>,
+}

@@ -332,6 +332,9 @@ impl Engine {
             })
             .collect();
         self.credit_cashback(conn, ctx, &cashback, now).await?;
+        let purchases: Vec<(i64, i64, &ValidInvoice)> = earning.iter().map(|&(n, c)| (ids[n], c, valid(accepted[n].0))).collect();
+        self.settle_referrals(conn, ctx, &purchases, now).await?;
+        self.classify_in(conn, ctx, &customer_ids, now).await?;
 
         // Duplicates inside the batch point at what their first copy became.
         for (i, p) in parsed.iter().enumerate() {
@@ -443,6 +446,7 @@ impl Engine {
         self.reverse_cashback(&mut tx, ctx, invoice_id, target.total, target.refunded_total + amount, id, now).await?;
         if let Some(customer) = target.customer_id {
             self.evaluate_tiers_in(&mut tx, ctx, &[customer], Evaluation::AfterRefund, "refund", now).await?;
+            self.classify_in(&mut tx, ctx, &[customer], now).await?;
         }
         let refund =
             self.store.refund_by_key(&mut tx, ctx.id, &r.source, &r.external_id).await?.ok_or(EngineError::NotFound("refund"))?;

@@ -24,6 +24,7 @@ macro_rules! in_write_tx {
 
 pub mod catalogue;
 pub mod checkout;
+pub mod classes;
 pub mod customers;
 pub mod demo;
 pub mod demo_load;
@@ -37,6 +38,7 @@ pub mod invoices;
 pub mod jobs;
 pub mod points;
 pub mod promotions;
+pub mod referrals;
 pub mod resolve;
 pub mod rewards;
 pub mod stats;

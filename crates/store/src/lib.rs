@@ -18,6 +18,7 @@ pub mod identities;
 pub mod invoices;
 pub mod points;
 pub mod rebuild;
+pub mod referrals;
 pub mod rewards;
 pub mod rollups;
 pub mod rules;

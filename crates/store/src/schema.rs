@@ -169,7 +169,7 @@ const V3: &[&str] = &[
 ];
 
 /// Migration 4: point values at checkout, programme settings (cashback, referrals), wallet,
-/// rewards catalogue and redemptions, entitlements, discount codes.
+/// rewards catalogue and redemptions, entitlements, discount codes, referrals.
 const V4: &[&str] = &[
     "ALTER TABLE point_types ADD COLUMN cash_value BIGINT",
     "CREATE TABLE programme_settings (
@@ -212,6 +212,10 @@ const V4: &[&str] = &[
         created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, idem_key))",
     "CREATE INDEX code_usages_code ON code_usages (tenant_id, code)",
     "CREATE INDEX code_usages_reserved ON code_usages (expires_at) WHERE status = 'reserved'",
+    "CREATE TABLE referrals (
+        tenant_id BIGINT NOT NULL, referee_id BIGINT NOT NULL, referrer_id BIGINT NOT NULL, status TEXT NOT NULL,
+        created_at BIGINT NOT NULL, decided_at BIGINT, invoice_id BIGINT, PRIMARY KEY (tenant_id, referee_id))",
+    "CREATE INDEX referrals_referrer ON referrals (tenant_id, referrer_id)",
 ];
 
 /// Statements that exist in one form per database: the id source.

@@ -200,3 +200,29 @@ impl Store {
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 }
+
+impl Store {
+    /// The loyalty class of live customers (None: in no class).
+    pub async fn loyalty_classes_of(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<HashMap<i64, Option<String>>> {
+        let rows = bulk::select_in(
+            conn,
+            "SELECT id, loyalty_class FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN ({in})",
+            tenant_id,
+            ids.iter().map(|i| Val::I(*i)).collect(),
+        )
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    pub async fn set_loyalty_classes(&self, conn: &mut Conn, tenant_id: i64, changes: &[(i64, Option<String>)]) -> Result<()> {
+        for (id, class) in changes {
+            sqlx::query("UPDATE customers SET loyalty_class = $3 WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant_id)
+                .bind(id)
+                .bind(class.as_deref())
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+}

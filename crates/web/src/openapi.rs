@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
     info(title = "Philia API", description = "Customer data, loyalty and customer club. Errors are RFC 9457 problem documents."),
     modifiers(&ApiKeyAuth),
     security(("api_key" = [])),
-    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "points"), (name = "tiers"), (name = "rewards"), (name = "wallet"), (name = "codes"), (name = "checkout"), (name = "imports"), (name = "stats"))
+    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "points"), (name = "tiers"), (name = "rewards"), (name = "wallet"), (name = "codes"), (name = "checkout"), (name = "referrals"), (name = "imports"), (name = "stats"))
 )]
 struct ApiDoc;
 
@@ -41,6 +41,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::wallet::router())
         .merge(routes::promotions::router())
         .merge(routes::checkout::router())
+        .merge(routes::referrals::router())
+        .merge(routes::classes::router())
         .merge(routes::imports::router())
         .merge(routes::stats::router())
 }

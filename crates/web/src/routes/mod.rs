@@ -1,11 +1,13 @@
 pub mod catalogue;
 pub mod checkout;
+pub mod classes;
 pub mod customers;
 pub mod events;
 pub mod imports;
 pub mod invoices;
 pub mod points;
 pub mod promotions;
+pub mod referrals;
 pub mod rewards;
 pub mod stats;
 pub mod system;
