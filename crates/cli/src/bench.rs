@@ -38,10 +38,35 @@ enum Which {
         #[arg(long, default_value_t = 1_000_000)]
         customers: u64,
     },
+    /// Batch ingestion with 20 earning rules vs without.
+    Earning {
+        #[arg(long, default_value_t = 200_000)]
+        invoices: u64,
+        #[arg(long, default_value_t = 20_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 10_000)]
+        batch: u64,
+        #[arg(long, default_value_t = 2)]
+        clients: usize,
+    },
+    /// Bulk generation of unique discount codes.
+    Codes {
+        #[arg(long, default_value_t = 1_000_000)]
+        count: usize,
+    },
+    /// Redeem and checkout-quote latency at a fixed rate.
+    Latency {
+        #[arg(long, default_value_t = 500)]
+        rate: u64,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long, default_value_t = 5_000)]
+        customers: u64,
+    },
 }
 
 /// A child process that is stopped when this goes out of scope, also on an early error return.
-struct StopOnDrop(std::process::Child);
+pub(crate) struct StopOnDrop(pub std::process::Child);
 
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
@@ -86,80 +111,8 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
             let ctx = engine.tenant(&slug).await.map_err(crate::explain)?;
             let key = engine.create_api_key(&ctx, "integration", Some("bench")).await.map_err(crate::explain)?;
             let demo = Demo::new(DemoSpec { customers, invoices, seed: 42, end: jiff::civil::date(2026, 3, 1) });
-            // The server runs as its own process, so its memory is measured alone.
-            let port = free_port()?;
-            let server = std::process::Command::new(std::env::current_exe()?)
-                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-                .env("DATABASE_URL", database_url)
-                .env("RUST_LOG", "warn")
-                .spawn()
-                .context("starting the server")?;
-            let server = StopOnDrop(server);
-            let url = format!("http://127.0.0.1:{port}/api/v1/invoices/batch");
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let client = reqwest::Client::new();
-            for _ in 0..100 {
-                if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok() {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            // Request bodies are made before the clock starts when they fit comfortably in memory
-            // (up to 2M invoices); beyond that a producer thread makes them while requests run.
-            let batches = invoices.div_ceil(batch);
-            let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(if invoices <= 2_000_000 { batches as usize + 1 } else { 4 });
             let demo = std::sync::Arc::new(demo);
-            let producer = {
-                let demo = demo.clone();
-                std::thread::spawn(move || {
-                    for b in 0..batches {
-                        let list: Vec<_> = (b * batch..((b + 1) * batch).min(invoices)).map(|j| demo.invoice(j)).collect();
-                        let body = serde_json::to_vec(&serde_json::json!({ "invoices": list })).expect("serialisable");
-                        if tx.blocking_send(body).is_err() {
-                            return;
-                        }
-                    }
-                })
-            };
-            if invoices <= 2_000_000 {
-                eprintln!("generating {invoices} invoices as JSON request bodies…");
-                while rx.len() < batches as usize && !producer.is_finished() {
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-            }
-            let queue = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
-            eprintln!("posting {invoices} invoices in batches of {batch} to {url} with {clients} clients…");
-            let started = Instant::now();
-            let mut tasks = Vec::new();
-            for _ in 0..clients {
-                let (queue, client, url, key) = (queue.clone(), client.clone(), url.clone(), key.key.clone());
-                tasks.push(tokio::spawn(async move {
-                    let mut created = 0u64;
-                    loop {
-                        let Some(body) = queue.lock().await.recv().await else { return Ok::<u64, anyhow::Error>(created) };
-                        let response = client
-                            .post(&url)
-                            .bearer_auth(&key)
-                            .header("content-type", "application/json")
-                            .body(body)
-                            .send()
-                            .await?;
-                        let status = response.status();
-                        let v: serde_json::Value = response.json().await?;
-                        anyhow::ensure!(status.is_success(), "batch refused: {status} {v}");
-                        created += v["summary"]["created"].as_u64().unwrap_or(0);
-                    }
-                }));
-            }
-            let mut created = 0;
-            for t in tasks {
-                created += t.await??;
-            }
-            let api_secs = started.elapsed().as_secs_f64();
-            let _ = producer.join();
-            let server_rss = process_peak_rss_mib(server.0.id());
-            drop(server);
-            anyhow::ensure!(created == invoices, "{created} of {invoices} invoices were recorded");
+            let (api_secs, server_rss) = post_invoices(database_url, &key.key, demo.clone(), invoices, batch, clients).await?;
 
             // Baseline: the same invoices and lines, already resolved, as plain multi-row INSERTs.
             eprintln!("baseline: plain bulk INSERT of the same rows…");
@@ -196,6 +149,13 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
             });
             println!("{out}");
             Ok(())
+        }
+        Which::Earning { invoices, customers, batch, clients } => {
+            crate::bench_loyalty::earning(database_url, invoices, customers, batch, clients).await
+        }
+        Which::Codes { count } => crate::bench_loyalty::codes(database_url, count).await,
+        Which::Latency { rate, seconds, customers } => {
+            crate::bench_loyalty::latency(database_url, rate, seconds, customers).await
         }
         Which::ImportCustomers { customers } => {
             let engine = fresh_engine(database_url).await?;
@@ -238,6 +198,93 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
     }
 }
 
-fn round(x: f64) -> f64 {
+pub(crate) fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+/// Posts `invoices` demo invoices to a server of its own (so its memory is measured alone) in
+/// batches; returns the seconds taken and the server's peak RSS in MiB.
+pub(crate) async fn post_invoices(
+    database_url: &str,
+    key: &str,
+    demo: std::sync::Arc<Demo>,
+    invoices: u64,
+    batch: u64,
+    clients: usize,
+) -> Result<(f64, f64)> {
+    let (server, port) = start_server(database_url).await?;
+    let url = format!("http://127.0.0.1:{port}/api/v1/invoices/batch");
+    let client = reqwest::Client::new();
+    // Request bodies are made before the clock starts when they fit comfortably in memory
+    // (up to 2M invoices); beyond that a producer thread makes them while requests run.
+    let batches = invoices.div_ceil(batch);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(if invoices <= 2_000_000 { batches as usize + 1 } else { 4 });
+    let producer = {
+        let demo = demo.clone();
+        std::thread::spawn(move || {
+            for b in 0..batches {
+                let list: Vec<_> = (b * batch..((b + 1) * batch).min(invoices)).map(|j| demo.invoice(j)).collect();
+                let body = serde_json::to_vec(&serde_json::json!({ "invoices": list })).expect("serialisable");
+                if tx.blocking_send(body).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    if invoices <= 2_000_000 {
+        eprintln!("generating {invoices} invoices as JSON request bodies…");
+        while rx.len() < batches as usize && !producer.is_finished() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    let queue = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+    eprintln!("posting {invoices} invoices in batches of {batch} to {url} with {clients} clients…");
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (queue, client, url, key) = (queue.clone(), client.clone(), url.clone(), key.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut created = 0u64;
+            loop {
+                let Some(body) = queue.lock().await.recv().await else { return Ok::<u64, anyhow::Error>(created) };
+                let response =
+                    client.post(&url).bearer_auth(&key).header("content-type", "application/json").body(body).send().await?;
+                let status = response.status();
+                let v: serde_json::Value = response.json().await?;
+                anyhow::ensure!(status.is_success(), "batch refused: {status} {v}");
+                created += v["summary"]["created"].as_u64().unwrap_or(0);
+            }
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        created += t.await??;
+    }
+    let api_secs = started.elapsed().as_secs_f64();
+    let _ = producer.join();
+    let server_rss = process_peak_rss_mib(server.0.id());
+    drop(server);
+    anyhow::ensure!(created == invoices, "{created} of {invoices} invoices were recorded");
+    Ok((api_secs, server_rss))
+}
+
+/// Starts `philia serve` on a free loopback port as a child process and waits until it answers.
+pub(crate) async fn start_server(database_url: &str) -> Result<(StopOnDrop, u16)> {
+    let port = free_port()?;
+    let server = std::process::Command::new(std::env::current_exe()?)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .context("starting the server")?;
+    let server = StopOnDrop(server);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok((server, port))
 }

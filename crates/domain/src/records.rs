@@ -284,7 +284,7 @@ pub struct LedgerEntry {
     pub idempotency_key: Option<String>,
     pub reason: Option<String>,
     pub actor: Option<String>,
-    /// Which rules gave what, for earnings.
+    /// For earnings by rules: `[[rule_id, version, points, points held back by caps], …]`.
     #[schema(value_type = Option<Object>)]
     pub detail: Option<serde_json::Value>,
 }

@@ -274,7 +274,16 @@ impl Engine {
         let mut book = UsageBook::default();
         if capped {
             let ids: Vec<i64> = customers.keys().copied().collect();
-            book.used = self.store.rule_usage(conn, ctx.id, &ids).await?;
+            let mut periods: Vec<String> = earners
+                .iter()
+                .flat_map(|e| {
+                    let k = PeriodKeys::of(e.at, &ctx.zone, ctx.calendar);
+                    [k.day, k.week, k.month, k.all]
+                })
+                .collect();
+            periods.sort();
+            periods.dedup();
+            book.used = self.store.rule_usage(conn, ctx.id, &ids, &periods).await?;
         }
         let mut credits: Vec<(usize, i64, Vec<Award>, i64)> = Vec::new();
         for (n, e) in earners.iter().enumerate() {
@@ -385,10 +394,11 @@ impl Engine {
                 source_kind: e.source_kind,
                 source_id: Some(e.source_id),
                 ref_entry_id: None,
-                idem_key: Some(format!("{}:{}:{type_id}", e.source_kind, e.source_id)),
+                // The source (an invoice or event recorded once) already makes this unique.
+                idem_key: None,
                 reason: None,
                 actor: None,
-                detail: Some(serde_json::to_string(&awards).expect("awards serialise")),
+                detail: Some(award_detail(&awards)),
                 created_at: now,
             });
         }
@@ -485,7 +495,8 @@ impl Engine {
             let stats = self.store.lock_customer_stats(conn, ctx.id, &[id]).await?;
             let previous = HashMap::from([(id, stats.get(&id).map(|s| s.invoice_count).unwrap_or(0))]);
             customer = self.customer_facts(conn, ctx, &set, &[id], &previous).await?.remove(&id).unwrap_or_default();
-            usage = self.store.rule_usage(conn, ctx.id, &[id]).await?;
+            let k = PeriodKeys::of(inv.issued_at, &ctx.zone, ctx.calendar);
+            usage = self.store.rule_usage(conn, ctx.id, &[id], &[k.day, k.week, k.month, k.all]).await?;
         }
         let local = inv.issued_at.to_zoned(ctx.zone.clone()).datetime();
         let facts = invoice_facts_of(inv, categories, local, customer);
@@ -543,4 +554,10 @@ pub(crate) fn invoice_facts_of(
             .collect(),
         customer,
     }
+}
+
+/// What each rule gave, kept on the entry: `[[rule, version, points, held back by caps], …]`.
+fn award_detail(awards: &[Award]) -> String {
+    let rows: Vec<[i64; 4]> = awards.iter().map(|a| [a.rule_id, a.version, a.points, a.capped]).collect();
+    serde_json::to_string(&rows).expect("numbers serialise")
 }

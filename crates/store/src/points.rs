@@ -496,17 +496,26 @@ impl Store {
         Ok(())
     }
 
-    /// Points rules gave these customers, by (customer, rule, period).
+    /// Points rules gave these customers in these periods, by (customer, rule, period).
     pub async fn rule_usage(
         &self,
         conn: &mut Conn,
         tenant_id: i64,
         customers: &[i64],
+        periods: &[String],
     ) -> Result<HashMap<(i64, i64, String), i64>> {
-        let rows = bulk::select_in(
+        if periods.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT customer_id, rule_id, period, points FROM rule_usage WHERE tenant_id = $1 AND period IN ({}) AND customer_id IN ({{in}})",
+            crate::db::placeholders(2, periods.len())
+        );
+        let rows = bulk::select_in_with(
             conn,
-            "SELECT customer_id, rule_id, period, points FROM rule_usage WHERE tenant_id = $1 AND customer_id IN ({in})",
+            &sql,
             tenant_id,
+            periods.iter().map(|p| Val::T(p.clone())).collect(),
             customers.iter().map(|c| Val::I(*c)).collect(),
         )
         .await?;

@@ -138,10 +138,11 @@ const V2: &[&str] = &[
         kind TEXT NOT NULL, points BIGINT NOT NULL, remaining BIGINT NOT NULL, debt_change BIGINT NOT NULL,
         at BIGINT NOT NULL, expires_at BIGINT, warned BIGINT NOT NULL, source_kind TEXT NOT NULL, source_id BIGINT,
         ref_entry_id BIGINT, idem_key TEXT, reason TEXT, actor TEXT, detail TEXT, created_at BIGINT NOT NULL,
-        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, idem_key))",
+        PRIMARY KEY (tenant_id, id))",
+    "CREATE UNIQUE INDEX point_entries_key ON point_entries (tenant_id, idem_key) WHERE idem_key IS NOT NULL",
     "CREATE INDEX point_entries_account ON point_entries (tenant_id, customer_id, point_type_id, id)",
     "CREATE INDEX point_entries_source ON point_entries (tenant_id, source_kind, source_id)",
-    "CREATE INDEX point_entries_ref ON point_entries (tenant_id, ref_entry_id)",
+    "CREATE INDEX point_entries_ref ON point_entries (tenant_id, ref_entry_id) WHERE ref_entry_id IS NOT NULL",
     "CREATE INDEX point_lots_open ON point_entries (tenant_id, customer_id, point_type_id) WHERE remaining > 0",
     "CREATE INDEX point_lots_expiry ON point_entries (expires_at) WHERE remaining > 0",
     "CREATE TABLE point_draws (

@@ -63,7 +63,7 @@ async fn invoices_earn_by_rule_and_refunds_take_back_in_proportion() {
         assert_eq!(entry["source"], "invoice");
         assert_eq!(entry["source_id"], invoice);
         let detail = entry["detail"].as_array().unwrap();
-        assert_eq!(detail.iter().map(|d| d["points"].as_i64().unwrap()).collect::<Vec<_>>(), [60, 50]);
+        assert_eq!(detail.iter().map(|d| d[2].as_i64().unwrap()).collect::<Vec<_>>(), [60, 50]);
 
         // A refund of a quarter takes a quarter back (rounded down on the running total).
         let r = app.post(&format!("/api/v1/invoices/{invoice}/refunds"), json!({"external_id": "R1", "amount": 100000})).await;

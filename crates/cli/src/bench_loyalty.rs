@@ -1,0 +1,289 @@
+//! Loyalty benchmarks:
+//! - `earning`: batch ingestion into a tenant with 20 active earning rules against the same
+//!   ingestion into a tenant without rules, in one run on one database.
+//! - `codes`: bulk generation of unique discount codes, beside generating them in memory only.
+//! - `latency`: redeem and checkout-quote latency at a fixed request rate on loopback, measured
+//!   open-loop from each request's scheduled start (so a slow answer delays no later request's
+//!   clock); the quote is also measured with `hey` when it is installed.
+
+use crate::bench::{post_invoices, round, start_server};
+use anyhow::{Context, Result};
+use philia_domain::discounts::{PromotionInput, generate_codes};
+use philia_domain::earning::RuleInput;
+use philia_domain::invoice::{CustomerRefInput, InvoiceInput, LineInput};
+use philia_domain::rewards::{RewardInput, RewardKind};
+use philia_domain::tenant::NewTenant;
+use philia_engine::demo::{Demo, DemoSpec};
+use philia_engine::promotions::GenerateInput;
+use philia_engine::{Engine, TenantContext};
+use rand::RngCore;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+async fn tenant(engine: &Engine, slug: &str) -> Result<TenantContext> {
+    engine
+        .create_tenant(NewTenant::parse(slug, "bench", None, None, None).map_err(|e| crate::explain(e.into()))?)
+        .await
+        .map_err(crate::explain)?;
+    engine.tenant(slug).await.map_err(crate::explain)
+}
+
+/// Twenty rules of the kinds a real programme has: a base rate, category and channel
+/// multipliers, time windows, minimums, a first-purchase bonus, capped promotions.
+fn twenty_rules() -> Vec<RuleInput> {
+    let categories =
+        ["coffee", "cake", "shoes", "makeup", "perfume", "skincare", "fashion-women", "fashion-men", "cold-drinks", "beauty"];
+    let mut rules = vec![serde_json::from_value::<RuleInput>(json!({
+        "name": "base", "trigger": "invoice", "point_type": "purchase", "points": 1, "per_amount": 10000, "starts_at": "2000-01-01",
+        "line_multipliers": [{"category": "coffee", "factor": 2}, {"category": "perfume", "factor": 1.5}],
+        "multipliers": [{"when": {"field": "invoice.channel", "op": "eq", "value": "online"}, "factor": 1.2}]
+    }))
+    .expect("a valid rule")];
+    rules.push(
+        serde_json::from_value(json!({"name": "first purchase", "trigger": "invoice", "point_type": "purchase", "points": 50, "starts_at": "2000-01-01",
+            "condition": {"field": "customer.previous_invoices", "op": "eq", "value": 0}}))
+        .expect("a valid rule"),
+    );
+    for (i, c) in categories.iter().enumerate() {
+        rules.push(
+            serde_json::from_value(json!({"name": format!("{c} bonus"), "trigger": "invoice", "point_type": "purchase", "points": 5 + i as i64,
+                "starts_at": "2000-01-01", "min_amount": 50000,
+                "condition": {"all": [{"field": "invoice.categories", "op": "contains", "value": c}, {"field": "invoice.hour", "op": "between", "value": [8, 22]}]},
+                "caps": {"per_day": 20}}))
+            .expect("a valid rule"),
+        );
+    }
+    for (i, day) in ["saturday", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"].iter().enumerate()
+    {
+        rules.push(
+            serde_json::from_value(json!({"name": format!("{day} {i}"), "trigger": "invoice", "point_type": "purchase", "points": 1, "per_amount": 50000,
+                "starts_at": "2000-01-01",
+                "condition": {"any": [{"field": "invoice.weekday", "op": "eq", "value": day}, {"field": "invoice.total", "op": "gte", "value": 5000000}]},
+                "caps": {"per_invoice": 100, "per_month": 500}}))
+            .expect("a valid rule"),
+        );
+    }
+    rules
+}
+
+pub async fn earning(database_url: &str, invoices: u64, customers: u64, batch: u64, clients: usize) -> Result<()> {
+    let backend = if database_url.starts_with("postgres") { "postgres" } else { "sqlite" };
+    let engine = crate::open(database_url).await?;
+    let pid = std::process::id();
+    let plain = tenant(&engine, &format!("bench-plain-{pid}")).await?;
+    let ruled = tenant(&engine, &format!("bench-rules-{pid}")).await?;
+    let rules = twenty_rules();
+    for r in &rules {
+        engine.create_rule(&ruled, r, "bench").await.map_err(crate::explain)?;
+    }
+    let demo = std::sync::Arc::new(Demo::new(DemoSpec { customers, invoices, seed: 42, end: jiff::civil::date(2026, 3, 1) }));
+    let plain_key = engine.create_api_key(&plain, "integration", None).await.map_err(crate::explain)?.key;
+    let ruled_key = engine.create_api_key(&ruled, "integration", None).await.map_err(crate::explain)?.key;
+    eprintln!("without rules…");
+    let (plain_secs, _) = post_invoices(database_url, &plain_key, demo.clone(), invoices, batch, clients).await?;
+    eprintln!("with {} rules…", rules.len());
+    let (ruled_secs, rss) = post_invoices(database_url, &ruled_key, demo, invoices, batch, clients).await?;
+    println!(
+        "{}",
+        json!({
+            "bench": "earning", "backend": backend, "invoices": invoices, "customers": customers, "rules": rules.len(),
+            "without_rules_invoices_per_s": round(invoices as f64 / plain_secs), "with_rules_invoices_per_s": round(invoices as f64 / ruled_secs),
+            "ratio": round(plain_secs / ruled_secs), "server_peak_rss_mib": round(rss),
+        })
+    );
+    Ok(())
+}
+
+pub async fn codes(database_url: &str, count: usize) -> Result<()> {
+    let backend = if database_url.starts_with("postgres") { "postgres" } else { "sqlite" };
+    let engine = crate::open(database_url).await?;
+    let ctx = tenant(&engine, &format!("bench-codes-{}", std::process::id())).await?;
+    let promotion: PromotionInput =
+        serde_json::from_value(json!({"code": "bench", "name": "bench", "discount": "percent", "value": 10})).expect("valid");
+    engine.create_promotion(&ctx, &promotion).await.map_err(crate::explain)?;
+    let started = Instant::now();
+    let in_memory = generate_codes(count, "BN-", 10, |b| rand::rng().fill_bytes(b));
+    let generate_secs = started.elapsed().as_secs_f64();
+    drop(in_memory);
+    let started = Instant::now();
+    let out = engine
+        .generate_codes(&ctx, "bench", &GenerateInput { count, prefix: Some("BN-".into()), length: Some(10) })
+        .await
+        .map_err(crate::explain)?;
+    let secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(out.created == count, "created {} of {count}", out.created);
+    println!(
+        "{}",
+        json!({
+            "bench": "codes", "backend": backend, "codes": count, "seconds": round(secs), "codes_per_s": round(count as f64 / secs),
+            "in_memory_generation_seconds": round(generate_secs),
+        })
+    );
+    Ok(())
+}
+
+/// Latency percentiles in milliseconds of `n` requests made at `rate` per second by `make`.
+async fn open_loop<F, Fut>(rate: u64, seconds: u64, make: F) -> Result<serde_json::Value>
+where
+    F: Fn(u64) -> Fut,
+    Fut: std::future::Future<Output = Result<reqwest::StatusCode>> + Send + 'static,
+{
+    let n = rate * seconds;
+    let start = Instant::now() + Duration::from_millis(50);
+    let mut tasks = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let at = start + Duration::from_nanos(i * 1_000_000_000 / rate);
+        tokio::time::sleep_until(at.into()).await;
+        let request = make(i);
+        tasks.push(tokio::spawn(async move {
+            let status = request.await;
+            (at.elapsed(), status)
+        }));
+    }
+    let mut micros = Vec::with_capacity(tasks.len());
+    let mut failed = 0;
+    for t in tasks {
+        let (took, status) = t.await?;
+        if !matches!(status, Ok(s) if s.is_success()) {
+            failed += 1;
+        }
+        micros.push(took.as_micros() as u64);
+    }
+    micros.sort_unstable();
+    let pct = |p: f64| micros[((micros.len() as f64 * p).ceil() as usize).clamp(1, micros.len()) - 1] as f64 / 1000.0;
+    let achieved = n as f64 / (start.elapsed().as_secs_f64());
+    Ok(
+        json!({"requests": n, "failed": failed, "achieved_rate": round(achieved), "p50_ms": round(pct(0.50)), "p90_ms": round(pct(0.90)), "p99_ms": round(pct(0.99)), "max_ms": round(pct(1.0))}),
+    )
+}
+
+fn quote_body(i: u64, customers: u64) -> serde_json::Value {
+    json!({
+        "customer": {"mobile": format!("0919{:07}", i % customers)},
+        "lines": [{"sku": "CF-LAT-01", "category": "coffee", "quantity": 2, "unit_price": 120000}, {"sku": "CK-01", "category": "cake", "quantity": 1, "unit_price": 90000}],
+        "points": {"point_type": "purchase", "points": 100},
+        "codes": ["BENCH10"]
+    })
+}
+
+pub async fn latency(database_url: &str, rate: u64, seconds: u64, customers: u64) -> Result<()> {
+    let backend = if database_url.starts_with("postgres") { "postgres" } else { "sqlite" };
+    let engine = crate::open(database_url).await?;
+    let ctx = tenant(&engine, &format!("bench-latency-{}", std::process::id())).await?;
+    let key = engine.create_api_key(&ctx, "admin", None).await.map_err(crate::explain)?.key;
+    let purchase: philia_domain::points::PointTypeInput =
+        serde_json::from_value(json!({"code": "purchase", "name": "purchase", "expiry": {"kind": "never"}, "cash_value": 100}))
+            .expect("valid");
+    engine.update_point_type(&ctx, "purchase", &purchase).await.map_err(crate::explain)?;
+    let rule: RuleInput = serde_json::from_value(
+        json!({"name": "seed", "trigger": "invoice", "point_type": "purchase", "points": 1000000, "starts_at": "2000-01-01"}),
+    )
+    .expect("valid");
+    engine.create_rule(&ctx, &rule, "bench").await.map_err(crate::explain)?;
+    for r in twenty_rules().iter().skip(1) {
+        engine.create_rule(&ctx, r, "bench").await.map_err(crate::explain)?;
+    }
+    let promotion: PromotionInput = serde_json::from_value(
+        json!({"code": "bench", "name": "bench", "discount": "percent", "value": 10, "shared_code": "BENCH10"}),
+    )
+    .expect("valid");
+    engine.create_promotion(&ctx, &promotion).await.map_err(crate::explain)?;
+    let reward = RewardInput {
+        code: "credit".into(),
+        name: "credit".into(),
+        description: None,
+        kind: RewardKind::WalletCredit { amount: 1000 },
+        point_type: "purchase".into(),
+        cost: 10,
+        stock: None,
+        per_customer_limit: None,
+        tiers: None,
+        available_from: None,
+        available_until: None,
+        active: None,
+    };
+    engine.create_reward(&ctx, &reward).await.map_err(crate::explain)?;
+    eprintln!("seeding {customers} customers with points…");
+    let now = jiff::Timestamp::now().to_string();
+    let seed: Vec<InvoiceInput> = (0..customers)
+        .map(|i| InvoiceInput {
+            source: None,
+            external_id: format!("seed-{i}"),
+            issued_at: now.clone(),
+            customer: Some(CustomerRefInput { mobile: Some(format!("0919{i:07}")), ..Default::default() }),
+            channel: None,
+            branch: None,
+            status: None,
+            currency: None,
+            lines: vec![LineInput { sku: Some("SEED".into()), unit_price: 1000, ..Default::default() }],
+            discount: None,
+            shipping: None,
+            total: None,
+            checkout: None,
+        })
+        .collect();
+    let mut ids = Vec::with_capacity(customers as usize);
+    for chunk in seed.chunks(5000) {
+        for r in engine.record_invoices(&ctx, chunk).await.map_err(crate::explain)? {
+            ids.push(r.customer_id.context("seeded invoices have customers")?);
+        }
+    }
+    engine.store.close().await;
+    let (_server, port) = start_server(database_url).await?;
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+    // Warm the connection pool and the caches before measuring.
+    for i in 0..200 {
+        client.post(format!("{base}/checkout/quote")).bearer_auth(&key).json(&quote_body(i, customers)).send().await?;
+    }
+    let ids = std::sync::Arc::new(ids);
+    eprintln!("redeem at {rate}/s for {seconds}s…");
+    let redeem = open_loop(rate, seconds, |i| {
+        let (client, key, url) = (
+            client.clone(),
+            key.clone(),
+            format!("{base}/customers/{}/rewards/credit/redeem", ids[(i % ids.len() as u64) as usize]),
+        );
+        async move {
+            Ok(client.post(url).bearer_auth(key).json(&json!({"idempotency_key": format!("bench-{i}")})).send().await?.status())
+        }
+    })
+    .await?;
+    eprintln!("quote at {rate}/s for {seconds}s…");
+    let quote = open_loop(rate, seconds, |i| {
+        let (client, key, url) = (client.clone(), key.clone(), format!("{base}/checkout/quote"));
+        async move { Ok(client.post(url).bearer_auth(key).json(&quote_body(i, customers)).send().await?.status()) }
+    })
+    .await?;
+    let hey = hey_quote(&base, &key, rate, seconds, customers);
+    println!(
+        "{}",
+        json!({"bench": "latency", "backend": backend, "rate": rate, "seconds": seconds, "customers": customers, "rules": 20,
+            "redeem": redeem, "quote": quote, "quote_by_hey": hey})
+    );
+    Ok(())
+}
+
+/// The quote measured by `hey` (Debian) at the same rate: 10 workers of rate/10 each.
+fn hey_quote(base: &str, key: &str, rate: u64, seconds: u64, customers: u64) -> serde_json::Value {
+    let body = quote_body(1, customers).to_string();
+    let out = std::process::Command::new("hey")
+        .args(["-z", &format!("{seconds}s"), "-c", "10", "-q", &(rate / 10).to_string(), "-m", "POST", "-T", "application/json"])
+        .args(["-H", &format!("Authorization: Bearer {key}"), "-d", &body, &format!("{base}/checkout/quote")])
+        .output();
+    let Ok(out) = out else { return json!("hey is not installed") };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let find = |label: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().nth(2))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|s| round(s * 1000.0))
+    };
+    let rps = text
+        .lines()
+        .find(|l| l.contains("Requests/sec"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse::<f64>().ok());
+    json!({"p50_ms": find("50%"), "p90_ms": find("90%"), "p99_ms": find("99%"), "requests_per_s": rps})
+}
