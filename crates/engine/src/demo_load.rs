@@ -19,6 +19,7 @@ impl Engine {
         for (code, b) in demo.branches() {
             self.put_branch(ctx, &code, &b).await?;
         }
+        self.setup_demo_programme(ctx).await?;
         let batch = 5_000u64;
         let mut i = 0;
         while i < spec.customers {

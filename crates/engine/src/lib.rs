@@ -28,6 +28,7 @@ pub mod classes;
 pub mod customers;
 pub mod demo;
 pub mod demo_load;
+pub mod demo_programme;
 pub mod earning;
 pub mod error;
 pub mod events;

@@ -55,6 +55,22 @@ fn types_by_code(types: Vec<(i64, PointTypeRecord)>) -> HashMap<String, (i64, Po
     types.into_iter().map(|(id, t)| (t.code.clone(), (id, t))).collect()
 }
 
+/// What every staff correction needs: a non-zero amount (named `field`), a reason, and an
+/// idempotency key. Returns the reason and the key.
+pub(crate) fn correction(
+    field: &str,
+    amount: i64,
+    reason: Option<&str>,
+    body_key: Option<&str>,
+    header_key: Option<&str>,
+) -> Result<(String, String)> {
+    if amount == 0 {
+        return Err(EngineError::field(Issue::new("zero", "must not be zero", "نباید صفر باشد").at(field)));
+    }
+    let reason = parse_reason(reason).map_err(|i| EngineError::field(i.at("reason")))?;
+    Ok((reason, idempotency_key(body_key, header_key)?))
+}
+
 pub(crate) fn key_reused() -> EngineError {
     EngineError::conflict(
         "idempotency_key_reused",
@@ -373,11 +389,8 @@ impl Engine {
         header_key: Option<&str>,
         actor: &str,
     ) -> Result<(LedgerEntry, bool)> {
-        if input.points == 0 {
-            return Err(EngineError::field(Issue::new("zero", "must not be zero", "نباید صفر باشد").at("points")));
-        }
-        let reason = parse_reason(input.reason.as_deref()).map_err(|i| EngineError::field(i.at("reason")))?;
-        let key = idempotency_key(input.idempotency_key.as_deref(), header_key)?;
+        let (reason, key) =
+            correction("points", input.points, input.reason.as_deref(), input.idempotency_key.as_deref(), header_key)?;
         self.change_points(ctx, customer_id, input, key, "adjust", Some(reason), actor).await
     }
 

@@ -31,6 +31,15 @@ impl Engine {
         Ok(self.store.set_tier_programme(conn, ctx_id, &body, now_ms()).await?)
     }
 
+    /// Stores a programme without evaluating customers (for setting up a tenant before it has any).
+    pub(crate) async fn store_tier_programme_input(&self, ctx: &TenantContext, input: &TierProgrammeInput) -> Result<()> {
+        let p = input.parse()?;
+        let mut tx = self.store.begin_write().await?;
+        self.store_tier_programme(&mut tx, ctx.id, &p).await?;
+        philia_store::commit(tx).await?;
+        Ok(())
+    }
+
     pub async fn tier_programme(&self, ctx: &TenantContext) -> Result<TierProgrammeInput> {
         let mut tx = self.store.begin_read().await?;
         Ok(self.load_tier_programme(&mut tx, ctx).await?.ok_or(EngineError::NotFound("tier programme"))?.to_input())

@@ -3,8 +3,6 @@
 
 use crate::customers::Page;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
-use philia_domain::Issue;
-use philia_domain::points::parse_reason;
 use philia_domain::records::{WalletBalance, WalletEntry};
 use philia_store::Conn;
 use philia_store::wallet::WalletRow;
@@ -115,11 +113,13 @@ impl Engine {
         header_key: Option<&str>,
         actor: &str,
     ) -> Result<(WalletEntry, bool)> {
-        if input.amount == 0 {
-            return Err(EngineError::field(Issue::new("zero", "must not be zero", "نباید صفر باشد").at("amount")));
-        }
-        let reason = parse_reason(input.reason.as_deref()).map_err(|i| EngineError::field(i.at("reason")))?;
-        let key = crate::points::idempotency_key(input.idempotency_key.as_deref(), header_key)?;
+        let (reason, key) = crate::points::correction(
+            "amount",
+            input.amount,
+            input.reason.as_deref(),
+            input.idempotency_key.as_deref(),
+            header_key,
+        )?;
         in_write_tx!(self, |conn| {
             async {
                 if let Some(existing) = self.store.wallet_entry_by_key(conn, ctx.id, &key).await? {

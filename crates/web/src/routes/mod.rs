@@ -17,3 +17,13 @@ pub mod wallet;
 
 /// Default and largest page sizes of list endpoints.
 pub const DEFAULT_LIMIT: i64 = 50;
+
+/// The `Idempotency-Key` header, when sent.
+pub fn idempotency_header(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get("idempotency-key").and_then(|v| v.to_str().ok())
+}
+
+/// 201 for a write that happened now, 200 for a retry answered with the first result.
+pub fn created_or_repeated<T>(pair: (T, bool)) -> (axum::http::StatusCode, crate::extract::Json<T>) {
+    (if pair.1 { axum::http::StatusCode::CREATED } else { axum::http::StatusCode::OK }, crate::extract::Json(pair.0))
+}

@@ -1,6 +1,7 @@
 //! Points: point types, earning rules (versioned) with a dry run, balances, the ledger, spending,
 //! adjustments and the expiry job.
 
+use super::{created_or_repeated, idempotency_header};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::extract::{Id, Json, Query};
@@ -33,14 +34,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(spend))
         .routes(routes!(adjust))
         .routes(routes!(run_expiry))
-}
-
-fn idempotency_header(headers: &HeaderMap) -> Option<&str> {
-    headers.get("idempotency-key").and_then(|v| v.to_str().ok())
-}
-
-fn created_or_repeated<T>(pair: (T, bool)) -> (StatusCode, Json<T>) {
-    (if pair.1 { StatusCode::CREATED } else { StatusCode::OK }, Json(pair.0))
 }
 
 #[utoipa::path(get, path = "/point-types", tag = "points", responses((status = 200, body = Vec<PointTypeRecord>)))]

@@ -135,12 +135,11 @@ async fn reserve(
     Json(req): Json<CodeRequest>,
 ) -> ApiResult<(StatusCode, Json<Reservation>)> {
     auth.require(Access::Write)?;
-    let header = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let (r, created) = s
-        .engine
-        .reserve_code(&auth.ctx, &req.code, req.customer_id, &cart(&req.lines), req.idempotency_key.as_deref(), header)
-        .await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(r)))
+    let header = super::idempotency_header(&headers);
+    let lines = cart(&req.lines);
+    Ok(super::created_or_repeated(
+        s.engine.reserve_code(&auth.ctx, &req.code, req.customer_id, &lines, req.idempotency_key.as_deref(), header).await?,
+    ))
 }
 
 /// Releases a reservation (a cancelled checkout); the use goes back to the code.

@@ -80,9 +80,8 @@ async fn redeem(
     Json(input): Json<RedeemInput>,
 ) -> ApiResult<(StatusCode, Json<Redemption>)> {
     auth.require(Access::Write)?;
-    let header = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let (r, created) = s.engine.redeem(&auth.ctx, id, &code, input.idempotency_key.as_deref(), header).await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(r)))
+    let header = super::idempotency_header(&headers);
+    Ok(super::created_or_repeated(s.engine.redeem(&auth.ctx, id, &code, input.idempotency_key.as_deref(), header).await?))
 }
 
 #[utoipa::path(get, path = "/customers/{id}/redemptions", tag = "rewards", params(("id" = i64, Path)),

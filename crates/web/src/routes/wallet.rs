@@ -58,7 +58,7 @@ async fn adjust(
     Json(input): Json<WalletAdjustInput>,
 ) -> ApiResult<(StatusCode, Json<WalletEntry>)> {
     auth.require(Access::Manage)?;
-    let header = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let (e, created) = s.engine.adjust_wallet(&auth.ctx, id, &input, header, &auth.actor()).await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(e)))
+    Ok(super::created_or_repeated(
+        s.engine.adjust_wallet(&auth.ctx, id, &input, super::idempotency_header(&headers), &auth.actor()).await?,
+    ))
 }
