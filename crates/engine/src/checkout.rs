@@ -90,10 +90,7 @@ impl Engine {
     }
 
     async fn load_cashback(&self, conn: &mut Conn, ctx: &TenantContext) -> Result<Option<CashbackProgramme>> {
-        match self.store.setting(conn, ctx.id, CASHBACK).await? {
-            None => Ok(None),
-            Some(body) => Ok(Some(serde_json::from_str(&body).map_err(|e| EngineError::Io(format!("cashback programme: {e}")))?)),
-        }
+        self.load_setting(conn, ctx, CASHBACK).await
     }
 
     pub async fn set_cashback_programme(&self, ctx: &TenantContext, p: &CashbackProgramme) -> Result<CashbackProgramme> {
@@ -105,9 +102,7 @@ impl Engine {
         {
             return Err(unknown_point_type(t));
         }
-        self.store
-            .set_setting(&mut tx, ctx.id, CASHBACK, &serde_json::to_string(p).expect("a programme serialises"), now_ms())
-            .await?;
+        self.save_setting(&mut tx, ctx, CASHBACK, p).await?;
         philia_store::commit(tx).await?;
         Ok(p.clone())
     }

@@ -1,6 +1,6 @@
 //! Loyalty classes: kept current after purchases and refunds, and daily as windows slide.
 
-use crate::{Engine, EngineError, Result, TenantContext, now_ms};
+use crate::{Engine, Result, TenantContext, now_ms};
 use philia_domain::classes::LoyaltyClasses;
 use philia_store::Conn;
 use philia_store::tiers::MetricQuery;
@@ -14,19 +14,14 @@ impl Engine {
     }
 
     async fn load_classes(&self, conn: &mut Conn, ctx: &TenantContext) -> Result<Option<LoyaltyClasses>> {
-        match self.store.setting(conn, ctx.id, CLASSES).await? {
-            None => Ok(None),
-            Some(b) => Ok(Some(serde_json::from_str(&b).map_err(|e| EngineError::Io(format!("loyalty classes: {e}")))?)),
-        }
+        self.load_setting(conn, ctx, CLASSES).await
     }
 
     /// Replaces the classes and places every customer at once.
     pub async fn set_loyalty_classes(&self, ctx: &TenantContext, classes: &LoyaltyClasses) -> Result<LoyaltyClasses> {
         classes.check()?;
         let mut tx = self.store.begin_write().await?;
-        self.store
-            .set_setting(&mut tx, ctx.id, CLASSES, &serde_json::to_string(classes).expect("classes serialise"), now_ms())
-            .await?;
+        self.save_setting(&mut tx, ctx, CLASSES, classes).await?;
         philia_store::commit(tx).await?;
         self.classify_all(ctx, now_ms()).await?;
         Ok(classes.clone())

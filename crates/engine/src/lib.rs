@@ -42,6 +42,7 @@ pub mod promotions;
 pub mod referrals;
 pub mod resolve;
 pub mod rewards;
+pub mod settings;
 pub mod stats;
 pub mod tenancy;
 pub mod tiers;

@@ -71,6 +71,18 @@ pub(crate) fn correction(
     Ok((reason, idempotency_key(body_key, header_key)?))
 }
 
+fn point_type_row(t: &philia_domain::points::PointType) -> PointTypeRow {
+    PointTypeRow {
+        code: t.code.clone(),
+        name: t.name.clone(),
+        expiry: serde_json::to_string(&t.expiry).expect("a policy serialises"),
+        counts_for_tiers: t.counts_for_tiers,
+        spendable: t.spendable,
+        warn_days: t.warn_days as i64,
+        cash_value: t.cash_value,
+    }
+}
+
 pub(crate) fn key_reused() -> EngineError {
     EngineError::conflict(
         "idempotency_key_reused",
@@ -116,15 +128,7 @@ pub(crate) fn idempotency_key(body: Option<&str>, header: Option<&str>) -> Resul
 impl Engine {
     pub async fn create_point_type(&self, ctx: &TenantContext, input: &PointTypeInput) -> Result<PointTypeRecord> {
         let t = input.parse()?;
-        let row = PointTypeRow {
-            code: t.code.clone(),
-            name: t.name,
-            expiry: serde_json::to_string(&t.expiry).expect("a policy serialises"),
-            counts_for_tiers: t.counts_for_tiers,
-            spendable: t.spendable,
-            warn_days: t.warn_days as i64,
-            cash_value: t.cash_value,
-        };
+        let row = point_type_row(&t);
         let mut tx = self.store.begin_write().await?;
         let id = self.store.allocate_ids(&mut tx, 1).await?[0];
         if !self.store.insert_point_type(&mut tx, ctx.id, id, &row, now_ms()).await? {
@@ -147,15 +151,7 @@ impl Engine {
                 Issue::new("code_mismatch", "must match the code in the path", "کد باید با مسیر یکی باشد").at("code"),
             ));
         }
-        let row = PointTypeRow {
-            code: t.code.clone(),
-            name: t.name,
-            expiry: serde_json::to_string(&t.expiry).expect("a policy serialises"),
-            counts_for_tiers: t.counts_for_tiers,
-            spendable: t.spendable,
-            warn_days: t.warn_days as i64,
-            cash_value: t.cash_value,
-        };
+        let row = point_type_row(&t);
         let mut tx = self.store.begin_write().await?;
         if !self.store.update_point_type(&mut tx, ctx.id, &row, now_ms()).await? {
             return Err(EngineError::NotFound("point type"));

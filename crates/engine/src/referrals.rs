@@ -20,10 +20,7 @@ impl Engine {
     }
 
     async fn load_referrals(&self, conn: &mut Conn, ctx: &TenantContext) -> Result<Option<ReferralProgramme>> {
-        match self.store.setting(conn, ctx.id, REFERRALS).await? {
-            None => Ok(None),
-            Some(b) => Ok(Some(serde_json::from_str(&b).map_err(|e| EngineError::Io(format!("referral programme: {e}")))?)),
-        }
+        self.load_setting(conn, ctx, REFERRALS).await
     }
 
     pub async fn set_referral_programme(&self, ctx: &TenantContext, p: &ReferralProgramme) -> Result<ReferralProgramme> {
@@ -32,9 +29,7 @@ impl Engine {
         if !self.point_type_map(&mut tx, ctx).await?.contains_key(&p.point_type) {
             return Err(unknown_point_type(&p.point_type));
         }
-        self.store
-            .set_setting(&mut tx, ctx.id, REFERRALS, &serde_json::to_string(p).expect("a programme serialises"), now_ms())
-            .await?;
+        self.save_setting(&mut tx, ctx, REFERRALS, p).await?;
         philia_store::commit(tx).await?;
         Ok(p.clone())
     }
