@@ -334,7 +334,8 @@ pub struct WalletBalance {
 pub struct WalletEntry {
     pub id: i64,
     pub customer_id: i64,
-    /// `credit`, `debit`, `cashback`, `conversion`, `checkout`, `reverse`, `adjust`.
+    /// `cashback`, `conversion`, `checkout` (paid at checkout), `refund` (given back when that
+    /// invoice is refunded), `reverse` (cashback taken back), `adjust`.
     pub kind: String,
     /// Signed: positive adds to the wallet.
     pub amount: i64,

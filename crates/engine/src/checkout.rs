@@ -226,6 +226,62 @@ impl Engine {
         Ok(())
     }
 
+    /// Gives back, in proportion to what is now refunded, the points and wallet money that paid
+    /// for an invoice at checkout.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn refund_checkout_payments(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        invoice_id: i64,
+        total: i64,
+        refunded_after: i64,
+        refund_id: i64,
+        now: i64,
+    ) -> Result<()> {
+        let key = format!("checkout:{invoice_id}");
+        if let Some(spend) = self.store.entry_by_key(conn, ctx.id, &key).await? {
+            let returned = self.store.returned_against(conn, ctx.id, spend.id).await?;
+            let due = reversal_due(-spend.points, total, refunded_after, returned);
+            if due > 0 {
+                let types = self.point_type_map(conn, ctx).await?;
+                let (type_id, _) = types.get(&spend.point_type).ok_or_else(|| unknown_point_type(&spend.point_type))?;
+                let back = crate::points::PointsBack {
+                    customer_id: spend.customer_id,
+                    point_type_id: *type_id,
+                    points: due,
+                    spend_entry: spend.id,
+                    source_kind: "refund",
+                    source_id: refund_id,
+                    idem_key: format!("refund:{refund_id}:{}", spend.id),
+                    reason: "invoice refunded",
+                    actor: None,
+                };
+                self.return_points(conn, ctx, back, now).await?;
+            }
+        }
+        if let Some(paid) = self.store.wallet_entry_by_key(conn, ctx.id, &key).await? {
+            let returned = self.store.wallet_returned_against(conn, ctx.id, paid.id).await?;
+            let due = reversal_due(-paid.amount, total, refunded_after, returned);
+            if due > 0 {
+                let m = WalletMove {
+                    customer_id: paid.customer_id,
+                    kind: "refund",
+                    amount: due,
+                    available_at: now,
+                    source_kind: "refund",
+                    source_id: Some(refund_id),
+                    ref_entry_id: Some(paid.id),
+                    idem_key: Some(format!("refund:{refund_id}:{}", paid.id)),
+                    reason: None,
+                    actor: None,
+                };
+                self.move_wallet(conn, ctx, m, true, now).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Prices a checkout for a known (or anonymous) customer. With `lock`, the accounts read are
     /// locked, for applying.
     #[allow(clippy::too_many_arguments)]

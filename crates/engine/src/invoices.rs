@@ -444,6 +444,7 @@ impl Engine {
         )
         .await?;
         self.reverse_cashback(&mut tx, ctx, invoice_id, target.total, target.refunded_total + amount, id, now).await?;
+        self.refund_checkout_payments(&mut tx, ctx, invoice_id, target.total, target.refunded_total + amount, id, now).await?;
         if let Some(customer) = target.customer_id {
             self.evaluate_tiers_in(&mut tx, ctx, &[customer], Evaluation::AfterRefund, "refund", now).await?;
             self.classify_in(&mut tx, ctx, &[customer], now).await?;

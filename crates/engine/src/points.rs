@@ -36,6 +36,19 @@ pub(crate) struct OpenAccount {
     pub delta: BalanceDelta,
 }
 
+/// Spent points to give back.
+pub(crate) struct PointsBack<'a> {
+    pub customer_id: i64,
+    pub point_type_id: i64,
+    pub points: i64,
+    pub spend_entry: i64,
+    pub source_kind: &'static str,
+    pub source_id: i64,
+    pub idem_key: String,
+    pub reason: &'a str,
+    pub actor: Option<&'a str>,
+}
+
 /// A debit to record on an open account.
 pub(crate) struct Debit<'a> {
     pub kind: &'static str,
@@ -334,6 +347,38 @@ impl Engine {
             .insert_entries(conn, ctx.id, vec![EntryRow { remaining: row.points - paid, debt_change: -paid, ..row }])
             .await
             .map_err(EngineError::from)
+    }
+
+    /// Gives spent points back (a cancelled redemption, a refunded checkout) as a new lot that keeps
+    /// the latest expiry of the lots they were drawn from, so giving back never extends a point's life
+    /// beyond the longest-lived one it replaces.
+    pub(crate) async fn return_points(&self, conn: &mut Conn, ctx: &TenantContext, b: PointsBack<'_>, now: i64) -> Result<()> {
+        let draws = self.store.draws_of_entry(conn, ctx.id, b.spend_entry).await?;
+        let expires_at = if draws.iter().any(|d| d.2.is_none()) { None } else { draws.iter().filter_map(|d| d.2).max() };
+        let mut open = self.open_account(conn, ctx, b.customer_id, b.point_type_id, now).await?;
+        let id = self.store.allocate_ids(conn, 1).await?[0];
+        let lot = Lot { id, remaining: b.points, earned_at: now, expires_at };
+        let row = EntryRow {
+            id,
+            customer_id: b.customer_id,
+            point_type_id: b.point_type_id,
+            kind: "return",
+            points: b.points,
+            remaining: b.points,
+            debt_change: 0,
+            at: now,
+            expires_at,
+            source_kind: b.source_kind,
+            source_id: Some(b.source_id),
+            ref_entry_id: Some(b.spend_entry),
+            idem_key: Some(b.idem_key),
+            reason: Some(b.reason.to_string()),
+            actor: b.actor.map(str::to_string),
+            detail: None,
+            created_at: now,
+        };
+        self.record_credit(conn, ctx, &mut open, lot, row).await?;
+        self.close_account(conn, ctx, open).await
     }
 
     /// Writes what changed in the lots and the balance of an open account.

@@ -3,16 +3,14 @@
 //! update, spends the points and delivers the outcome — all in one transaction, so a failure at
 //! any step leaves points and stock untouched.
 
-use crate::points::{Debit, key_reused, unique_as_race, unknown_point_type};
+use crate::points::{Debit, PointsBack, key_reused, unique_as_race, unknown_point_type};
 use crate::wallet::WalletMove;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
 use philia_domain::discounts::{PromotionInput, generate_codes};
-use philia_domain::points::Lot;
 use philia_domain::records::{Entitlement, Redemption, RewardRecord};
 use philia_domain::rewards::{Reward, RewardInput, RewardKind, gift_transition_allowed};
 use philia_store::Conn;
-use philia_store::points::EntryRow;
 use philia_store::rewards::{RedemptionRow, RewardRow};
 use rand::RngCore;
 use serde::Deserialize;
@@ -371,36 +369,22 @@ impl Engine {
         actor: &str,
         now: i64,
     ) -> Result<()> {
-        let draws = self.store.draws_of_entry(conn, ctx.id, spend_entry).await?;
-        let expires_at = if draws.iter().any(|d| d.2.is_none()) { None } else { draws.iter().filter_map(|d| d.2).max() };
         let rewards = self.store.reward_by_code(conn, ctx.id, &r.reward).await?.ok_or(EngineError::NotFound("reward"))?;
         let input: RewardInput = serde_json::from_str(&rewards.body).map_err(|e| EngineError::Io(format!("reward: {e}")))?;
         let types = self.point_type_map(conn, ctx).await?;
         let (type_id, _) = types.get(&input.point_type).ok_or_else(|| unknown_point_type(&input.point_type))?;
-        let mut open = self.open_account(conn, ctx, r.customer_id, *type_id, now).await?;
-        let id = self.store.allocate_ids(conn, 1).await?[0];
-        let lot = Lot { id, remaining: r.points, earned_at: now, expires_at };
-        let row = EntryRow {
-            id,
+        let back = PointsBack {
             customer_id: r.customer_id,
             point_type_id: *type_id,
-            kind: "return",
             points: r.points,
-            remaining: r.points,
-            debt_change: 0,
-            at: now,
-            expires_at,
+            spend_entry,
             source_kind: "redemption",
-            source_id: Some(r.id),
-            ref_entry_id: Some(spend_entry),
-            idem_key: Some(format!("return:{}", r.id)),
-            reason: Some("redemption cancelled".into()),
-            actor: Some(actor.to_string()),
-            detail: None,
-            created_at: now,
+            source_id: r.id,
+            idem_key: format!("return:{}", r.id),
+            reason: "redemption cancelled",
+            actor: Some(actor),
         };
-        self.record_credit(conn, ctx, &mut open, lot, row).await?;
-        self.close_account(conn, ctx, open).await
+        self.return_points(conn, ctx, back, now).await
     }
 
     pub async fn redemptions(

@@ -347,6 +347,18 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 
+    /// Points given back so far against a spend entry.
+    pub async fn returned_against(&self, conn: &mut Conn, tenant_id: i64, spend_entry: i64) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries WHERE tenant_id = $1 AND ref_entry_id = $2 AND kind = 'return'",
+        )
+        .bind(tenant_id)
+        .bind(spend_entry)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(r.try_get(0)?)
+    }
+
     /// The entry recorded under an idempotency key, if any.
     pub async fn entry_by_key(&self, conn: &mut Conn, tenant_id: i64, key: &str) -> Result<Option<LedgerEntry>> {
         let sql = format!("{LEDGER_SELECT} WHERE e.tenant_id = $1 AND e.idem_key = $2");

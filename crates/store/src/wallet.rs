@@ -107,6 +107,16 @@ impl Store {
         Ok(())
     }
 
+    /// Amounts credited so far against a wallet entry (a refunded checkout payment).
+    pub async fn wallet_returned_against(&self, conn: &mut Conn, tenant_id: i64, entry_id: i64) -> Result<i64> {
+        let r = sqlx::query("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM wallet_entries WHERE tenant_id = $1 AND ref_entry_id = $2 AND kind = 'refund'")
+            .bind(tenant_id)
+            .bind(entry_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(r.try_get(0)?)
+    }
+
     pub async fn wallet_entry_by_key(&self, conn: &mut Conn, tenant_id: i64, key: &str) -> Result<Option<WalletEntry>> {
         let sql = format!("{SELECT} WHERE tenant_id = $1 AND idem_key = $2");
         query(sql, vec![Val::I(tenant_id), Val::T(key.into())]).fetch_optional(&mut *conn).await?.map(|r| entry(&r)).transpose()

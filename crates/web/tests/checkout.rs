@@ -133,6 +133,20 @@ async fn quotes_price_the_cart_and_invoices_apply_it_once() {
         let broke = json!({"external_id": "CO-3", "issued_at": now(), "customer": {"mobile": "09125550001"}, "lines": cart(), "checkout": {"wallet": 1}});
         assert_eq!(app.post("/api/v1/invoices", broke).await.body["errors"][0]["code"], "insufficient_wallet");
         assert_eq!(app.get("/api/v1/invoices").await.body["items"].as_array().unwrap().len(), 2);
+        // Refunding half gives back half of the points and wallet money that paid, and takes back
+        // half of what the purchase earned: 322 + 50 − 11.
+        let r = app
+            .post(&format!("/api/v1/invoices/{}/refunds", invoice["id"]), json!({"external_id": "CO-1R", "amount": 130000}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(app.get(&format!("/api/v1/customers/{c}/points")).await.body[0]["balance"], 361);
+        assert_eq!(app.get(&format!("/api/v1/customers/{c}/wallet")).await.body["balance"], 15000);
+        app.post(&format!("/api/v1/invoices/{}/refunds", invoice["id"]), json!({"external_id": "CO-1R2"})).await;
+        assert_eq!(app.get(&format!("/api/v1/customers/{c}/points")).await.body[0]["balance"], 400);
+        assert_eq!(app.get(&format!("/api/v1/customers/{c}/wallet")).await.body["balance"], 30000);
+        let before = app.engine.store.points_snapshot(app.ctx.id).await.unwrap();
+        app.engine.rebuild(&app.ctx).await.unwrap();
+        assert_eq!(before, app.engine.store.points_snapshot(app.ctx.id).await.unwrap());
         // Checkout fields belong to single invoices.
         let batch = app.post("/api/v1/invoices/batch", json!({"invoices": [{"external_id": "B1", "issued_at": now(), "lines": cart(), "checkout": {"codes": ["COFFEE20"]}}]})).await;
         assert_eq!(batch.body["results"][0]["errors"][0]["field"], "invoices[0].checkout");
