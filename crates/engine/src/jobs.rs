@@ -9,11 +9,13 @@ impl Engine {
     pub async fn run_background_jobs(self) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last_tiers: Option<std::time::Instant> = None;
+        // The first daily evaluation waits a while after start, so a restart (or a fleet of them)
+        // does not begin with a pass over every customer of every tenant.
+        let mut next_evaluation = std::time::Instant::now() + std::time::Duration::from_secs(10 * 60);
         loop {
             tick.tick().await;
-            if last_tiers.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(24 * 3600)) {
-                last_tiers = Some(std::time::Instant::now());
+            if std::time::Instant::now() >= next_evaluation {
+                next_evaluation = std::time::Instant::now() + std::time::Duration::from_secs(24 * 3600);
                 self.evaluate_every_tenant().await;
             }
             if let Err(e) = self.release_expired_reservations(crate::now_ms()).await {
