@@ -160,32 +160,21 @@ impl Engine {
             } else if let Some(code) = &p.point_type {
                 let types = self.point_type_map(conn, ctx).await?;
                 let (type_id, t) = types.get(code).ok_or_else(|| unknown_point_type(code))?;
-                let mut open = self.open_account(conn, ctx, *customer, *type_id, now).await?;
-                let id = self.store.allocate_ids(conn, 1).await?[0];
-                let expires_at = t.expiry.expires_at(inv.issued_at, &ctx.zone, ctx.calendar).map(|x| x.as_millisecond());
-                let lot =
-                    philia_domain::points::Lot { id, remaining: amount, earned_at: inv.issued_at.as_millisecond(), expires_at };
-                let row = philia_store::points::EntryRow {
-                    id,
+                let credit = crate::points::Credit {
                     customer_id: *customer,
                     point_type_id: *type_id,
                     kind: "earn",
                     points: amount,
-                    remaining: amount,
-                    debt_change: 0,
                     at: inv.issued_at.as_millisecond(),
-                    expires_at,
+                    expires_at: t.expiry.expires_at(inv.issued_at, &ctx.zone, ctx.calendar).map(|x| x.as_millisecond()),
                     source_kind: "invoice",
-                    source_id: Some(*invoice_id),
+                    source_id: *invoice_id,
                     ref_entry_id: None,
-                    idem_key: Some(format!("cashback:{invoice_id}")),
-                    reason: Some("cashback".into()),
+                    idem_key: format!("cashback:{invoice_id}"),
+                    reason: "cashback".into(),
                     actor: None,
-                    detail: None,
-                    created_at: now,
                 };
-                self.record_credit(conn, ctx, &mut open, lot, row).await?;
-                self.close_account(conn, ctx, open).await?;
+                self.credit_lot(conn, ctx, credit, now).await?;
             }
         }
         Ok(())

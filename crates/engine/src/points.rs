@@ -49,6 +49,23 @@ pub(crate) struct PointsBack<'a> {
     pub actor: Option<&'a str>,
 }
 
+/// A credit that opens a lot: cashback as points, a referral reward, points given back.
+pub(crate) struct Credit<'a> {
+    pub customer_id: i64,
+    pub point_type_id: i64,
+    pub kind: &'static str,
+    pub points: i64,
+    /// When it counts as earned (the fact's time).
+    pub at: i64,
+    pub expires_at: Option<i64>,
+    pub source_kind: &'static str,
+    pub source_id: i64,
+    pub ref_entry_id: Option<i64>,
+    pub idem_key: String,
+    pub reason: String,
+    pub actor: Option<&'a str>,
+}
+
 /// A debit to record on an open account.
 pub(crate) struct Debit<'a> {
     pub kind: &'static str,
@@ -355,25 +372,44 @@ impl Engine {
     pub(crate) async fn return_points(&self, conn: &mut Conn, ctx: &TenantContext, b: PointsBack<'_>, now: i64) -> Result<()> {
         let draws = self.store.draws_of_entry(conn, ctx.id, b.spend_entry).await?;
         let expires_at = if draws.iter().any(|d| d.2.is_none()) { None } else { draws.iter().filter_map(|d| d.2).max() };
-        let mut open = self.open_account(conn, ctx, b.customer_id, b.point_type_id, now).await?;
-        let id = self.store.allocate_ids(conn, 1).await?[0];
-        let lot = Lot { id, remaining: b.points, earned_at: now, expires_at };
-        let row = EntryRow {
-            id,
+        let credit = Credit {
             customer_id: b.customer_id,
             point_type_id: b.point_type_id,
             kind: "return",
             points: b.points,
-            remaining: b.points,
-            debt_change: 0,
             at: now,
             expires_at,
             source_kind: b.source_kind,
-            source_id: Some(b.source_id),
+            source_id: b.source_id,
             ref_entry_id: Some(b.spend_entry),
-            idem_key: Some(b.idem_key),
-            reason: Some(b.reason.to_string()),
-            actor: b.actor.map(str::to_string),
+            idem_key: b.idem_key,
+            reason: b.reason.to_string(),
+            actor: b.actor,
+        };
+        self.credit_lot(conn, ctx, credit, now).await
+    }
+
+    /// Writes a credit that opens a lot (or pays off debt) on its own account.
+    pub(crate) async fn credit_lot(&self, conn: &mut Conn, ctx: &TenantContext, c: Credit<'_>, now: i64) -> Result<()> {
+        let mut open = self.open_account(conn, ctx, c.customer_id, c.point_type_id, now).await?;
+        let id = self.store.allocate_ids(conn, 1).await?[0];
+        let lot = Lot { id, remaining: c.points, earned_at: c.at, expires_at: c.expires_at };
+        let row = EntryRow {
+            id,
+            customer_id: c.customer_id,
+            point_type_id: c.point_type_id,
+            kind: c.kind,
+            points: c.points,
+            remaining: c.points,
+            debt_change: 0,
+            at: c.at,
+            expires_at: c.expires_at,
+            source_kind: c.source_kind,
+            source_id: Some(c.source_id),
+            ref_entry_id: c.ref_entry_id,
+            idem_key: Some(c.idem_key),
+            reason: Some(c.reason),
+            actor: c.actor.map(str::to_string),
             detail: None,
             created_at: now,
         };

@@ -5,11 +5,9 @@ use crate::points::unknown_point_type;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
 use philia_domain::invoice::ValidInvoice;
-use philia_domain::points::Lot;
 use philia_domain::records::{ReferralInfo, ReferralRecord};
 use philia_domain::referrals::{ReferralProgramme, referral_code, referral_customer};
 use philia_store::Conn;
-use philia_store::points::EntryRow;
 
 const REFERRALS: &str = "referrals";
 
@@ -129,31 +127,21 @@ impl Engine {
                 if points <= 0 {
                     continue;
                 }
-                let mut open = self.open_account(conn, ctx, who, *type_id, now).await?;
-                let id = self.store.allocate_ids(conn, 1).await?[0];
-                let expires_at = t.expiry.expires_at(inv.issued_at, &ctx.zone, ctx.calendar).map(|x| x.as_millisecond());
-                let lot = Lot { id, remaining: points, earned_at: inv.issued_at.as_millisecond(), expires_at };
-                let row = EntryRow {
-                    id,
+                let credit = crate::points::Credit {
                     customer_id: who,
                     point_type_id: *type_id,
                     kind: "earn",
                     points,
-                    remaining: points,
-                    debt_change: 0,
                     at: inv.issued_at.as_millisecond(),
-                    expires_at,
+                    expires_at: t.expiry.expires_at(inv.issued_at, &ctx.zone, ctx.calendar).map(|x| x.as_millisecond()),
                     source_kind: "invoice",
-                    source_id: Some(*invoice_id),
+                    source_id: *invoice_id,
                     ref_entry_id: None,
-                    idem_key: Some(format!("referral:{referee}:{side}")),
-                    reason: Some(format!("referral ({side})")),
+                    idem_key: format!("referral:{referee}:{side}"),
+                    reason: format!("referral ({side})"),
                     actor: None,
-                    detail: None,
-                    created_at: now,
                 };
-                self.record_credit(conn, ctx, &mut open, lot, row).await?;
-                self.close_account(conn, ctx, open).await?;
+                self.credit_lot(conn, ctx, credit, now).await?;
             }
             self.store.decide_referral(conn, ctx.id, referee, "rewarded", Some(*invoice_id), now).await?;
         }
