@@ -65,14 +65,22 @@ pub async fn import(
     Ok(())
 }
 
-pub async fn export(engine: &Engine, ctx: &TenantContext, kind: &str, out: &Path) -> Result<()> {
+pub async fn export(engine: &Engine, ctx: &TenantContext, kind: &str, as_of: Option<&str>, out: &Path) -> Result<()> {
+    let as_of = match as_of {
+        Some(t) if kind == "rfm" => {
+            Some(philia_domain::rfm::parse_as_of(t, &ctx.zone).map_err(|e| anyhow::anyhow!("--as-of {}", e.message))?)
+        }
+        Some(_) => anyhow::bail!("--as-of applies to the rfm export only"),
+        None => None,
+    };
     let f = BufWriter::new(std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?);
     let pb = bar(0, "exporting");
     let mut on_progress = |n: u64| pb.set_position(n);
     let n = match kind {
         "customers" => engine.export_customers(ctx, f, &mut on_progress).await,
         "invoices" => engine.export_invoices(ctx, f, &mut on_progress).await,
-        other => anyhow::bail!("cannot export {other:?}: choose customers or invoices"),
+        "rfm" => engine.export_rfm(ctx, as_of, f, &mut on_progress).await,
+        other => anyhow::bail!("cannot export {other:?}: choose customers, invoices or rfm"),
     }
     .map_err(crate::explain)?;
     pb.finish_and_clear();

@@ -65,18 +65,21 @@ enum Command {
         #[arg(long)]
         errors: Option<std::path::PathBuf>,
     },
-    /// Export customers or invoices as CSV in the import format.
+    /// Export customers or invoices as CSV in the import format, or the RFM table.
     Export {
-        /// customers or invoices
+        /// customers, invoices or rfm
         kind: String,
         #[arg(long)]
         tenant: String,
+        /// For rfm: the instant, or a date meaning the end of that day (default now).
+        #[arg(long)]
+        as_of: Option<String>,
         #[arg(long)]
         out: std::path::PathBuf,
     },
     /// Load a demo tenant full of realistic data and serve it (or only write it as CSV files).
     Demo(demo::DemoArgs),
-    /// Recompute every rollup from the facts.
+    /// Recompute every rollup, balance and RFM score from the facts.
     Rebuild {
         #[arg(long)]
         tenant: String,
@@ -256,10 +259,10 @@ async fn run(cli: Cli) -> Result<()> {
             let errors = errors.unwrap_or_else(|| file.with_extension("errors.csv"));
             files::import(&engine, &ctx, kind, &file, atomic, &source, &errors).await
         }
-        Command::Export { kind, tenant, out } => {
+        Command::Export { kind, tenant, as_of, out } => {
             let engine = open(&cli.database_url).await?;
             let ctx = engine.tenant(&tenant).await.map_err(explain)?;
-            files::export(&engine, &ctx, &kind, &out).await
+            files::export(&engine, &ctx, &kind, as_of.as_deref(), &out).await
         }
         Command::Demo(args) => demo::run(&cli.database_url, args).await,
         Command::Rebuild { tenant } => {

@@ -21,6 +21,7 @@ pub mod points;
 pub mod records;
 pub mod referrals;
 pub mod rewards;
+pub mod rfm;
 pub mod roles;
 pub mod rollup;
 pub mod tenant;

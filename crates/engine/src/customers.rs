@@ -381,6 +381,7 @@ impl Engine {
         self.store.mark_merged(&mut tx, ctx.id, m, survivor, now).await?;
         self.store.resolve_conflicts_of(&mut tx, ctx.id, merged).await?;
         self.evaluate_tiers_in(&mut tx, ctx, &[survivor], philia_domain::tiers::Evaluation::AfterPurchase, "merge", now).await?;
+        self.rfm_in(&mut tx, ctx, &[survivor, merged], now).await?;
         philia_store::commit(tx).await?;
         self.customer(ctx, survivor).await
     }

@@ -73,6 +73,8 @@ impl Engine {
                 progress("events", c + 1, spec.customers);
             }
         }
+        // Cut points from the whole loaded population, not from the first batch.
+        self.refresh_rfm(ctx).await?;
         Ok(())
     }
 }

@@ -171,3 +171,63 @@ impl Engine {
         Ok(count)
     }
 }
+
+const RFM_HEADER: [&str; 12] = [
+    "customer_id",
+    "external_ids",
+    "mobile",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r",
+    "f",
+    "m",
+    "fm",
+    "segment",
+    "segment_fa",
+];
+
+impl Engine {
+    /// The RFM table at `as_of` (default now), one row per customer in id order.
+    pub async fn export_rfm<W: Write + Send>(
+        &self,
+        ctx: &TenantContext,
+        as_of: Option<i64>,
+        out: W,
+        on_progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<u64> {
+        let table = self.rfm_table(ctx, as_of).await?;
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(RFM_HEADER).map_err(io)?;
+        let mut count = 0;
+        for page in table.rows.chunks(1000) {
+            let ids: Vec<i64> = page.iter().map(|r| r.customer_id).collect();
+            let mut tx = self.store.begin_read().await?;
+            let contacts = self.store.contact_keys(&mut tx, ctx.id, &ids).await?;
+            drop(tx);
+            for r in page {
+                let (mobile, external) = contacts.get(&r.customer_id).cloned().unwrap_or_default();
+                let s = r.scores;
+                w.write_record([
+                    r.customer_id.to_string(),
+                    external,
+                    mobile.unwrap_or_default(),
+                    r.figures.recency_days.to_string(),
+                    r.figures.frequency.to_string(),
+                    r.figures.monetary.to_string(),
+                    s.r.to_string(),
+                    s.f.to_string(),
+                    s.m.to_string(),
+                    s.fm.to_string(),
+                    r.segment.code().to_string(),
+                    r.segment.name_fa().to_string(),
+                ])
+                .map_err(io)?;
+            }
+            count += page.len() as u64;
+            on_progress(count);
+        }
+        w.flush().map_err(|e| EngineError::Io(e.to_string()))?;
+        Ok(count)
+    }
+}

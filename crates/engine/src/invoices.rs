@@ -335,6 +335,7 @@ impl Engine {
         let purchases: Vec<(i64, i64, &ValidInvoice)> = earning.iter().map(|&(n, c)| (ids[n], c, valid(accepted[n].0))).collect();
         self.settle_referrals(conn, ctx, &purchases, now).await?;
         self.classify_in(conn, ctx, &customer_ids, now).await?;
+        self.rfm_in(conn, ctx, &customer_ids, now).await?;
 
         // Duplicates inside the batch point at what their first copy became.
         for (i, p) in parsed.iter().enumerate() {
@@ -448,6 +449,7 @@ impl Engine {
         if let Some(customer) = target.customer_id {
             self.evaluate_tiers_in(&mut tx, ctx, &[customer], Evaluation::AfterRefund, "refund", now).await?;
             self.classify_in(&mut tx, ctx, &[customer], now).await?;
+            self.rfm_in(&mut tx, ctx, &[customer], now).await?;
         }
         let refund =
             self.store.refund_by_key(&mut tx, ctx.id, &r.source, &r.external_id).await?.ok_or(EngineError::NotFound("refund"))?;

@@ -4,7 +4,7 @@ use crate::Engine;
 
 impl Engine {
     /// The jobs a serving process runs: point expiry and release of expired code reservations
-    /// every minute, tier and loyalty class evaluation once a day.
+    /// every minute; tier and loyalty class evaluation and the RFM refresh once a day.
     /// Errors are logged and the next round tries again.
     pub async fn run_background_jobs(self) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -39,7 +39,10 @@ impl Engine {
         for t in tenants {
             let result = match self.tenant(&t.slug).await {
                 Ok(ctx) => match self.evaluate_all_tiers(&ctx, crate::now_ms(), "evaluation").await {
-                    Ok(moved) => self.classify_all(&ctx, crate::now_ms()).await.map(|_| moved),
+                    Ok(moved) => match self.classify_all(&ctx, crate::now_ms()).await {
+                        Ok(()) => self.refresh_rfm(&ctx).await.map(|_| moved),
+                        Err(e) => Err(e),
+                    },
                     Err(e) => Err(e),
                 },
                 Err(e) => Err(e),

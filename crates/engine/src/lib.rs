@@ -42,6 +42,7 @@ pub mod promotions;
 pub mod referrals;
 pub mod resolve;
 pub mod rewards;
+pub mod rfm;
 pub mod settings;
 pub mod stats;
 pub mod tenancy;
@@ -83,6 +84,8 @@ impl Engine {
         self.store.rebuild_points(&mut tx, ctx.id).await?;
         self.store.rebuild_wallets(&mut tx, ctx.id).await?;
         philia_store::commit(tx).await?;
+        // Scores derive from the rollups just rebuilt.
+        self.refresh_rfm(ctx).await?;
         Ok(())
     }
 }

@@ -20,6 +20,7 @@ pub mod points;
 pub mod rebuild;
 pub mod referrals;
 pub mod rewards;
+pub mod rfm;
 pub mod rollups;
 pub mod rules;
 pub mod schema;

@@ -219,6 +219,17 @@ const V4: &[&str] = &[
     "CREATE INDEX referrals_referrer ON referrals (tenant_id, referrer_id)",
 ];
 
+/// Migration 5: RFM scores kept per customer, and the history of their segment changes.
+const V5: &[&str] = &[
+    "CREATE TABLE customer_rfm (
+        tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, r BIGINT NOT NULL, f BIGINT NOT NULL, m BIGINT NOT NULL,
+        segment TEXT NOT NULL, scored_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, customer_id))",
+    "CREATE TABLE rfm_history (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, customer_id BIGINT NOT NULL, from_segment TEXT, to_segment TEXT,
+        at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))",
+    "CREATE INDEX rfm_history_customer ON rfm_history (tenant_id, customer_id, at)",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -230,14 +241,15 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared
 /// `WITHOUT ROWID`, the rows live in the key's own B-tree and each insert writes once.
 /// Only narrow tables gain: wide rows (invoices, lines, events, profiles) make the key B-tree
 /// deeper than a row table with an index, which measured slower.
-const WITHOUT_ROWID: [&str; 13] = [
+const WITHOUT_ROWID: [&str; 14] = [
+    "customer_rfm",
     "customer_tags",
     "customer_identities",
     "customer_stats",

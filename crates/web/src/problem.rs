@@ -39,6 +39,11 @@ impl ApiError {
         ApiError { status, code: code.into(), detail: detail.into(), detail_fa: detail_fa.into(), errors: Vec::new() }
     }
 
+    /// A query-string parameter that cannot be used: 400 with the fields at fault.
+    pub fn bad_query(errors: Vec<FieldError>) -> Self {
+        ApiError { status: StatusCode::BAD_REQUEST, code: "invalid_query".into(), ..ApiError::invalid(errors) }
+    }
+
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,

@@ -9,6 +9,7 @@ pub mod points;
 pub mod promotions;
 pub mod referrals;
 pub mod rewards;
+pub mod rfm;
 pub mod stats;
 pub mod system;
 pub mod tenants;
