@@ -6,6 +6,7 @@ mod bench_loyalty;
 mod demo;
 mod files;
 mod progress;
+mod report;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -91,6 +92,8 @@ enum Command {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Write a report (the series behind a dashboard chart) as CSV.
+    Report(report::ReportArgs),
     /// Print the OpenAPI document.
     Openapi,
     /// Benchmarks against baselines on the same machine (see docs/BENCHMARKS.md).
@@ -282,6 +285,11 @@ async fn run(cli: Cli) -> Result<()> {
             let report = engine.run_point_expiry(philia_engine::now_ms(), tenant_id).await.map_err(explain)?;
             eprintln!("expired the due points of {} accounts; announced {} lots expiring soon", report.accounts, report.warnings);
             Ok(())
+        }
+        Command::Report(args) => {
+            let engine = open(&cli.database_url).await?;
+            let ctx = engine.tenant(&args.tenant_slug()).await.map_err(explain)?;
+            report::run(&engine, &ctx, args).await
         }
         Command::Bench(args) => bench::run(&cli.database_url, args).await,
     }

@@ -20,6 +20,7 @@ pub mod money;
 pub mod points;
 pub mod records;
 pub mod referrals;
+pub mod reports;
 pub mod rewards;
 pub mod rfm;
 pub mod roles;

@@ -50,7 +50,7 @@ impl Period {
 }
 
 /// The first day of the month `months` after (year, month) in `calendar`.
-fn month_start(calendar: CalendarKind, year: i32, month: i32, months: i32) -> Option<Date> {
+pub fn month_start(calendar: CalendarKind, year: i32, month: i32, months: i32) -> Option<Date> {
     let index = year * 12 + (month - 1) + months;
     let (y, m) = (index.div_euclid(12), index.rem_euclid(12) + 1);
     match calendar {

@@ -220,6 +220,9 @@ pub struct DailyStats {
     pub new_customers: i64,
     pub active_customers: i64,
     pub events: i64,
+    /// Sales and refunds of identified customers (anonymous sales excluded).
+    pub customer_sales: i64,
+    pub customer_refunds: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]

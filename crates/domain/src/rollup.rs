@@ -101,6 +101,9 @@ pub struct DailyDelta {
     pub invoices: i64,
     pub refunds: i64,
     pub refund_count: i64,
+    /// Sales and refunds of identified customers (the rest are anonymous).
+    pub customer_sales: i64,
+    pub customer_refunds: i64,
     /// Customers whose first purchase is on this day (may go down when a backdated invoice moves
     /// a customer's first purchase to an earlier day).
     pub new_customers: i64,

@@ -218,6 +218,9 @@ impl Engine {
             let d = deltas.day(&days[n]);
             d.sales += inv.charged();
             d.invoices += 1;
+            if customer.is_some() {
+                d.customer_sales += inv.charged();
+            }
             if let Some(c) = customer {
                 by_customer.entry(*c).or_default().push(n);
             }
@@ -433,6 +436,9 @@ impl Engine {
         let d = deltas.day(&day);
         d.refunds += amount;
         d.refund_count += 1;
+        if target.customer_id.is_some() {
+            d.customer_refunds += amount;
+        }
         self.store.apply_daily_deltas(&mut tx, ctx.id, &deltas).await?;
         self.reverse_invoice_earnings(
             &mut tx,

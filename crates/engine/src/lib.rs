@@ -40,6 +40,7 @@ pub mod jobs;
 pub mod points;
 pub mod promotions;
 pub mod referrals;
+pub mod reports;
 pub mod resolve;
 pub mod rewards;
 pub mod rfm;

@@ -19,6 +19,7 @@ pub mod invoices;
 pub mod points;
 pub mod rebuild;
 pub mod referrals;
+pub mod reports;
 pub mod rewards;
 pub mod rfm;
 pub mod rollups;

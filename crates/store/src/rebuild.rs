@@ -44,16 +44,20 @@ INSERT INTO customer_days (tenant_id, customer_id, day)
 SELECT DISTINCT tenant_id, customer_id, day FROM invoices WHERE tenant_id = $1 AND status = 'completed' AND customer_id IS NOT NULL";
 
 const DAILY_STATS: &str = "
-INSERT INTO tenant_daily_stats (tenant_id, day, sales, invoices, refunds, refund_count, new_customers, active_customers, events)
-SELECT $1, day, SUM(sales), SUM(invoices), SUM(refunds), SUM(refund_count), SUM(new_customers), SUM(active_customers), SUM(events)
+INSERT INTO tenant_daily_stats (tenant_id, day, sales, invoices, refunds, refund_count, new_customers, active_customers, events,
+    customer_sales, customer_refunds)
+SELECT $1, day, SUM(sales), SUM(invoices), SUM(refunds), SUM(refund_count), SUM(new_customers), SUM(active_customers), SUM(events),
+    SUM(customer_sales), SUM(customer_refunds)
 FROM (
     SELECT day, SUM(total) AS sales, COUNT(*) AS invoices, 0 AS refunds, 0 AS refund_count, 0 AS new_customers,
-        0 AS active_customers, 0 AS events FROM invoices WHERE tenant_id = $1 AND status = 'completed' GROUP BY day
-    UNION ALL SELECT day, 0, 0, SUM(amount), COUNT(*), 0, 0, 0 FROM refunds WHERE tenant_id = $1 GROUP BY day
-    UNION ALL SELECT first_purchase_day, 0, 0, 0, 0, COUNT(*), 0, 0 FROM customer_stats
+        0 AS active_customers, 0 AS events, SUM(CASE WHEN customer_id IS NULL THEN 0 ELSE total END) AS customer_sales,
+        0 AS customer_refunds FROM invoices WHERE tenant_id = $1 AND status = 'completed' GROUP BY day
+    UNION ALL SELECT day, 0, 0, SUM(amount), COUNT(*), 0, 0, 0, 0, SUM(CASE WHEN customer_id IS NULL THEN 0 ELSE amount END)
+        FROM refunds WHERE tenant_id = $1 GROUP BY day
+    UNION ALL SELECT first_purchase_day, 0, 0, 0, 0, COUNT(*), 0, 0, 0, 0 FROM customer_stats
         WHERE tenant_id = $1 AND first_purchase_day IS NOT NULL GROUP BY first_purchase_day
-    UNION ALL SELECT day, 0, 0, 0, 0, 0, COUNT(*), 0 FROM customer_days WHERE tenant_id = $1 GROUP BY day
-    UNION ALL SELECT day, 0, 0, 0, 0, 0, 0, COUNT(*) FROM events WHERE tenant_id = $1 GROUP BY day
+    UNION ALL SELECT day, 0, 0, 0, 0, 0, COUNT(*), 0, 0, 0 FROM customer_days WHERE tenant_id = $1 GROUP BY day
+    UNION ALL SELECT day, 0, 0, 0, 0, 0, 0, COUNT(*), 0, 0 FROM events WHERE tenant_id = $1 GROUP BY day
 ) x GROUP BY day";
 
 impl Store {

@@ -274,20 +274,36 @@ impl Store {
                     Val::I(d.new_customers),
                     Val::I(d.active_customers),
                     Val::I(d.events),
+                    Val::I(d.customer_sales),
+                    Val::I(d.customer_refunds),
                 ]
             })
             .collect();
         bulk::insert(
             conn,
             "tenant_daily_stats",
-            &["tenant_id", "day", "sales", "invoices", "refunds", "refund_count", "new_customers", "active_customers", "events"],
+            &[
+                "tenant_id",
+                "day",
+                "sales",
+                "invoices",
+                "refunds",
+                "refund_count",
+                "new_customers",
+                "active_customers",
+                "events",
+                "customer_sales",
+                "customer_refunds",
+            ],
             rows,
             "ON CONFLICT (tenant_id, day) DO UPDATE SET sales = tenant_daily_stats.sales + excluded.sales,
              invoices = tenant_daily_stats.invoices + excluded.invoices, refunds = tenant_daily_stats.refunds + excluded.refunds,
              refund_count = tenant_daily_stats.refund_count + excluded.refund_count,
              new_customers = tenant_daily_stats.new_customers + excluded.new_customers,
              active_customers = tenant_daily_stats.active_customers + excluded.active_customers,
-             events = tenant_daily_stats.events + excluded.events",
+             events = tenant_daily_stats.events + excluded.events,
+             customer_sales = tenant_daily_stats.customer_sales + excluded.customer_sales,
+             customer_refunds = tenant_daily_stats.customer_refunds + excluded.customer_refunds",
         )
         .await?;
         Ok(())
@@ -349,7 +365,8 @@ impl Store {
     /// Tenant statistics per day in `[from, to]` (inclusive `YYYY-MM-DD`).
     pub async fn daily_stats(&self, tenant_id: i64, from: &str, to: &str) -> Result<Vec<DailyStats>> {
         let rows = sqlx::query(
-            "SELECT day, sales, invoices, refunds, refund_count, new_customers, active_customers, events FROM tenant_daily_stats
+            "SELECT day, sales, invoices, refunds, refund_count, new_customers, active_customers, events, customer_sales, customer_refunds
+             FROM tenant_daily_stats
              WHERE tenant_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
         )
         .bind(tenant_id)
@@ -371,6 +388,8 @@ impl Store {
                     new_customers: r.try_get("new_customers")?,
                     active_customers: r.try_get("active_customers")?,
                     events: r.try_get("events")?,
+                    customer_sales: r.try_get("customer_sales")?,
+                    customer_refunds: r.try_get("customer_refunds")?,
                 })
             })
             .collect()

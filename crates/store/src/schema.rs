@@ -219,8 +219,17 @@ const V4: &[&str] = &[
     "CREATE INDEX referrals_referrer ON referrals (tenant_id, referrer_id)",
 ];
 
-/// Migration 5: RFM scores kept per customer, and the history of their segment changes.
+/// Migration 5: RFM scores kept per customer, and the history of their segment changes; the sales
+/// and refunds of identified customers per day (for the average customer value over time).
 const V5: &[&str] = &[
+    "ALTER TABLE tenant_daily_stats ADD COLUMN customer_sales BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE tenant_daily_stats ADD COLUMN customer_refunds BIGINT NOT NULL DEFAULT 0",
+    "UPDATE tenant_daily_stats SET customer_sales = x.amount FROM (
+        SELECT tenant_id, day, SUM(total) AS amount FROM invoices WHERE status = 'completed' AND customer_id IS NOT NULL
+        GROUP BY tenant_id, day) x WHERE x.tenant_id = tenant_daily_stats.tenant_id AND x.day = tenant_daily_stats.day",
+    "UPDATE tenant_daily_stats SET customer_refunds = x.amount FROM (
+        SELECT tenant_id, day, SUM(amount) AS amount FROM refunds WHERE customer_id IS NOT NULL
+        GROUP BY tenant_id, day) x WHERE x.tenant_id = tenant_daily_stats.tenant_id AND x.day = tenant_daily_stats.day",
     "CREATE TABLE customer_rfm (
         tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, r BIGINT NOT NULL, f BIGINT NOT NULL, m BIGINT NOT NULL,
         segment TEXT NOT NULL, scored_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, customer_id))",
@@ -228,6 +237,8 @@ const V5: &[&str] = &[
         tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, customer_id BIGINT NOT NULL, from_segment TEXT, to_segment TEXT,
         at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))",
     "CREATE INDEX rfm_history_customer ON rfm_history (tenant_id, customer_id, at)",
+    // Reports count the buyers of a range of days.
+    "CREATE INDEX customer_days_day ON customer_days (tenant_id, day, customer_id)",
 ];
 
 /// Statements that exist in one form per database: the id source.

@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
     info(title = "Philia API", description = "Customer data, loyalty and customer club. Errors are RFC 9457 problem documents."),
     modifiers(&ApiKeyAuth),
     security(("api_key" = [])),
-    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "points"), (name = "tiers"), (name = "rewards"), (name = "wallet"), (name = "codes"), (name = "checkout"), (name = "referrals"), (name = "segments"), (name = "imports"), (name = "stats"))
+    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "points"), (name = "tiers"), (name = "rewards"), (name = "wallet"), (name = "codes"), (name = "checkout"), (name = "referrals"), (name = "segments"), (name = "reports"), (name = "imports"), (name = "stats"))
 )]
 struct ApiDoc;
 
@@ -44,6 +44,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::referrals::router())
         .merge(routes::classes::router())
         .merge(routes::rfm::router())
+        .merge(routes::reports::router())
         .merge(routes::imports::router())
         .merge(routes::stats::router())
 }

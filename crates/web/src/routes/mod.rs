@@ -8,6 +8,7 @@ pub mod invoices;
 pub mod points;
 pub mod promotions;
 pub mod referrals;
+pub mod reports;
 pub mod rewards;
 pub mod rfm;
 pub mod stats;

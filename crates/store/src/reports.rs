@@ -1,0 +1,179 @@
+//! The queries behind the reports (SPEC G). Days are tenant-local `YYYY-MM-DD` text, ranges
+//! include both ends.
+
+use crate::Result;
+use crate::db::Store;
+use sqlx::Row;
+
+/// Identified customers' net spend and customers with a purchase, up to a day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CustomerTotals {
+    pub net_spend: i64,
+    pub customers: i64,
+}
+
+/// A customer's spend in a period.
+pub struct TopCustomer {
+    pub customer_id: i64,
+    pub net_spend: i64,
+    pub invoices: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub mobile: Option<String>,
+    pub tier: Option<String>,
+}
+
+impl Store {
+    /// Net spend of identified customers and customers with a first purchase, before `day`.
+    pub async fn customer_totals_before(&self, tenant_id: i64, day: &str) -> Result<CustomerTotals> {
+        let r = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(customer_sales - customer_refunds), 0) AS BIGINT), CAST(COALESCE(SUM(new_customers), 0) AS BIGINT)
+             FROM tenant_daily_stats WHERE tenant_id = $1 AND day < $2",
+        )
+        .bind(tenant_id)
+        .bind(day)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(CustomerTotals { net_spend: r.try_get(0)?, customers: r.try_get(1)? })
+    }
+
+    /// Distinct customers who bought on a day in `[from, to]`.
+    pub async fn buyers_between(&self, tenant_id: i64, from: &str, to: &str) -> Result<i64> {
+        let r =
+            sqlx::query("SELECT COUNT(DISTINCT customer_id) FROM customer_days WHERE tenant_id = $1 AND day >= $2 AND day <= $3")
+                .bind(tenant_id)
+                .bind(from)
+                .bind(to)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(r.try_get(0)?)
+    }
+
+    /// Customers who bought in `[a_from, a_to]` and (`again`) also or (`!again`) not in
+    /// `[b_from, b_to]`.
+    pub async fn buyers_also(&self, tenant_id: i64, a: (&str, &str), b: (&str, &str), again: bool) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT customer_id FROM customer_days WHERE tenant_id = $1 AND day >= $2 AND day <= $3) a
+             WHERE {} EXISTS (SELECT 1 FROM customer_days d WHERE d.tenant_id = $1 AND d.customer_id = a.customer_id
+                 AND d.day >= $4 AND d.day <= $5)",
+            if again { "" } else { "NOT" }
+        );
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant_id)
+            .bind(a.0)
+            .bind(a.1)
+            .bind(b.0)
+            .bind(b.1)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(r.try_get(0)?)
+    }
+
+    /// Per customer with at least two invoices: days from the first to the last purchase and the
+    /// invoice count.
+    pub async fn purchase_spans(&self, tenant_id: i64) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT last_purchase_at - first_purchase_at, invoice_count FROM customer_stats WHERE tenant_id = $1 AND invoice_count >= 2",
+        )
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    /// Events per type in `[from, to]`, with the distinct customers behind each.
+    pub async fn events_by_type(&self, tenant_id: i64, from: &str, to: &str) -> Result<Vec<(String, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT type, COUNT(*), COUNT(DISTINCT customer_id) FROM events WHERE tenant_id = $1 AND day >= $2 AND day <= $3
+             GROUP BY type ORDER BY COUNT(*) DESC, type",
+        )
+        .bind(tenant_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+
+    /// Distinct customers with any event in `[from, to]`.
+    pub async fn engagers_between(&self, tenant_id: i64, from: &str, to: &str) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT COUNT(DISTINCT customer_id) FROM events WHERE tenant_id = $1 AND day >= $2 AND day <= $3 AND customer_id IS NOT NULL",
+        )
+        .bind(tenant_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(r.try_get(0)?)
+    }
+
+    /// Rewards redeemed (not cancelled) between two instants, and by how many customers.
+    pub async fn redemptions_between(&self, tenant_id: i64, from_ms: i64, to_ms: i64) -> Result<(i64, i64)> {
+        let r = sqlx::query(
+            "SELECT COUNT(*), COUNT(DISTINCT customer_id) FROM redemptions WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3
+             AND status <> 'cancelled'",
+        )
+        .bind(tenant_id)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((r.try_get(0)?, r.try_get(1)?))
+    }
+
+    /// Points held per point type (balances net of debt) and by how many customers.
+    pub async fn points_by_type(&self, tenant_id: i64) -> Result<Vec<(String, String, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT t.code, t.name, CAST(COALESCE(SUM(b.balance), 0) AS BIGINT), COUNT(b.customer_id)
+             FROM point_types t LEFT JOIN point_balances b ON b.tenant_id = t.tenant_id AND b.point_type_id = t.id AND b.balance > 0
+             WHERE t.tenant_id = $1 GROUP BY t.code, t.name ORDER BY t.code",
+        )
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))).collect()
+    }
+
+    /// Live customers per tier code (None: no tier).
+    pub async fn customers_per_tier(&self, tenant_id: i64) -> Result<Vec<(Option<String>, i64)>> {
+        let rows = sqlx::query(
+            "SELECT tier, COUNT(*) FROM customers WHERE tenant_id = $1 AND merged_into IS NULL GROUP BY tier ORDER BY tier",
+        )
+        .bind(tenant_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    /// The customers with the highest net spend on invoices issued in `[from, to]` (tenant-local
+    /// days), refunds of those invoices deducted.
+    pub async fn top_customers(&self, tenant_id: i64, from: &str, to: &str, limit: i64) -> Result<Vec<TopCustomer>> {
+        let rows = sqlx::query(
+            "SELECT t.customer_id, t.spend, t.n, c.first_name, c.last_name, c.mobile, c.tier FROM (
+                 SELECT customer_id, CAST(SUM(total - refunded_total) AS BIGINT) AS spend, COUNT(*) AS n FROM invoices
+                 WHERE tenant_id = $1 AND day >= $2 AND day <= $3 AND status = 'completed' AND customer_id IS NOT NULL
+                 GROUP BY customer_id ORDER BY spend DESC, customer_id LIMIT $4) t
+             JOIN customers c ON c.tenant_id = $1 AND c.id = t.customer_id ORDER BY t.spend DESC, t.customer_id",
+        )
+        .bind(tenant_id)
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TopCustomer {
+                    customer_id: r.try_get(0)?,
+                    net_spend: r.try_get(1)?,
+                    invoices: r.try_get(2)?,
+                    first_name: r.try_get(3)?,
+                    last_name: r.try_get(4)?,
+                    mobile: r.try_get(5)?,
+                    tier: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+}

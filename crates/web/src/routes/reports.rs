@@ -1,0 +1,132 @@
+//! Reports (SPEC G1–G6): the series behind each dashboard chart as JSON, or as CSV with
+//! `format=csv`. Definitions: `docs/REPORTS.md`.
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::extract::{Json, Query};
+use crate::problem::{ApiError, ApiResult};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use philia_domain::reports::{Period, PeriodQuery};
+use philia_domain::roles::Access;
+use philia_engine::reports::{
+    CustomersReport, DEFAULT_ACTIVITY_WINDOW, EngagementReport, PointsTiersReport, ReportTable, SalesReport, TopCustomersReport,
+};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sales))
+        .routes(routes!(customers))
+        .routes(routes!(engagement))
+        .routes(routes!(points_tiers))
+        .routes(routes!(top_customers))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportOptions {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+    /// Customers report: days a purchase keeps a customer active (default 90).
+    pub window: Option<i64>,
+    /// Top customers: how many (default 20, at most 1000).
+    pub limit: Option<i64>,
+}
+
+fn period(s: &AppState, auth: &Auth, q: &PeriodQuery) -> ApiResult<Period> {
+    s.engine.report_period(&auth.ctx, q).map_err(|e| match e {
+        philia_engine::EngineError::Invalid(inv) => ApiError::bad_query(inv.0),
+        other => other.into(),
+    })
+}
+
+fn respond<T: Serialize + ReportTable>(report: T, o: &ReportOptions, name: &str) -> ApiResult<Response> {
+    match o.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(report).into_response()),
+        "csv" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
+            ],
+            report.to_csv(),
+        )
+            .into_response()),
+        _ => Err(ApiError::bad_query(vec![philia_domain::Issue::one_of(&["json", "csv"]).at("format")])),
+    }
+}
+
+/// G1: net sales and invoices per bucket, and the average historic CLV at each bucket's end.
+#[utoipa::path(get, path = "/reports/sales", tag = "reports", params(PeriodQuery, ReportOptions),
+    responses((status = 200, body = SalesReport), (status = 400, body = crate::problem::Problem)))]
+async fn sales(
+    auth: Auth,
+    State(s): State<AppState>,
+    Query(q): Query<PeriodQuery>,
+    Query(o): Query<ReportOptions>,
+) -> ApiResult<Response> {
+    auth.require(Access::Read)?;
+    let p = period(&s, &auth, &q)?;
+    respond(s.engine.sales_report(&auth.ctx, &p).await?, &o, "sales")
+}
+
+/// G2: new and total customers, active customers, retention and churn per bucket; time between
+/// purchases.
+#[utoipa::path(get, path = "/reports/customers", tag = "reports", params(PeriodQuery, ReportOptions),
+    responses((status = 200, body = CustomersReport), (status = 400, body = crate::problem::Problem)))]
+async fn customers(
+    auth: Auth,
+    State(s): State<AppState>,
+    Query(q): Query<PeriodQuery>,
+    Query(o): Query<ReportOptions>,
+) -> ApiResult<Response> {
+    auth.require(Access::Read)?;
+    let p = period(&s, &auth, &q)?;
+    let window = o.window.unwrap_or(DEFAULT_ACTIVITY_WINDOW);
+    if !(1..=3650).contains(&window) {
+        return Err(ApiError::bad_query(vec![
+            philia_domain::Issue::new("out_of_range", "must be between 1 and 3650 days", "باید بین ۱ و ۳۶۵۰ روز باشد")
+                .at("window"),
+        ]));
+    }
+    respond(s.engine.customers_report(&auth.ctx, &p, window).await?, &o, "customers")
+}
+
+/// G3: events per type and bucket, active engagers, mission and game participants, rewards claimed.
+#[utoipa::path(get, path = "/reports/engagement", tag = "reports", params(PeriodQuery, ReportOptions),
+    responses((status = 200, body = EngagementReport), (status = 400, body = crate::problem::Problem)))]
+async fn engagement(
+    auth: Auth,
+    State(s): State<AppState>,
+    Query(q): Query<PeriodQuery>,
+    Query(o): Query<ReportOptions>,
+) -> ApiResult<Response> {
+    auth.require(Access::Read)?;
+    let p = period(&s, &auth, &q)?;
+    respond(s.engine.engagement_report(&auth.ctx, &p).await?, &o, "engagement")
+}
+
+/// G5: points held per point type and customers per tier, now.
+#[utoipa::path(get, path = "/reports/points-tiers", tag = "reports", params(ReportOptions),
+    responses((status = 200, body = PointsTiersReport)))]
+async fn points_tiers(auth: Auth, State(s): State<AppState>, Query(o): Query<ReportOptions>) -> ApiResult<Response> {
+    auth.require(Access::Read)?;
+    respond(s.engine.points_tiers_report(&auth.ctx).await?, &o, "points-tiers")
+}
+
+/// G6: the customers with the highest net spend in the period.
+#[utoipa::path(get, path = "/reports/top-customers", tag = "reports", params(PeriodQuery, ReportOptions),
+    responses((status = 200, body = TopCustomersReport), (status = 400, body = crate::problem::Problem)))]
+async fn top_customers(
+    auth: Auth,
+    State(s): State<AppState>,
+    Query(q): Query<PeriodQuery>,
+    Query(o): Query<ReportOptions>,
+) -> ApiResult<Response> {
+    auth.require(Access::Read)?;
+    let p = period(&s, &auth, &q)?;
+    respond(s.engine.top_customers_report(&auth.ctx, &p, o.limit.unwrap_or(20)).await?, &o, "top-customers")
+}

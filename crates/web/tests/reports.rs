@@ -1,0 +1,161 @@
+//! Reports through the API — on every backend: a small history whose every figure is worked out
+//! by hand in the comments, Jalali buckets, CSV, and bad periods.
+
+mod common;
+
+use common::TestApp;
+use serde_json::{Value, json};
+
+/// A purchase on a Tehran-local day at 10:00.
+async fn buy(app: &TestApp, id: &str, day: &str, mobile: Option<&str>, amount: i64) -> i64 {
+    let mut body = common::invoice(id, &format!("{day}T10:00:00+03:30"), mobile.unwrap_or(""), amount);
+    if mobile.is_none() {
+        body.as_object_mut().unwrap().remove("customer");
+    }
+    let r = app.post("/api/v1/invoices", body).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    r.body["id"].as_i64().unwrap()
+}
+
+/// A: 01-10 100, 02-15 200, 03-05 300. B: 01-20 1000, 03-10 500 (200 refunded on 03-12).
+/// C: 02-01 50. D: 03-20 400. Anonymous: 03-05 999. All in 2024.
+async fn history(app: &TestApp) -> Vec<i64> {
+    let (a, b, c, d) = ("09121110001", "09121110002", "09121110003", "09121110004");
+    buy(app, "A1", "2024-01-10", Some(a), 100).await;
+    buy(app, "A2", "2024-02-15", Some(a), 200).await;
+    buy(app, "A3", "2024-03-05", Some(a), 300).await;
+    buy(app, "B1", "2024-01-20", Some(b), 1000).await;
+    let b2 = buy(app, "B2", "2024-03-10", Some(b), 500).await;
+    buy(app, "C1", "2024-02-01", Some(c), 50).await;
+    buy(app, "D1", "2024-03-20", Some(d), 400).await;
+    buy(app, "X1", "2024-03-05", None, 999).await;
+    let r = app
+        .post(
+            &format!("/api/v1/invoices/{b2}/refunds"),
+            json!({"external_id": "B2-R", "amount": 200, "refunded_at": "2024-03-12T12:00:00+03:30"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let mut ids = Vec::new();
+    for m in [a, b, c, d] {
+        let found = app.get(&format!("/api/v1/customers?q={m}")).await.body;
+        ids.push(found["items"][0]["id"].as_i64().unwrap_or_else(|| panic!("{found}")));
+    }
+    ids
+}
+
+fn pick<'a>(v: &'a Value, keys: &[&str]) -> Vec<&'a Value> {
+    keys.iter().map(|k| &v[*k]).collect()
+}
+
+#[tokio::test]
+async fn reports_give_the_defined_figures() {
+    for app in common::apps().await {
+        let ids = history(&app).await;
+        let march = "from=2024-03-01&to=2024-03-31";
+
+        // G1 in Jalali months: Esfand 1402 ends on 2024-03-19, Farvardin 1403 begins on 03-20.
+        let sales = app.get(&format!("/api/v1/reports/sales?{march}&group=month")).await;
+        assert_eq!(sales.status, 200, "{}", sales.body);
+        let b = &sales.body["buckets"];
+        assert_eq!(pick(&b[0], &["label", "from", "to"]), [&json!("1402-12"), &json!("2024-03-01"), &json!("2024-03-19")]);
+        // 300 + 500 + 999 sold, 200 refunded; customers A, B, C have spent 600 + 1300 + 50 = 1950.
+        assert_eq!(
+            pick(&b[0], &["sales", "refunds", "net_sales", "invoices", "customers_to_date", "average_clv"]),
+            [&json!(1799), &json!(200), &json!(1599), &json!(3), &json!(3), &json!(650)]
+        );
+        // D joins with 400: 2350 over 4 customers, rounded down.
+        assert_eq!(
+            pick(&b[1], &["label", "net_sales", "customers_to_date", "average_clv"]),
+            [&json!("1403-01"), &json!(400), &json!(4), &json!(587)]
+        );
+        assert_eq!(sales.body["net_sales"], 1999);
+
+        // G2 with a 30-day activity window.
+        let customers = app.get(&format!("/api/v1/reports/customers?{march}&group=month&window=30")).await;
+        assert_eq!(customers.status, 200, "{}", customers.body);
+        let c = &customers.body;
+        let b = &c["buckets"];
+        assert_eq!(pick(&b[0], &["new_customers", "total_customers", "active_at_end"]), [&json!(0), &json!(3), &json!(2)]);
+        assert_eq!(pick(&b[1], &["new_customers", "total_customers", "active_at_end"]), [&json!(1), &json!(4), &json!(3)]);
+        // Bucket 1 (19 days) against 02-11..02-29: A bought then and again.
+        assert_eq!(pick(&b[0]["retention"], &["base", "count", "percent"]), [&json!(1), &json!(1), &json!(100.0)]);
+        // March against 01-30..02-29: A and C bought then, only A again.
+        assert_eq!(pick(&c["retention"], &["base", "count", "percent"]), [&json!(2), &json!(1), &json!(50.0)]);
+        // Active on 02-29 (01-31..02-29): A and C; active on 03-31 (03-02..03-31): A, B, D.
+        assert_eq!(pick(&c["churn"], &["base", "count", "percent"]), [&json!(2), &json!(1), &json!(50.0)]);
+        // A: 55 days over 2 gaps; B: 50 days over 1.
+        let t = &c["time_between_purchases"];
+        assert_eq!(pick(t, &["customers", "mean_days", "median_days"]), [&json!(2), &json!(38.75), &json!(38.75)]);
+        assert_eq!(t["histogram"][2]["customers"], 1);
+        assert_eq!(t["histogram"][3]["customers"], 1);
+
+        // G6: D 400, then A and B with 300 each (B after its refund), by customer id.
+        let top = app.get(&format!("/api/v1/reports/top-customers?{march}&limit=3")).await.body;
+        let order: Vec<i64> = top["customers"].as_array().unwrap().iter().map(|r| r["customer_id"].as_i64().unwrap()).collect();
+        let (first, second) = if ids[0] < ids[1] { (ids[0], ids[1]) } else { (ids[1], ids[0]) };
+        assert_eq!(order, [ids[3], first, second]);
+        assert_eq!(top["customers"][0]["net_spend"], 400);
+
+        // G3: events in March.
+        for (key, t, m) in [
+            ("e1", "content_shared", "09121110001"),
+            ("e2", "content_shared", "09121110001"),
+            ("e3", "game_played", "09121110002"),
+        ] {
+            let r = app
+                .post(
+                    "/api/v1/events",
+                    json!({"event_id": key, "type": t, "occurred_at": "2024-03-15T09:00:00+03:30", "customer": {"mobile": m}}),
+                )
+                .await;
+            assert!(r.status.is_success(), "{}", r.body);
+        }
+        let e = app.get(&format!("/api/v1/reports/engagement?{march}")).await.body;
+        assert_eq!(
+            pick(&e, &["events", "active_engagers", "game_participants", "mission_participants"]),
+            [&json!(3), &json!(2), &json!(1), &json!(0)]
+        );
+        assert_eq!(pick(&e["by_type"][0], &["type", "events", "customers"]), [&json!("content_shared"), &json!(2), &json!(1)]);
+        let march_15 = e["buckets"].as_array().unwrap().iter().find(|b| b["from"] == "2024-03-15").unwrap();
+        assert_eq!(march_15["events"], 3);
+
+        // G5: every live customer counted once across tiers.
+        let pt = app.get("/api/v1/reports/points-tiers").await.body;
+        let counted: i64 = pt["tiers"].as_array().unwrap().iter().map(|t| t["customers"].as_i64().unwrap()).sum();
+        assert_eq!(counted, 4, "{pt}");
+        assert_eq!(pt["points"][0]["point_type"], "purchase");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn csv_and_bad_periods() {
+    for app in common::apps().await {
+        history(&app).await;
+        let csv = app.get("/api/v1/reports/sales?from=1402/12/11&to=1402/12/12&format=csv").await;
+        assert_eq!(csv.status, 200);
+        let text = csv.body.as_str().unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "bucket,from,to,sales,refunds,net_sales,invoices,customers_to_date,average_clv");
+        // 1402/12/11 is 2024-03-01; 1402/12/12 is 2024-03-02; nothing was sold on either.
+        assert_eq!(lines[1], "1402-12-11,2024-03-01,2024-03-01,0,0,0,0,3,450");
+        assert_eq!(lines.len(), 3);
+
+        for (query, field) in [
+            ("from=2024-03-02&to=2024-03-01", "from"),
+            ("from=2010-01-01&to=2024-03-01", "to"),
+            ("period=7d&group=hour", "group"),
+            ("period=fortnight", "period"),
+            ("period=custom&from=2024-01-01", "to"),
+            ("from=2024-02-30&to=2024-03-01", "from"),
+            ("period=7d&format=pdf", "format"),
+        ] {
+            let r = app.get(&format!("/api/v1/reports/sales?{query}")).await;
+            assert_eq!((r.status.as_u16(), r.body["errors"][0]["field"].as_str()), (400, Some(field)), "{query}: {}", r.body);
+        }
+        let r = app.get("/api/v1/reports/customers?period=7d&window=0").await;
+        assert_eq!((r.status.as_u16(), r.body["errors"][0]["field"].as_str()), (400, Some("window")));
+        app.finish().await;
+    }
+}
