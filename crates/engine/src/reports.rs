@@ -375,22 +375,6 @@ impl Engine {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gaps_give_mean_median_and_bins() {
-        let day = 86_400_000;
-        // Average gaps of 3, 10 and 40 days.
-        let t = gaps(&[(6 * day, 3), (10 * day, 2), (40 * day, 2)]);
-        assert_eq!((t.customers, t.mean_days, t.median_days), (3, 17.67, 10.0));
-        assert_eq!(t.histogram.iter().map(|b| b.customers).collect::<Vec<_>>(), [1, 1, 0, 1, 0, 0, 0, 0]);
-        assert_eq!(t.histogram.last().unwrap().to_days, None);
-        assert_eq!(gaps(&[]).median_days, 0.0);
-    }
-}
-
 /// A report as one table: a header and rows, for CSV files.
 pub trait ReportTable {
     fn table(&self) -> Vec<Vec<String>>;
@@ -498,5 +482,21 @@ impl ReportTable for TopCustomersReport {
             cells([&(i + 1), &c.customer_id, &c.name, &mobile, &tier, &c.net_spend, &c.invoices])
         }));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_give_mean_median_and_bins() {
+        let day = 86_400_000;
+        // Average gaps of 3, 10 and 40 days.
+        let t = gaps(&[(6 * day, 3), (10 * day, 2), (40 * day, 2)]);
+        assert_eq!((t.customers, t.mean_days, t.median_days), (3, 17.67, 10.0));
+        assert_eq!(t.histogram.iter().map(|b| b.customers).collect::<Vec<_>>(), [1, 1, 0, 1, 0, 0, 0, 0]);
+        assert_eq!(t.histogram.last().unwrap().to_days, None);
+        assert_eq!(gaps(&[]).median_days, 0.0);
     }
 }
