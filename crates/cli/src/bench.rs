@@ -54,6 +54,19 @@ enum Which {
         #[arg(long, default_value_t = 1_000_000)]
         count: usize,
     },
+    /// The RFM table and reports on a large demo tenant, beside DuckDB on the same invoices.
+    Analytics {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 10_000_000)]
+        invoices: u64,
+        /// Timings per figure (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Where the CSV copies for DuckDB are written.
+        #[arg(long, default_value = "/tmp/philia-bench-analytics")]
+        scratch: std::path::PathBuf,
+    },
     /// Redeem and checkout-quote latency at a fixed rate.
     Latency {
         #[arg(long, default_value_t = 500)]
@@ -152,6 +165,9 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
         }
         Which::Earning { invoices, customers, batch, clients } => {
             crate::bench_loyalty::earning(database_url, invoices, customers, batch, clients).await
+        }
+        Which::Analytics { customers, invoices, runs, scratch } => {
+            crate::bench_analytics::analytics(database_url, customers, invoices, runs, &scratch).await
         }
         Which::Codes { count } => crate::bench_loyalty::codes(database_url, count).await,
         Which::Latency { rate, seconds, customers } => {

@@ -2,6 +2,7 @@
 //! load demo data, rebuild rollups and run benchmarks.
 
 mod bench;
+mod bench_analytics;
 mod bench_loyalty;
 mod demo;
 mod files;

@@ -5,7 +5,9 @@
 //! `{"field": "invoice.channel", "op": "eq", "value": "online"}`.
 //! Operators: `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in`, `not_in` (value is a list),
 //! `between` (value is `[low, high]`, both included), `contains` (a list field holds the value),
-//! `exists` (no value). Every use site supplies a [`Schema`] naming the fields it knows and their
+//! `starts_with` (text), `exists` and `missing` (no value), and for instants `within_last_days`
+//! (a number of days back from now), `before` and `after` (a date, meaning the whole day, or an
+//! instant). Every use site supplies a [`Schema`] naming the fields it knows and their
 //! kinds, so a condition is checked once, when it is saved, and evaluation never meets a
 //! surprise. A fact that is absent makes every test on it false except under `not`.
 
@@ -23,6 +25,8 @@ pub enum Kind {
     Text,
     TextList,
     Bool,
+    /// A moment (epoch milliseconds as a fact): compared with dates and windows, never as a number.
+    Instant,
     /// Free-form properties (of events, custom attributes): number, text or flag, checked at use.
     Any,
 }
@@ -34,6 +38,7 @@ impl Kind {
             Kind::Text => "text",
             Kind::TextList => "list of text",
             Kind::Bool => "true/false",
+            Kind::Instant => "date",
             Kind::Any => "value",
         }
     }
@@ -108,9 +113,14 @@ pub enum Op {
     Between,
     Contains,
     Exists,
+    Missing,
+    StartsWith,
+    WithinLastDays,
+    Before,
+    After,
 }
 
-const OPS: [(&str, Op); 11] = [
+const OPS: [(&str, Op); 16] = [
     ("eq", Op::Eq),
     ("ne", Op::Ne),
     ("gt", Op::Gt),
@@ -122,6 +132,11 @@ const OPS: [(&str, Op); 11] = [
     ("between", Op::Between),
     ("contains", Op::Contains),
     ("exists", Op::Exists),
+    ("missing", Op::Missing),
+    ("starts_with", Op::StartsWith),
+    ("within_last_days", Op::WithinLastDays),
+    ("before", Op::Before),
+    ("after", Op::After),
 ];
 
 impl Op {
@@ -149,6 +164,25 @@ pub enum Condition {
 /// The facts a condition is evaluated against.
 pub trait Facts {
     fn get(&self, field: &str) -> Option<Value>;
+
+    /// Now and the tenant's time zone, for tests on instants; without them those tests fail.
+    fn clock(&self) -> Option<(i64, &jiff::tz::TimeZone)> {
+        None
+    }
+}
+
+/// The first instant (epoch ms) that is "after" `text`, or the instant that "before" must stay
+/// below: for a date, the start of the next day or of that day in `zone`; for an instant, just
+/// after it or itself.
+pub fn instant_bound(text: &str, zone: &jiff::tz::TimeZone, after: bool) -> Option<i64> {
+    let digits = crate::digits::ascii_digits(text.trim());
+    if digits.contains(['T', ' ', ':']) {
+        let t = crate::calendar::parse_instant(&digits, zone).ok()?.as_millisecond();
+        return Some(if after { t + 1 } else { t });
+    }
+    let day = crate::calendar::parse_date(&digits).ok()?;
+    let day = if after { day.tomorrow().ok()? } else { day };
+    day.to_zoned(zone.clone()).ok().map(|z| z.timestamp().as_millisecond())
 }
 
 fn issue(code: &'static str, en: impl Into<String>, fa: impl Into<String>) -> Issue {
@@ -196,9 +230,14 @@ impl Condition {
             Condition::All(cs) => cs.iter().all(|c| c.eval(facts)),
             Condition::Any(cs) => cs.iter().any(|c| c.eval(facts)),
             Condition::Not(c) => !c.eval(facts),
-            Condition::Test { field, op, operand } => match facts.get(field) {
-                None => false,
-                Some(fact) => test(&fact, *op, operand),
+            Condition::Test { field, op, operand } => match (facts.get(field), op) {
+                (None, Op::Missing) => true,
+                (None, _) | (Some(_), Op::Missing) => false,
+                (Some(fact), Op::WithinLastDays | Op::Before | Op::After) => match facts.clock() {
+                    Some((now, zone)) => test_instant(&fact, *op, operand, now, zone),
+                    None => false,
+                },
+                (Some(fact), _) => test(&fact, *op, operand),
             },
         }
     }
@@ -343,8 +382,10 @@ fn parse_test(m: &Map<String, Json>, schema: &Schema, path: &str, errors: &mut V
     let allowed = match op {
         Op::Gt | Op::Gte | Op::Lt | Op::Lte | Op::Between => matches!(kind, Kind::Number | Kind::Text | Kind::Any),
         Op::Contains => matches!(kind, Kind::TextList | Kind::Any),
-        Op::Eq | Op::Ne | Op::In | Op::NotIn => kind != Kind::TextList,
-        Op::Exists => true,
+        Op::StartsWith => matches!(kind, Kind::Text | Kind::Any),
+        Op::Eq | Op::Ne | Op::In | Op::NotIn => !matches!(kind, Kind::TextList | Kind::Instant),
+        Op::WithinLastDays | Op::Before | Op::After => kind == Kind::Instant,
+        Op::Exists | Op::Missing => true,
     };
     if !allowed {
         errors.push(
@@ -364,7 +405,26 @@ fn parse_test(m: &Map<String, Json>, schema: &Schema, path: &str, errors: &mut V
     };
     let value = m.get("value");
     let operand = match op {
-        Op::Exists => {
+        Op::WithinLastDays => match value.and_then(Json::as_f64) {
+            Some(n) if (0.0..=36_500.0).contains(&n) => Operand::One(Value::Num(n)),
+            _ => {
+                errors.push(
+                    issue("invalid_value", "must be a number of days (0 to 36500)", "تعداد روز (۰ تا ۳۶۵۰۰)").at(value_path),
+                );
+                return None;
+            }
+        },
+        Op::Before | Op::After => match value.and_then(Json::as_str) {
+            Some(t) if instant_bound(t, &jiff::tz::TimeZone::UTC, false).is_some() => Operand::One(Value::Text(t.to_string())),
+            _ => {
+                errors.push(
+                    issue("invalid_value", "must be a date (2024-03-20 or 1403/01/01) or an instant", "باید تاریخ باشد")
+                        .at(value_path),
+                );
+                return None;
+            }
+        },
+        Op::Exists | Op::Missing => {
             if value.is_some() {
                 errors.push(issue("unexpected", "exists takes no value", "این عملگر مقدار ندارد").at(value_path));
                 return None;
@@ -427,6 +487,7 @@ fn test(fact: &Value, op: Op, operand: &Operand) -> bool {
     use std::cmp::Ordering::*;
     match (op, operand) {
         (Op::Exists, _) => true,
+        (Op::StartsWith, Operand::One(Value::Text(prefix))) => matches!(fact, Value::Text(t) if t.starts_with(prefix.as_str())),
         (Op::Contains, Operand::One(Value::Text(t))) => match fact {
             Value::List(items) => items.iter().any(|i| i == t),
             Value::Text(s) => s == t,
@@ -449,6 +510,17 @@ fn test(fact: &Value, op: Op, operand: &Operand) -> bool {
                 _ => false,
             }
         }
+        _ => false,
+    }
+}
+
+fn test_instant(fact: &Value, op: Op, operand: &Operand, now: i64, zone: &jiff::tz::TimeZone) -> bool {
+    let Value::Num(at) = fact else { return false };
+    let at = *at as i64;
+    match (op, operand) {
+        (Op::WithinLastDays, Operand::One(Value::Num(days))) => at >= now - (*days * 86_400_000.0) as i64 && at <= now,
+        (Op::Before, Operand::One(Value::Text(t))) => instant_bound(t, zone, false).is_some_and(|b| at < b),
+        (Op::After, Operand::One(Value::Text(t))) => instant_bound(t, zone, true).is_some_and(|b| at >= b),
         _ => false,
     }
 }
@@ -518,6 +590,52 @@ mod tests {
             deep = json!({"not": deep});
         }
         assert_eq!(Condition::parse(&deep, &SCHEMA).unwrap_err().0[0].code, "too_deep");
+    }
+
+    struct Dated(HashMap<&'static str, Value>, jiff::tz::TimeZone);
+    impl Facts for Dated {
+        fn get(&self, field: &str) -> Option<Value> {
+            self.0.get(field).cloned()
+        }
+        fn clock(&self) -> Option<(i64, &jiff::tz::TimeZone)> {
+            // 2024-03-20T12:00:00Z
+            Some((1_710_936_000_000, &self.1))
+        }
+    }
+
+    #[test]
+    fn instants_text_prefixes_and_missing_facts() {
+        const DATED: Schema = Schema {
+            fields: &[("last_purchase_at", Kind::Instant), ("city", Kind::Text), ("gender", Kind::Text)],
+            prefixes: &[],
+        };
+        let tehran = jiff::tz::TimeZone::get("Asia/Tehran").unwrap();
+        // 2024-03-10T21:00:00Z is 2024-03-11 00:30 in Tehran.
+        let facts = Dated(
+            HashMap::from([("last_purchase_at", Value::Num(1_710_104_400_000.0)), ("city", Value::Text("تهران".into()))]),
+            tehran,
+        );
+        let eval = |j: Json| Condition::parse(&j, &DATED).unwrap().eval(&facts);
+        assert!(eval(json!({"field": "last_purchase_at", "op": "within_last_days", "value": 10})));
+        assert!(!eval(json!({"field": "last_purchase_at", "op": "within_last_days", "value": 9})));
+        assert!(eval(json!({"field": "last_purchase_at", "op": "after", "value": "2024-03-10"})));
+        assert!(!eval(json!({"field": "last_purchase_at", "op": "after", "value": "1402/12/21"})));
+        assert!(eval(json!({"field": "last_purchase_at", "op": "before", "value": "2024-03-12"})));
+        assert!(!eval(json!({"field": "last_purchase_at", "op": "before", "value": "2024-03-11"})));
+        assert!(eval(json!({"field": "city", "op": "starts_with", "value": "ته"})));
+        assert!(eval(json!({"field": "gender", "op": "missing"})));
+        assert!(!eval(json!({"field": "city", "op": "missing"})));
+        // Without a clock, tests on instants fail rather than guess.
+        assert!(
+            !Condition::parse(&json!({"field": "last_purchase_at", "op": "within_last_days", "value": 10}), &DATED)
+                .unwrap()
+                .eval(&F(HashMap::from([("last_purchase_at", Value::Num(1.0))])))
+        );
+        let err = Condition::parse(&json!({"field": "last_purchase_at", "op": "eq", "value": 1}), &DATED).unwrap_err();
+        assert_eq!((err.0[0].field.as_str(), err.0[0].code.as_str()), ("op", "invalid_operator"));
+        let err =
+            Condition::parse(&json!({"field": "last_purchase_at", "op": "before", "value": "2024-13-01"}), &DATED).unwrap_err();
+        assert_eq!(err.0[0].field, "value");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod rewards;
 pub mod rfm;
 pub mod roles;
 pub mod rollup;
+pub mod segments;
 pub mod tenant;
 pub mod tiers;
 

@@ -4,7 +4,8 @@ use crate::Engine;
 
 impl Engine {
     /// The jobs a serving process runs: point expiry and release of expired code reservations
-    /// every minute; tier and loyalty class evaluation and the RFM refresh once a day.
+    /// every minute; tier and loyalty class evaluation, the RFM refresh and segment
+    /// membership once a day.
     /// Errors are logged and the next round tries again.
     pub async fn run_background_jobs(self) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -40,7 +41,10 @@ impl Engine {
             let result = match self.tenant(&t.slug).await {
                 Ok(ctx) => match self.evaluate_all_tiers(&ctx, crate::now_ms(), "evaluation").await {
                     Ok(moved) => match self.classify_all(&ctx, crate::now_ms()).await {
-                        Ok(()) => self.refresh_rfm(&ctx).await.map(|_| moved),
+                        Ok(()) => match self.refresh_rfm(&ctx).await {
+                            Ok(_) => self.refresh_all_segments(&ctx).await.map(|_| moved),
+                            Err(e) => Err(e),
+                        },
                         Err(e) => Err(e),
                     },
                     Err(e) => Err(e),

@@ -44,6 +44,7 @@ pub mod reports;
 pub mod resolve;
 pub mod rewards;
 pub mod rfm;
+pub mod segments;
 pub mod settings;
 pub mod stats;
 pub mod tenancy;

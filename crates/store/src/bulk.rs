@@ -11,6 +11,7 @@ pub enum Val {
     OI(Option<i64>),
     T(String),
     OT(Option<String>),
+    F(f64),
 }
 
 impl From<i64> for Val {
@@ -47,6 +48,7 @@ pub fn bind(q: AnyQuery<'_>, v: Val) -> AnyQuery<'_> {
         Val::OI(x) => q.bind(x),
         Val::T(x) => q.bind(x),
         Val::OT(x) => q.bind(x),
+        Val::F(x) => q.bind(x),
     }
 }
 

@@ -7,6 +7,7 @@
 //! TEXT `YYYY-MM-DD`; flags as BIGINT 0/1; structured values as JSON text.
 
 pub mod baseline;
+pub mod bench_facts;
 pub mod bulk;
 pub mod catalogue;
 pub mod codes;
@@ -25,6 +26,8 @@ pub mod rfm;
 pub mod rollups;
 pub mod rules;
 pub mod schema;
+pub mod segment_sql;
+pub mod segments;
 pub mod settings;
 pub mod staging;
 pub mod tenants;

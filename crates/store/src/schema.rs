@@ -219,8 +219,9 @@ const V4: &[&str] = &[
     "CREATE INDEX referrals_referrer ON referrals (tenant_id, referrer_id)",
 ];
 
-/// Migration 5: RFM scores kept per customer, and the history of their segment changes; the sales
-/// and refunds of identified customers per day (for the average customer value over time).
+/// Migration 5: RFM scores kept per customer, and the history of their segment changes; dynamic
+/// segments and their members; the sales and refunds of identified customers per day (for the
+/// average customer value over time).
 const V5: &[&str] = &[
     "ALTER TABLE tenant_daily_stats ADD COLUMN customer_sales BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE tenant_daily_stats ADD COLUMN customer_refunds BIGINT NOT NULL DEFAULT 0",
@@ -239,6 +240,13 @@ const V5: &[&str] = &[
     "CREATE INDEX rfm_history_customer ON rfm_history (tenant_id, customer_id, at)",
     // Reports count the buyers of a range of days.
     "CREATE INDEX customer_days_day ON customer_days (tenant_id, day, customer_id)",
+    "CREATE TABLE segments (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, description TEXT,
+        rule TEXT NOT NULL, members BIGINT NOT NULL, evaluated_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE segment_members (
+        tenant_id BIGINT NOT NULL, segment_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, since BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, segment_id, customer_id))",
 ];
 
 /// Statements that exist in one form per database: the id source.
@@ -259,7 +267,8 @@ const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5];
 /// `WITHOUT ROWID`, the rows live in the key's own B-tree and each insert writes once.
 /// Only narrow tables gain: wide rows (invoices, lines, events, profiles) make the key B-tree
 /// deeper than a row table with an index, which measured slower.
-const WITHOUT_ROWID: [&str; 14] = [
+const WITHOUT_ROWID: [&str; 15] = [
+    "segment_members",
     "customer_rfm",
     "customer_tags",
     "customer_identities",

@@ -11,6 +11,7 @@ pub mod referrals;
 pub mod reports;
 pub mod rewards;
 pub mod rfm;
+pub mod segments;
 pub mod stats;
 pub mod system;
 pub mod tenants;

@@ -1,0 +1,255 @@
+//! Dynamic segments: their definitions, who matches a rule now, and the members last stored.
+
+use crate::Result;
+use crate::bulk::{self, Val};
+use crate::db::{Conn, Store};
+use crate::segment_sql::{Clock, compile};
+use philia_domain::condition::Condition;
+use sqlx::Row;
+use std::collections::HashSet;
+
+/// A stored segment: definition and the result of its last evaluation.
+pub struct SegmentRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub rule: String,
+    pub members: i64,
+    pub evaluated_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, code, name, description, rule, members, evaluated_at, created_at, updated_at";
+
+fn row(r: &sqlx::any::AnyRow) -> Result<SegmentRow> {
+    Ok(SegmentRow {
+        id: r.try_get(0)?,
+        code: r.try_get(1)?,
+        name: r.try_get(2)?,
+        description: r.try_get(3)?,
+        rule: r.try_get(4)?,
+        members: r.try_get(5)?,
+        evaluated_at: r.try_get(6)?,
+        created_at: r.try_get(7)?,
+        updated_at: r.try_get(8)?,
+    })
+}
+
+/// Live customers and their statistics, the rows a rule reads.
+const MATCHING: &str = "FROM customers c LEFT JOIN customer_stats s ON s.tenant_id = c.tenant_id AND s.customer_id = c.id
+     WHERE c.tenant_id = $1 AND c.merged_into IS NULL";
+
+impl Store {
+    pub async fn insert_segment(&self, conn: &mut Conn, tenant_id: i64, s: &SegmentRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO segments (tenant_id, id, code, name, description, rule, members, evaluated_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 0, NULL, $7, $7)",
+        )
+        .bind(tenant_id)
+        .bind(s.id)
+        .bind(&s.code)
+        .bind(&s.name)
+        .bind(&s.description)
+        .bind(&s.rule)
+        .bind(s.created_at)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn update_segment(&self, conn: &mut Conn, tenant_id: i64, s: &SegmentRow) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE segments SET name = $3, description = $4, rule = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant_id)
+        .bind(s.id)
+        .bind(&s.name)
+        .bind(&s.description)
+        .bind(&s.rule)
+        .bind(s.updated_at)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn delete_segment(&self, conn: &mut Conn, tenant_id: i64, id: i64) -> Result<bool> {
+        sqlx::query("DELETE FROM segment_members WHERE tenant_id = $1 AND segment_id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        let done = sqlx::query("DELETE FROM segments WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn segment_by_code(&self, conn: &mut Conn, tenant_id: i64, code: &str) -> Result<Option<SegmentRow>> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM segments WHERE tenant_id = $1 AND code = $2")))
+            .bind(tenant_id)
+            .bind(code)
+            .fetch_optional(&mut *conn)
+            .await?;
+        r.as_ref().map(row).transpose()
+    }
+
+    pub async fn segments(&self, conn: &mut Conn, tenant_id: i64) -> Result<Vec<SegmentRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM segments WHERE tenant_id = $1 ORDER BY code")))
+            .bind(tenant_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter().map(row).collect()
+    }
+
+    /// How many live customers match `rule` now.
+    pub async fn count_matching(&self, conn: &mut Conn, tenant_id: i64, rule: &Condition, clock: &Clock) -> Result<i64> {
+        let mut params = vec![Val::I(tenant_id)];
+        let cond = compile(rule, clock, &mut params);
+        let r = bulk::query(format!("SELECT COUNT(*) {MATCHING} AND {cond}"), params).fetch_one(&mut *conn).await?;
+        Ok(r.try_get(0)?)
+    }
+
+    /// Customers matching `rule` now, by id after `after` (all of them when `limit` is None).
+    pub async fn matching_ids(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        rule: &Condition,
+        clock: &Clock,
+        after: i64,
+        limit: Option<i64>,
+    ) -> Result<Vec<i64>> {
+        let mut params = vec![Val::I(tenant_id)];
+        let cond = compile(rule, clock, &mut params);
+        params.push(Val::I(after));
+        let mut sql = format!("SELECT c.id {MATCHING} AND {cond} AND c.id > ${} ORDER BY c.id", params.len());
+        if let Some(l) = limit {
+            params.push(Val::I(l));
+            sql.push_str(&format!(" LIMIT ${}", params.len()));
+        }
+        let rows = bulk::query(sql, params).fetch_all(&mut *conn).await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// Which of `ids` match `rule` now. The rule's text numbers its parameters (`$1` recurs in
+    /// subqueries), so the ids are numbered after them rather than spliced in as `?`.
+    pub async fn matching_among(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        rule: &Condition,
+        clock: &Clock,
+        ids: &[i64],
+    ) -> Result<HashSet<i64>> {
+        let mut out = HashSet::new();
+        for chunk in ids.chunks(500) {
+            let mut params = vec![Val::I(tenant_id)];
+            let cond = compile(rule, clock, &mut params);
+            let first = params.len() + 1;
+            let list: Vec<String> = (first..first + chunk.len()).map(|n| format!("${n}")).collect();
+            params.extend(chunk.iter().map(|i| Val::I(*i)));
+            let sql = format!("SELECT c.id {MATCHING} AND {cond} AND c.id IN ({})", list.join(", "));
+            for r in bulk::query(sql, params).fetch_all(&mut *conn).await? {
+                out.insert(r.try_get(0)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stored members of a segment, by id after `after`.
+    pub async fn segment_member_ids(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        segment_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT customer_id FROM segment_members WHERE tenant_id = $1 AND segment_id = $2 AND customer_id > $3 ORDER BY customer_id LIMIT $4",
+        )
+        .bind(tenant_id)
+        .bind(segment_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// Which of `ids` are stored members of a segment.
+    pub async fn stored_members_among(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        segment_id: i64,
+        ids: &[i64],
+    ) -> Result<HashSet<i64>> {
+        let rows = bulk::select_in_with(
+            conn,
+            "SELECT customer_id FROM segment_members WHERE tenant_id = $1 AND segment_id = $2 AND customer_id IN ({in})",
+            tenant_id,
+            vec![Val::I(segment_id)],
+            ids.iter().map(|i| Val::I(*i)).collect(),
+        )
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// Which of `ids` are live (not merged away) customers.
+    pub async fn live_customers_among(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<HashSet<i64>> {
+        let rows = bulk::select_in(
+            conn,
+            "SELECT id FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN ({in})",
+            tenant_id,
+            ids.iter().map(|i| Val::I(*i)).collect(),
+        )
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// Adds and removes members and keeps the segment's count.
+    pub async fn change_members(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        segment_id: i64,
+        entered: &[i64],
+        left: &[i64],
+        now: i64,
+    ) -> Result<()> {
+        let rows = entered.iter().map(|c| vec![Val::I(tenant_id), Val::I(segment_id), Val::I(*c), Val::I(now)]).collect();
+        bulk::insert(
+            conn,
+            "segment_members",
+            &["tenant_id", "segment_id", "customer_id", "since"],
+            rows,
+            "ON CONFLICT DO NOTHING",
+        )
+        .await?;
+        for chunk in left.chunks(500) {
+            bulk::select_in_with(
+                conn,
+                "DELETE FROM segment_members WHERE tenant_id = $1 AND segment_id = $2 AND customer_id IN ({in})",
+                tenant_id,
+                vec![Val::I(segment_id)],
+                chunk.iter().map(|i| Val::I(*i)).collect(),
+            )
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE segments SET members = (SELECT COUNT(*) FROM segment_members WHERE tenant_id = $1 AND segment_id = $2), evaluated_at = $3
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant_id)
+        .bind(segment_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,340 @@
+//! Dynamic segments through the API — on every backend. Each rule's members, evaluated in SQL,
+//! are compared with the same rule evaluated in memory by the condition language over facts the
+//! test knows, so the two evaluators cannot drift apart.
+
+mod common;
+
+use common::TestApp;
+use philia_domain::condition::{Facts, Value};
+use philia_domain::segments::parse_rule;
+use serde_json::{Value as Json, json};
+use std::collections::{BTreeSet, HashMap};
+
+const DAY: i64 = 86_400_000;
+
+/// What the test knows of one customer, as facts.
+struct Known {
+    id: i64,
+    facts: HashMap<String, Value>,
+    zone: jiff::tz::TimeZone,
+    now: i64,
+}
+
+impl Facts for Known {
+    fn get(&self, field: &str) -> Option<Value> {
+        self.facts.get(field).cloned()
+    }
+    fn clock(&self) -> Option<(i64, &jiff::tz::TimeZone)> {
+        Some((self.now, &self.zone))
+    }
+}
+
+struct Person {
+    mobile: &'static str,
+    gender: Option<&'static str>,
+    birth: Option<&'static str>,
+    city: Option<&'static str>,
+    tags: &'static [&'static str],
+    email: bool,
+    sms: Option<bool>,
+    /// (days ago, amount, category)
+    buys: &'static [(i64, i64, &'static str)],
+    shares_last_month: i64,
+    points: i64,
+}
+
+fn people() -> Vec<Person> {
+    vec![
+        Person {
+            mobile: "09120000001",
+            gender: Some("female"),
+            birth: Some("1990-05-17"),
+            city: Some("تهران"),
+            tags: &["vip", "coffee_lover"],
+            email: true,
+            sms: Some(true),
+            buys: &[(3, 500_000, "coffee"), (40, 200_000, "cake")],
+            shares_last_month: 3,
+            points: 120,
+        },
+        Person {
+            mobile: "09120000002",
+            gender: Some("male"),
+            birth: Some("2001-01-01"),
+            city: Some("تبریز"),
+            tags: &["student"],
+            email: false,
+            sms: Some(false),
+            buys: &[(100, 90_000, "coffee")],
+            shares_last_month: 1,
+            points: 0,
+        },
+        Person {
+            mobile: "09120000003",
+            gender: Some("female"),
+            birth: Some("1975-12-30"),
+            city: Some("تهران"),
+            tags: &[],
+            email: true,
+            sms: None,
+            buys: &[(10, 3_000_000, "perfume"), (20, 1_000_000, "perfume"), (200, 500_000, "makeup")],
+            shares_last_month: 0,
+            points: 50,
+        },
+        Person {
+            mobile: "09120000004",
+            gender: None,
+            birth: None,
+            city: None,
+            tags: &["vip"],
+            email: false,
+            sms: None,
+            buys: &[],
+            shares_last_month: 5,
+            points: 0,
+        },
+        Person {
+            mobile: "09120000005",
+            gender: Some("male"),
+            birth: Some("1985-06-15"),
+            city: Some("مشهد"),
+            tags: &["100%_real"],
+            email: false,
+            sms: Some(true),
+            buys: &[(1, 50_000, "cold-drinks")],
+            shares_last_month: 0,
+            points: 10,
+        },
+        Person {
+            mobile: "09120000006",
+            gender: Some("female"),
+            birth: Some("1999-02-28"),
+            city: Some("تهرانسر"),
+            tags: &[],
+            email: true,
+            sms: Some(true),
+            buys: &[(400, 800_000, "shoes")],
+            shares_last_month: 2,
+            points: 0,
+        },
+    ]
+}
+
+fn age(birth: &str, today: jiff::civil::Date) -> i64 {
+    let b: jiff::civil::Date = birth.parse().unwrap();
+    let mut years = (today.year() - b.year()) as i64;
+    if (today.month(), today.day()) < (b.month(), b.day()) {
+        years -= 1;
+    }
+    years
+}
+
+async fn load(app: &TestApp) -> Vec<Known> {
+    let now = jiff::Timestamp::now();
+    let zone = app.ctx.zone.clone();
+    let today = philia_domain::calendar::local_day(now, &zone);
+    let mut known = Vec::new();
+    for (n, p) in people().iter().enumerate() {
+        let mut body = json!({"mobile": p.mobile, "first_name": "مشتری", "tags": p.tags});
+        if let Some(g) = p.gender {
+            body["gender"] = json!(g);
+        }
+        if let Some(b) = p.birth {
+            body["birth_date"] = json!(b);
+        }
+        if let Some(c) = p.city {
+            body["city"] = json!(c);
+        }
+        if p.email {
+            body["email"] = json!(format!("c{n}@example.com"));
+        }
+        if let Some(s) = p.sms {
+            body["sms_opt_in"] = json!(s);
+        }
+        let r = app.post("/api/v1/customers", body).await;
+        assert!(r.status.is_success(), "{}", r.body);
+        let id = r.body["customer"]["id"].as_i64().unwrap();
+        let mut f: HashMap<String, Value> = HashMap::new();
+        let (mut spend, mut last, mut cats) = (0, None::<i64>, BTreeSet::new());
+        for (k, &(days, amount, category)) in p.buys.iter().enumerate() {
+            let at = now.as_millisecond() - days * DAY - 3_600_000;
+            let mut inv = common::invoice(
+                &format!("{}-{k}", p.mobile),
+                &jiff::Timestamp::from_millisecond(at).unwrap().to_string(),
+                p.mobile,
+                amount,
+            );
+            inv["lines"][0]["category"] = json!(category);
+            let r = app.post("/api/v1/invoices", inv).await;
+            assert!(r.status.is_success(), "{}", r.body);
+            spend += amount;
+            last = Some(last.map_or(at, |l: i64| l.max(at)));
+            cats.insert(category.to_string());
+        }
+        for k in 0..p.shares_last_month {
+            let at = jiff::Timestamp::from_millisecond(now.as_millisecond() - (k + 2) * DAY).unwrap().to_string();
+            let r = app.post("/api/v1/events", json!({"event_id": format!("{}-s{k}", p.mobile), "type": "content_shared", "occurred_at": at, "customer": {"id": id}})).await;
+            assert!(r.status.is_success(), "{}", r.body);
+        }
+        // One share long ago, outside any 30-day window.
+        let old = jiff::Timestamp::from_millisecond(now.as_millisecond() - 90 * DAY).unwrap().to_string();
+        app.post("/api/v1/events", json!({"event_id": format!("{}-old", p.mobile), "type": "content_shared", "occurred_at": old, "customer": {"id": id}})).await;
+        if p.points > 0 {
+            let r = app.post(&format!("/api/v1/customers/{id}/points/adjust"), json!({"point_type": "purchase", "points": p.points, "reason": "خوش‌آمد", "idempotency_key": format!("welcome-{id}")})).await;
+            assert!(r.status.is_success(), "{}", r.body);
+        }
+        let profile = app.get(&format!("/api/v1/customers/{id}")).await.body;
+        let balance = app.get(&format!("/api/v1/customers/{id}/points")).await.body;
+        let held = balance
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["point_type"] == "purchase")
+            .map(|b| b["balance"].as_i64().unwrap())
+            .unwrap_or(0);
+
+        if let Some(g) = p.gender {
+            f.insert("gender".into(), Value::Text(g.into()));
+        }
+        if let Some(b) = p.birth {
+            f.insert("age".into(), Value::Num(age(b, today) as f64));
+            f.insert("birth_date".into(), Value::Text(b.into()));
+        }
+        if let Some(c) = p.city {
+            f.insert("city".into(), Value::Text(c.into()));
+        }
+        f.insert("spend".into(), Value::Num(spend as f64));
+        f.insert("invoices".into(), Value::Num(p.buys.len() as f64));
+        if !p.buys.is_empty() {
+            f.insert("average_order_value".into(), Value::Num((spend / p.buys.len() as i64) as f64));
+        }
+        if let Some(l) = last {
+            f.insert("last_purchase_at".into(), Value::Num(l as f64));
+        }
+        f.insert("categories".into(), Value::List(cats.into_iter().collect()));
+        f.insert("tags".into(), Value::List(p.tags.iter().map(|t| t.to_string()).collect()));
+        f.insert("events.content_shared.last_30_days".into(), Value::Num(p.shares_last_month as f64));
+        f.insert("events.content_shared.count".into(), Value::Num((p.shares_last_month + 1) as f64));
+        f.insert("points.purchase".into(), Value::Num(held as f64));
+        if let Some(s) = p.sms {
+            f.insert("sms_opt_in".into(), Value::Bool(s));
+        }
+        f.insert("has_email".into(), Value::Bool(p.email));
+        if let Some(t) = profile["tier"].as_str() {
+            f.insert("tier".into(), Value::Text(t.into()));
+        }
+        known.push(Known { id, facts: f, zone: zone.clone(), now: now.as_millisecond() });
+    }
+    known
+}
+
+fn rules() -> Vec<Json> {
+    vec![
+        json!({"all": [{"field": "gender", "op": "eq", "value": "female"}, {"field": "city", "op": "eq", "value": "تهران"}]}),
+        json!({"field": "age", "op": "between", "value": [25, 40]}),
+        json!({"any": [{"field": "age", "op": "lt", "value": 30}, {"field": "age", "op": "gte", "value": 50}]}),
+        json!({"field": "age", "op": "in", "value": [38, 25]}),
+        json!({"not": {"field": "age", "op": "exists"}}),
+        json!({"field": "city", "op": "starts_with", "value": "تهران"}),
+        json!({"field": "spend", "op": "gt", "value": 600000}),
+        json!({"all": [{"field": "invoices", "op": "gte", "value": 2}, {"field": "average_order_value", "op": "lt", "value": 1000000}]}),
+        json!({"field": "last_purchase_at", "op": "within_last_days", "value": 30}),
+        json!({"not": {"field": "last_purchase_at", "op": "within_last_days", "value": 30}}),
+        json!({"field": "last_purchase_at", "op": "missing"}),
+        json!({"field": "categories", "op": "contains", "value": "coffee"}),
+        json!({"field": "tags", "op": "contains", "value": "vip"}),
+        json!({"field": "tags", "op": "contains", "value": "100%_real"}),
+        json!({"field": "tags", "op": "contains", "value": "100"}),
+        json!({"field": "events.content_shared.last_30_days", "op": "gte", "value": 3}),
+        json!({"field": "events.content_shared.count", "op": "eq", "value": 1}),
+        json!({"field": "points.purchase", "op": "gte", "value": 50}),
+        json!({"field": "sms_opt_in", "op": "eq", "value": false}),
+        json!({"not": {"field": "sms_opt_in", "op": "eq", "value": true}}),
+        json!({"field": "has_email", "op": "eq", "value": true}),
+        json!({"field": "gender", "op": "not_in", "value": ["male"]}),
+        json!({"field": "tier", "op": "exists"}),
+        // Five conditions, nested.
+        json!({"all": [
+            {"field": "gender", "op": "eq", "value": "female"},
+            {"field": "age", "op": "gte", "value": 18},
+            {"any": [{"field": "city", "op": "in", "value": ["تهران", "مشهد"]}, {"field": "tags", "op": "contains", "value": "vip"}]},
+            {"field": "spend", "op": "gte", "value": 100000},
+            {"not": {"field": "last_purchase_at", "op": "before", "value": "2000-01-01"}}
+        ]}),
+    ]
+}
+
+#[tokio::test]
+async fn sql_matches_the_condition_language() {
+    for app in common::apps().await {
+        let known = load(&app).await;
+        for (n, rule) in rules().into_iter().enumerate() {
+            let parsed = parse_rule(&rule).unwrap();
+            let expected: Vec<i64> = known.iter().filter(|k| parsed.eval(*k)).map(|k| k.id).collect();
+            let code = format!("s{n}");
+            let created = app.post("/api/v1/segments", json!({"code": code, "name": format!("بخش {n}"), "rule": rule})).await;
+            assert_eq!(created.status, 201, "{}", created.body);
+            assert_eq!(created.body["members"].as_i64(), Some(expected.len() as i64), "rule {n}: {rule}");
+            let members = app.get(&format!("/api/v1/segments/{code}/members?limit=1000")).await.body;
+            let got: Vec<i64> = members["customer_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+            assert_eq!(got, expected, "rule {n}: {rule} ({})", app.backend);
+            let preview = app.post("/api/v1/segments/preview", json!({ "rule": rule })).await;
+            assert_eq!(preview.body["count"].as_i64(), Some(expected.len() as i64));
+        }
+        // A rule that cannot be wrong by accident: two women from Tehran, one of them bought coffee.
+        let tehran_women = app.get("/api/v1/segments/s0/count").await.body;
+        assert_eq!(tehran_women["count"], 2);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn membership_events_export_and_bad_rules() {
+    for app in common::apps().await {
+        let known = load(&app).await;
+        let rule = json!({"field": "spend", "op": "gte", "value": 1000000});
+        let r = app.post("/api/v1/segments", json!({"code": "big_spenders", "name": "پرخریدها", "rule": rule})).await;
+        assert_eq!((r.status.as_u16(), r.body["members"].as_i64()), (201, Some(1)), "{}", r.body);
+        // Customer 2 (index 1) now spends a million: the daily pass moves them in, with an event.
+        let inv = common::invoice("BIG-1", &jiff::Timestamp::now().to_string(), "09120000002", 1_000_000);
+        assert!(app.post("/api/v1/invoices", inv).await.status.is_success());
+        let (entered, left) = app.engine.refresh_all_segments(&app.ctx).await.unwrap();
+        assert_eq!((entered, left), (1, 0));
+        assert_eq!(app.get("/api/v1/segments/big_spenders").await.body["members"], 2);
+        let timeline = app.get(&format!("/api/v1/customers/{}/timeline", known[1].id)).await.body;
+        let event = timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["event"]["type"] == "segment_entered" || i["type"] == "segment_entered");
+        assert!(event.is_some(), "{timeline}");
+        // Nothing changed: a second pass moves no one.
+        assert_eq!(app.engine.refresh_all_segments(&app.ctx).await.unwrap(), (0, 0));
+
+        let csv = app.get("/api/v1/segments/big_spenders/export").await;
+        let text = csv.body.as_str().unwrap();
+        assert_eq!(text.lines().next(), Some("customer_id,external_ids,mobile"));
+        assert_eq!(text.lines().count(), 3);
+        assert!(text.contains("09120000002") || text.contains("+989120000002"), "{text}");
+
+        let dup = app.post("/api/v1/segments", json!({"code": "big_spenders", "name": "x", "rule": rule})).await;
+        assert_eq!(dup.status, 409);
+        let bad = app
+            .post("/api/v1/segments", json!({"code": "bad", "name": "x", "rule": {"all": [{"field": "spend", "op": "gte", "value": 1}, {"not": {"field": "shoe_size", "op": "eq", "value": 42}}]}}))
+            .await;
+        assert_eq!(
+            (bad.status.as_u16(), bad.body["errors"][0]["field"].as_str()),
+            (422, Some("rule.all[1].not.field")),
+            "{}",
+            bad.body
+        );
+        let bad_op =
+            app.post("/api/v1/segments/preview", json!({"rule": {"field": "last_purchase_at", "op": "gt", "value": 5}})).await;
+        assert_eq!((bad_op.status.as_u16(), bad_op.body["errors"][0]["field"].as_str()), (422, Some("rule.op")));
+        let renamed = app.put("/api/v1/segments/big_spenders", json!({"code": "other", "name": "x", "rule": rule})).await;
+        assert_eq!((renamed.status.as_u16(), renamed.body["errors"][0]["field"].as_str()), (422, Some("code")));
+        assert_eq!(app.request(reqwest::Method::DELETE, "/api/v1/segments/big_spenders", Some(&app.key), None).await.status, 204);
+        assert_eq!(app.get("/api/v1/segments/big_spenders").await.status, 404);
+        app.finish().await;
+    }
+}
