@@ -281,6 +281,8 @@ impl Engine {
             }
         }
         self.store.log_consents(conn, ctx.id, &consents, now).await?;
+        // A new city, tag or consent may move a profile into or out of a segment.
+        self.segments_in(conn, ctx, &changed.iter().copied().collect::<Vec<_>>()).await?;
         for o in &mut outcomes {
             o.changed = changed.contains(&o.customer_id);
         }
@@ -382,6 +384,7 @@ impl Engine {
         self.store.resolve_conflicts_of(&mut tx, ctx.id, merged).await?;
         self.evaluate_tiers_in(&mut tx, ctx, &[survivor], philia_domain::tiers::Evaluation::AfterPurchase, "merge", now).await?;
         self.rfm_in(&mut tx, ctx, &[survivor, merged], now).await?;
+        self.segments_in(&mut tx, ctx, &[survivor, merged]).await?;
         philia_store::commit(tx).await?;
         self.customer(ctx, survivor).await
     }

@@ -75,6 +75,7 @@ impl Engine {
                     .await?;
             }
         }
+        self.segments_in(conn, ctx, &customer_ids).await?;
         Ok(results)
     }
 

@@ -339,6 +339,7 @@ impl Engine {
         self.settle_referrals(conn, ctx, &purchases, now).await?;
         self.classify_in(conn, ctx, &customer_ids, now).await?;
         self.rfm_in(conn, ctx, &customer_ids, now).await?;
+        self.segments_in(conn, ctx, &customer_ids).await?;
 
         // Duplicates inside the batch point at what their first copy became.
         for (i, p) in parsed.iter().enumerate() {
@@ -456,6 +457,7 @@ impl Engine {
             self.evaluate_tiers_in(&mut tx, ctx, &[customer], Evaluation::AfterRefund, "refund", now).await?;
             self.classify_in(&mut tx, ctx, &[customer], now).await?;
             self.rfm_in(&mut tx, ctx, &[customer], now).await?;
+            self.segments_in(&mut tx, ctx, &[customer]).await?;
         }
         let refund =
             self.store.refund_by_key(&mut tx, ctx.id, &r.source, &r.external_id).await?.ok_or(EngineError::NotFound("refund"))?;

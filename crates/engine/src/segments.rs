@@ -256,6 +256,22 @@ impl Engine {
         Ok(())
     }
 
+    /// Re-evaluates every segment for `customers` inside the caller's transaction (after their
+    /// purchases, refunds, events or profile changes), raising an event for each entry and exit.
+    pub(crate) async fn segments_in(&self, conn: &mut Conn, ctx: &TenantContext, customers: &[i64]) -> Result<()> {
+        if customers.is_empty() {
+            return Ok(());
+        }
+        for row in self.store.segments(conn, ctx.id).await? {
+            let rule = serde_json::from_str(&row.rule).map_err(|e| EngineError::Io(format!("segment {}: {e}", row.code)))?;
+            let parsed = parse_rule(&rule).map_err(|e| EngineError::Io(format!("segment {}: {e}", row.code)))?;
+            let s =
+                Segment { code: row.code.clone(), name: row.name.clone(), description: row.description.clone(), rule: parsed };
+            self.membership_in(conn, ctx, &row, &s, customers, true).await?;
+        }
+        Ok(())
+    }
+
     /// The daily pass: every segment of the tenant re-evaluated, entries and exits as events.
     pub async fn refresh_all_segments(&self, ctx: &TenantContext) -> Result<(i64, i64)> {
         let (mut entered, mut left) = (0, 0);

@@ -241,15 +241,15 @@ impl Store {
             )
             .await?;
         }
-        sqlx::query(
-            "UPDATE segments SET members = (SELECT COUNT(*) FROM segment_members WHERE tenant_id = $1 AND segment_id = $2), evaluated_at = $3
-             WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant_id)
-        .bind(segment_id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+        // Counted by difference: entered were not members (ON CONFLICT above never fires for them,
+        // the caller diffed against the stored members in this transaction) and left were.
+        sqlx::query("UPDATE segments SET members = members + $3, evaluated_at = $4 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(segment_id)
+            .bind(entered.len() as i64 - left.len() as i64)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 }

@@ -295,11 +295,10 @@ async fn membership_events_export_and_bad_rules() {
         let rule = json!({"field": "spend", "op": "gte", "value": 1000000});
         let r = app.post("/api/v1/segments", json!({"code": "big_spenders", "name": "پرخریدها", "rule": rule})).await;
         assert_eq!((r.status.as_u16(), r.body["members"].as_i64()), (201, Some(1)), "{}", r.body);
-        // Customer 2 (index 1) now spends a million: the daily pass moves them in, with an event.
+        // Customer 2 (index 1) now spends a million: the purchase moves them in at once, with an event.
         let inv = common::invoice("BIG-1", &jiff::Timestamp::now().to_string(), "09120000002", 1_000_000);
-        assert!(app.post("/api/v1/invoices", inv).await.status.is_success());
-        let (entered, left) = app.engine.refresh_all_segments(&app.ctx).await.unwrap();
-        assert_eq!((entered, left), (1, 0));
+        let bought = app.post("/api/v1/invoices", inv).await;
+        assert!(bought.status.is_success());
         assert_eq!(app.get("/api/v1/segments/big_spenders").await.body["members"], 2);
         let timeline = app.get(&format!("/api/v1/customers/{}/timeline", known[1].id)).await.body;
         let event = timeline
@@ -308,14 +307,23 @@ async fn membership_events_export_and_bad_rules() {
             .iter()
             .find(|i| i["event"]["type"] == "segment_entered" || i["type"] == "segment_entered");
         assert!(event.is_some(), "{timeline}");
-        // Nothing changed: a second pass moves no one.
+        // Kept current as facts arrive: the daily pass finds nothing left to move.
         assert_eq!(app.engine.refresh_all_segments(&app.ctx).await.unwrap(), (0, 0));
+        // A refund takes them out again; a profile change moves another customer in.
+        app.post(&format!("/api/v1/invoices/{}/refunds", bought.body["id"]), json!({"external_id": "BIG-1-R"})).await;
+        assert_eq!(app.get("/api/v1/segments/big_spenders").await.body["members"], 1);
+        let city = json!({"code": "mashhad", "name": "مشهدی‌ها", "rule": {"field": "city", "op": "eq", "value": "مشهد"}});
+        assert_eq!(app.post("/api/v1/segments", city).await.body["members"], 1);
+        app.patch(&format!("/api/v1/customers/{}", known[0].id), json!({"city": "مشهد"})).await;
+        assert_eq!(app.get("/api/v1/segments/mashhad").await.body["members"], 2);
+        let left = app.get(&format!("/api/v1/customers/{}/timeline", known[1].id)).await.body;
+        assert!(left.to_string().contains("segment_left"), "{left}");
 
         let csv = app.get("/api/v1/segments/big_spenders/export").await;
         let text = csv.body.as_str().unwrap();
         assert_eq!(text.lines().next(), Some("customer_id,external_ids,mobile"));
-        assert_eq!(text.lines().count(), 3);
-        assert!(text.contains("09120000002") || text.contains("+989120000002"), "{text}");
+        assert_eq!(text.lines().count(), 2);
+        assert!(text.lines().nth(1).unwrap().starts_with(&format!("{},", known[2].id)) && text.contains("120000003"), "{text}");
 
         let dup = app.post("/api/v1/segments", json!({"code": "big_spenders", "name": "x", "rule": rule})).await;
         assert_eq!(dup.status, 409);
