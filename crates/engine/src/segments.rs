@@ -52,6 +52,37 @@ fn record(r: SegmentRow) -> SegmentRecord {
     }
 }
 
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CategoryShare {
+    pub category: String,
+    /// Members who bought in the category.
+    pub customers: i64,
+    pub spend: i64,
+    pub lines: i64,
+}
+
+/// What a segment's members buy (SPEC B5), evaluated live.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SegmentAnalysis {
+    pub members: i64,
+    pub net_spend: i64,
+    pub invoices: i64,
+    /// Net spend over invoices, rounded down.
+    pub average_order_value: i64,
+    /// Invoices per member, two decimals.
+    pub purchase_frequency: f64,
+    /// The ten categories with the most spend.
+    pub top_categories: Vec<CategoryShare>,
+}
+
+/// Customers per RFM segment and tier (SPEC B6).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RfmTierCell {
+    pub segment: String,
+    pub tier: Option<String>,
+    pub customers: i64,
+}
+
 fn not_found() -> EngineError {
     EngineError::NotFound("segment")
 }
@@ -156,6 +187,36 @@ impl Engine {
         let mut tx = self.store.begin_read().await?;
         let (_, s) = self.segment_row(&mut tx, ctx, code).await?;
         Ok(self.store.matching_ids(&mut tx, ctx.id, &s.rule, &self.clock(ctx), after, Some(limit.clamp(1, 1000))).await?)
+    }
+
+    pub async fn segment_analysis(&self, ctx: &TenantContext, code: &str) -> Result<SegmentAnalysis> {
+        let mut tx = self.store.begin_read().await?;
+        let (_, s) = self.segment_row(&mut tx, ctx, code).await?;
+        let f = self.store.segment_analysis(&mut tx, ctx.id, &s.rule, &self.clock(ctx)).await?;
+        Ok(SegmentAnalysis {
+            members: f.members,
+            net_spend: f.net_spend,
+            invoices: f.invoices,
+            average_order_value: if f.invoices == 0 { 0 } else { f.net_spend / f.invoices },
+            purchase_frequency: if f.members == 0 { 0.0 } else { (f.invoices as f64 * 100.0 / f.members as f64).round() / 100.0 },
+            top_categories: f
+                .categories
+                .into_iter()
+                .map(|(category, customers, spend, lines)| CategoryShare { category, customers, spend, lines })
+                .collect(),
+        })
+    }
+
+    /// Live customers per stored RFM segment and tier.
+    pub async fn rfm_by_tier(&self, ctx: &TenantContext) -> Result<Vec<RfmTierCell>> {
+        let mut tx = self.store.begin_read().await?;
+        Ok(self
+            .store
+            .rfm_by_tier(&mut tx, ctx.id)
+            .await?
+            .into_iter()
+            .map(|(segment, tier, customers)| RfmTierCell { segment, tier, customers })
+            .collect())
     }
 
     /// Every live member as CSV: id, external ids, mobile, email-free contact columns.

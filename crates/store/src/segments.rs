@@ -21,6 +21,14 @@ pub struct SegmentRow {
     pub updated_at: i64,
 }
 
+/// What a segment's members bought: (category, customers, spend, lines) for the top categories.
+pub struct SegmentFigures {
+    pub members: i64,
+    pub net_spend: i64,
+    pub invoices: i64,
+    pub categories: Vec<(String, i64, i64, i64)>,
+}
+
 const COLUMNS: &str = "id, code, name, description, rule, members, evaluated_at, created_at, updated_at";
 
 fn row(r: &sqlx::any::AnyRow) -> Result<SegmentRow> {
@@ -198,6 +206,58 @@ impl Store {
         )
         .await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// Members, their net spend and invoices, and their top categories by spend, for a rule.
+    pub async fn segment_analysis(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        rule: &Condition,
+        clock: &Clock,
+    ) -> Result<SegmentFigures> {
+        let mut params = vec![Val::I(tenant_id)];
+        let cond = compile(rule, clock, &mut params);
+        let totals = bulk::query(
+            format!(
+                "SELECT COUNT(*), CAST(COALESCE(SUM(s.gross_spend - s.refund_total), 0) AS BIGINT), CAST(COALESCE(SUM(s.invoice_count), 0) AS BIGINT)
+                 {MATCHING} AND {cond}"
+            ),
+            params.clone(),
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let rows = bulk::query(
+            format!(
+                "SELECT x.category, COUNT(*), CAST(SUM(x.spend) AS BIGINT), CAST(SUM(x.lines) AS BIGINT) FROM customer_category_stats x
+                 WHERE x.tenant_id = $1 AND x.customer_id IN (SELECT c.id {MATCHING} AND {cond})
+                 GROUP BY x.category ORDER BY SUM(x.spend) DESC, x.category LIMIT 10"
+            ),
+            params,
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(SegmentFigures {
+            members: totals.try_get(0)?,
+            net_spend: totals.try_get(1)?,
+            invoices: totals.try_get(2)?,
+            categories: rows
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    /// Live customers per (RFM segment, tier): the combined view of SPEC B6.
+    pub async fn rfm_by_tier(&self, conn: &mut Conn, tenant_id: i64) -> Result<Vec<(String, Option<String>, i64)>> {
+        let rows = sqlx::query(
+            "SELECT rfm_segment, tier, COUNT(*) FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND rfm_segment IS NOT NULL
+             GROUP BY rfm_segment, tier ORDER BY rfm_segment, tier",
+        )
+        .bind(tenant_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 
     /// Which of `ids` are live (not merged away) customers.

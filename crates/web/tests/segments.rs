@@ -281,9 +281,25 @@ async fn sql_matches_the_condition_language() {
             let preview = app.post("/api/v1/segments/preview", json!({ "rule": rule })).await;
             assert_eq!(preview.body["count"].as_i64(), Some(expected.len() as i64));
         }
-        // A rule that cannot be wrong by accident: two women from Tehran, one of them bought coffee.
+        // A rule that cannot be wrong by accident: two women from Tehran (customers 1 and 3).
         let tehran_women = app.get("/api/v1/segments/s0/count").await.body;
         assert_eq!(tehran_women["count"], 2);
+        // What they bought: 700,000 in 2 invoices and 4,500,000 in 3; perfume leads by spend.
+        let a = app.get("/api/v1/segments/s0/analysis").await.body;
+        assert_eq!(
+            (&a["members"], &a["net_spend"], &a["invoices"], &a["average_order_value"], &a["purchase_frequency"]),
+            (&json!(2), &json!(5_200_000), &json!(5), &json!(1_040_000), &json!(2.5)),
+            "{a}"
+        );
+        assert_eq!(
+            (&a["top_categories"][0]["category"], &a["top_categories"][0]["spend"]),
+            (&json!("perfume"), &json!(4_000_000))
+        );
+        assert_eq!(a["top_categories"].as_array().unwrap().len(), 4);
+        // Every buyer has a stored RFM segment; the matrix counts each once.
+        let matrix = app.get("/api/v1/rfm/tiers").await.body;
+        let counted: i64 = matrix.as_array().unwrap().iter().map(|c| c["customers"].as_i64().unwrap()).sum();
+        assert_eq!(counted, 5, "{matrix}");
         app.finish().await;
     }
 }

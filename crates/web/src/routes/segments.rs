@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use philia_domain::roles::Access;
 use philia_domain::segments::SegmentInput;
-use philia_engine::segments::SegmentRecord;
+use philia_engine::segments::{RfmTierCell, SegmentAnalysis, SegmentRecord};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,6 +23,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(members))
         .routes(routes!(export))
         .routes(routes!(preview))
+        .routes(routes!(analysis))
+        .routes(routes!(rfm_by_tier))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -143,4 +145,19 @@ async fn export(auth: Auth, State(s): State<AppState>, Path(code): Path<String>)
 async fn preview(auth: Auth, State(s): State<AppState>, Json(input): Json<PreviewInput>) -> ApiResult<Json<Count>> {
     auth.require(Access::Read)?;
     Ok(Json(Count { count: s.engine.preview_segment(&auth.ctx, &input.rule).await? }))
+}
+
+/// What the members buy: spend, invoices, average order value, purchase frequency, top categories.
+#[utoipa::path(get, path = "/segments/{code}/analysis", tag = "segments", params(("code" = String, Path)),
+    responses((status = 200, body = SegmentAnalysis)))]
+async fn analysis(auth: Auth, State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<SegmentAnalysis>> {
+    auth.require(Access::Read)?;
+    Ok(Json(s.engine.segment_analysis(&auth.ctx, &code).await?))
+}
+
+/// Customers per RFM segment and tier (the stored segments, kept current after purchases).
+#[utoipa::path(get, path = "/rfm/tiers", tag = "segments", responses((status = 200, body = Vec<RfmTierCell>)))]
+async fn rfm_by_tier(auth: Auth, State(s): State<AppState>) -> ApiResult<Json<Vec<RfmTierCell>>> {
+    auth.require(Access::Read)?;
+    Ok(Json(s.engine.rfm_by_tier(&auth.ctx).await?))
 }
