@@ -16,6 +16,8 @@ use philia_store::segments::SegmentRow;
 use serde::Serialize;
 use std::io::Write;
 
+const MEMBER_HEADER: [&str; 3] = ["customer_id", "external_ids", "mobile"];
+
 pub const SEGMENT_ENTERED: &str = "segment_entered";
 pub const SEGMENT_LEFT: &str = "segment_left";
 
@@ -219,27 +221,56 @@ impl Engine {
             .collect())
     }
 
-    /// Every live member as CSV: id, external ids, mobile, email-free contact columns.
-    pub async fn export_segment<W: Write + Send>(&self, ctx: &TenantContext, code: &str, out: W) -> Result<u64> {
+    /// Every live member: customer id, external ids, mobile.
+    async fn member_rows(&self, ctx: &TenantContext, code: &str) -> Result<Vec<[String; 3]>> {
         let ids = {
             let mut tx = self.store.begin_read().await?;
             let (_, s) = self.segment_row(&mut tx, ctx, code).await?;
             self.store.matching_ids(&mut tx, ctx.id, &s.rule, &self.clock(ctx), i64::MIN, None).await?
         };
-        let io = |e: csv::Error| EngineError::Io(e.to_string());
-        let mut w = csv::Writer::from_writer(out);
-        w.write_record(["customer_id", "external_ids", "mobile"]).map_err(io)?;
+        let mut rows = Vec::with_capacity(ids.len());
         for page in ids.chunks(1000) {
             let mut tx = self.store.begin_read().await?;
             let contacts = self.store.contact_keys(&mut tx, ctx.id, page).await?;
             drop(tx);
             for id in page {
                 let (mobile, external) = contacts.get(id).cloned().unwrap_or_default();
-                w.write_record([id.to_string(), external, mobile.unwrap_or_default()]).map_err(io)?;
+                rows.push([id.to_string(), external, mobile.unwrap_or_default()]);
             }
         }
+        Ok(rows)
+    }
+
+    /// Every live member as CSV.
+    pub async fn export_segment<W: Write + Send>(&self, ctx: &TenantContext, code: &str, out: W) -> Result<u64> {
+        let rows = self.member_rows(ctx, code).await?;
+        let io = |e: csv::Error| EngineError::Io(e.to_string());
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(MEMBER_HEADER).map_err(io)?;
+        for r in &rows {
+            w.write_record(r).map_err(io)?;
+        }
         w.flush().map_err(|e| EngineError::Io(e.to_string()))?;
-        Ok(ids.len() as u64)
+        Ok(rows.len() as u64)
+    }
+
+    /// Every live member as an Excel workbook (one sheet, ids as numbers).
+    pub async fn export_segment_xlsx(&self, ctx: &TenantContext, code: &str) -> Result<Vec<u8>> {
+        let rows = self.member_rows(ctx, code).await?;
+        let xlsx = |e: rust_xlsxwriter::XlsxError| EngineError::Io(e.to_string());
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name(code.chars().take(31).collect::<String>()).map_err(xlsx)?;
+        for (c, h) in MEMBER_HEADER.iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).map_err(xlsx)?;
+        }
+        for (n, r) in rows.iter().enumerate() {
+            let row = n as u32 + 1;
+            sheet.write_number(row, 0, r[0].parse::<f64>().unwrap_or_default()).map_err(xlsx)?;
+            sheet.write_string(row, 1, &r[1]).map_err(xlsx)?;
+            sheet.write_string(row, 2, &r[2]).map_err(xlsx)?;
+        }
+        book.save_to_buffer().map_err(xlsx)
     }
 
     /// Re-evaluates a segment's stored membership over every live customer, a chunk of customers

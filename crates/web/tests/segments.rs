@@ -341,6 +341,23 @@ async fn membership_events_export_and_bad_rules() {
         assert_eq!(text.lines().count(), 2);
         assert!(text.lines().nth(1).unwrap().starts_with(&format!("{},", known[2].id)) && text.contains("120000003"), "{text}");
 
+        // The same members as an Excel workbook, read back.
+        let xlsx = app
+            .client
+            .get(format!("{}/api/v1/segments/big_spenders/export?format=xlsx", app.base))
+            .bearer_auth(&app.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(xlsx.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        let bytes = xlsx.bytes().await.unwrap().to_vec();
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = calamine::Reader::worksheet_range(&mut book, "big_spenders").unwrap();
+        let cells: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+        assert_eq!(cells[0], ["customer_id", "external_ids", "mobile"]);
+        assert_eq!((cells.len(), cells[1][0].clone()), (2, known[2].id.to_string()));
+        assert_eq!(app.get("/api/v1/segments/big_spenders/export?format=pdf").await.status, 400);
+
         let dup = app.post("/api/v1/segments", json!({"code": "big_spenders", "name": "x", "rule": rule})).await;
         assert_eq!(dup.status, 409);
         let bad = app

@@ -122,19 +122,42 @@ async fn members(
     Ok(Json(Members { customer_ids: ids, next_after }))
 }
 
-/// Every live member as CSV (customer id, external ids, mobile).
-#[utoipa::path(get, path = "/segments/{code}/export", tag = "segments", params(("code" = String, Path)),
-    responses((status = 200, content_type = "text/csv", body = String)))]
-async fn export(auth: Auth, State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Response> {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` (default) or `xlsx`.
+    pub format: Option<String>,
+}
+
+/// Every live member (customer id, external ids, mobile) as CSV or Excel.
+#[utoipa::path(get, path = "/segments/{code}/export", tag = "segments", params(("code" = String, Path), ExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = crate::problem::Problem)))]
+async fn export(
+    auth: Auth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<Response> {
     auth.require(Access::Read)?;
-    let mut out = Vec::new();
-    s.engine.export_segment(&auth.ctx, &code, &mut out).await?;
+    let (body, kind, ext) = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => {
+            let mut out = Vec::new();
+            s.engine.export_segment(&auth.ctx, &code, &mut out).await?;
+            (out, "text/csv; charset=utf-8", "csv")
+        }
+        "xlsx" => (
+            s.engine.export_segment_xlsx(&auth.ctx, &code).await?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        _ => return Err(crate::problem::ApiError::bad_query(vec![philia_domain::Issue::one_of(&["csv", "xlsx"]).at("format")])),
+    };
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{code}.csv\"")),
+            (header::CONTENT_TYPE, kind.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{code}.{ext}\"")),
         ],
-        out,
+        body,
     )
         .into_response())
 }
