@@ -15,6 +15,7 @@ pub mod event;
 pub mod ids;
 pub mod invoice;
 pub mod issue;
+pub mod lists;
 pub mod mobile;
 pub mod money;
 pub mod points;

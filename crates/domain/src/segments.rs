@@ -6,7 +6,7 @@
 //! - behaviour: `spend` (net, after refunds), `invoices`, `average_order_value`,
 //!   `first_purchase_at`, `last_purchase_at`, `categories` (bought, ever), and per event type
 //!   `events.TYPE.count` (ever) or `events.TYPE.last_N_days` (in the N days up to now);
-//! - psychographics: `tags`, `interests`;
+//! - psychographics: `tags`, `interests`; static lists the customer is on: `lists`;
 //! - loyalty: `tier`, `loyalty_class`, `rfm_segment`, `points.TYPE` (balance), `referrals`
 //!   (friends who joined through the customer and were rewarded);
 //! - contact: `sms_opt_in`, `email_opt_in`, `has_mobile`, `has_email`, `created_at`.
@@ -30,6 +30,7 @@ pub const SCHEMA: Schema = Schema {
         ("last_purchase_at", Kind::Instant),
         ("categories", Kind::TextList),
         ("tags", Kind::TextList),
+        ("lists", Kind::TextList),
         ("interests", Kind::TextList),
         ("tier", Kind::Text),
         ("loyalty_class", Kind::Text),

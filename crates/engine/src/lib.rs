@@ -37,6 +37,7 @@ pub mod export;
 pub mod import;
 pub mod invoices;
 pub mod jobs;
+pub mod lists;
 pub mod points;
 pub mod promotions;
 pub mod referrals;

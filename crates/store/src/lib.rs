@@ -17,6 +17,7 @@ pub mod error;
 pub mod events;
 pub mod identities;
 pub mod invoices;
+pub mod lists;
 pub mod points;
 pub mod rebuild;
 pub mod referrals;

@@ -220,8 +220,8 @@ const V4: &[&str] = &[
 ];
 
 /// Migration 5: RFM scores kept per customer, and the history of their segment changes; dynamic
-/// segments and their members; the sales and refunds of identified customers per day (for the
-/// average customer value over time).
+/// segments and static lists with their members; the sales and refunds of identified customers
+/// per day (for the average customer value over time).
 const V5: &[&str] = &[
     "ALTER TABLE tenant_daily_stats ADD COLUMN customer_sales BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE tenant_daily_stats ADD COLUMN customer_refunds BIGINT NOT NULL DEFAULT 0",
@@ -244,6 +244,13 @@ const V5: &[&str] = &[
         tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, description TEXT,
         rule TEXT NOT NULL, members BIGINT NOT NULL, evaluated_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
         PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE lists (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, members BIGINT NOT NULL,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE list_members (
+        tenant_id BIGINT NOT NULL, list_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, added_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, list_id, customer_id))",
+    "CREATE INDEX list_members_customer ON list_members (tenant_id, customer_id)",
     "CREATE TABLE segment_members (
         tenant_id BIGINT NOT NULL, segment_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, since BIGINT NOT NULL,
         PRIMARY KEY (tenant_id, segment_id, customer_id))",
@@ -267,7 +274,8 @@ const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5];
 /// `WITHOUT ROWID`, the rows live in the key's own B-tree and each insert writes once.
 /// Only narrow tables gain: wide rows (invoices, lines, events, profiles) make the key B-tree
 /// deeper than a row table with an index, which measured slower.
-const WITHOUT_ROWID: [&str; 15] = [
+const WITHOUT_ROWID: [&str; 16] = [
+    "list_members",
     "segment_members",
     "customer_rfm",
     "customer_tags",

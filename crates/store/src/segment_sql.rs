@@ -94,6 +94,7 @@ fn test(field: &str, op: Op, operand: &Operand, clock: &Clock, params: &mut Vec<
         "age" => return age(op, operand, clock, params),
         "tags" | "interests" => return json_list(field, op, operand, params),
         "categories" => return categories(op, operand, params),
+        "lists" => return lists(op, operand, params),
         "sms_opt_in" | "email_opt_in" | "has_mobile" | "has_email" => return flag(field, op, operand),
         _ => {}
     }
@@ -201,6 +202,19 @@ fn categories(op: Op, operand: &Operand, params: &mut Vec<Val>) -> String {
     match (op, operand) {
         (Op::Contains, Operand::One(Value::Text(t))) => {
             format!("EXISTS ({any} AND x.category = {})", bind(params, Val::T(t.clone())))
+        }
+        (Op::Exists, _) => format!("EXISTS ({any})"),
+        (Op::Missing, _) => format!("NOT EXISTS ({any})"),
+        _ => "FALSE".into(),
+    }
+}
+
+fn lists(op: Op, operand: &Operand, params: &mut Vec<Val>) -> String {
+    let any = "SELECT 1 FROM list_members m JOIN lists l ON l.tenant_id = m.tenant_id AND l.id = m.list_id
+         WHERE m.tenant_id = $1 AND m.customer_id = c.id";
+    match (op, operand) {
+        (Op::Contains, Operand::One(Value::Text(t))) => {
+            format!("EXISTS ({any} AND l.code = {})", bind(params, Val::T(t.clone())))
         }
         (Op::Exists, _) => format!("EXISTS ({any})"),
         (Op::Missing, _) => format!("NOT EXISTS ({any})"),

@@ -45,6 +45,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::classes::router())
         .merge(routes::rfm::router())
         .merge(routes::segments::router())
+        .merge(routes::lists::router())
         .merge(routes::reports::router())
         .merge(routes::imports::router())
         .merge(routes::stats::router())

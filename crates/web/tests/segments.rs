@@ -379,3 +379,56 @@ async fn membership_events_export_and_bad_rules() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn lists_from_a_file_report_unmatched_rows_and_feed_segments() {
+    for app in common::apps().await {
+        let known = load(&app).await;
+        let file = "موبایل,name\n+989120000001,a\n۰۹۱۲ ۰۰۰ ۰۰۰۳,b\n09129999999,c\n12345,d\n09120000001,again\n";
+        let r = app
+            .client
+            .post(format!("{}/api/v1/lists/nowruz_guests/upload?name=مهمانان نوروز", app.base))
+            .bearer_auth(&app.key)
+            .header("content-type", "text/csv")
+            .body(file.as_bytes().to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Json = r.json().await.unwrap();
+        assert_eq!(
+            (&body["rows"], &body["matched"], &body["added"], &body["list"]["members"]),
+            (&json!(5), &json!(3), &json!(2), &json!(2)),
+            "{body}"
+        );
+        let unmatched: Vec<(i64, &str)> = body["unmatched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["row"].as_i64().unwrap(), u["reason"].as_str().unwrap()))
+            .collect();
+        assert_eq!(unmatched, [(3, "unknown"), (4, "invalid")]);
+        assert_eq!(body["list"]["name"], "مهمانان نوروز");
+        let members = app.get("/api/v1/lists/nowruz_guests/members").await.body;
+        let mut expected = vec![known[0].id, known[2].id];
+        expected.sort();
+        assert_eq!(members, json!(expected));
+
+        // A segment on the list follows it.
+        let seg = json!({"code": "guests_buying", "name": "x", "rule": {"all": [{"field": "lists", "op": "contains", "value": "nowruz_guests"}, {"field": "spend", "op": "gte", "value": 1000000}]}});
+        assert_eq!(app.post("/api/v1/segments", seg).await.body["members"], 1);
+        let bad = app
+            .client
+            .post(format!("{}/api/v1/lists/x/upload", app.base))
+            .bearer_auth(&app.key)
+            .body("name\nali\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 422);
+        assert_eq!(app.request(reqwest::Method::DELETE, "/api/v1/lists/nowruz_guests", Some(&app.key), None).await.status, 204);
+        assert_eq!(app.get("/api/v1/segments/guests_buying/count").await.body["count"], 0);
+        assert_eq!(app.get("/api/v1/segments/guests_buying").await.body["members"], 0);
+        app.finish().await;
+    }
+}

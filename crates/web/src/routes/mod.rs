@@ -5,6 +5,7 @@ pub mod customers;
 pub mod events;
 pub mod imports;
 pub mod invoices;
+pub mod lists;
 pub mod points;
 pub mod promotions;
 pub mod referrals;
