@@ -4,6 +4,32 @@ use crate::demo::Demo;
 use crate::{Engine, EngineError, Result, TenantContext};
 use philia_domain::invoice::RefundInput;
 
+/// Two segments a shop like the demo's would define.
+fn demo_segments() -> Vec<philia_domain::segments::SegmentInput> {
+    let segment = |code: &str, name: &str, rule: serde_json::Value| philia_domain::segments::SegmentInput {
+        code: code.into(),
+        name: name.into(),
+        description: None,
+        rule,
+    };
+    vec![
+        segment(
+            "tehran_regulars",
+            "مشتریان ثابت تهران",
+            serde_json::json!({"all": [{"field": "city", "op": "eq", "value": "تهران"}, {"field": "invoices", "op": "gte", "value": 3}]}),
+        ),
+        segment(
+            "slipping_coffee_lovers",
+            "کافه‌دوستانی که دور شده‌اند",
+            serde_json::json!({"all": [
+                {"field": "categories", "op": "contains", "value": "coffee"},
+                {"not": {"field": "last_purchase_at", "op": "within_last_days", "value": 60}},
+                {"field": "rfm_segment", "op": "in", "value": ["at_risk", "cant_lose_them", "hibernating", "about_to_sleep"]}
+            ]}),
+        ),
+    ]
+}
+
 /// Progress of a demo load: (stage, done, total).
 pub type DemoProgress<'a> = &'a mut (dyn FnMut(&str, u64, u64) + Send);
 
@@ -75,6 +101,10 @@ impl Engine {
         }
         // Cut points from the whole loaded population, not from the first batch.
         self.refresh_rfm(ctx).await?;
+        // Segments after the data, so loading does not re-evaluate them batch by batch.
+        for s in demo_segments() {
+            self.create_segment(ctx, &s).await?;
+        }
         Ok(())
     }
 }

@@ -26,6 +26,12 @@ async fn demo_data_runs_through_the_whole_programme() {
         }
         assert!(with_points > 50, "{with_points} customers earned points");
         assert!(tiers.contains("bronze") && tiers.len() >= 2, "{tiers:?}");
+        // RFM scores and the demo segments are in place.
+        let rfm = app.get("/api/v1/rfm?limit=1").await.body;
+        assert!(rfm["population"].as_i64().unwrap() > 100, "{rfm}");
+        let regulars = app.get("/api/v1/segments/tehran_regulars").await.body;
+        let live = app.get("/api/v1/segments/tehran_regulars/count").await.body;
+        assert!(regulars["members"].as_i64().unwrap() > 0 && regulars["members"] == live["count"], "{regulars} {live}");
         let before = (
             app.engine.store.points_snapshot(app.ctx.id).await.unwrap(),
             app.engine.store.rollup_snapshot(app.ctx.id).await.unwrap(),
