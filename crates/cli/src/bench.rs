@@ -67,6 +67,14 @@ enum Which {
         #[arg(long, default_value = "/tmp/philia-bench-analytics")]
         scratch: std::path::PathBuf,
     },
+    /// Per single invoice: recording into a tenant with five segments vs none.
+    Incremental {
+        #[arg(long, default_value_t = 20_000)]
+        customers: u64,
+        /// Single invoices timed per tenant (twice as many are loaded first as history).
+        #[arg(long, default_value_t = 2_000)]
+        invoices: u64,
+    },
     /// Redeem and checkout-quote latency at a fixed rate.
     Latency {
         #[arg(long, default_value_t = 500)]
@@ -168,6 +176,9 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
         }
         Which::Analytics { customers, invoices, runs, scratch } => {
             crate::bench_analytics::analytics(database_url, customers, invoices, runs, &scratch).await
+        }
+        Which::Incremental { customers, invoices } => {
+            crate::bench_analytics::incremental(database_url, customers, invoices).await
         }
         Which::Codes { count } => crate::bench_loyalty::codes(database_url, count).await,
         Which::Latency { rate, seconds, customers } => {

@@ -253,3 +253,57 @@ async fn measure(
     writeln!(stdout, "{result}")?;
     Ok(())
 }
+
+/// The cost, per single invoice, of keeping RFM scores and segment membership current: the same
+/// demo invoices recorded one by one into a tenant with five segments and into one with none
+/// (both have RFM scores), on one database in one run.
+pub async fn incremental(database_url: &str, customers: u64, invoices: u64) -> Result<()> {
+    let engine = crate::open(database_url).await?;
+    let today = jiff::Zoned::now().date();
+    let demo = Demo::new(DemoSpec { customers, invoices: invoices * 3, seed: 9, end: today });
+    let mut per_invoice_ms = Vec::new();
+    for (slug, segments) in [("plain", false), ("segmented", true)] {
+        engine
+            .create_tenant(NewTenant::parse(slug, "bench", None, None, None).map_err(|e| crate::explain(e.into()))?)
+            .await
+            .map_err(crate::explain)?;
+        let ctx = engine.tenant(slug).await.map_err(crate::explain)?;
+        // History first (in batches), so scores and segments have a population to work on.
+        for chunk in (0..invoices * 2).collect::<Vec<_>>().chunks(5000) {
+            let batch: Vec<_> = chunk.iter().map(|&k| demo.invoice(k)).collect();
+            engine.record_invoices(&ctx, &batch).await.map_err(crate::explain)?;
+        }
+        engine.refresh_rfm(&ctx).await.map_err(crate::explain)?;
+        if segments {
+            for (n, rule) in [
+                json!({"field": "spend", "op": "gte", "value": 5_000_000}),
+                json!({"field": "invoices", "op": "gte", "value": 3}),
+                json!({"field": "last_purchase_at", "op": "within_last_days", "value": 30}),
+                json!({"field": "categories", "op": "contains", "value": "coffee"}),
+                json!({"all": [{"field": "rfm_segment", "op": "in", "value": ["champions", "loyal"]}, {"field": "has_mobile", "op": "eq", "value": true}]}),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let input = philia_domain::segments::SegmentInput { code: format!("s{n}"), name: format!("s{n}"), description: None, rule };
+                engine.create_segment(&ctx, &input).await.map_err(crate::explain)?;
+            }
+        }
+        let t = Instant::now();
+        for k in invoices * 2..invoices * 3 {
+            engine.record_invoice(&ctx, &demo.invoice(k)).await.map_err(crate::explain)?;
+        }
+        per_invoice_ms.push(t.elapsed().as_secs_f64() * 1000.0 / invoices as f64);
+    }
+    let result = json!({
+        "bench": "incremental",
+        "backend": if database_url.starts_with("sqlite") { "sqlite" } else { "postgres" },
+        "customers": customers,
+        "single_invoices": invoices,
+        "ms_per_invoice_without_segments": round(per_invoice_ms[0]),
+        "ms_per_invoice_with_5_segments": round(per_invoice_ms[1]),
+        "segments_add_ms": round(per_invoice_ms[1] - per_invoice_ms[0]),
+    });
+    println!("{result}");
+    Ok(())
+}
