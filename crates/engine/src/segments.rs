@@ -311,8 +311,11 @@ impl Engine {
         let mut left: Vec<i64> = stored.difference(&matching).copied().collect();
         entered.sort_unstable();
         left.sort_unstable();
+        if entered.is_empty() && left.is_empty() {
+            return Ok((0, 0));
+        }
         self.store.change_members(conn, ctx.id, row.id, &entered, &left, now).await?;
-        if events && !(entered.is_empty() && left.is_empty()) {
+        if events {
             let event_ids = self.store.allocate_ids(conn, entered.len() + left.len()).await?;
             let moves = entered.iter().map(|c| (*c, SEGMENT_ENTERED)).chain(left.iter().map(|c| (*c, SEGMENT_LEFT)));
             let parsed: Vec<_> = moves
