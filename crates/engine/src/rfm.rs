@@ -53,6 +53,17 @@ pub struct RfmTable {
     pub rows: Vec<RfmRow>,
 }
 
+impl RfmTable {
+    /// The rows after customer `after`, at most `limit`, and the id to continue after (none on
+    /// the last page).
+    pub fn page(&self, after: i64, limit: usize) -> (&[RfmRow], Option<i64>) {
+        let start = self.rows.partition_point(|r| r.customer_id <= after);
+        let page = &self.rows[start..(start + limit).min(self.rows.len())];
+        let next = (start + limit < self.rows.len()).then(|| page.last().map(|r| r.customer_id)).flatten();
+        (page, next)
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 pub struct RfmRefresh {
     pub population: i64,

@@ -85,6 +85,15 @@ pub struct RfmTierCell {
     pub customers: i64,
 }
 
+/// A stored segment with its rule parsed; a rule that no longer parses is a storage fault, since
+/// every rule was checked when it was saved.
+fn stored_segment(row: &SegmentRow) -> Result<Segment> {
+    let fault = |e: String| EngineError::Io(format!("segment {}: {e}", row.code));
+    let rule = serde_json::from_str(&row.rule).map_err(|e| fault(e.to_string()))?;
+    let parsed = parse_rule(&rule).map_err(|e| fault(e.to_string()))?;
+    Ok(Segment { code: row.code.clone(), name: row.name.clone(), description: row.description.clone(), rule: parsed })
+}
+
 fn not_found() -> EngineError {
     EngineError::NotFound("segment")
 }
@@ -97,10 +106,7 @@ impl Engine {
 
     async fn segment_row(&self, conn: &mut Conn, ctx: &TenantContext, code: &str) -> Result<(SegmentRow, Segment)> {
         let row = self.store.segment_by_code(conn, ctx.id, code).await?.ok_or_else(not_found)?;
-        let rule = serde_json::from_str(&row.rule).map_err(|e| EngineError::Io(format!("segment {code}: {e}")))?;
-        let parsed = parse_rule(&rule).map_err(|e| EngineError::Io(format!("segment {code}: {e}")))?;
-        let segment =
-            Segment { code: row.code.clone(), name: row.name.clone(), description: row.description.clone(), rule: parsed };
+        let segment = stored_segment(&row)?;
         Ok((row, segment))
     }
 
@@ -358,10 +364,7 @@ impl Engine {
             return Ok(());
         }
         for row in self.store.segments(conn, ctx.id).await? {
-            let rule = serde_json::from_str(&row.rule).map_err(|e| EngineError::Io(format!("segment {}: {e}", row.code)))?;
-            let parsed = parse_rule(&rule).map_err(|e| EngineError::Io(format!("segment {}: {e}", row.code)))?;
-            let s =
-                Segment { code: row.code.clone(), name: row.name.clone(), description: row.description.clone(), rule: parsed };
+            let s = stored_segment(&row)?;
             self.membership_in(conn, ctx, &row, &s, customers, true).await?;
         }
         Ok(())

@@ -69,26 +69,24 @@ async fn rfm_table(auth: Auth, State(s): State<AppState>, Query(q): Query<RfmQue
         .map_err(|e| ApiError::bad_query(vec![e.at("as_of")]))?;
     let limit = q.limit.unwrap_or(super::DEFAULT_LIMIT).clamp(1, 1000) as usize;
     let table = s.engine.rfm_table(&auth.ctx, as_of).await?;
-    let after = q.after.unwrap_or(i64::MIN);
-    let start = table.rows.partition_point(|r| r.customer_id <= after);
-    let page = &table.rows[start..(start + limit).min(table.rows.len())];
-    let next_after = (start + limit < table.rows.len()).then(|| page.last().map(|r| r.customer_id)).flatten();
+    let (page, next_after) = table.page(q.after.unwrap_or(i64::MIN), limit);
+    let customers = page
+        .iter()
+        .map(|r| RfmCustomerRow {
+            customer_id: r.customer_id,
+            last_purchase_at: philia_domain::calendar::from_millis(r.last_purchase_at).to_string(),
+            recency_days: r.figures.recency_days,
+            frequency: r.figures.frequency,
+            monetary: r.figures.monetary,
+            scores: r.scores,
+            segment: r.segment,
+        })
+        .collect();
     Ok(Json(RfmPage {
         as_of: philia_domain::calendar::from_millis(table.as_of).to_string(),
         population: table.cuts.population,
         distribution: table.distribution,
-        customers: page
-            .iter()
-            .map(|r| RfmCustomerRow {
-                customer_id: r.customer_id,
-                last_purchase_at: philia_domain::calendar::from_millis(r.last_purchase_at).to_string(),
-                recency_days: r.figures.recency_days,
-                frequency: r.figures.frequency,
-                monetary: r.figures.monetary,
-                scores: r.scores,
-                segment: r.segment,
-            })
-            .collect(),
+        customers,
         cuts: table.cuts,
         next_after,
     }))
