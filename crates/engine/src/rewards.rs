@@ -240,7 +240,7 @@ impl Engine {
     }
 
     /// Gives the customer what the reward is; returns the redemption's status and outcome.
-    async fn deliver(
+    pub(crate) async fn deliver(
         &self,
         conn: &mut Conn,
         ctx: &TenantContext,
@@ -253,24 +253,9 @@ impl Engine {
         Ok(match &reward.kind {
             RewardKind::DiscountCode { valid_days, .. } => {
                 let promo_code = format!("reward-{}", reward.code);
-                let promotion =
-                    self.store.promotion_by_code(conn, ctx.id, &promo_code).await?.ok_or(EngineError::NotFound("promotion"))?;
                 let until = now + *valid_days as i64 * DAY;
-                let prefix = format!(
-                    "{}-",
-                    reward.code.to_uppercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(6).collect::<String>()
-                );
-                loop {
-                    let code = generate_codes(1, &prefix, 8, |b| rand::rng().fill_bytes(b)).remove(0);
-                    if self
-                        .store
-                        .insert_codes(conn, ctx.id, promotion.id, vec![code.clone()], Some((customer, Some(until))))
-                        .await?
-                        == 1
-                    {
-                        break ("fulfilled", serde_json::json!({"code": code, "valid_until": philia_store::bulk::ts(until)}));
-                    }
-                }
+                let code = self.issue_personal_code(conn, ctx, &promo_code, &reward.code, customer, until).await?;
+                ("fulfilled", serde_json::json!({"code": code, "valid_until": philia_store::bulk::ts(until)}))
             }
             RewardKind::WalletCredit { amount } => {
                 let m = WalletMove {
@@ -301,7 +286,7 @@ impl Engine {
                         target,
                         1,
                         Some(until),
-                        redemption_id,
+                        Some(redemption_id),
                         now,
                     )
                     .await?;
@@ -313,12 +298,47 @@ impl Engine {
             RewardKind::GameSpins { game, spins } => {
                 let id = self.store.allocate_ids(conn, 1).await?[0];
                 self.store
-                    .insert_entitlement(conn, ctx.id, id, customer, "game_spins", game, *spins as i64, None, redemption_id, now)
+                    .insert_entitlement(
+                        conn,
+                        ctx.id,
+                        id,
+                        customer,
+                        "game_spins",
+                        game,
+                        *spins as i64,
+                        None,
+                        Some(redemption_id),
+                        now,
+                    )
                     .await?;
                 ("fulfilled", serde_json::json!({"entitlement": id, "game": game, "spins": spins}))
             }
             RewardKind::PhysicalGift {} => ("requested", serde_json::json!({})),
         })
+    }
+
+    /// Creates a single-use code of a promotion for one customer, valid until `until`; its
+    /// prefix comes from `prefix_of` (up to six letters and digits).
+    pub(crate) async fn issue_personal_code(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        promotion_code: &str,
+        prefix_of: &str,
+        customer: i64,
+        until: i64,
+    ) -> Result<String> {
+        let promotion =
+            self.store.promotion_by_code(conn, ctx.id, promotion_code).await?.ok_or(EngineError::NotFound("promotion"))?;
+        let prefix =
+            format!("{}-", prefix_of.to_uppercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(6).collect::<String>());
+        loop {
+            let code = generate_codes(1, &prefix, 8, |b| rand::rng().fill_bytes(b)).remove(0);
+            if self.store.insert_codes(conn, ctx.id, promotion.id, vec![code.clone()], Some((customer, Some(until)))).await? == 1
+            {
+                return Ok(code);
+            }
+        }
     }
 
     /// Moves a physical gift along its fulfilment; cancelling gives back the points (as a new
@@ -349,7 +369,10 @@ impl Engine {
                     ));
                 }
                 if status == "cancelled" {
-                    self.give_points_back(conn, ctx, &r.view, r.point_entry_id, actor, now).await?;
+                    // A reward won in a game cost no points.
+                    if r.view.points > 0 {
+                        self.give_points_back(conn, ctx, &r.view, r.point_entry_id, actor, now).await?;
+                    }
                     self.store.return_reward_stock(conn, ctx.id, r.reward_id).await?;
                     self.store.drop_entitlements_of(conn, ctx.id, id).await?;
                 }

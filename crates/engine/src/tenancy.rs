@@ -34,6 +34,12 @@ impl TenantContext {
             calendar: CalendarKind::parse(&t.calendar).unwrap_or(CalendarKind::Jalali),
         })
     }
+
+    /// The tenant's local day (`YYYY-MM-DD`) at an instant in milliseconds: what daily limits
+    /// and rollups count by.
+    pub fn day_of(&self, ms: i64) -> String {
+        philia_domain::calendar::local_day(philia_domain::calendar::from_millis(ms), &self.zone).to_string()
+    }
 }
 
 /// A new API key: the secret is returned once and only its hash is kept.

@@ -15,6 +15,7 @@ pub mod customers;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod games;
 pub mod identities;
 pub mod invoices;
 pub mod lists;

@@ -247,7 +247,7 @@ impl Store {
         target: &str,
         quantity: i64,
         valid_until: Option<i64>,
-        redemption_id: i64,
+        redemption_id: Option<i64>,
         now: i64,
     ) -> Result<()> {
         sqlx::query(

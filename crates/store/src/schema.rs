@@ -256,6 +256,33 @@ const V5: &[&str] = &[
         PRIMARY KEY (tenant_id, segment_id, customer_id))",
 ];
 
+/// Migration 6: chance games, their prizes' stock and daily wins, each player's next committed
+/// seed, and every play with what proves its draw.
+const V6: &[&str] = &[
+    "CREATE TABLE games (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE game_prizes (
+        tenant_id BIGINT NOT NULL, game_id BIGINT NOT NULL, code TEXT NOT NULL, stock_left BIGINT, won BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, game_id, code))",
+    "CREATE TABLE game_prize_days (
+        tenant_id BIGINT NOT NULL, game_id BIGINT NOT NULL, code TEXT NOT NULL, day TEXT NOT NULL, won BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, game_id, code, day))",
+    "CREATE TABLE game_players (
+        tenant_id BIGINT NOT NULL, game_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, seed TEXT NOT NULL,
+        commitment TEXT NOT NULL, nonce BIGINT NOT NULL, plays BIGINT NOT NULL, day TEXT, plays_day BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, game_id, customer_id))",
+    "CREATE TABLE game_plays (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, game_id BIGINT NOT NULL, customer_id BIGINT NOT NULL,
+        idem_key TEXT NOT NULL, at BIGINT NOT NULL, day TEXT NOT NULL, paid_with TEXT NOT NULL, cost_points BIGINT NOT NULL,
+        cost_value BIGINT, prize TEXT NOT NULL, prize_kind TEXT NOT NULL, prize_value BIGINT, outcome TEXT NOT NULL,
+        seed TEXT NOT NULL, commitment TEXT NOT NULL, next_commitment TEXT NOT NULL, client_seed TEXT NOT NULL,
+        nonce BIGINT NOT NULL, weights TEXT NOT NULL, roll BIGINT NOT NULL, reels TEXT,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, idem_key))",
+    "CREATE INDEX game_plays_day ON game_plays (tenant_id, game_id, day)",
+    "CREATE INDEX game_plays_customer ON game_plays (tenant_id, customer_id, game_id, id)",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -267,7 +294,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -3,6 +3,7 @@ pub mod checkout;
 pub mod classes;
 pub mod customers;
 pub mod events;
+pub mod games;
 pub mod imports;
 pub mod invoices;
 pub mod lists;

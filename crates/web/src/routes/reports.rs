@@ -37,7 +37,7 @@ pub struct ReportOptions {
     pub limit: Option<i64>,
 }
 
-fn period(s: &AppState, auth: &Auth, q: &PeriodQuery) -> ApiResult<Period> {
+pub(crate) fn period(s: &AppState, auth: &Auth, q: &PeriodQuery) -> ApiResult<Period> {
     s.engine.report_period(&auth.ctx, q).map_err(|e| match e {
         philia_engine::EngineError::Invalid(inv) => ApiError::bad_query(inv.0),
         other => other.into(),
