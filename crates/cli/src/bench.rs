@@ -84,6 +84,15 @@ enum Which {
         #[arg(long, default_value_t = 5_000)]
         customers: u64,
     },
+    /// A game play's latency at a fixed rate, beside redeeming a reward at the same rate.
+    Games {
+        #[arg(long, default_value_t = 200)]
+        rate: u64,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long, default_value_t = 5_000)]
+        customers: u64,
+    },
 }
 
 /// A child process that is stopped when this goes out of scope, also on an early error return.
@@ -184,6 +193,7 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
         Which::Latency { rate, seconds, customers } => {
             crate::bench_loyalty::latency(database_url, rate, seconds, customers).await
         }
+        Which::Games { rate, seconds, customers } => crate::bench_games::games(database_url, rate, seconds, customers).await,
         Which::ImportCustomers { customers } => {
             let engine = fresh_engine(database_url).await?;
             let slug = format!("bench-import-{}", std::process::id());

@@ -20,7 +20,7 @@ use rand::RngCore;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-async fn tenant(engine: &Engine, slug: &str) -> Result<TenantContext> {
+pub(crate) async fn tenant(engine: &Engine, slug: &str) -> Result<TenantContext> {
     engine
         .create_tenant(NewTenant::parse(slug, "bench", None, None, None).map_err(|e| crate::explain(e.into()))?)
         .await
@@ -122,8 +122,39 @@ pub async fn codes(database_url: &str, count: usize) -> Result<()> {
     Ok(())
 }
 
+/// Customers with one invoice each (mobiles 0919…), in order; the tenant's rules decide their
+/// points.
+pub(crate) async fn seed_customers(engine: &Engine, ctx: &TenantContext, customers: u64) -> Result<Vec<i64>> {
+    eprintln!("seeding {customers} customers with points…");
+    let now = jiff::Timestamp::now().to_string();
+    let seed: Vec<InvoiceInput> = (0..customers)
+        .map(|i| InvoiceInput {
+            source: None,
+            external_id: format!("seed-{i}"),
+            issued_at: now.clone(),
+            customer: Some(CustomerRefInput { mobile: Some(format!("0919{i:07}")), ..Default::default() }),
+            channel: None,
+            branch: None,
+            status: None,
+            currency: None,
+            lines: vec![LineInput { sku: Some("SEED".into()), unit_price: 1000, ..Default::default() }],
+            discount: None,
+            shipping: None,
+            total: None,
+            checkout: None,
+        })
+        .collect();
+    let mut ids = Vec::with_capacity(customers as usize);
+    for chunk in seed.chunks(5000) {
+        for r in engine.record_invoices(ctx, chunk).await.map_err(crate::explain)? {
+            ids.push(r.customer_id.context("seeded invoices have customers")?);
+        }
+    }
+    Ok(ids)
+}
+
 /// Latency percentiles in milliseconds of `n` requests made at `rate` per second by `make`.
-async fn open_loop<F, Fut>(rate: u64, seconds: u64, make: F) -> Result<serde_json::Value>
+pub(crate) async fn open_loop<F, Fut>(rate: u64, seconds: u64, make: F) -> Result<serde_json::Value>
 where
     F: Fn(u64) -> Fut,
     Fut: std::future::Future<Output = Result<reqwest::StatusCode>> + Send + 'static,
@@ -203,31 +234,7 @@ pub async fn latency(database_url: &str, rate: u64, seconds: u64, customers: u64
         active: None,
     };
     engine.create_reward(&ctx, &reward).await.map_err(crate::explain)?;
-    eprintln!("seeding {customers} customers with points…");
-    let now = jiff::Timestamp::now().to_string();
-    let seed: Vec<InvoiceInput> = (0..customers)
-        .map(|i| InvoiceInput {
-            source: None,
-            external_id: format!("seed-{i}"),
-            issued_at: now.clone(),
-            customer: Some(CustomerRefInput { mobile: Some(format!("0919{i:07}")), ..Default::default() }),
-            channel: None,
-            branch: None,
-            status: None,
-            currency: None,
-            lines: vec![LineInput { sku: Some("SEED".into()), unit_price: 1000, ..Default::default() }],
-            discount: None,
-            shipping: None,
-            total: None,
-            checkout: None,
-        })
-        .collect();
-    let mut ids = Vec::with_capacity(customers as usize);
-    for chunk in seed.chunks(5000) {
-        for r in engine.record_invoices(&ctx, chunk).await.map_err(crate::explain)? {
-            ids.push(r.customer_id.context("seeded invoices have customers")?);
-        }
-    }
+    let ids = seed_customers(&engine, &ctx, customers).await?;
     engine.store.close().await;
     let (_server, port) = start_server(database_url).await?;
     let base = format!("http://127.0.0.1:{port}/api/v1");

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_analytics;
+mod bench_games;
 mod bench_loyalty;
 mod demo;
 mod files;
@@ -95,6 +96,11 @@ enum Command {
     },
     /// Write a report (the series behind a dashboard chart) as CSV.
     Report(report::ReportArgs),
+    /// Chance games.
+    Game {
+        #[command(subcommand)]
+        command: GameCommand,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Benchmarks against baselines on the same machine (see docs/BENCHMARKS.md).
@@ -133,6 +139,21 @@ enum KeyCommand {
     List {
         #[arg(long)]
         tenant: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum GameCommand {
+    /// Recompute every draw of a day from its revealed seed and check the seed chain; exits with
+    /// an error when any play fails.
+    Audit {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        game: String,
+        /// Gregorian (2026-11-22) or Jalali (1405/09/01)
+        #[arg(long)]
+        day: String,
     },
 }
 
@@ -293,6 +314,17 @@ async fn run(cli: Cli) -> Result<()> {
             report::run(&engine, &ctx, args).await
         }
         Command::Bench(args) => bench::run(&cli.database_url, args).await,
+        Command::Game { command: GameCommand::Audit { tenant, game, day } } => {
+            let engine = open(&cli.database_url).await?;
+            let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+            let audit = engine.audit_game_day(&ctx, &game, &day).await.map_err(explain)?;
+            for f in &audit.failures {
+                println!("play {} of customer {}: {}", f.play_id, f.customer_id, f.reason);
+            }
+            println!("{}: {} plays on {}, {} verified", audit.game, audit.plays, audit.day, audit.verified);
+            anyhow::ensure!(audit.failures.is_empty(), "{} plays failed the audit", audit.failures.len());
+            Ok(())
+        }
     }
 }
 

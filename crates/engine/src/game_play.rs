@@ -152,9 +152,7 @@ impl Engine {
         if let Some(issue) = game.refusal(tier.as_deref(), at) {
             return Err(refused(issue));
         }
-        let (seed, hash) = new_seed();
-        self.store.ensure_player(conn, ctx.id, row.id, customer, &seed, &hash).await?;
-        let player = self.store.player(conn, ctx.id, row.id, customer, true).await?.ok_or(EngineError::NotFound("player"))?;
+        let player = self.player_state(conn, ctx, row.id, customer, true).await?;
         let day = ctx.day_of(now);
         let today = plays_on(&player, &day);
         if let Some(issue) = limit_refusal(&game, today, player.plays) {

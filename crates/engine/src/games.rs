@@ -277,6 +277,23 @@ impl Engine {
         Ok(out)
     }
 
+    /// A player's state, created with its first committed seed on first sight.
+    pub(crate) async fn player_state(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        game_id: i64,
+        customer: i64,
+        lock: bool,
+    ) -> Result<PlayerRow> {
+        if let Some(p) = self.store.player(conn, ctx.id, game_id, customer, lock).await? {
+            return Ok(p);
+        }
+        let (seed, hash) = new_seed();
+        self.store.ensure_player(conn, ctx.id, game_id, customer, &seed, &hash).await?;
+        self.store.player(conn, ctx.id, game_id, customer, lock).await?.ok_or(EngineError::NotFound("player"))
+    }
+
     /// The game as a customer sees it now. Creates the customer's first seed commitment, so the
     /// commitment shown here is the one their next play uses.
     pub async fn game_for_customer(&self, ctx: &TenantContext, customer_id: i64, code: &str) -> Result<GameForCustomer> {
@@ -295,9 +312,7 @@ impl Engine {
         let row = self.store.game_by_code(conn, ctx.id, code).await?.ok_or(EngineError::NotFound("game"))?;
         let game = stored_game(&row, ctx)?;
         let tier = self.store.tier_states(conn, ctx.id, &[customer]).await?.remove(&customer).and_then(|s| s.tier);
-        let (seed, hash) = new_seed();
-        self.store.ensure_player(conn, ctx.id, row.id, customer, &seed, &hash).await?;
-        let player = self.store.player(conn, ctx.id, row.id, customer, false).await?.ok_or(EngineError::NotFound("player"))?;
+        let player = self.player_state(conn, ctx, row.id, customer, false).await?;
         let day = ctx.day_of(now);
         let today = plays_on(&player, &day);
         let unavailable = self.unavailable_prizes(conn, ctx, row.id, &game, &day, false).await?;

@@ -26,6 +26,15 @@ async fn demo_data_runs_through_the_whole_programme() {
         }
         assert!(with_points > 50, "{with_points} customers earned points");
         assert!(tiers.contains("bronze") && tiers.len() >= 2, "{tiers:?}");
+        // The demo games are in place and shown to a demo customer with their odds.
+        let games = app.get("/api/v1/games").await.body;
+        assert_eq!(games.as_array().unwrap().iter().map(|g| g["code"].as_str().unwrap()).collect::<Vec<_>>(), ["wheel", "slot"]);
+        let id = customers["items"][0]["id"].as_i64().unwrap();
+        let view = app.get(&format!("/api/v1/customers/{id}/games/slot")).await;
+        assert_eq!(view.status, 200, "{}", view.body);
+        let chances: f64 = view.body["prizes"].as_array().unwrap().iter().map(|p| p["chance_percent"].as_f64().unwrap()).sum();
+        assert!((chances - 100.0).abs() < 0.05, "{chances}");
+        assert_eq!(view.body["prizes"].as_array().unwrap().len(), 4);
         // RFM scores and the demo segments are in place.
         let rfm = app.get("/api/v1/rfm?limit=1").await.body;
         assert!(rfm["population"].as_i64().unwrap() > 100, "{rfm}");
