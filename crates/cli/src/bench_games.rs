@@ -20,8 +20,9 @@ pub async fn games(database_url: &str, rate: u64, seconds: u64, customers: u64) 
     let engine = crate::open(database_url).await?;
     let ctx = tenant(&engine, &format!("bench-games-{}", std::process::id())).await?;
     let key = engine.create_api_key(&ctx, "admin", None).await.map_err(crate::explain)?.key;
-    let rule: RuleInput =
-        parse(json!({"name": "seed", "trigger": "invoice", "point_type": "purchase", "points": 1000000, "starts_at": "2000-01-01"}));
+    let rule: RuleInput = parse(
+        json!({"name": "seed", "trigger": "invoice", "point_type": "purchase", "points": 1000000, "starts_at": "2000-01-01"}),
+    );
     engine.create_rule(&ctx, &rule, "bench").await.map_err(crate::explain)?;
     let reward: RewardInput = parse(
         json!({"code": "credit", "name": "credit", "kind": "wallet_credit", "amount": 1000, "point_type": "purchase", "cost": 10}),
@@ -54,7 +55,13 @@ pub async fn games(database_url: &str, rate: u64, seconds: u64, customers: u64) 
             let url = format!("{base}/customers/{}/{path}", ids[(i % ids.len() as u64) as usize]);
             let (client, key) = (client.clone(), key.clone());
             async move {
-                Ok(client.post(url).bearer_auth(key).json(&json!({"idempotency_key": format!("bench-{path}-{i}")})).send().await?.status())
+                Ok(client
+                    .post(url)
+                    .bearer_auth(key)
+                    .json(&json!({"idempotency_key": format!("bench-{path}-{i}")}))
+                    .send()
+                    .await?
+                    .status())
             }
         }
     };

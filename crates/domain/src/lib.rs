@@ -18,6 +18,7 @@ pub mod ids;
 pub mod invoice;
 pub mod issue;
 pub mod lists;
+pub mod missions;
 pub mod mobile;
 pub mod money;
 pub mod points;

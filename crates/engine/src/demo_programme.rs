@@ -75,31 +75,31 @@ impl Engine {
         self.generate_codes(ctx, "nowruz-1405", &parse(json!({"count": 500, "prefix": "NWZ-", "length": 6}))?).await?;
         let games = [
             json!({"code": "wheel", "name": "گردونه شانس", "kind": "wheel", "plays_per_day": 3,
-                "cost": {"spins": true, "point_type": "engagement", "points": 20},
-                "look": {"primary_colour": "#7b2cbf", "secondary_colour": "#ffd60a", "button_label": "بچرخان!"},
-                "prizes": [
-                    {"code": "p50", "label": "۵۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 50, "weight": 30,
-                     "tier_weights": {"gold": 25}, "colour": "#ffd60a"},
-                    {"code": "p200", "label": "۲۰۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 200, "weight": 5,
-                     "tier_weights": {"silver": 8, "gold": 15}, "colour": "#f77f00"},
-                    {"code": "cash20", "label": "۲۰ هزار تومان", "kind": "wallet", "amount": 20000, "weight": 5, "daily_limit": 20,
-                     "colour": "#06d6a0"},
-                    {"code": "nowruz", "label": "۱۰۰ هزار تومان تخفیف", "kind": "discount_code", "promotion": "nowruz-1405",
-                     "valid_days": 14, "weight": 4, "colour": "#118ab2"},
-                    {"code": "mug", "label": "ماگ باشگاه", "kind": "reward", "reward": "mug", "weight": 1, "stock": 10,
-                     "tier_weights": {"gold": 3}, "colour": "#ef476f"},
-                    {"code": "again", "label": "یک بار دیگر", "kind": "spins", "spins": 1, "weight": 15, "colour": "#8338ec"},
-                    {"code": "none", "label": "پوچ", "kind": "nothing", "weight": 40, "tier_weights": {"gold": 36}, "colour": "#adb5bd"}
-                ]}),
+            "cost": {"spins": true, "point_type": "engagement", "points": 20},
+            "look": {"primary_colour": "#7b2cbf", "secondary_colour": "#ffd60a", "button_label": "بچرخان!"},
+            "prizes": [
+                {"code": "p50", "label": "۵۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 50, "weight": 30,
+                 "tier_weights": {"gold": 25}, "colour": "#ffd60a"},
+                {"code": "p200", "label": "۲۰۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 200, "weight": 5,
+                 "tier_weights": {"silver": 8, "gold": 15}, "colour": "#f77f00"},
+                {"code": "cash20", "label": "۲۰ هزار تومان", "kind": "wallet", "amount": 20000, "weight": 5, "daily_limit": 20,
+                 "colour": "#06d6a0"},
+                {"code": "nowruz", "label": "۱۰۰ هزار تومان تخفیف", "kind": "discount_code", "promotion": "nowruz-1405",
+                 "valid_days": 14, "weight": 4, "colour": "#118ab2"},
+                {"code": "mug", "label": "ماگ باشگاه", "kind": "reward", "reward": "mug", "weight": 1, "stock": 10,
+                 "tier_weights": {"gold": 3}, "colour": "#ef476f"},
+                {"code": "again", "label": "یک بار دیگر", "kind": "spins", "spins": 1, "weight": 15, "colour": "#8338ec"},
+                {"code": "none", "label": "پوچ", "kind": "nothing", "weight": 40, "tier_weights": {"gold": 36}, "colour": "#adb5bd"}
+            ]}),
             json!({"code": "slot", "name": "ماشین شانس", "kind": "slot", "plays_per_day": 5,
-                "cost": {"point_type": "purchase", "points": 30},
-                "prizes": [
-                    {"code": "cherry", "label": "۴۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 40, "weight": 20, "symbol": "🍒"},
-                    {"code": "lemon", "label": "۵ هزار تومان", "kind": "wallet", "amount": 5000, "weight": 8, "symbol": "🍋"},
-                    {"code": "diamond", "label": "۱۰۰۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 1000, "weight": 1,
-                     "symbol": "💎"},
-                    {"code": "none", "label": "پوچ", "kind": "nothing", "weight": 71}
-                ]}),
+            "cost": {"point_type": "purchase", "points": 30},
+            "prizes": [
+                {"code": "cherry", "label": "۴۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 40, "weight": 20, "symbol": "🍒"},
+                {"code": "lemon", "label": "۵ هزار تومان", "kind": "wallet", "amount": 5000, "weight": 8, "symbol": "🍋"},
+                {"code": "diamond", "label": "۱۰۰۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 1000, "weight": 1,
+                 "symbol": "💎"},
+                {"code": "none", "label": "پوچ", "kind": "nothing", "weight": 71}
+            ]}),
         ];
         for g in games {
             self.create_game(ctx, &parse(g)?).await?;

@@ -5,9 +5,10 @@ use crate::invoices::{ItemResult, too_many};
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::FieldError;
 use philia_domain::calendar::local_day;
-use philia_domain::earning::Trigger;
+use philia_domain::earning::{CustomerFacts, EventFacts, Trigger};
 use philia_domain::event::{EventInput, ValidEvent};
 use philia_domain::invoice::MAX_BATCH;
+use philia_domain::missions::{FactKind, MissionFact};
 use philia_domain::rollup::DailyDeltas;
 use philia_store::Conn;
 use philia_store::events::EventRow;
@@ -74,6 +75,37 @@ impl Engine {
                 self.evaluate_tiers_in(conn, ctx, &credited, philia_domain::tiers::Evaluation::AfterPurchase, "event", now)
                     .await?;
             }
+        }
+        let missions = self.active_missions(conn, ctx).await?;
+        if !missions.is_empty() {
+            let facts: Vec<(i64, &ValidEvent, EventFacts)> = earning
+                .iter()
+                .map(|&(i, customer, _)| {
+                    let e = valid(i);
+                    let f = EventFacts {
+                        event_type: e.event_type.clone(),
+                        source: e.source.clone(),
+                        local: e.occurred_at.to_zoned(ctx.zone.clone()).datetime(),
+                        properties: serde_json::from_str(&e.properties).unwrap_or_default(),
+                        customer: CustomerFacts::default(),
+                    };
+                    (customer, e, f)
+                })
+                .collect();
+            let mission_facts: Vec<(i64, MissionFact<'_>)> = facts
+                .iter()
+                .map(|(c, e, f)| {
+                    let fact = MissionFact {
+                        kind: FactKind::Event,
+                        event_type: Some(&e.event_type),
+                        at: e.occurred_at,
+                        amount: 0,
+                        facts: Some(f),
+                    };
+                    (*c, fact)
+                })
+                .collect();
+            self.missions_in(conn, ctx, &missions, &mission_facts, now).await?;
         }
         self.segments_in(conn, ctx, &customer_ids).await?;
         Ok(results)

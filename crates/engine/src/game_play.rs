@@ -15,10 +15,8 @@ use philia_domain::event::ValidEvent;
 use philia_domain::games::{Game, GameKind, PrizeInput, PrizeKind};
 use philia_domain::invoice::CustomerRef;
 use philia_domain::records::PointTypeRecord;
-use philia_domain::rewards::RewardInput;
 use philia_store::Conn;
 use philia_store::games::{PlayRow, PlayerRow};
-use philia_store::rewards::RedemptionRow;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -350,28 +348,7 @@ impl Engine {
                 (serde_json::json!({"wallet_credit": amount}), Some(*amount))
             }
             PrizeKind::Reward { reward } => {
-                let r = self.store.reward_by_code(conn, ctx.id, reward).await?.ok_or(EngineError::NotFound("reward"))?;
-                if !self.store.take_reward_stock(conn, ctx.id, r.id).await? {
-                    return Err(EngineError::Race);
-                }
-                let input: RewardInput =
-                    serde_json::from_str(&r.body).map_err(|e| EngineError::Io(format!("reward {reward}: {e}")))?;
-                let parsed = input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {reward}: {e}")))?;
-                let redemption_id = self.store.allocate_ids(conn, 1).await?[0];
-                let (status, outcome) = self.deliver(conn, ctx, &parsed, customer, redemption_id, now).await?;
-                let row = RedemptionRow {
-                    id: redemption_id,
-                    reward_id: r.id,
-                    customer_id: customer,
-                    status,
-                    points: 0,
-                    point_entry_id: 0,
-                    idem_key: format!("play:{play_id}"),
-                    outcome: outcome.to_string(),
-                    now,
-                };
-                self.store.insert_redemption(conn, ctx.id, &row).await?;
-                (serde_json::json!({"reward": reward, "redemption": redemption_id, "status": status, "delivered": outcome}), None)
+                (self.grant_reward(conn, ctx, reward, customer, &format!("play:{play_id}"), now).await?, None)
             }
             PrizeKind::DiscountCode { promotion, valid_days } => {
                 let until = now + *valid_days as i64 * DAY;

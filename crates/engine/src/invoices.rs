@@ -1,10 +1,13 @@
 //! Recording invoices and refunds, with every rollup they change, in one transaction.
 
+use crate::earning::invoice_facts_of;
 use crate::earning::{Earner, EarnerFacts};
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::calendar::local_day;
 use philia_domain::earning::Trigger;
+use philia_domain::earning::{CustomerFacts, InvoiceFacts};
 use philia_domain::invoice::{InvoiceInput, InvoiceStatus, MAX_BATCH, RefundInput, ValidInvoice};
+use philia_domain::missions::{FactKind, MissionFact};
 use philia_domain::records::{Invoice, Refund};
 use philia_domain::rollup::DailyDeltas;
 use philia_domain::tiers::Evaluation;
@@ -336,7 +339,35 @@ impl Engine {
             .collect();
         self.credit_cashback(conn, ctx, &cashback, now).await?;
         let purchases: Vec<(i64, i64, &ValidInvoice)> = earning.iter().map(|&(n, c)| (ids[n], c, valid(accepted[n].0))).collect();
-        self.settle_referrals(conn, ctx, &purchases, now).await?;
+        let referred = self.settle_referrals(conn, ctx, &purchases, now).await?;
+        let missions = self.active_missions(conn, ctx).await?;
+        if !missions.is_empty() {
+            let facts: Vec<(i64, InvoiceFacts)> = cashback
+                .iter()
+                .map(|(_, c, inv, categories)| {
+                    let local = inv.issued_at.to_zoned(ctx.zone.clone()).datetime();
+                    (*c, invoice_facts_of(inv, categories, local, CustomerFacts::default()))
+                })
+                .collect();
+            let mut mission_facts: Vec<(i64, MissionFact<'_>)> = facts
+                .iter()
+                .zip(&cashback)
+                .map(|((c, f), (_, _, inv, _))| {
+                    let fact = MissionFact {
+                        kind: FactKind::Invoice,
+                        event_type: None,
+                        at: inv.issued_at,
+                        amount: inv.charged(),
+                        facts: Some(f),
+                    };
+                    (*c, fact)
+                })
+                .collect();
+            mission_facts.extend(referred.iter().map(|(referrer, at)| {
+                (*referrer, MissionFact { kind: FactKind::Referral, event_type: None, at: *at, amount: 0, facts: None })
+            }));
+            self.missions_in(conn, ctx, &missions, &mission_facts, now).await?;
+        }
         self.classify_in(conn, ctx, &customer_ids, now).await?;
         self.rfm_in(conn, ctx, &customer_ids, now).await?;
         self.segments_in(conn, ctx, &customer_ids).await?;

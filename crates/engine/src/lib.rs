@@ -41,6 +41,8 @@ pub mod import;
 pub mod invoices;
 pub mod jobs;
 pub mod lists;
+pub mod mission_progress;
+pub mod missions;
 pub mod points;
 pub mod promotions;
 pub mod referrals;

@@ -102,16 +102,17 @@ impl Engine {
         ctx: &TenantContext,
         purchases: &[(i64, i64, &ValidInvoice)],
         now: i64,
-    ) -> Result<()> {
+    ) -> Result<Vec<(i64, jiff::Timestamp)>> {
+        let mut rewarded = Vec::new();
         if purchases.is_empty() {
-            return Ok(());
+            return Ok(rewarded);
         }
         let customers: Vec<i64> = purchases.iter().map(|p| p.1).collect();
         let pending = self.store.pending_referrals(conn, ctx.id, &customers).await?;
         if pending.is_empty() {
-            return Ok(());
+            return Ok(rewarded);
         }
-        let Some(p) = self.load_referrals(conn, ctx).await? else { return Ok(()) };
+        let Some(p) = self.load_referrals(conn, ctx).await? else { return Ok(rewarded) };
         let types = self.point_type_map(conn, ctx).await?;
         let (type_id, t) = types.get(&p.point_type).ok_or_else(|| unknown_point_type(&p.point_type))?;
         for (referee, referrer, joined) in pending {
@@ -144,7 +145,8 @@ impl Engine {
                 self.credit_lot(conn, ctx, credit, now).await?;
             }
             self.store.decide_referral(conn, ctx.id, referee, "rewarded", Some(*invoice_id), now).await?;
+            rewarded.push((referrer, inv.issued_at));
         }
-        Ok(())
+        Ok(rewarded)
     }
 }

@@ -240,7 +240,7 @@ impl Engine {
     }
 
     /// Gives the customer what the reward is; returns the redemption's status and outcome.
-    pub(crate) async fn deliver(
+    async fn deliver(
         &self,
         conn: &mut Conn,
         ctx: &TenantContext,
@@ -315,6 +315,41 @@ impl Engine {
             }
             RewardKind::PhysicalGift {} => ("requested", serde_json::json!({})),
         })
+    }
+
+    /// Gives a catalogue reward without its point cost (a game prize, a mission's reward): one
+    /// from its stock, delivered, and recorded as a redemption of 0 points under `key`. A reward
+    /// out of stock is a lost race for the caller, which checked the stock under its own lock.
+    pub(crate) async fn grant_reward(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        code: &str,
+        customer: i64,
+        key: &str,
+        now: i64,
+    ) -> Result<serde_json::Value> {
+        let r = self.store.reward_by_code(conn, ctx.id, code).await?.ok_or(EngineError::NotFound("reward"))?;
+        if !self.store.take_reward_stock(conn, ctx.id, r.id).await? {
+            return Err(EngineError::Race);
+        }
+        let input: RewardInput = serde_json::from_str(&r.body).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
+        let parsed = input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
+        let redemption_id = self.store.allocate_ids(conn, 1).await?[0];
+        let (status, outcome) = self.deliver(conn, ctx, &parsed, customer, redemption_id, now).await?;
+        let row = RedemptionRow {
+            id: redemption_id,
+            reward_id: r.id,
+            customer_id: customer,
+            status,
+            points: 0,
+            point_entry_id: 0,
+            idem_key: key.to_string(),
+            outcome: outcome.to_string(),
+            now,
+        };
+        self.store.insert_redemption(conn, ctx.id, &row).await?;
+        Ok(serde_json::json!({"reward": code, "redemption": redemption_id, "status": status, "delivered": outcome}))
     }
 
     /// Creates a single-use code of a promotion for one customer, valid until `until`; its

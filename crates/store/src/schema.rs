@@ -283,6 +283,20 @@ const V6: &[&str] = &[
     "CREATE INDEX game_plays_customer ON game_plays (tenant_id, customer_id, game_id, id)",
 ];
 
+/// Migration 7: missions and journeys, and each customer's progress per mission period.
+const V7: &[&str] = &[
+    "CREATE TABLE missions (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, body TEXT NOT NULL,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE mission_progress (
+        tenant_id BIGINT NOT NULL, mission_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, period TEXT NOT NULL,
+        step BIGINT NOT NULL, current BIGINT NOT NULL, seen TEXT NOT NULL, status TEXT NOT NULL, joined_at BIGINT NOT NULL,
+        deadline_at BIGINT, completed_at BIGINT, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, mission_id, customer_id, period))",
+    "CREATE INDEX mission_progress_customer ON mission_progress (tenant_id, customer_id)",
+    "CREATE INDEX mission_progress_deadline ON mission_progress (deadline_at) WHERE status = 'active'",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -294,7 +308,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

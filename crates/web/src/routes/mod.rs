@@ -7,6 +7,7 @@ pub mod games;
 pub mod imports;
 pub mod invoices;
 pub mod lists;
+pub mod missions;
 pub mod points;
 pub mod promotions;
 pub mod referrals;

@@ -1,0 +1,269 @@
+//! Progress of missions as facts arrive: called in the transaction that records invoices,
+//! events and referral rewards, so progress is exactly as current as the facts — a replayed fact
+//! is recognised by the ingestion before it gets here and advances nothing. Also the expiry of
+//! progress whose deadline passed.
+
+use crate::missions::{MISSION_COMPLETED, MISSION_EXPIRED, MISSION_PROGRESSED, MISSION_STARTED, mission_event, stored_mission};
+use crate::{Engine, Result, TenantContext};
+use philia_domain::missions::{Advance, Enrolment, Mission, MissionFact, MissionReward, Progress};
+use philia_store::Conn;
+use philia_store::missions::ProgressRow;
+use std::collections::HashMap;
+
+/// Progress rows changed per transaction when deadlines are processed.
+const EXPIRY_ROUND: i64 = 500;
+
+fn to_progress(p: &ProgressRow) -> Progress {
+    Progress {
+        step: p.step as usize,
+        current: p.current,
+        seen: serde_json::from_str(&p.seen).unwrap_or_default(),
+        joined_at: p.joined_at,
+        deadline_at: p.deadline_at,
+        completed_at: p.completed_at,
+    }
+}
+
+fn write_back(row: &mut ProgressRow, p: &Progress) {
+    row.step = p.step as i64;
+    row.current = p.current;
+    row.seen = serde_json::to_string(&p.seen).expect("strings serialise");
+    row.completed_at = p.completed_at;
+    if p.completed_at.is_some() {
+        row.status = "completed".into();
+    }
+}
+
+/// A reward to give once the batch's progress is written.
+struct Due {
+    customer: i64,
+    reward: MissionReward,
+    key: String,
+    reason: String,
+    at: i64,
+}
+
+impl Engine {
+    /// The tenant's active missions; callers build facts only when there are some.
+    pub(crate) async fn active_missions(&self, conn: &mut Conn, ctx: &TenantContext) -> Result<Vec<(i64, Mission)>> {
+        let mut out = Vec::new();
+        for r in &self.store.missions(conn, ctx.id).await? {
+            let m = stored_mission(r, ctx)?;
+            if m.active {
+                out.push((r.id, m));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Advances `missions` with the facts of a batch, in order: `(customer, fact)`.
+    pub(crate) async fn missions_in(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        missions: &[(i64, Mission)],
+        facts: &[(i64, MissionFact<'_>)],
+        now: i64,
+    ) -> Result<()> {
+        let missions: Vec<&(i64, Mission)> = missions
+            .iter()
+            .filter(|(_, m)| facts.iter().any(|(_, f)| m.open_at(f.at) && (0..m.steps.len()).any(|s| m.counts(s, f))))
+            .collect();
+        if missions.is_empty() {
+            return Ok(());
+        }
+        let mut customers: Vec<i64> = facts.iter().map(|(c, _)| *c).collect();
+        customers.sort_unstable();
+        customers.dedup();
+        let ids: Vec<i64> = missions.iter().map(|(id, _)| *id).collect();
+        let mut book: HashMap<(i64, i64, String), ProgressRow> = self
+            .store
+            .progress_of(conn, ctx.id, &ids, &customers)
+            .await?
+            .into_iter()
+            .map(|p| ((p.mission_id, p.customer_id, p.period.clone()), p))
+            .collect();
+        let targeted =
+            missions.iter().any(|(_, m)| m.input.tiers.is_some() || m.input.classes.is_some() || m.input.segments.is_some());
+        let targeting = if targeted {
+            let segments = missions.iter().any(|(_, m)| m.input.segments.is_some());
+            self.targeting_of(conn, ctx, &customers, segments).await?
+        } else {
+            HashMap::new()
+        };
+        let mut changed: Vec<(i64, i64, String)> = Vec::new();
+        let mut events = Vec::new();
+        let mut due = Vec::new();
+        for (customer, f) in facts {
+            let at = f.at.as_millisecond();
+            for (id, m) in &missions {
+                if !m.open_at(f.at) {
+                    continue;
+                }
+                let key = (*id, *customer, m.period_of(f.at, &ctx.zone, ctx.calendar));
+                if !book.contains_key(&key) {
+                    // Automatic enrolment: the first fact that counts for the first step joins.
+                    if m.enrolment == Enrolment::OptIn || !m.counts(0, f) {
+                        continue;
+                    }
+                    if targeted {
+                        let (tier, class, segments) = targeting.get(customer).cloned().unwrap_or_default();
+                        if !m.targets(tier.as_deref(), class.as_deref(), &segments) {
+                            continue;
+                        }
+                    }
+                    let p = m.join(at);
+                    let row = ProgressRow {
+                        mission_id: *id,
+                        customer_id: *customer,
+                        period: key.2.clone(),
+                        step: 0,
+                        current: 0,
+                        seen: "[]".into(),
+                        status: "active".into(),
+                        joined_at: p.joined_at,
+                        deadline_at: p.deadline_at,
+                        completed_at: None,
+                    };
+                    events.push(mission_event(MISSION_STARTED, m, &row, at, serde_json::json!({})));
+                    book.insert(key.clone(), row);
+                    changed.push(key.clone());
+                }
+                let row = book.get_mut(&key).expect("present or just added");
+                if row.status != "active" {
+                    continue;
+                }
+                let mut p = to_progress(row);
+                let outcome = m.advance(&mut p, f);
+                if outcome == Advance::Nothing {
+                    continue;
+                }
+                write_back(row, &p);
+                if !changed.contains(&key) {
+                    changed.push(key.clone());
+                }
+                match outcome {
+                    Advance::Nothing => {}
+                    Advance::Progressed => {
+                        events.push(mission_event(MISSION_PROGRESSED, m, row, at, serde_json::json!({"current": p.current})))
+                    }
+                    Advance::StepDone { step, mission_done } => {
+                        let reward = &m.steps[step].reward;
+                        if !reward.is_empty() {
+                            due.push(Due {
+                                customer: *customer,
+                                reward: reward.clone(),
+                                key: format!("mission:{id}:{customer}:{}:step{step}", key.2),
+                                reason: format!("{} ({})", m.input.name, step + 1),
+                                at,
+                            });
+                        }
+                        if mission_done {
+                            if !m.reward.is_empty() {
+                                due.push(Due {
+                                    customer: *customer,
+                                    reward: m.reward.clone(),
+                                    key: format!("mission:{id}:{customer}:{}:done", key.2),
+                                    reason: m.input.name.clone(),
+                                    at,
+                                });
+                            }
+                            events.push(mission_event(MISSION_COMPLETED, m, row, at, serde_json::json!({})));
+                        } else {
+                            events.push(mission_event(
+                                MISSION_PROGRESSED,
+                                m,
+                                row,
+                                at,
+                                serde_json::json!({"step_done": step + 1}),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        let rows: Vec<ProgressRow> = changed.iter().filter_map(|k| book.get(k).cloned()).collect();
+        self.store.save_progress(conn, ctx.id, &rows, now).await?;
+        for d in due {
+            self.give_mission_reward(conn, ctx, d, now).await?;
+        }
+        if !events.is_empty() {
+            self.write_events_in(conn, ctx, &events).await?;
+        }
+        Ok(())
+    }
+
+    async fn give_mission_reward(&self, conn: &mut Conn, ctx: &TenantContext, d: Due, now: i64) -> Result<()> {
+        if let (Some(point_type), Some(points)) = (&d.reward.point_type, d.reward.points) {
+            let types = self.point_type_map(conn, ctx).await?;
+            let (type_id, t) = types.get(point_type).ok_or_else(|| crate::points::unknown_point_type(point_type))?;
+            let at = jiff::Timestamp::from_millisecond(d.at).expect("a valid instant");
+            let credit = crate::points::Credit {
+                customer_id: d.customer,
+                point_type_id: *type_id,
+                kind: "earn",
+                points,
+                at: d.at,
+                expires_at: t.expiry.expires_at(at, &ctx.zone, ctx.calendar).map(|x| x.as_millisecond()),
+                source_kind: "mission",
+                source_id: d.customer,
+                ref_entry_id: None,
+                idem_key: d.key.clone(),
+                reason: d.reason.clone(),
+                actor: None,
+            };
+            self.credit_lot(conn, ctx, credit, now).await?;
+            if t.counts_for_tiers {
+                self.evaluate_tiers_in(conn, ctx, &[d.customer], philia_domain::tiers::Evaluation::AfterPurchase, "mission", now)
+                    .await?;
+            }
+        }
+        if let Some(code) = &d.reward.reward {
+            let reward = self.store.reward_by_code(conn, ctx.id, code).await?;
+            // A reward that ran out is skipped rather than failing the purchase that completed
+            // the mission; the points part (if any) was given.
+            if reward.is_some_and(|r| r.stock_left.is_none_or(|s| s > 0)) {
+                self.grant_reward(conn, ctx, code, d.customer, &d.key, now).await?;
+            } else {
+                tracing::warn!(tenant = ctx.id, customer = d.customer, reward = %code, "a mission reward is out of stock");
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks progress whose deadline passed as expired, with `mission_expired` events.
+    pub async fn expire_missions(&self, now: i64) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let mut tx = self.store.begin_write().await?;
+            let expired = self.store.expire_progress(&mut tx, now, EXPIRY_ROUND).await?;
+            if expired.is_empty() {
+                break;
+            }
+            let mut by_tenant: HashMap<i64, Vec<ProgressRow>> = HashMap::new();
+            for (tenant, p) in &expired {
+                by_tenant.entry(*tenant).or_default().push(p.clone());
+            }
+            for (tenant, rows) in by_tenant {
+                let ctx = self.tenant_by_id(tenant).await?;
+                let missions: HashMap<i64, Mission> = self
+                    .store
+                    .missions(&mut tx, tenant)
+                    .await?
+                    .iter()
+                    .filter_map(|r| stored_mission(r, &ctx).ok().map(|m| (r.id, m)))
+                    .collect();
+                let events: Vec<_> = rows
+                    .iter()
+                    .filter_map(|p| {
+                        missions.get(&p.mission_id).map(|m| mission_event(MISSION_EXPIRED, m, p, now, serde_json::json!({})))
+                    })
+                    .collect();
+                self.write_events_in(&mut tx, &ctx, &events).await?;
+            }
+            philia_store::commit(tx).await?;
+            total += expired.len();
+        }
+        Ok(total)
+    }
+}

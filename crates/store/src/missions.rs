@@ -1,0 +1,319 @@
+//! Missions and each customer's progress in them.
+
+use crate::Result;
+use crate::bulk::{self, Val};
+use crate::db::{Conn, Store};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+
+pub struct MissionRow {
+    pub id: i64,
+    pub code: String,
+    pub body: String,
+}
+
+/// A customer's progress in one period of a mission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressRow {
+    pub mission_id: i64,
+    pub customer_id: i64,
+    pub period: String,
+    pub step: i64,
+    pub current: i64,
+    /// JSON array of the values a distinct step counted.
+    pub seen: String,
+    /// `active`, `completed` or `expired`.
+    pub status: String,
+    pub joined_at: i64,
+    pub deadline_at: Option<i64>,
+    pub completed_at: Option<i64>,
+}
+
+/// Participation in a mission over a period.
+pub struct Funnel {
+    pub started: i64,
+    /// Customers who finished at least k+1 steps, for each step k.
+    pub steps_done: Vec<i64>,
+    pub completed: i64,
+    pub expired: i64,
+}
+
+const PROGRESS_COLUMNS: &str =
+    "mission_id, customer_id, period, step, current, seen, status, joined_at, deadline_at, completed_at";
+
+fn progress(r: &AnyRow) -> Result<ProgressRow> {
+    Ok(ProgressRow {
+        mission_id: r.try_get(0)?,
+        customer_id: r.try_get(1)?,
+        period: r.try_get(2)?,
+        step: r.try_get(3)?,
+        current: r.try_get(4)?,
+        seen: r.try_get(5)?,
+        status: r.try_get(6)?,
+        joined_at: r.try_get(7)?,
+        deadline_at: r.try_get(8)?,
+        completed_at: r.try_get(9)?,
+    })
+}
+
+fn mission(r: &AnyRow) -> Result<MissionRow> {
+    Ok(MissionRow { id: r.try_get(0)?, code: r.try_get(1)?, body: r.try_get(2)? })
+}
+
+impl Store {
+    pub async fn insert_mission(&self, conn: &mut Conn, tenant_id: i64, m: &MissionRow, now: i64) -> Result<bool> {
+        let n = sqlx::query(
+            "INSERT INTO missions (tenant_id, id, code, body, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT (tenant_id, code) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(m.id)
+        .bind(&m.code)
+        .bind(&m.body)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(n.rows_affected() == 1)
+    }
+
+    pub async fn update_mission(&self, conn: &mut Conn, tenant_id: i64, id: i64, body: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE missions SET body = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .bind(body)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn mission_by_code(&self, conn: &mut Conn, tenant_id: i64, code: &str) -> Result<Option<MissionRow>> {
+        let row = sqlx::query("SELECT id, code, body FROM missions WHERE tenant_id = $1 AND code = $2")
+            .bind(tenant_id)
+            .bind(code)
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.map(|r| mission(&r)).transpose()
+    }
+
+    pub async fn missions(&self, conn: &mut Conn, tenant_id: i64) -> Result<Vec<MissionRow>> {
+        let rows = sqlx::query("SELECT id, code, body FROM missions WHERE tenant_id = $1 ORDER BY id")
+            .bind(tenant_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter().map(mission).collect()
+    }
+
+    /// Progress rows of these customers in these missions (every period).
+    pub async fn progress_of(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        missions: &[i64],
+        customers: &[i64],
+    ) -> Result<Vec<ProgressRow>> {
+        if missions.is_empty() || customers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = missions.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ");
+        let rows = bulk::select_in(
+            conn,
+            &format!(
+                "SELECT {PROGRESS_COLUMNS} FROM mission_progress WHERE tenant_id = $1 AND mission_id IN ({list})
+                 AND customer_id IN ({{in}})"
+            ),
+            tenant_id,
+            customers.iter().map(|c| Val::I(*c)).collect(),
+        )
+        .await?;
+        rows.iter().map(progress).collect()
+    }
+
+    /// Every progress row of a customer.
+    pub async fn customer_progress(&self, conn: &mut Conn, tenant_id: i64, customer_id: i64) -> Result<Vec<ProgressRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PROGRESS_COLUMNS} FROM mission_progress WHERE tenant_id = $1 AND customer_id = $2 ORDER BY mission_id, period"
+        )))
+        .bind(tenant_id)
+        .bind(customer_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(progress).collect()
+    }
+
+    /// Writes progress rows, new or changed.
+    pub async fn save_progress(&self, conn: &mut Conn, tenant_id: i64, rows: &[ProgressRow], now: i64) -> Result<()> {
+        let values = rows
+            .iter()
+            .map(|p| {
+                vec![
+                    Val::I(tenant_id),
+                    Val::I(p.mission_id),
+                    Val::I(p.customer_id),
+                    Val::T(p.period.clone()),
+                    Val::I(p.step),
+                    Val::I(p.current),
+                    Val::T(p.seen.clone()),
+                    Val::T(p.status.clone()),
+                    Val::I(p.joined_at),
+                    Val::OI(p.deadline_at),
+                    Val::OI(p.completed_at),
+                    Val::I(now),
+                ]
+            })
+            .collect();
+        bulk::insert_counted(
+            conn,
+            "mission_progress",
+            &[
+                "tenant_id",
+                "mission_id",
+                "customer_id",
+                "period",
+                "step",
+                "current",
+                "seen",
+                "status",
+                "joined_at",
+                "deadline_at",
+                "completed_at",
+                "updated_at",
+            ],
+            values,
+            "ON CONFLICT (tenant_id, mission_id, customer_id, period) DO UPDATE SET step = excluded.step,
+             current = excluded.current, seen = excluded.seen, status = excluded.status, deadline_at = excluded.deadline_at,
+             completed_at = excluded.completed_at, updated_at = excluded.updated_at",
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Active progress whose deadline has passed, marked expired; returns what was expired.
+    pub async fn expire_progress(&self, conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(i64, ProgressRow)>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT tenant_id, {PROGRESS_COLUMNS} FROM mission_progress WHERE status = 'active' AND deadline_at <= $1
+             ORDER BY deadline_at LIMIT $2{}",
+            self.lock_suffix()
+        )))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let tenant: i64 = r.try_get(0)?;
+            let p = ProgressRow {
+                mission_id: r.try_get(1)?,
+                customer_id: r.try_get(2)?,
+                period: r.try_get(3)?,
+                step: r.try_get(4)?,
+                current: r.try_get(5)?,
+                seen: r.try_get(6)?,
+                status: r.try_get(7)?,
+                joined_at: r.try_get(8)?,
+                deadline_at: r.try_get(9)?,
+                completed_at: r.try_get(10)?,
+            };
+            sqlx::query(
+                "UPDATE mission_progress SET status = 'expired', updated_at = $5
+                 WHERE tenant_id = $1 AND mission_id = $2 AND customer_id = $3 AND period = $4",
+            )
+            .bind(tenant)
+            .bind(p.mission_id)
+            .bind(p.customer_id)
+            .bind(&p.period)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            out.push((tenant, p));
+        }
+        Ok(out)
+    }
+
+    /// Stored segment codes of each of `customers` (for mission targeting).
+    pub async fn segment_codes_of(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        customers: &[i64],
+    ) -> Result<HashMap<i64, Vec<String>>> {
+        let rows = bulk::select_in(
+            conn,
+            "SELECT m.customer_id, s.code FROM segment_members m JOIN segments s ON s.tenant_id = m.tenant_id AND s.id = m.segment_id
+             WHERE m.tenant_id = $1 AND m.customer_id IN ({in})",
+            tenant_id,
+            customers.iter().map(|c| Val::I(*c)).collect(),
+        )
+        .await?;
+        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+        for r in &rows {
+            out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+        }
+        Ok(out)
+    }
+
+    /// Live customers in any of `tiers`, any of `classes` and any of the stored `segments` (an
+    /// empty list does not narrow).
+    pub async fn count_targeted(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        tiers: &[String],
+        classes: &[String],
+        segments: &[String],
+    ) -> Result<i64> {
+        let mut vals = vec![Val::I(tenant_id)];
+        let mut sql = "SELECT COUNT(*) FROM customers c WHERE c.tenant_id = $1 AND c.merged_into IS NULL".to_string();
+        let list = |vals: &mut Vec<Val>, items: &[String]| {
+            let start = vals.len() + 1;
+            vals.extend(items.iter().map(|t| Val::T(t.clone())));
+            crate::db::placeholders(start, items.len())
+        };
+        if !tiers.is_empty() {
+            sql += &format!(" AND c.tier IN ({})", list(&mut vals, tiers));
+        }
+        if !classes.is_empty() {
+            sql += &format!(" AND c.loyalty_class IN ({})", list(&mut vals, classes));
+        }
+        if !segments.is_empty() {
+            sql += &format!(
+                " AND EXISTS (SELECT 1 FROM segment_members m JOIN segments s ON s.tenant_id = m.tenant_id AND s.id = m.segment_id
+                 WHERE m.tenant_id = c.tenant_id AND m.customer_id = c.id AND s.code IN ({}))",
+                list(&mut vals, segments)
+            );
+        }
+        Ok(bulk::query(sql, vals).fetch_one(&mut *conn).await?.try_get(0)?)
+    }
+
+    /// Who joined a mission between `from` and `to` (epoch ms), how far they got and how many
+    /// finished or ran out of time.
+    pub async fn mission_funnel(&self, tenant_id: i64, mission_id: i64, steps: usize, from: i64, to: i64) -> Result<Funnel> {
+        let rows = sqlx::query(
+            "SELECT step, status, COUNT(*) FROM mission_progress WHERE tenant_id = $1 AND mission_id = $2
+             AND joined_at >= $3 AND joined_at < $4 GROUP BY step, status",
+        )
+        .bind(tenant_id)
+        .bind(mission_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        let mut f = Funnel { started: 0, steps_done: vec![0; steps], completed: 0, expired: 0 };
+        for r in &rows {
+            let step: i64 = r.try_get(0)?;
+            let status: String = r.try_get(1)?;
+            let n: i64 = r.try_get(2)?;
+            f.started += n;
+            for k in 0..(step.max(0) as usize).min(steps) {
+                f.steps_done[k] += n;
+            }
+            match status.as_str() {
+                "completed" => f.completed += n,
+                "expired" => f.expired += n,
+                _ => {}
+            }
+        }
+        Ok(f)
+    }
+}
