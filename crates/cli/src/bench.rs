@@ -84,6 +84,17 @@ enum Which {
         #[arg(long, default_value_t = 5_000)]
         customers: u64,
     },
+    /// Invoice ingestion with 20 active missions against none.
+    Missions {
+        #[arg(long, default_value_t = 200_000)]
+        invoices: u64,
+        #[arg(long, default_value_t = 20_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 10_000)]
+        batch: u64,
+        #[arg(long, default_value_t = 2)]
+        clients: usize,
+    },
     /// A game play's latency at a fixed rate, beside redeeming a reward at the same rate.
     Games {
         #[arg(long, default_value_t = 200)]
@@ -142,7 +153,8 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
             let key = engine.create_api_key(&ctx, "integration", Some("bench")).await.map_err(crate::explain)?;
             let demo = Demo::new(DemoSpec { customers, invoices, seed: 42, end: jiff::civil::date(2026, 3, 1) });
             let demo = std::sync::Arc::new(demo);
-            let (api_secs, server_rss) = post_invoices(database_url, &key.key, demo.clone(), invoices, batch, clients).await?;
+            let (api_secs, server_rss) =
+                post_invoices(database_url, &key.key, demo.clone(), invoices, batch, clients, Dating::History).await?;
 
             // Baseline: the same invoices and lines, already resolved, as plain multi-row INSERTs.
             eprintln!("baseline: plain bulk INSERT of the same rows…");
@@ -193,7 +205,12 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
         Which::Latency { rate, seconds, customers } => {
             crate::bench_loyalty::latency(database_url, rate, seconds, customers).await
         }
-        Which::Games { rate, seconds, customers } => crate::bench_games::games(database_url, rate, seconds, customers).await,
+        Which::Missions { invoices, customers, batch, clients } => {
+            crate::bench_gamification::missions(database_url, invoices, customers, batch, clients).await
+        }
+        Which::Games { rate, seconds, customers } => {
+            crate::bench_gamification::games(database_url, rate, seconds, customers).await
+        }
         Which::ImportCustomers { customers } => {
             let engine = fresh_engine(database_url).await?;
             let slug = format!("bench-import-{}", std::process::id());
@@ -241,6 +258,15 @@ pub(crate) fn round(x: f64) -> f64 {
 
 /// Posts `invoices` demo invoices to a server of its own (so its memory is measured alone) in
 /// batches; returns the seconds taken and the server's peak RSS in MiB.
+/// How the posted invoices are dated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dating {
+    /// As the demo history has them (spread over past months).
+    History,
+    /// Issued now, as live sales arrive.
+    Live,
+}
+
 pub(crate) async fn post_invoices(
     database_url: &str,
     key: &str,
@@ -248,6 +274,7 @@ pub(crate) async fn post_invoices(
     invoices: u64,
     batch: u64,
     clients: usize,
+    dating: Dating,
 ) -> Result<(f64, f64)> {
     let (server, port) = start_server(database_url).await?;
     let url = format!("http://127.0.0.1:{port}/api/v1/invoices/batch");
@@ -260,7 +287,15 @@ pub(crate) async fn post_invoices(
         let demo = demo.clone();
         std::thread::spawn(move || {
             for b in 0..batches {
-                let list: Vec<_> = (b * batch..((b + 1) * batch).min(invoices)).map(|j| demo.invoice(j)).collect();
+                let list: Vec<_> = (b * batch..((b + 1) * batch).min(invoices))
+                    .map(|j| {
+                        let mut inv = demo.invoice(j);
+                        if dating == Dating::Live {
+                            inv.issued_at = jiff::Timestamp::now().to_string();
+                        }
+                        inv
+                    })
+                    .collect();
                 let body = serde_json::to_vec(&serde_json::json!({ "invoices": list })).expect("serialisable");
                 if tx.blocking_send(body).is_err() {
                     return;

@@ -6,7 +6,7 @@
 //!   open-loop from each request's scheduled start (so a slow answer delays no later request's
 //!   clock); the quote is also measured with `hey` when it is installed.
 
-use crate::bench::{post_invoices, round, start_server};
+use crate::bench::{Dating, post_invoices, round, start_server};
 use anyhow::{Context, Result};
 use philia_domain::discounts::{PromotionInput, generate_codes};
 use philia_domain::earning::RuleInput;
@@ -80,9 +80,10 @@ pub async fn earning(database_url: &str, invoices: u64, customers: u64, batch: u
     let plain_key = engine.create_api_key(&plain, "integration", None).await.map_err(crate::explain)?.key;
     let ruled_key = engine.create_api_key(&ruled, "integration", None).await.map_err(crate::explain)?.key;
     eprintln!("without rules…");
-    let (plain_secs, _) = post_invoices(database_url, &plain_key, demo.clone(), invoices, batch, clients).await?;
+    let (plain_secs, _) =
+        post_invoices(database_url, &plain_key, demo.clone(), invoices, batch, clients, Dating::History).await?;
     eprintln!("with {} rules…", rules.len());
-    let (ruled_secs, rss) = post_invoices(database_url, &ruled_key, demo, invoices, batch, clients).await?;
+    let (ruled_secs, rss) = post_invoices(database_url, &ruled_key, demo, invoices, batch, clients, Dating::History).await?;
     println!(
         "{}",
         json!({

@@ -3,7 +3,7 @@
 
 mod bench;
 mod bench_analytics;
-mod bench_games;
+mod bench_gamification;
 mod bench_loyalty;
 mod demo;
 mod files;

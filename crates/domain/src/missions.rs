@@ -144,6 +144,9 @@ pub struct Mission {
     pub enrolment: Enrolment,
     pub repeat: Repeat,
     pub active: bool,
+    /// When the mission was created: a purchase made before a mission existed never completes
+    /// it, even when its `starts_at` is earlier or absent.
+    pub created_at: Option<Timestamp>,
 }
 
 fn check_reward(c: &mut Checker, at: &str, r: &MissionReward) {
@@ -270,6 +273,7 @@ impl MissionInput {
             enrolment: self.enrolment.unwrap_or(Enrolment::Automatic),
             repeat: self.repeat.unwrap_or(Repeat::Once),
             active: self.active.unwrap_or(true),
+            created_at: None,
         })
     }
 }
@@ -317,7 +321,10 @@ impl Mission {
 
     /// Whether the mission takes facts at `at` at all (active and inside its window).
     pub fn open_at(&self, at: Timestamp) -> bool {
-        self.active && self.starts_at.is_none_or(|s| at >= s) && self.ends_at.is_none_or(|e| at < e)
+        self.active
+            && self.starts_at.is_none_or(|s| at >= s)
+            && self.created_at.is_none_or(|c| at >= c)
+            && self.ends_at.is_none_or(|e| at < e)
     }
 
     /// Whether a customer with this tier, class and stored segments may take part.
@@ -332,12 +339,16 @@ impl Mission {
 
     /// The period of a repeatable mission a moment falls in (`all` for a one-time mission).
     pub fn period_of(&self, at: Timestamp, zone: &TimeZone, calendar: CalendarKind) -> String {
-        let keys = crate::earning::PeriodKeys::of(at, zone, calendar);
+        self.period_in(&crate::earning::PeriodKeys::of(at, zone, calendar)).to_string()
+    }
+
+    /// This mission's period among the periods a moment falls in.
+    pub fn period_in<'a>(&self, keys: &'a crate::earning::PeriodKeys) -> &'a str {
         match self.repeat {
-            Repeat::Once => keys.all,
-            Repeat::Daily => keys.day,
-            Repeat::Weekly => keys.week,
-            Repeat::Monthly => keys.month,
+            Repeat::Once => &keys.all,
+            Repeat::Daily => &keys.day,
+            Repeat::Weekly => &keys.week,
+            Repeat::Monthly => &keys.month,
         }
     }
 

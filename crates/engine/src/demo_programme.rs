@@ -104,6 +104,20 @@ impl Engine {
         for g in games {
             self.create_game(ctx, &parse(g)?).await?;
         }
+        for template in ["first-purchase", "third-purchase-this-month", "invite-a-friend", "visit-two-branches"] {
+            self.enable_template(ctx, template).await?;
+        }
+        self.create_mission(
+            ctx,
+            &parse(json!({"code": "coffee-journey", "name": "سفر قهوه", "deadline_days": 30, "steps": [
+                {"label": "یک قهوه بخرید", "fact": "invoice", "target": 1,
+                 "filter": {"field": "invoice.categories", "op": "contains", "value": "coffee"}},
+                {"label": "در نظرسنجی شرکت کنید", "fact": "event", "event_type": "survey_completed", "target": 1,
+                 "reward": {"point_type": "engagement", "points": 20}},
+                {"label": "۵۰۰ هزار تومان خرید کنید", "fact": "invoice", "measure": "amount", "target": 500000}
+            ], "reward": {"reward": "spins3"}}))?,
+        )
+        .await?;
         self.set_cashback_programme(ctx, &parse(json!({"enabled": true, "credit_as": "wallet", "category_rates": [{"category": "cake", "percent": 5}], "maturity_days": 7}))?)
             .await?;
         self.set_referral_programme(

@@ -4,11 +4,13 @@
 //! progress whose deadline passed.
 
 use crate::missions::{MISSION_COMPLETED, MISSION_EXPIRED, MISSION_PROGRESSED, MISSION_STARTED, mission_event, stored_mission};
+use crate::points::BulkCredit;
 use crate::{Engine, Result, TenantContext};
+use philia_domain::earning::PeriodKeys;
 use philia_domain::missions::{Advance, Enrolment, Mission, MissionFact, MissionReward, Progress};
 use philia_store::Conn;
 use philia_store::missions::ProgressRow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Progress rows changed per transaction when deadlines are processed.
 const EXPIRY_ROUND: i64 = 500;
@@ -37,6 +39,7 @@ fn write_back(row: &mut ProgressRow, p: &Progress) {
 /// A reward to give once the batch's progress is written.
 struct Due {
     customer: i64,
+    mission_id: i64,
     reward: MissionReward,
     key: String,
     reason: String,
@@ -76,9 +79,18 @@ impl Engine {
         customers.sort_unstable();
         customers.dedup();
         let ids: Vec<i64> = missions.iter().map(|(id, _)| *id).collect();
+        // The periods each fact falls in, computed once per fact rather than per mission.
+        let fact_periods: Vec<PeriodKeys> = facts.iter().map(|(_, f)| PeriodKeys::of(f.at, &ctx.zone, ctx.calendar)).collect();
+        let mut periods: Vec<String> = fact_periods
+            .iter()
+            .flat_map(|k| missions.iter().map(|(_, m)| m.period_in(k).to_string()))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        periods.sort_unstable();
         let mut book: HashMap<(i64, i64, String), ProgressRow> = self
             .store
-            .progress_of(conn, ctx.id, &ids, &customers)
+            .progress_of(conn, ctx.id, &ids, &periods, &customers)
             .await?
             .into_iter()
             .map(|p| ((p.mission_id, p.customer_id, p.period.clone()), p))
@@ -91,16 +103,16 @@ impl Engine {
         } else {
             HashMap::new()
         };
-        let mut changed: Vec<(i64, i64, String)> = Vec::new();
+        let mut changed: HashSet<(i64, i64, String)> = HashSet::new();
         let mut events = Vec::new();
         let mut due = Vec::new();
-        for (customer, f) in facts {
+        for ((customer, f), keys) in facts.iter().zip(&fact_periods) {
             let at = f.at.as_millisecond();
             for (id, m) in &missions {
                 if !m.open_at(f.at) {
                     continue;
                 }
-                let key = (*id, *customer, m.period_of(f.at, &ctx.zone, ctx.calendar));
+                let key = (*id, *customer, m.period_in(keys).to_string());
                 if !book.contains_key(&key) {
                     // Automatic enrolment: the first fact that counts for the first step joins.
                     if m.enrolment == Enrolment::OptIn || !m.counts(0, f) {
@@ -127,7 +139,7 @@ impl Engine {
                     };
                     events.push(mission_event(MISSION_STARTED, m, &row, at, serde_json::json!({})));
                     book.insert(key.clone(), row);
-                    changed.push(key.clone());
+                    changed.insert(key.clone());
                 }
                 let row = book.get_mut(&key).expect("present or just added");
                 if row.status != "active" {
@@ -139,19 +151,18 @@ impl Engine {
                     continue;
                 }
                 write_back(row, &p);
-                if !changed.contains(&key) {
-                    changed.push(key.clone());
-                }
+                changed.insert(key.clone());
                 match outcome {
                     Advance::Nothing => {}
-                    Advance::Progressed => {
-                        events.push(mission_event(MISSION_PROGRESSED, m, row, at, serde_json::json!({"current": p.current})))
-                    }
+                    // Each fact that merely counts raises no event: at ingestion rates that would
+                    // be an event per purchase per mission. Steps done and completions do.
+                    Advance::Progressed => {}
                     Advance::StepDone { step, mission_done } => {
                         let reward = &m.steps[step].reward;
                         if !reward.is_empty() {
                             due.push(Due {
                                 customer: *customer,
+                                mission_id: *id,
                                 reward: reward.clone(),
                                 key: format!("mission:{id}:{customer}:{}:step{step}", key.2),
                                 reason: format!("{} ({})", m.input.name, step + 1),
@@ -162,6 +173,7 @@ impl Engine {
                             if !m.reward.is_empty() {
                                 due.push(Due {
                                     customer: *customer,
+                                    mission_id: *id,
                                     reward: m.reward.clone(),
                                     key: format!("mission:{id}:{customer}:{}:done", key.2),
                                     reason: m.input.name.clone(),
@@ -184,41 +196,47 @@ impl Engine {
         }
         let rows: Vec<ProgressRow> = changed.iter().filter_map(|k| book.get(k).cloned()).collect();
         self.store.save_progress(conn, ctx.id, &rows, now).await?;
-        for d in due {
-            self.give_mission_reward(conn, ctx, d, now).await?;
-        }
+        self.give_mission_rewards(conn, ctx, due, now).await?;
         if !events.is_empty() {
             self.write_events_in(conn, ctx, &events).await?;
         }
         Ok(())
     }
 
-    async fn give_mission_reward(&self, conn: &mut Conn, ctx: &TenantContext, d: Due, now: i64) -> Result<()> {
-        if let (Some(point_type), Some(points)) = (&d.reward.point_type, d.reward.points) {
-            let types = self.point_type_map(conn, ctx).await?;
+    /// Gives a batch's rewards: the points in one bulk write (then the tiers they may reach),
+    /// catalogue rewards one by one.
+    async fn give_mission_rewards(&self, conn: &mut Conn, ctx: &TenantContext, due: Vec<Due>, now: i64) -> Result<()> {
+        if due.is_empty() {
+            return Ok(());
+        }
+        let types = self.point_type_map(conn, ctx).await?;
+        let mut credits = Vec::new();
+        let mut tiered = Vec::new();
+        for d in &due {
+            let (Some(point_type), Some(points)) = (&d.reward.point_type, d.reward.points) else { continue };
             let (type_id, t) = types.get(point_type).ok_or_else(|| crate::points::unknown_point_type(point_type))?;
             let at = jiff::Timestamp::from_millisecond(d.at).expect("a valid instant");
-            let credit = crate::points::Credit {
+            credits.push(BulkCredit {
                 customer_id: d.customer,
                 point_type_id: *type_id,
-                kind: "earn",
                 points,
-                at: d.at,
+                at,
                 expires_at: t.expiry.expires_at(at, &ctx.zone, ctx.calendar).map(|x| x.as_millisecond()),
                 source_kind: "mission",
-                source_id: d.customer,
-                ref_entry_id: None,
+                source_id: d.mission_id,
                 idem_key: d.key.clone(),
                 reason: d.reason.clone(),
-                actor: None,
-            };
-            self.credit_lot(conn, ctx, credit, now).await?;
+            });
             if t.counts_for_tiers {
-                self.evaluate_tiers_in(conn, ctx, &[d.customer], philia_domain::tiers::Evaluation::AfterPurchase, "mission", now)
-                    .await?;
+                tiered.push(d.customer);
             }
         }
-        if let Some(code) = &d.reward.reward {
+        self.credit_many(conn, ctx, credits, now).await?;
+        tiered.sort_unstable();
+        tiered.dedup();
+        self.evaluate_tiers_in(conn, ctx, &tiered, philia_domain::tiers::Evaluation::AfterPurchase, "mission", now).await?;
+        for d in due {
+            let Some(code) = &d.reward.reward else { continue };
             let reward = self.store.reward_by_code(conn, ctx.id, code).await?;
             // A reward that ran out is skipped rather than failing the purchase that completed
             // the mission; the points part (if any) was given.

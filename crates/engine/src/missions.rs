@@ -81,7 +81,9 @@ pub(crate) type Targeting = (Option<String>, Option<String>, Vec<String>);
 pub(crate) fn stored_mission(row: &MissionRow, ctx: &TenantContext) -> Result<Mission> {
     let input: MissionInput =
         serde_json::from_str(&row.body).map_err(|e| EngineError::Io(format!("mission {}: {e}", row.code)))?;
-    input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("mission {}: {e}", row.code)))
+    let mut m = input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("mission {}: {e}", row.code)))?;
+    m.created_at = jiff::Timestamp::from_millisecond(row.created_at).ok();
+    Ok(m)
 }
 
 pub(crate) fn mission_event(
@@ -176,6 +178,7 @@ impl Engine {
             id: self.store.allocate_ids(&mut tx, 1).await?[0],
             code: mission.code().to_string(),
             body: serde_json::to_string(&mission.input).expect("a mission serialises"),
+            created_at: now,
         };
         if !self.store.insert_mission(&mut tx, ctx.id, &row, now).await? {
             return Err(EngineError::conflict("code_taken", "a mission with this code exists", "ماموریتی با این کد وجود دارد"));
@@ -342,8 +345,8 @@ impl Engine {
             ));
         }
         let period = m.period_of(at, &ctx.zone, ctx.calendar);
-        let existing = self.store.progress_of(conn, ctx.id, &[row.id], &[customer]).await?;
-        if existing.iter().any(|p| p.period == period) {
+        let existing = self.store.progress_of(conn, ctx.id, &[row.id], std::slice::from_ref(&period), &[customer]).await?;
+        if !existing.is_empty() {
             return Ok((customer, false));
         }
         let p = m.join(now);

@@ -66,6 +66,19 @@ pub(crate) struct Credit<'a> {
     pub actor: Option<&'a str>,
 }
 
+/// One of many credits written together (mission rewards of a batch).
+pub(crate) struct BulkCredit {
+    pub customer_id: i64,
+    pub point_type_id: i64,
+    pub points: i64,
+    pub at: jiff::Timestamp,
+    pub expires_at: Option<i64>,
+    pub source_kind: &'static str,
+    pub source_id: i64,
+    pub idem_key: String,
+    pub reason: String,
+}
+
 /// A debit to record on an open account.
 pub(crate) struct Debit<'a> {
     pub kind: &'static str,
@@ -415,6 +428,58 @@ impl Engine {
         };
         self.record_credit(conn, ctx, &mut open, lot, row).await?;
         self.close_account(conn, ctx, open).await
+    }
+
+    /// Writes many credits at once: each opens a lot, after paying off its account's debt. The
+    /// balances are locked first, as a single credit's account would be.
+    pub(crate) async fn credit_many(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        credits: Vec<BulkCredit>,
+        now: i64,
+    ) -> Result<()> {
+        if credits.is_empty() {
+            return Ok(());
+        }
+        let customers: Vec<i64> = credits.iter().map(|c| c.customer_id).collect();
+        let mut debts: HashMap<(i64, i64), i64> =
+            self.store.lock_balances(conn, ctx.id, &customers).await?.into_iter().map(|(k, (_, debt, _))| (k, debt)).collect();
+        let ids = self.store.allocate_ids(conn, credits.len()).await?;
+        let mut deltas: std::collections::BTreeMap<(i64, i64), BalanceDelta> = Default::default();
+        let mut entries = Vec::with_capacity(credits.len());
+        for (c, id) in credits.into_iter().zip(ids) {
+            let account = (c.customer_id, c.point_type_id);
+            let debt = debts.entry(account).or_default();
+            let paid = (*debt).min(c.points);
+            *debt -= paid;
+            let d = deltas.entry(account).or_default();
+            d.balance += c.points;
+            d.debt -= paid;
+            d.earned += c.points;
+            entries.push(EntryRow {
+                id,
+                customer_id: c.customer_id,
+                point_type_id: c.point_type_id,
+                kind: "earn",
+                points: c.points,
+                remaining: c.points - paid,
+                debt_change: -paid,
+                at: c.at.as_millisecond(),
+                expires_at: c.expires_at,
+                source_kind: c.source_kind,
+                source_id: Some(c.source_id),
+                ref_entry_id: None,
+                idem_key: Some(c.idem_key),
+                reason: Some(c.reason),
+                actor: None,
+                detail: None,
+                created_at: now,
+            });
+        }
+        self.store.insert_entries(conn, ctx.id, entries).await?;
+        self.store.add_balances(conn, ctx.id, deltas.into_iter().collect()).await?;
+        Ok(())
     }
 
     /// Writes what changed in the lots and the balance of an open account.

@@ -11,6 +11,8 @@ pub struct MissionRow {
     pub id: i64,
     pub code: String,
     pub body: String,
+    /// When the mission was created: facts from before it never count.
+    pub created_at: i64,
 }
 
 /// A customer's progress in one period of a mission.
@@ -58,7 +60,7 @@ fn progress(r: &AnyRow) -> Result<ProgressRow> {
 }
 
 fn mission(r: &AnyRow) -> Result<MissionRow> {
-    Ok(MissionRow { id: r.try_get(0)?, code: r.try_get(1)?, body: r.try_get(2)? })
+    Ok(MissionRow { id: r.try_get(0)?, code: r.try_get(1)?, body: r.try_get(2)?, created_at: r.try_get(3)? })
 }
 
 impl Store {
@@ -89,7 +91,7 @@ impl Store {
     }
 
     pub async fn mission_by_code(&self, conn: &mut Conn, tenant_id: i64, code: &str) -> Result<Option<MissionRow>> {
-        let row = sqlx::query("SELECT id, code, body FROM missions WHERE tenant_id = $1 AND code = $2")
+        let row = sqlx::query("SELECT id, code, body, created_at FROM missions WHERE tenant_id = $1 AND code = $2")
             .bind(tenant_id)
             .bind(code)
             .fetch_optional(&mut *conn)
@@ -98,32 +100,37 @@ impl Store {
     }
 
     pub async fn missions(&self, conn: &mut Conn, tenant_id: i64) -> Result<Vec<MissionRow>> {
-        let rows = sqlx::query("SELECT id, code, body FROM missions WHERE tenant_id = $1 ORDER BY id")
+        let rows = sqlx::query("SELECT id, code, body, created_at FROM missions WHERE tenant_id = $1 ORDER BY id")
             .bind(tenant_id)
             .fetch_all(&mut *conn)
             .await?;
         rows.iter().map(mission).collect()
     }
 
-    /// Progress rows of these customers in these missions (every period).
+    /// Progress rows of these customers in these missions, in the given periods only (a
+    /// repeatable mission keeps a row per period; a batch needs the periods of its facts).
     pub async fn progress_of(
         &self,
         conn: &mut Conn,
         tenant_id: i64,
         missions: &[i64],
+        periods: &[String],
         customers: &[i64],
     ) -> Result<Vec<ProgressRow>> {
-        if missions.is_empty() || customers.is_empty() {
+        if missions.is_empty() || customers.is_empty() || periods.is_empty() {
             return Ok(Vec::new());
         }
         let list = missions.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ");
-        let rows = bulk::select_in(
+        let extra: Vec<Val> = periods.iter().map(|p| Val::T(p.clone())).collect();
+        let rows = bulk::select_in_with(
             conn,
             &format!(
                 "SELECT {PROGRESS_COLUMNS} FROM mission_progress WHERE tenant_id = $1 AND mission_id IN ({list})
-                 AND customer_id IN ({{in}})"
+                 AND period IN ({}) AND customer_id IN ({{in}})",
+                crate::db::placeholders(2, periods.len())
             ),
             tenant_id,
+            extra,
             customers.iter().map(|c| Val::I(*c)).collect(),
         )
         .await?;

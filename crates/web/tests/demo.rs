@@ -32,6 +32,8 @@ async fn demo_data_runs_through_the_whole_programme() {
         let id = customers["items"][0]["id"].as_i64().unwrap();
         let view = app.get(&format!("/api/v1/customers/{id}/games/slot")).await;
         assert_eq!(view.status, 200, "{}", view.body);
+        let missions = app.get(&format!("/api/v1/customers/{id}/missions")).await.body;
+        assert_eq!(missions.as_array().unwrap().len(), 5, "{missions}");
         let chances: f64 = view.body["prizes"].as_array().unwrap().iter().map(|p| p["chance_percent"].as_f64().unwrap()).sum();
         assert!((chances - 100.0).abs() < 0.05, "{chances}");
         assert_eq!(view.body["prizes"].as_array().unwrap().len(), 4);

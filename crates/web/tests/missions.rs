@@ -52,7 +52,13 @@ async fn a_purchase_mission_counts_each_invoice_once_and_rewards_once() {
         )
         .await;
         let m = "09127770001";
-        let at = ago(1);
+        let old = buy(&app, "i0", m, 1000, &ago(1)).await;
+        assert_eq!(
+            mine(&app, old, "three").await["status"],
+            "available",
+            "a purchase from before the mission existed does not count"
+        );
+        let at = now().to_string();
         let c = buy(&app, "i1", m, 1000, &at).await;
         let before = balance(&app, c).await;
         let replay = app.post("/api/v1/invoices", common::invoice("i1", &at, m, 1000)).await;
@@ -64,9 +70,9 @@ async fn a_purchase_mission_counts_each_invoice_once_and_rewards_once() {
             "{p}"
         );
         assert_eq!(p["step_label"], "سه خرید");
-        buy(&app, "i2", m, 1000, &ago(1)).await;
-        buy(&app, "i3", m, 1000, &ago(1)).await;
-        buy(&app, "i4", m, 1000, &ago(1)).await;
+        buy(&app, "i2", m, 1000, &now().to_string()).await;
+        buy(&app, "i3", m, 1000, &now().to_string()).await;
+        buy(&app, "i4", m, 1000, &now().to_string()).await;
         let p = mine(&app, c, "three").await;
         assert_eq!((p["status"].as_str(), p["steps_done"].as_i64()), (Some("completed"), Some(1)), "{p}");
         // The purchase earning rules also gave points; the mission gave 100 once.
@@ -104,22 +110,22 @@ async fn a_journey_counts_its_steps_in_order_with_a_reward_per_step() {
         ], "reward": {"point_type": "purchase", "points": 300}})).await;
         let m = "09127770002";
         event(&app, "e0", m, "survey_completed", json!({"survey": "s1"})).await;
-        let c = buy(&app, "j1", m, 100000, &ago(1)).await;
+        let c = buy(&app, "j1", m, 100000, &now().to_string()).await;
         let p = mine(&app, c, "journey").await;
         assert_eq!(
             (p["steps_done"].as_i64(), p["current"].as_i64()),
             (Some(1), Some(0)),
             "the survey before the purchase did not count: {p}"
         );
-        buy(&app, "j2", m, 400000, &ago(1)).await;
+        buy(&app, "j2", m, 400000, &now().to_string()).await;
         assert_eq!(mine(&app, c, "journey").await["steps_done"], 1, "purchases do not count for the survey step");
         event(&app, "e1", m, "survey_completed", json!({"survey": "other"})).await;
         event(&app, "e2", m, "survey_completed", json!({"survey": "s1"})).await;
         event(&app, "e2", m, "survey_completed", json!({"survey": "s1"})).await;
         assert_eq!(mine(&app, c, "journey").await["steps_done"], 2);
-        buy(&app, "j3", m, 300000, &ago(1)).await;
+        buy(&app, "j3", m, 300000, &now().to_string()).await;
         assert_eq!(mine(&app, c, "journey").await["current"], 300000);
-        buy(&app, "j4", m, 250000, &ago(1)).await;
+        buy(&app, "j4", m, 250000, &now().to_string()).await;
         let p = mine(&app, c, "journey").await;
         assert_eq!((p["status"].as_str(), p["steps_done"].as_i64()), (Some("completed"), Some(3)), "{p}");
         let ledger = app.get(&format!("/api/v1/customers/{c}/points/ledger?limit=100")).await.body;
@@ -149,7 +155,7 @@ async fn opt_in_deadlines_backdating_targeting_and_templates() {
         )
         .await;
         let m = "09127770003";
-        let c = buy(&app, "o1", m, 1000, &ago(1)).await;
+        let c = buy(&app, "o1", m, 1000, &now().to_string()).await;
         let p = mine(&app, c, "optin").await;
         assert_eq!(
             (p["status"].as_str(), p["opt_in"].as_bool()),
@@ -219,8 +225,8 @@ async fn concurrent_purchases_complete_a_mission_exactly_once() {
         )
         .await;
         let m = "09127770004";
-        let c = buy(&app, "first", m, 1000, &ago(2)).await;
-        let at = ago(1);
+        let c = buy(&app, "first", m, 1000, &now().to_string()).await;
+        let at = now().to_string();
         let posts = (0..30).map(|i| {
             let (app, at) = (&app, at.clone());
             async move { app.post("/api/v1/invoices", common::invoice(&format!("c{i}"), &at, m, 1000)).await }
