@@ -31,6 +31,11 @@ impl From<StoreError> for EngineError {
 }
 
 impl EngineError {
+    /// A refusal the domain explained (a rule said no): 409 with its code and messages.
+    pub fn refused(issue: philia_domain::Issue) -> Self {
+        EngineError::Conflict { code: issue.code, message: issue.message, message_fa: issue.message_fa }
+    }
+
     pub fn conflict(code: &'static str, message: impl Into<String>, message_fa: impl Into<String>) -> Self {
         EngineError::Conflict { code, message: message.into(), message_fa: message_fa.into() }
     }

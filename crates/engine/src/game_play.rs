@@ -5,7 +5,7 @@
 //! for the next play. A failure at any step leaves nothing behind: no prize without payment, no
 //! payment without a play. A retry with the same idempotency key returns the first play.
 
-use crate::games::{limit_refusal, new_seed, plays_on, refused, stored_game};
+use crate::games::{limit_refusal, new_seed, plays_on, stored_game};
 use crate::points::{Debit, idempotency_key, key_reused, unique_as_race, unknown_point_type};
 use crate::wallet::WalletMove;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
@@ -148,13 +148,13 @@ impl Engine {
         let tier = self.store.tier_states(conn, ctx.id, &[customer]).await?.remove(&customer).and_then(|s| s.tier);
         let at = jiff::Timestamp::from_millisecond(now).expect("now is valid");
         if let Some(issue) = game.refusal(tier.as_deref(), at) {
-            return Err(refused(issue));
+            return Err(EngineError::refused(issue));
         }
         let player = self.player_state(conn, ctx, row.id, customer, true).await?;
         let day = ctx.day_of(now);
         let today = plays_on(&player, &day);
         if let Some(issue) = limit_refusal(&game, today, player.plays) {
-            return Err(refused(issue));
+            return Err(EngineError::refused(issue));
         }
         let play_id = self.store.allocate_ids(conn, 1).await?[0];
         let types = self.point_type_map(conn, ctx).await?;

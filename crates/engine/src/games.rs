@@ -74,10 +74,6 @@ pub struct GameForCustomer {
     pub refusal: Option<Refusal>,
 }
 
-pub(crate) fn refused(issue: Issue) -> EngineError {
-    EngineError::Conflict { code: issue.code, message: issue.message, message_fa: issue.message_fa }
-}
-
 /// A fresh secret seed from a cryptographic generator, and its commitment.
 pub(crate) fn new_seed() -> (String, String) {
     let mut seed = [0u8; SEED_BYTES];

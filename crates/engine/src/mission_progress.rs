@@ -3,7 +3,9 @@
 //! is recognised by the ingestion before it gets here and advances nothing. Also the expiry of
 //! progress whose deadline passed.
 
-use crate::missions::{MISSION_COMPLETED, MISSION_EXPIRED, MISSION_PROGRESSED, MISSION_STARTED, mission_event, stored_mission};
+use crate::missions::{
+    MISSION_COMPLETED, MISSION_EXPIRED, MISSION_PROGRESSED, MISSION_STARTED, joined, mission_event, stored_mission,
+};
 use crate::points::BulkCredit;
 use crate::{Engine, Result, TenantContext};
 use philia_domain::earning::PeriodKeys;
@@ -124,19 +126,7 @@ impl Engine {
                             continue;
                         }
                     }
-                    let p = m.join(at);
-                    let row = ProgressRow {
-                        mission_id: *id,
-                        customer_id: *customer,
-                        period: key.2.clone(),
-                        step: 0,
-                        current: 0,
-                        seen: "[]".into(),
-                        status: "active".into(),
-                        joined_at: p.joined_at,
-                        deadline_at: p.deadline_at,
-                        completed_at: None,
-                    };
+                    let row = joined(m, *id, *customer, key.2.clone(), at);
                     events.push(mission_event(MISSION_STARTED, m, &row, at, serde_json::json!({})));
                     book.insert(key.clone(), row);
                     changed.insert(key.clone());

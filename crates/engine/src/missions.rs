@@ -108,6 +108,23 @@ pub(crate) fn mission_event(
     })
 }
 
+/// The progress row of a customer who joins a mission's period at `at`.
+pub(crate) fn joined(m: &Mission, mission_id: i64, customer_id: i64, period: String, at: i64) -> ProgressRow {
+    let p = m.join(at);
+    ProgressRow {
+        mission_id,
+        customer_id,
+        period,
+        step: 0,
+        current: 0,
+        seen: "[]".into(),
+        status: "active".into(),
+        joined_at: p.joined_at,
+        deadline_at: p.deadline_at,
+        completed_at: None,
+    }
+}
+
 /// The ready missions of the Economic plan (SPEC J3), switched on in one step.
 pub fn templates() -> Vec<MissionInput> {
     let t = |v: serde_json::Value| serde_json::from_value::<MissionInput>(v).expect("a valid template");
@@ -349,19 +366,7 @@ impl Engine {
         if !existing.is_empty() {
             return Ok((customer, false));
         }
-        let p = m.join(now);
-        let progress = ProgressRow {
-            mission_id: row.id,
-            customer_id: customer,
-            period,
-            step: 0,
-            current: 0,
-            seen: "[]".into(),
-            status: "active".into(),
-            joined_at: p.joined_at,
-            deadline_at: p.deadline_at,
-            completed_at: None,
-        };
+        let progress = joined(&m, row.id, customer, period, now);
         self.store.save_progress(conn, ctx.id, std::slice::from_ref(&progress), now).await?;
         self.write_events_in(conn, ctx, &[mission_event(MISSION_STARTED, &m, &progress, now, serde_json::json!({}))]).await?;
         Ok((customer, true))

@@ -99,10 +99,6 @@ fn record(row: &PromotionRow) -> Result<PromotionRecord> {
     Ok(PromotionRecord { id: row.id, promotion, used: row.used })
 }
 
-fn unusable(issue: Issue) -> EngineError {
-    EngineError::Conflict { code: issue.code, message: issue.message, message_fa: issue.message_fa }
-}
-
 impl Engine {
     pub async fn create_promotion(&self, ctx: &TenantContext, input: &PromotionInput) -> Result<PromotionRecord> {
         let p = input.parse(&ctx.zone)?;
@@ -309,12 +305,12 @@ impl Engine {
             self.store.take_code_use(conn, ctx.id, &u.code.code, u.code_limit, u.code.promotion_id, customer_limit).await?;
         match refused {
             None => Ok(()),
-            Some("code_customer_limit") => Err(unusable(Issue::new(
+            Some("code_customer_limit") => Err(EngineError::refused(Issue::new(
                 "code_customer_limit",
                 "you have used this code as often as allowed",
                 "سقف استفاده شما از این کد پر شده است",
             ))),
-            Some(_) => Err(unusable(Issue::new(
+            Some(_) => Err(EngineError::refused(Issue::new(
                 "code_used_up",
                 "this code has been used as often as allowed",
                 "ظرفیت استفاده از این کد تمام شده است",
@@ -368,7 +364,7 @@ impl Engine {
                     None => None,
                 };
                 let (usable, discount) =
-                    self.usable_code(conn, ctx, typed, customer, lines, now, false).await?.map_err(unusable)?;
+                    self.usable_code(conn, ctx, typed, customer, lines, now, false).await?.map_err(EngineError::refused)?;
                 self.take_use(conn, ctx, &usable, customer).await?;
                 let id = self.store.allocate_ids(conn, 1).await?[0];
                 let u = UsageRow {

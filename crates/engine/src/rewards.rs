@@ -29,10 +29,6 @@ pub struct RedemptionStatusInput {
     pub status: String,
 }
 
-fn refused(issue: Issue) -> EngineError {
-    EngineError::Conflict { code: issue.code, message: issue.message, message_fa: issue.message_fa }
-}
-
 /// The promotion behind a discount-code reward: one personal, single-use code per redemption.
 fn reward_promotion(reward: &Reward) -> Option<PromotionInput> {
     let RewardKind::DiscountCode { discount, value, max_discount, min_amount, .. } = &reward.kind else { return None };
@@ -181,7 +177,7 @@ impl Engine {
         let tier = self.store.tier_states(conn, ctx.id, &[customer]).await?.remove(&customer).and_then(|s| s.tier);
         let at = jiff::Timestamp::from_millisecond(now).expect("now is valid");
         if let Some(issue) = reward.refusal(tier.as_deref(), at) {
-            return Err(refused(issue));
+            return Err(EngineError::refused(issue));
         }
         let types = self.point_type_map(conn, ctx).await?;
         let (type_id, _) = types.get(&reward.point_type).ok_or_else(|| unknown_point_type(&reward.point_type))?;
