@@ -145,7 +145,7 @@ impl Engine {
             return Ok((play_record(&existing, &row.code), false));
         }
         let game = stored_game(&row, ctx)?;
-        let tier = self.store.tier_states(conn, ctx.id, &[customer]).await?.remove(&customer).and_then(|s| s.tier);
+        let tier = self.tier_of(conn, ctx, customer).await?;
         let at = jiff::Timestamp::from_millisecond(now).expect("now is valid");
         if let Some(issue) = game.refusal(tier.as_deref(), at) {
             return Err(EngineError::refused(issue));

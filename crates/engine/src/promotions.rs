@@ -263,7 +263,7 @@ impl Engine {
             return Ok(Err(Issue::new("code_expired", "this code has expired", "مهلت استفاده از این کد تمام شده است")));
         }
         let tier = match customer {
-            Some(c) => self.store.tier_states(conn, ctx.id, &[c]).await?.remove(&c).and_then(|s| s.tier),
+            Some(c) => self.tier_of(conn, ctx, c).await?,
             None => None,
         };
         let at = jiff::Timestamp::from_millisecond(now).expect("now is valid");

@@ -174,7 +174,7 @@ impl Engine {
         }
         let input: RewardInput = serde_json::from_str(&row.body).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
         let reward = input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
-        let tier = self.store.tier_states(conn, ctx.id, &[customer]).await?.remove(&customer).and_then(|s| s.tier);
+        let tier = self.tier_of(conn, ctx, customer).await?;
         let at = jiff::Timestamp::from_millisecond(now).expect("now is valid");
         if let Some(issue) = reward.refusal(tier.as_deref(), at) {
             return Err(EngineError::refused(issue));

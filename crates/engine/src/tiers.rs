@@ -78,6 +78,11 @@ impl Engine {
 
     /// Evaluates `customers` inside the caller's transaction and writes every change, with its
     /// history and a `tier_changed` event. Returns the customers whose tier moved.
+    /// The tier a customer is in now (what rewards, codes and games are restricted by).
+    pub(crate) async fn tier_of(&self, conn: &mut Conn, ctx: &TenantContext, customer: i64) -> Result<Option<String>> {
+        Ok(self.store.tier_states(conn, ctx.id, &[customer]).await?.remove(&customer).and_then(|s| s.tier))
+    }
+
     pub(crate) async fn evaluate_tiers_in(
         &self,
         conn: &mut Conn,
