@@ -34,8 +34,16 @@ enum Command {
         #[arg(long, env = "PHILIA_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
     },
+    /// Run the background work without serving HTTP: the message sender (outbox), point expiry,
+    /// mission deadlines and the daily evaluations. Run as many as needed beside `serve`.
+    Worker,
     /// Bring the database schema up to date.
     Migrate,
+    /// SMS and email providers.
+    Channel {
+        #[command(subcommand)]
+        command: ChannelCommand,
+    },
     /// Tenants (brands).
     Tenant {
         #[command(subcommand)]
@@ -105,6 +113,25 @@ enum Command {
     Openapi,
     /// Benchmarks against baselines on the same machine (see docs/BENCHMARKS.md).
     Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum ChannelCommand {
+    /// Set the provider of `sms` or `email` for a tenant, or the platform default without
+    /// `--tenant`. The settings are JSON, e.g. '{"provider":"kavenegar","api_key":"…"}'
+    /// (see docs/MESSAGING.md); secrets are sealed before they are stored.
+    Set {
+        channel: String,
+        settings: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Show the provider of a channel, without secrets.
+    Show {
+        channel: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -218,6 +245,39 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve { listen } => {
             let engine = open(&cli.database_url).await?;
             serve(engine, &listen).await
+        }
+        Command::Worker => {
+            let engine = open(&cli.database_url).await?;
+            eprintln!("Philia worker: sending messages and running background jobs");
+            tokio::spawn(engine.clone().run_background_jobs());
+            tokio::select! {
+                _ = engine.run_outbox() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            Ok(())
+        }
+        Command::Channel { command } => {
+            let engine = open(&cli.database_url).await?;
+            let (tenant, view) = match command {
+                ChannelCommand::Set { channel, settings, tenant } => {
+                    let settings: serde_json::Value = serde_json::from_str(&settings).context("the settings must be JSON")?;
+                    let ctx = match &tenant {
+                        Some(t) => Some(engine.tenant(t).await.map_err(explain)?),
+                        None => None,
+                    };
+                    (tenant, engine.set_channel(ctx.as_ref(), &channel, settings).await.map_err(explain)?)
+                }
+                ChannelCommand::Show { channel, tenant } => {
+                    let ctx = match &tenant {
+                        Some(t) => Some(engine.tenant(t).await.map_err(explain)?),
+                        None => None,
+                    };
+                    (tenant, engine.channel(ctx.as_ref(), &channel).await.map_err(explain)?)
+                }
+            };
+            eprintln!("{}", tenant.map_or("platform default".to_string(), |t| format!("tenant {t}")));
+            println!("{}", serde_json::to_string_pretty(&view.settings)?);
+            Ok(())
         }
         Command::Tenant { command } => {
             let engine = open(&cli.database_url).await?;
@@ -337,6 +397,7 @@ pub async fn serve(engine: Engine, listen: &str) -> Result<()> {
     eprintln!("  API:      http://{addr}/api/v1   (OpenAPI: http://{addr}/api/openapi.json)");
     eprintln!("  health:   http://{addr}/healthz   metrics: http://{addr}/metrics");
     tokio::spawn(engine.clone().run_background_jobs());
+    tokio::spawn(engine.clone().run_outbox());
     philia_web::serve(philia_web::AppState { engine, operator_token }, listener).await?;
     Ok(())
 }

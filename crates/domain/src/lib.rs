@@ -18,6 +18,8 @@ pub mod ids;
 pub mod invoice;
 pub mod issue;
 pub mod lists;
+pub mod message_templates;
+pub mod messaging;
 pub mod missions;
 pub mod mobile;
 pub mod money;

@@ -41,8 +41,12 @@ pub mod import;
 pub mod invoices;
 pub mod jobs;
 pub mod lists;
+pub mod message_queue;
+pub mod message_templates;
+pub mod messaging;
 pub mod mission_progress;
 pub mod missions;
+pub mod outbox;
 pub mod points;
 pub mod promotions;
 pub mod referrals;
@@ -50,6 +54,7 @@ pub mod reports;
 pub mod resolve;
 pub mod rewards;
 pub mod rfm;
+pub mod secrets;
 pub mod segments;
 pub mod settings;
 pub mod stats;
@@ -67,6 +72,14 @@ pub type Result<T> = std::result::Result<T, EngineError>;
 #[derive(Clone)]
 pub struct Engine {
     pub store: Store,
+    /// Seals provider keys before they are stored.
+    pub vault: secrets::Vault,
+    /// The SMS and email providers' clients.
+    pub channels: philia_channels::Channels,
+    /// The address customers reach the club at (`PHILIA_PUBLIC_URL`), for links in messages.
+    pub public_url: Option<String>,
+    /// Wakes this process's outbox sender when a message is queued.
+    pub outbox_signal: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Engine {
@@ -74,7 +87,19 @@ impl Engine {
     pub async fn open(database_url: &str) -> Result<Engine> {
         let store = Store::connect(database_url).await?;
         store.migrate().await?;
-        Ok(Engine { store })
+        Ok(Engine {
+            store,
+            vault: secrets::Vault::for_database(database_url),
+            channels: philia_channels::Channels::new(),
+            public_url: std::env::var("PHILIA_PUBLIC_URL").ok().filter(|u| !u.trim().is_empty()),
+            outbox_signal: Default::default(),
+        })
+    }
+
+    /// The same engine with another key for sealed settings.
+    pub fn with_vault(mut self, vault: secrets::Vault) -> Engine {
+        self.vault = vault;
+        self
     }
 
     /// One id from the shared id source, committed at once.

@@ -17,7 +17,7 @@ impl Engine {
         self.load_referrals(&mut tx, ctx).await
     }
 
-    async fn load_referrals(&self, conn: &mut Conn, ctx: &TenantContext) -> Result<Option<ReferralProgramme>> {
+    pub(crate) async fn load_referrals(&self, conn: &mut Conn, ctx: &TenantContext) -> Result<Option<ReferralProgramme>> {
         self.load_setting(conn, ctx, REFERRALS).await
     }
 

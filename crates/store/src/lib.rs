@@ -19,6 +19,7 @@ pub mod games;
 pub mod identities;
 pub mod invoices;
 pub mod lists;
+pub mod messages;
 pub mod missions;
 pub mod points;
 pub mod rebuild;

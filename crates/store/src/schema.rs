@@ -297,6 +297,31 @@ const V7: &[&str] = &[
     "CREATE INDEX mission_progress_deadline ON mission_progress (deadline_at) WHERE status = 'active'",
 ];
 
+/// Migration 8: messaging: provider settings per channel (sealed), message templates, the outbox
+/// that is also the delivery log, and recipients that cannot receive.
+const V8: &[&str] = &[
+    "CREATE TABLE channel_settings (
+        tenant_id BIGINT NOT NULL, channel TEXT NOT NULL, provider TEXT NOT NULL, sealed TEXT NOT NULL,
+        updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, channel))",
+    "CREATE TABLE message_templates (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, channel TEXT NOT NULL, body TEXT NOT NULL,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE messages (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, customer_id BIGINT, channel TEXT NOT NULL, recipient TEXT NOT NULL,
+        purpose TEXT NOT NULL, template TEXT, subject TEXT, body TEXT NOT NULL, html TEXT, source TEXT NOT NULL,
+        dedupe_key TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, attempts BIGINT NOT NULL, due_at BIGINT NOT NULL,
+        lease_until BIGINT, provider TEXT, provider_id TEXT, cost BIGINT, created_at BIGINT NOT NULL, sent_at BIGINT,
+        updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, dedupe_key))",
+    "CREATE INDEX messages_due ON messages (due_at) WHERE status = 'queued'",
+    "CREATE INDEX messages_leased ON messages (lease_until) WHERE status = 'sending'",
+    "CREATE INDEX messages_customer ON messages (tenant_id, customer_id, created_at)",
+    "CREATE INDEX messages_source ON messages (tenant_id, source, id)",
+    "CREATE INDEX messages_reports ON messages (sent_at) WHERE status = 'sent' AND provider_id IS NOT NULL",
+    "CREATE TABLE undeliverable (
+        tenant_id BIGINT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL, reason TEXT NOT NULL, at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, channel, recipient))",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -308,7 +333,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
     info(title = "Philia API", description = "Customer data, loyalty and customer club. Errors are RFC 9457 problem documents."),
     modifiers(&ApiKeyAuth),
     security(("api_key" = [])),
-    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "points"), (name = "tiers"), (name = "rewards"), (name = "games"), (name = "missions"), (name = "wallet"), (name = "codes"), (name = "checkout"), (name = "referrals"), (name = "segments"), (name = "reports"), (name = "imports"), (name = "stats"))
+    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "points"), (name = "tiers"), (name = "rewards"), (name = "games"), (name = "missions"), (name = "messaging"), (name = "wallet"), (name = "codes"), (name = "checkout"), (name = "referrals"), (name = "segments"), (name = "reports"), (name = "imports"), (name = "stats"))
 )]
 struct ApiDoc;
 
@@ -40,6 +40,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::rewards::router())
         .merge(routes::games::router())
         .merge(routes::missions::router())
+        .merge(routes::channels::router())
+        .merge(routes::messages::router())
         .merge(routes::wallet::router())
         .merge(routes::promotions::router())
         .merge(routes::checkout::router())

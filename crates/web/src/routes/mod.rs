@@ -1,4 +1,5 @@
 pub mod catalogue;
+pub mod channels;
 pub mod checkout;
 pub mod classes;
 pub mod customers;
@@ -7,6 +8,7 @@ pub mod games;
 pub mod imports;
 pub mod invoices;
 pub mod lists;
+pub mod messages;
 pub mod missions;
 pub mod points;
 pub mod promotions;

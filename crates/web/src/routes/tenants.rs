@@ -44,6 +44,27 @@ pub struct CreatedTenant {
     pub admin_key: IssuedKey,
 }
 
+/// Checks the platform operator's token (`Authorization: Bearer <PHILIA_OPERATOR_TOKEN>`).
+pub fn require_operator(s: &AppState, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let Some(token) = s.operator_token.as_deref() else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "operator_disabled",
+            "platform operations over the API are off; set PHILIA_OPERATOR_TOKEN",
+            "عملیات سکو از راه API غیرفعال است",
+        ));
+    };
+    if bearer(headers) != Some(token) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "the operator token is required",
+            "توکن اپراتور لازم است",
+        ));
+    }
+    Ok(())
+}
+
 /// Creates a tenant (platform operator only: `Authorization: Bearer <PHILIA_OPERATOR_TOKEN>`).
 #[utoipa::path(post, path = "/tenants", tag = "tenants", request_body = NewTenantInput,
     responses((status = 201, body = CreatedTenant), (status = 403, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
@@ -52,22 +73,7 @@ async fn create_tenant(
     headers: axum::http::HeaderMap,
     Json(input): Json<NewTenantInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedTenant>)> {
-    let Some(token) = s.operator_token.as_deref() else {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "operator_disabled",
-            "tenant creation over the API is off; set PHILIA_OPERATOR_TOKEN",
-            "ساخت مستأجر از راه API غیرفعال است",
-        ));
-    };
-    if bearer(&headers) != Some(token) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "the operator token is required",
-            "توکن اپراتور لازم است",
-        ));
-    }
+    require_operator(&s, &headers)?;
     let t = NewTenant::parse(
         &input.slug,
         &input.name,

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod providers;
+
 use philia_domain::tenant::NewTenant;
 use philia_engine::{Engine, TenantContext};
 use reqwest::{Method, StatusCode};
@@ -78,7 +80,7 @@ impl TestApp {
 }
 
 async fn start(url: String, backend: &'static str, dir: Option<tempfile::TempDir>, pg: Option<(String, String)>) -> TestApp {
-    let engine = Engine::open(&url).await.expect("the database opens");
+    let engine = Engine::open(&url).await.expect("the database opens").with_vault(philia_engine::secrets::Vault::ephemeral());
     engine.create_tenant(NewTenant::parse("shop", "فروشگاه آزمون", None, None, None).unwrap()).await.unwrap();
     let ctx = engine.tenant("shop").await.unwrap();
     let key = engine.create_api_key(&ctx, "admin", Some("tests")).await.unwrap().key;

@@ -1,0 +1,300 @@
+//! The sender: claims due messages from the outbox, sends them through each tenant's provider and
+//! records the outcome of each as soon as it is known. A claim is a lease: when a sender dies
+//! mid-send, its messages return to the queue when the lease runs out, so a crash loses nothing
+//! and repeats at most the messages that were in flight. Several senders (processes, machines)
+//! may share a PostgreSQL database: they skip each other's claimed rows.
+
+use crate::messaging::Provider;
+use crate::{Engine, Result, now_ms};
+use philia_channels::{Delivery, EmailMessage, SendError, SmsMessage};
+use philia_domain::calendar::from_millis;
+use philia_domain::messaging::{Channel, DeliveryRules, retry_delay_ms};
+use philia_store::messages::{MessageRow, Outcome};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a sender owns the messages it claimed: far longer than a batch takes (each call
+/// times out after 15 s), so only a dead sender's messages are taken over.
+pub const LEASE_MS: i64 = 5 * 60_000;
+/// Messages claimed per round.
+const BATCH: i64 = 500;
+/// Provider calls in flight at once per sender.
+const CONCURRENCY: usize = 64;
+/// How far back delivery reports are asked for.
+const REPORT_WINDOW_MS: i64 = 3 * 86_400_000;
+
+/// What one round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DeliveryRound {
+    pub claimed: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// Messages of dead senders put back in the queue.
+    pub requeued: u64,
+}
+
+/// What a tenant's messages need at send time.
+struct TenantSending {
+    zone: jiff::tz::TimeZone,
+    rules: DeliveryRules,
+    providers: HashMap<Channel, Option<Arc<Provider>>>,
+    consents: HashMap<i64, (Option<bool>, Option<bool>)>,
+    undeliverable: HashSet<(String, String)>,
+}
+
+fn channel_of(m: &MessageRow) -> Channel {
+    Channel::parse(&m.channel).unwrap_or(Channel::Sms)
+}
+
+/// Decides, before any call, what to do with a claimed message; `None`: send it.
+fn precheck(m: &MessageRow, t: &TenantSending, now: i64) -> Option<Outcome> {
+    let channel = channel_of(m);
+    if t.undeliverable.contains(&(m.channel.clone(), m.recipient.clone())) {
+        return Some(Outcome::Skipped { reason: "undeliverable".into() });
+    }
+    if m.purpose == "marketing" {
+        let consent = m.customer_id.and_then(|c| t.consents.get(&c)).and_then(|(sms, email)| match channel {
+            Channel::Sms => *sms,
+            Channel::Email => *email,
+        });
+        // Consent withdrawn after the message was queued still stops it.
+        if consent == Some(false) {
+            return Some(Outcome::Skipped { reason: "opted_out".into() });
+        }
+        let release = t.rules.send_after(channel, from_millis(now), &t.zone).as_millisecond();
+        if release > now {
+            return Some(Outcome::Defer { due_at: release, reason: "quiet_hours".into() });
+        }
+    }
+    None
+}
+
+fn after_failure(m: &MessageRow, error: &SendError, now: i64) -> Outcome {
+    let reason = error.to_string();
+    if error.is_retryable()
+        && let Some(delay) = retry_delay_ms(m.attempts.max(1) as u32)
+    {
+        return Outcome::Retry { due_at: now + delay, reason };
+    }
+    Outcome::Failed { reason }
+}
+
+async fn send_one(
+    channels: philia_channels::Channels,
+    provider: Arc<Provider>,
+    m: &MessageRow,
+) -> std::result::Result<philia_channels::Accepted, SendError> {
+    match &*provider {
+        Provider::Sms(p) => {
+            channels.send_sms(p, &SmsMessage { to: m.recipient.clone(), text: m.body.clone(), lookup: None }).await
+        }
+        Provider::Email(p) => {
+            let message = EmailMessage {
+                to: m.recipient.clone(),
+                subject: m.subject.clone().unwrap_or_default(),
+                text: m.body.clone(),
+                html: m.html.clone(),
+            };
+            channels.send_email(p, &message).await
+        }
+    }
+}
+
+impl Engine {
+    async fn tenant_sending(&self, tenant_id: i64, messages: &[&MessageRow]) -> Result<TenantSending> {
+        let ctx = self.tenant_by_id(tenant_id).await?;
+        let mut tx = self.store.begin_read().await?;
+        let rules = self.delivery_rules_in(&mut tx, &ctx).await?;
+        let mut providers = HashMap::new();
+        for channel in messages.iter().map(|m| channel_of(m)).collect::<HashSet<_>>() {
+            let p = self.provider_for(&mut tx, tenant_id, channel).await?.map(|(_, p)| Arc::new(p));
+            providers.insert(channel, p);
+        }
+        let customers: Vec<i64> = messages
+            .iter()
+            .filter(|m| m.purpose == "marketing")
+            .filter_map(|m| m.customer_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let consents = self.store.consents(&mut tx, tenant_id, &customers).await?;
+        let mut undeliverable = HashSet::new();
+        for channel in [Channel::Sms, Channel::Email] {
+            let recipients: Vec<String> =
+                messages.iter().filter(|m| channel_of(m) == channel).map(|m| m.recipient.clone()).collect();
+            for r in self.store.undeliverable_among(&mut tx, tenant_id, channel.as_str(), &recipients).await? {
+                undeliverable.insert((channel.as_str().to_string(), r));
+            }
+        }
+        Ok(TenantSending { zone: ctx.zone, rules, providers, consents, undeliverable })
+    }
+
+    /// Writes what became of a message; a recipient the provider called invalid is marked, so
+    /// no later message tries it.
+    async fn record(&self, m: &MessageRow, outcome: &Outcome, bad_recipient: bool, round: &mut DeliveryRound) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.store.begin_write().await?;
+        if let (true, Outcome::Failed { reason }) = (bad_recipient, outcome) {
+            self.store.mark_undeliverable(&mut tx, m.tenant_id, &m.channel, &m.recipient, reason, now).await?;
+        }
+        self.store.record_outcome(&mut tx, m.tenant_id, m.id, outcome, now).await?;
+        philia_store::commit(tx).await?;
+        match outcome {
+            Outcome::Sent { .. } => round.sent += 1,
+            Outcome::Retry { .. } | Outcome::Defer { .. } => round.retried += 1,
+            Outcome::Failed { .. } => round.failed += 1,
+            Outcome::Skipped { .. } => round.skipped += 1,
+        }
+        Ok(())
+    }
+
+    /// One round of the sender: takes back messages of dead senders, claims up to `limit` due
+    /// messages, sends them and records each outcome.
+    pub async fn deliver_due(&self, now: i64, limit: i64) -> Result<DeliveryRound> {
+        let mut round = DeliveryRound::default();
+        let mut tx = self.store.begin_write().await?;
+        round.requeued = self.store.requeue_abandoned(&mut tx, now).await?;
+        let claimed = self.store.claim_due_messages(&mut tx, now, now + LEASE_MS, limit).await?;
+        philia_store::commit(tx).await?;
+        round.claimed = claimed.len();
+        if claimed.is_empty() {
+            return Ok(round);
+        }
+        let mut by_tenant: HashMap<i64, Vec<&MessageRow>> = HashMap::new();
+        for m in &claimed {
+            by_tenant.entry(m.tenant_id).or_default().push(m);
+        }
+        let mut jobs = Vec::new();
+        for (tenant_id, messages) in by_tenant {
+            let sending = self.tenant_sending(tenant_id, &messages).await?;
+            for m in messages {
+                if let Some(outcome) = precheck(m, &sending, now) {
+                    self.record(m, &outcome, false, &mut round).await?;
+                    continue;
+                }
+                match sending.providers.get(&channel_of(m)).cloned().flatten() {
+                    Some(p) => jobs.push((m.clone(), p)),
+                    None => {
+                        let error = SendError::Misconfigured(format!("no {} provider is set up", m.channel));
+                        self.record(m, &after_failure(m, &error, now), false, &mut round).await?;
+                    }
+                }
+            }
+        }
+        let limiter = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+        let mut running = tokio::task::JoinSet::new();
+        for (m, provider) in jobs {
+            let channels = self.channels.clone();
+            let permit = limiter.clone().acquire_owned().await.expect("the limiter stays open");
+            running.spawn(async move {
+                let result = send_one(channels, provider.clone(), &m).await;
+                drop(permit);
+                (m, provider.name(), result)
+            });
+            // Record what has finished while the rest are in flight.
+            while let Some(done) = running.try_join_next() {
+                self.record_sent(done, &mut round).await?;
+            }
+        }
+        while let Some(done) = running.join_next().await {
+            self.record_sent(done, &mut round).await?;
+        }
+        Ok(round)
+    }
+
+    async fn record_sent(
+        &self,
+        done: std::result::Result<
+            (MessageRow, &'static str, std::result::Result<philia_channels::Accepted, SendError>),
+            tokio::task::JoinError,
+        >,
+        round: &mut DeliveryRound,
+    ) -> Result<()> {
+        let Ok((m, provider, result)) = done else {
+            // A panicked send leaves its message claimed; the lease brings it back.
+            return Ok(());
+        };
+        let bad_recipient = matches!(result, Err(SendError::BadRecipient(_)));
+        let outcome = match result {
+            Ok(a) => Outcome::Sent { provider: provider.into(), provider_id: a.provider_id, cost: a.cost },
+            Err(e) => after_failure(&m, &e, now_ms()),
+        };
+        if let Outcome::Failed { reason } | Outcome::Retry { reason, .. } = &outcome {
+            tracing::warn!(tenant = m.tenant_id, message = m.id, provider, %reason, "message not sent");
+        }
+        self.record(&m, &outcome, bad_recipient, round).await
+    }
+
+    /// Asks providers with delivery reports about messages sent in the last three days.
+    pub async fn collect_delivery_reports(&self, now: i64) -> Result<usize> {
+        let mut tx = self.store.begin_read().await?;
+        let waiting = self.store.awaiting_delivery(&mut tx, now - REPORT_WINDOW_MS, 2000).await?;
+        drop(tx);
+        let mut groups: HashMap<(i64, String), Vec<MessageRow>> = HashMap::new();
+        for m in waiting.into_iter().filter(|m| m.provider.as_deref() == Some("kavenegar")) {
+            groups.entry((m.tenant_id, m.channel.clone())).or_default().push(m);
+        }
+        let mut updated = 0;
+        for ((tenant_id, _), messages) in groups {
+            let mut tx = self.store.begin_read().await?;
+            let provider = self.provider_for(&mut tx, tenant_id, Channel::Sms).await?;
+            drop(tx);
+            let Some((_, Provider::Sms(provider))) = provider else { continue };
+            for chunk in messages.chunks(100) {
+                let ids: Vec<String> = chunk.iter().filter_map(|m| m.provider_id.clone()).collect();
+                let reports = match self.channels.sms_delivery(&provider, &ids).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!(tenant = tenant_id, error = %e, "delivery reports failed");
+                        break;
+                    }
+                };
+                let by_id: HashMap<&str, &MessageRow> =
+                    chunk.iter().filter_map(|m| Some((m.provider_id.as_deref()?, m))).collect();
+                let mut tx = self.store.begin_write().await?;
+                for (id, delivery) in &reports {
+                    let Some(m) = by_id.get(id.as_str()) else { continue };
+                    match delivery {
+                        Delivery::Pending => continue,
+                        Delivery::Delivered => {
+                            self.store.record_delivery(&mut tx, tenant_id, m.id, "delivered", None, now).await?
+                        }
+                        Delivery::Failed(reason) => {
+                            self.store.record_delivery(&mut tx, tenant_id, m.id, "failed", Some(reason), now).await?
+                        }
+                    }
+                    updated += 1;
+                }
+                philia_store::commit(tx).await?;
+            }
+        }
+        Ok(updated)
+    }
+
+    /// Sends messages as they come due, until the process ends: woken at once by messages queued
+    /// in this process, and every second for those queued by others. Delivery reports are
+    /// collected every five minutes.
+    pub async fn run_outbox(self) {
+        let mut next_reports = std::time::Instant::now();
+        loop {
+            match self.deliver_due(now_ms(), BATCH).await {
+                Ok(r) if r.claimed > 0 => {
+                    tracing::debug!(claimed = r.claimed, sent = r.sent, retried = r.retried, failed = r.failed, "outbox round");
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "outbox round failed"),
+            }
+            if std::time::Instant::now() >= next_reports {
+                next_reports = std::time::Instant::now() + Duration::from_secs(300);
+                if let Err(e) = self.collect_delivery_reports(now_ms()).await {
+                    tracing::warn!(error = %e, "delivery reports failed");
+                }
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.outbox_signal.notified()).await;
+        }
+    }
+}
