@@ -95,6 +95,12 @@ enum Which {
         #[arg(long, default_value_t = 2)]
         clients: usize,
     },
+    /// A broadcast campaign queued and sent to a local SMS provider, beside the floors of
+    /// writing the outbox rows and of calling the provider directly.
+    Messaging {
+        #[arg(long, default_value_t = 100_000)]
+        customers: u64,
+    },
     /// A game play's latency at a fixed rate, beside redeeming a reward at the same rate.
     Games {
         #[arg(long, default_value_t = 200)]
@@ -208,6 +214,7 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
         Which::Missions { invoices, customers, batch, clients } => {
             crate::bench_gamification::missions(database_url, invoices, customers, batch, clients).await
         }
+        Which::Messaging { customers } => crate::bench_messaging::messaging(database_url, customers).await,
         Which::Games { rate, seconds, customers } => {
             crate::bench_gamification::games(database_url, rate, seconds, customers).await
         }

@@ -5,6 +5,7 @@ mod bench;
 mod bench_analytics;
 mod bench_gamification;
 mod bench_loyalty;
+mod bench_messaging;
 mod demo;
 mod files;
 mod progress;

@@ -1,6 +1,8 @@
 //! The command-line contract: scripts and later issues rely on these commands and outputs.
 
-use std::path::Path;
+mod common;
+
+use common::{databases, drop_database};
 use std::process::Command;
 
 fn philia(db: &str, args: &[&str]) -> (bool, String, String) {
@@ -11,37 +13,6 @@ fn philia(db: &str, args: &[&str]) -> (bool, String, String) {
         .output()
         .expect("the binary runs");
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-/// Database URLs to run against: a fresh SQLite file, and a fresh PostgreSQL database when
-/// PHILIA_TEST_DATABASE_URL is set (created with psql-free SQL through the binary's own driver).
-fn databases(dir: &Path) -> Vec<(String, Option<String>)> {
-    let mut out = vec![(format!("sqlite://{}", dir.join("cli.db").display()), None)];
-    if let Ok(admin) = std::env::var("PHILIA_TEST_DATABASE_URL") {
-        let name = format!(
-            "philia_cli_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
-        );
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async {
-            use sqlx::Connection;
-            let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut c).await.unwrap();
-        });
-        let base = &admin[..admin.rfind('/').unwrap()];
-        out.push((format!("{base}/{name}"), Some(name)));
-    }
-    out
-}
-
-fn drop_database(name: &str) {
-    let admin = std::env::var("PHILIA_TEST_DATABASE_URL").unwrap();
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut c).await;
-    });
 }
 
 #[test]

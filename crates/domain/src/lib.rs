@@ -2,6 +2,7 @@
 //! system from outside is parsed here into a type that cannot hold an invalid state.
 
 pub mod calendar;
+pub mod campaigns;
 pub mod catalogue;
 pub mod checkout;
 pub mod classes;

@@ -10,7 +10,7 @@ use crate::points::parse_code;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, State};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The variables a template may use. `data` carries what the trigger adds (an invoice, a mission).
 pub const VARIABLES: [&str; 15] = [
@@ -99,6 +99,8 @@ pub struct MessageTemplate {
     pub promotion: Option<String>,
     pub code_valid_days: u32,
     pub input: TemplateInput,
+    /// The variables its texts use: what needs to be loaded to render it.
+    pub uses: BTreeSet<String>,
     env: Environment<'static>,
 }
 
@@ -208,6 +210,7 @@ impl TemplateInput {
             );
         }
         let mut env = environment();
+        let mut uses = BTreeSet::new();
         for (language, version) in &self.versions {
             let at = format!("versions.{language}");
             if !LANGUAGES.contains(&language.as_str()) {
@@ -243,11 +246,10 @@ impl TemplateInput {
                     continue;
                 }
                 let template = env.get_template(&name).expect("just added");
-                let mut unknown: Vec<String> = template
-                    .undeclared_variables(false)
-                    .into_iter()
-                    .filter(|v| !VARIABLES.contains(&v.as_str()) && !v.starts_with('_'))
-                    .collect();
+                let used = template.undeclared_variables(false);
+                uses.extend(used.iter().cloned());
+                let mut unknown: Vec<String> =
+                    used.into_iter().filter(|v| !VARIABLES.contains(&v.as_str()) && !v.starts_with('_')).collect();
                 unknown.sort();
                 if !unknown.is_empty() {
                     let list = unknown.join(", ");
@@ -270,6 +272,7 @@ impl TemplateInput {
             promotion,
             code_valid_days: self.code_valid_days.unwrap_or(30),
             input: self.clone(),
+            uses,
             env,
         })
     }

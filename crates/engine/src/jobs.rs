@@ -3,8 +3,8 @@
 use crate::Engine;
 
 impl Engine {
-    /// The jobs a serving process runs: point expiry, release of expired code reservations and
-    /// mission deadlines every minute; tier and loyalty class evaluation, the RFM refresh and segment
+    /// The jobs a serving process runs: point expiry, release of expired code reservations, due
+    /// campaigns and mission deadlines every minute; tier and loyalty class evaluation, the RFM refresh and segment
     /// membership once a day.
     /// Errors are logged and the next round tries again.
     pub async fn run_background_jobs(self) {
@@ -28,6 +28,11 @@ impl Engine {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "point expiry failed"),
+            }
+            match self.launch_due_campaigns(crate::now_ms()).await {
+                Ok(n) if n > 0 => tracing::info!(launched = n, "scheduled campaigns"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "launching scheduled campaigns failed"),
             }
             match self.expire_missions(crate::now_ms()).await {
                 Ok(n) if n > 0 => tracing::info!(expired = n, "mission deadlines"),

@@ -9,7 +9,7 @@ use philia_domain::message_templates::{MessageTemplate, Purpose};
 use philia_domain::messaging::Channel;
 use philia_domain::referrals::referral_code;
 use philia_store::Conn;
-use philia_store::messages::{MessageRow, NewMessage};
+use philia_store::messages::{MessageRow, NewMessage, Wanted};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
@@ -152,23 +152,17 @@ impl Engine {
         ctx: &TenantContext,
         customers: &[i64],
         now: i64,
+        wanted: Wanted,
     ) -> Result<HashMap<i64, CustomerContext>> {
         let profiles = self.store.load_profiles(conn, ctx.id, customers).await?;
         let referral_base = self.load_referrals(conn, ctx).await?.and_then(|p| p.link_base);
         let club_link = self.public_url.as_ref().map(|base| format!("{}/club/{}", base.trim_end_matches('/'), ctx.slug));
+        let mut holdings = self.store.holdings(conn, ctx.id, customers, now, wanted).await?;
         let mut out = HashMap::new();
         for (id, p) in profiles {
-            let balances = self.store.balances_of(ctx.id, id, now).await?;
-            let wallet = self.store.wallet_state(conn, ctx.id, id, now).await?.0;
+            let h = holdings.remove(&id).unwrap_or_default();
             let by_type: serde_json::Map<String, serde_json::Value> =
-                balances.iter().map(|b| (b.point_type.clone(), b.balance.into())).collect();
-            let expiring: i64 = balances.iter().map(|b| b.expiring_soon).sum();
-            let expiring_at = balances
-                .iter()
-                .filter(|b| b.expiring_soon > 0)
-                .filter_map(|b| b.next_expiry.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok()))
-                .min()
-                .map(|t| t.as_millisecond());
+                h.points.iter().map(|(t, b)| (t.clone(), (*b).into())).collect();
             let attributes: serde_json::Value = serde_json::from_str(&p.attributes).unwrap_or_default();
             let language = attributes.get("language").and_then(|l| l.as_str()).map(str::to_string);
             let name = [p.first_name.as_deref(), p.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
@@ -180,11 +174,11 @@ impl Engine {
                 },
                 "tenant": {"name": ctx.name, "slug": ctx.slug},
                 "tier": p.tier,
-                "points": balances.iter().map(|b| b.balance).sum::<i64>(),
+                "points": h.points.iter().map(|(_, b)| b).sum::<i64>(),
                 "points_by_type": by_type,
-                "wallet": wallet,
-                "expiring_points": expiring,
-                "expiring_at": expiring_at,
+                "wallet": h.wallet,
+                "expiring_points": h.expiring,
+                "expiring_at": h.expiring_at,
                 "referral_link": referral_base.as_ref().map(|b| format!("{b}{code}")),
                 "referral_code": code,
                 "club_link": club_link,
@@ -222,7 +216,13 @@ impl Engine {
             return Ok(Vec::new());
         }
         let customers: Vec<i64> = items.iter().map(|i| i.customer_id).collect();
-        let contexts = self.message_contexts(conn, ctx, &customers, now).await?;
+        let uses = |names: &[&str]| names.iter().any(|n| template.uses.contains(*n));
+        let wanted = Wanted {
+            points: uses(&["points", "points_by_type"]),
+            expiring: uses(&["expiring_points", "expiring_at"]),
+            wallet: uses(&["wallet"]),
+        };
+        let contexts = self.message_contexts(conn, ctx, &customers, now, wanted).await?;
         let rules = self.delivery_rules_in(conn, ctx).await?;
         let channel = template.channel;
         let recipients: Vec<String> =

@@ -256,7 +256,8 @@ impl Engine {
         let (mut context, preferred) = match input.customer_id {
             Some(id) => {
                 let id = self.live_customer(&mut tx, ctx, id).await?;
-                let mut contexts = self.message_contexts(&mut tx, ctx, &[id], now_ms()).await?;
+                let mut contexts =
+                    self.message_contexts(&mut tx, ctx, &[id], now_ms(), philia_store::messages::Wanted::ALL).await?;
                 let c = contexts.remove(&id).ok_or(EngineError::NotFound("customer"))?;
                 (c.variables, c.language)
             }

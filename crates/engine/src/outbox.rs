@@ -103,6 +103,37 @@ async fn send_one(
     }
 }
 
+/// An outcome to write.
+struct Recorded {
+    message: MessageRow,
+    outcome: Outcome,
+    bad_recipient: bool,
+}
+
+fn sent_outcome(m: MessageRow, provider: &str, result: std::result::Result<philia_channels::Accepted, SendError>) -> Recorded {
+    let bad_recipient = matches!(result, Err(SendError::BadRecipient(_)));
+    let outcome = match result {
+        Ok(a) => Outcome::Sent { provider: provider.into(), provider_id: a.provider_id, cost: a.cost },
+        Err(e) => {
+            tracing::warn!(tenant = m.tenant_id, message = m.id, provider, reason = %e, "message not sent");
+            after_failure(&m, &e, now_ms())
+        }
+    };
+    Recorded { message: m, outcome, bad_recipient }
+}
+
+/// The sends that have finished, without waiting. A send that panicked leaves its message
+/// claimed; the lease brings it back.
+fn finished(running: &mut tokio::task::JoinSet<Recorded>) -> Vec<Recorded> {
+    let mut out = Vec::new();
+    while let Some(done) = running.try_join_next() {
+        if let Ok(r) = done {
+            out.push(r);
+        }
+    }
+    out
+}
+
 impl Engine {
     async fn tenant_sending(&self, tenant_id: i64, messages: &[&MessageRow]) -> Result<TenantSending> {
         let ctx = self.tenant_by_id(tenant_id).await?;
@@ -132,21 +163,32 @@ impl Engine {
         Ok(TenantSending { zone: ctx.zone, rules, providers, consents, undeliverable })
     }
 
-    /// Writes what became of a message; a recipient the provider called invalid is marked, so
-    /// no later message tries it.
-    async fn record(&self, m: &MessageRow, outcome: &Outcome, bad_recipient: bool, round: &mut DeliveryRound) -> Result<()> {
+    /// Writes what became of messages, in one transaction; a recipient the provider called
+    /// invalid is marked, so no later message tries it. Outcomes are written as soon as they
+    /// are known: those that arrived together share a commit.
+    async fn record(&self, outcomes: &[Recorded], round: &mut DeliveryRound) -> Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
         let now = now_ms();
         let mut tx = self.store.begin_write().await?;
-        if let (true, Outcome::Failed { reason }) = (bad_recipient, outcome) {
-            self.store.mark_undeliverable(&mut tx, m.tenant_id, &m.channel, &m.recipient, reason, now).await?;
+        self.store.relax_commit_flush(&mut tx).await?;
+        for r in outcomes {
+            if let (true, Outcome::Failed { reason }) = (r.bad_recipient, &r.outcome) {
+                self.store
+                    .mark_undeliverable(&mut tx, r.message.tenant_id, &r.message.channel, &r.message.recipient, reason, now)
+                    .await?;
+            }
+            self.store.record_outcome(&mut tx, r.message.tenant_id, r.message.id, &r.outcome, now).await?;
         }
-        self.store.record_outcome(&mut tx, m.tenant_id, m.id, outcome, now).await?;
         philia_store::commit(tx).await?;
-        match outcome {
-            Outcome::Sent { .. } => round.sent += 1,
-            Outcome::Retry { .. } | Outcome::Defer { .. } => round.retried += 1,
-            Outcome::Failed { .. } => round.failed += 1,
-            Outcome::Skipped { .. } => round.skipped += 1,
+        for r in outcomes {
+            match r.outcome {
+                Outcome::Sent { .. } => round.sent += 1,
+                Outcome::Retry { .. } | Outcome::Defer { .. } => round.retried += 1,
+                Outcome::Failed { .. } => round.failed += 1,
+                Outcome::Skipped { .. } => round.skipped += 1,
+            }
         }
         Ok(())
     }
@@ -168,22 +210,28 @@ impl Engine {
             by_tenant.entry(m.tenant_id).or_default().push(m);
         }
         let mut jobs = Vec::new();
+        let mut decided = Vec::new();
         for (tenant_id, messages) in by_tenant {
             let sending = self.tenant_sending(tenant_id, &messages).await?;
             for m in messages {
                 if let Some(outcome) = precheck(m, &sending, now) {
-                    self.record(m, &outcome, false, &mut round).await?;
+                    decided.push(Recorded { message: m.clone(), outcome, bad_recipient: false });
                     continue;
                 }
                 match sending.providers.get(&channel_of(m)).cloned().flatten() {
                     Some(p) => jobs.push((m.clone(), p)),
                     None => {
                         let error = SendError::Misconfigured(format!("no {} provider is set up", m.channel));
-                        self.record(m, &after_failure(m, &error, now), false, &mut round).await?;
+                        decided.push(Recorded {
+                            message: m.clone(),
+                            outcome: after_failure(m, &error, now),
+                            bad_recipient: false,
+                        });
                     }
                 }
             }
         }
+        self.record(&decided, &mut round).await?;
         let limiter = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
         let mut running = tokio::task::JoinSet::new();
         for (m, provider) in jobs {
@@ -192,40 +240,18 @@ impl Engine {
             running.spawn(async move {
                 let result = send_one(channels, provider.clone(), &m).await;
                 drop(permit);
-                (m, provider.name(), result)
+                sent_outcome(m, provider.name(), result)
             });
             // Record what has finished while the rest are in flight.
-            while let Some(done) = running.try_join_next() {
-                self.record_sent(done, &mut round).await?;
-            }
+            let done = finished(&mut running);
+            self.record(&done, &mut round).await?;
         }
-        while let Some(done) = running.join_next().await {
-            self.record_sent(done, &mut round).await?;
+        while let Some(first) = running.join_next().await {
+            let mut done: Vec<Recorded> = first.into_iter().collect();
+            done.extend(finished(&mut running));
+            self.record(&done, &mut round).await?;
         }
         Ok(round)
-    }
-
-    async fn record_sent(
-        &self,
-        done: std::result::Result<
-            (MessageRow, &'static str, std::result::Result<philia_channels::Accepted, SendError>),
-            tokio::task::JoinError,
-        >,
-        round: &mut DeliveryRound,
-    ) -> Result<()> {
-        let Ok((m, provider, result)) = done else {
-            // A panicked send leaves its message claimed; the lease brings it back.
-            return Ok(());
-        };
-        let bad_recipient = matches!(result, Err(SendError::BadRecipient(_)));
-        let outcome = match result {
-            Ok(a) => Outcome::Sent { provider: provider.into(), provider_id: a.provider_id, cost: a.cost },
-            Err(e) => after_failure(&m, &e, now_ms()),
-        };
-        if let Outcome::Failed { reason } | Outcome::Retry { reason, .. } = &outcome {
-            tracing::warn!(tenant = m.tenant_id, message = m.id, provider, %reason, "message not sent");
-        }
-        self.record(&m, &outcome, bad_recipient, round).await
     }
 
     /// Asks providers with delivery reports about messages sent in the last three days.

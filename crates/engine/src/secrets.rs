@@ -92,6 +92,12 @@ impl Vault {
         Vault { source: Arc::new(source), key: Default::default() }
     }
 
+    /// A vault with the key given as 64 hexadecimal digits (as in `PHILIA_SECRET_KEY`).
+    pub fn from_hex(key: &str) -> Result<Vault> {
+        let key = parse_hex_key(key).map_err(EngineError::Io)?;
+        Ok(Vault { source: Arc::new(KeySource::Fixed(key)), key: Default::default() })
+    }
+
     /// A vault with a key of its own, kept in memory only.
     pub fn ephemeral() -> Vault {
         let mut key = [0u8; 32];

@@ -99,12 +99,12 @@ fn not_found() -> EngineError {
 }
 
 impl Engine {
-    fn clock(&self, ctx: &TenantContext) -> Clock {
+    pub(crate) fn clock(&self, ctx: &TenantContext) -> Clock {
         let now = jiff::Timestamp::now();
         Clock { now_ms: now.as_millisecond(), today: philia_domain::calendar::local_day(now, &ctx.zone), zone: ctx.zone.clone() }
     }
 
-    async fn segment_row(&self, conn: &mut Conn, ctx: &TenantContext, code: &str) -> Result<(SegmentRow, Segment)> {
+    pub(crate) async fn segment_row(&self, conn: &mut Conn, ctx: &TenantContext, code: &str) -> Result<(SegmentRow, Segment)> {
         let row = self.store.segment_by_code(conn, ctx.id, code).await?.ok_or_else(not_found)?;
         let segment = stored_segment(&row)?;
         Ok((row, segment))

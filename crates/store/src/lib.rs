@@ -9,6 +9,7 @@
 pub mod baseline;
 pub mod bench_facts;
 pub mod bulk;
+pub mod campaigns;
 pub mod catalogue;
 pub mod codes;
 pub mod customers;

@@ -95,6 +95,29 @@ pub struct TemplateRow {
     pub body: String,
 }
 
+/// What a customer holds, as messages show it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Holdings {
+    /// Balance per point type code.
+    pub points: Vec<(String, i64)>,
+    /// Points in lots that expire within their type's warning period, and the first such expiry.
+    pub expiring: i64,
+    pub expiring_at: Option<i64>,
+    pub wallet: i64,
+}
+
+/// Which holdings to load: a template that shows no wallet needs no wallet query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    pub points: bool,
+    pub expiring: bool,
+    pub wallet: bool,
+}
+
+impl Wanted {
+    pub const ALL: Wanted = Wanted { points: true, expiring: true, wallet: true };
+}
+
 /// What a worker does with a claimed message after trying it.
 #[derive(Debug, Clone)]
 pub enum Outcome {
@@ -394,6 +417,18 @@ impl Store {
         Ok(q.execute(&mut *conn).await?.rows_affected() == 1)
     }
 
+    /// Lets this transaction's commit return before PostgreSQL has flushed it to disk. Used only
+    /// for a sender's outcome records: should the database server itself crash in the next
+    /// fraction of a second, the message is sent again after its lease, which the outbox allows
+    /// anyway; what causes messages is always committed durably. SQLite (WAL, `synchronous =
+    /// NORMAL`) already commits without a flush.
+    pub async fn relax_commit_flush(&self, conn: &mut Conn) -> Result<()> {
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
     /// A delivery report: `delivered`, or `failed` with the reason.
     pub async fn record_delivery(
         &self,
@@ -508,6 +543,103 @@ impl Store {
             e.1 += i64::from(at >= week_start);
         }
         Ok(out)
+    }
+
+    /// Point balances, points expiring soon and wallet balances of many customers, in three
+    /// statements per chunk (a broadcast renders thousands of messages at once).
+    pub async fn holdings(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        customers: &[i64],
+        now: i64,
+        wanted: Wanted,
+    ) -> Result<HashMap<i64, Holdings>> {
+        let mut out: HashMap<i64, Holdings> = customers.iter().map(|c| (*c, Holdings::default())).collect();
+        if customers.is_empty() {
+            return Ok(out);
+        }
+        let ids: Vec<Val> = customers.iter().map(|c| Val::I(*c)).collect();
+        if wanted.points {
+            self.point_holdings(conn, tenant_id, ids.clone(), &mut out).await?;
+        }
+        if wanted.expiring {
+            self.expiring_holdings(conn, tenant_id, ids.clone(), now, &mut out).await?;
+        }
+        if wanted.wallet {
+            let rows = bulk::select_in(
+                conn,
+                "SELECT customer_id, balance FROM wallet_balances WHERE tenant_id = $1 AND customer_id IN ({in})",
+                tenant_id,
+                ids,
+            )
+            .await?;
+            for r in &rows {
+                let c: i64 = r.try_get(0)?;
+                if let Some(h) = out.get_mut(&c) {
+                    h.wallet = r.try_get(1)?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn point_holdings(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        ids: Vec<Val>,
+        out: &mut HashMap<i64, Holdings>,
+    ) -> Result<()> {
+        let rows = bulk::select_in(
+            conn,
+            "SELECT b.customer_id, t.code, b.balance FROM point_balances b
+             JOIN point_types t ON t.tenant_id = b.tenant_id AND t.id = b.point_type_id
+             WHERE b.tenant_id = $1 AND b.customer_id IN ({in}) ORDER BY b.customer_id, t.id",
+            tenant_id,
+            ids.clone(),
+        )
+        .await?;
+        for r in &rows {
+            let c: i64 = r.try_get(0)?;
+            if let Some(h) = out.get_mut(&c) {
+                h.points.push((r.try_get(1)?, r.try_get(2)?));
+            }
+        }
+        Ok(())
+    }
+
+    async fn expiring_holdings(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        ids: Vec<Val>,
+        now: i64,
+        out: &mut HashMap<i64, Holdings>,
+    ) -> Result<()> {
+        // Lots that may expire within a year; each type's own warning period is applied below.
+        let rows = bulk::select_in_with(
+            conn,
+            "SELECT l.customer_id, l.expires_at, l.remaining, t.warn_days FROM point_entries l
+             JOIN point_types t ON t.tenant_id = l.tenant_id AND t.id = l.point_type_id
+             WHERE l.tenant_id = $1 AND l.remaining > 0 AND l.expires_at IS NOT NULL AND l.expires_at <= $2 AND l.customer_id IN ({in})",
+            tenant_id,
+            vec![Val::I(now + 366 * 86_400_000)],
+            ids,
+        )
+        .await?;
+        for r in &rows {
+            let (c, expires_at, remaining, warn_days): (i64, i64, i64, i64) =
+                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+            if expires_at > now + warn_days * 86_400_000 {
+                continue;
+            }
+            if let Some(h) = out.get_mut(&c) {
+                h.expiring += remaining;
+                h.expiring_at = Some(h.expiring_at.map_or(expires_at, |e| e.min(expires_at)));
+            }
+        }
+        Ok(())
     }
 
     pub async fn mark_undeliverable(

@@ -322,6 +322,18 @@ const V8: &[&str] = &[
         PRIMARY KEY (tenant_id, channel, recipient))",
 ];
 
+/// Migration 9: broadcast campaigns and who each was sent to or held out from.
+const V9: &[&str] = &[
+    "CREATE TABLE campaigns (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,
+        send_at BIGINT, lease_until BIGINT, launched_at BIGINT, finished_at BIGINT, created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE INDEX campaigns_due ON campaigns (send_at) WHERE status IN ('scheduled', 'sending')",
+    "CREATE TABLE campaign_members (
+        tenant_id BIGINT NOT NULL, campaign_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, held_out BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, campaign_id, customer_id))",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -333,14 +345,15 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared
 /// `WITHOUT ROWID`, the rows live in the key's own B-tree and each insert writes once.
 /// Only narrow tables gain: wide rows (invoices, lines, events, profiles) make the key B-tree
 /// deeper than a row table with an index, which measured slower.
-const WITHOUT_ROWID: [&str; 16] = [
+const WITHOUT_ROWID: [&str; 17] = [
+    "campaign_members",
     "list_members",
     "segment_members",
     "customer_rfm",

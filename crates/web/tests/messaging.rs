@@ -371,3 +371,87 @@ async fn templates_preview_and_name_their_mistakes() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn campaigns_reach_the_audience_once_hold_out_a_share_and_report_the_lift() {
+    for app in common::apps().await {
+        let p = providers::start().await;
+        no_quiet_hours(&app).await;
+        app.put("/api/v1/channels/sms", json!({"provider": "kavenegar", "api_key": "kv-test-key", "base_url": p.base})).await;
+        app.post(
+            "/api/v1/message-templates",
+            json!({"code": "yalda", "name": "Yalda", "channel": "sms", "versions": {"fa": {"body": "{{ customer.first_name }} عزیز، شب یلدا مبارک!"}}}),
+        )
+        .await;
+        let mut customers = Vec::new();
+        for i in 0..40 {
+            let mobile = format!("0912{:07}", 1_000_000 + i);
+            customers.push((customer(&app, &mobile, None, json!({})).await, mobile));
+        }
+        let r = app
+            .post(
+                "/api/v1/campaigns",
+                json!({"code": "yalda", "name": "Yalda night", "template": "yalda", "holdout_percent": 25}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(r.body["status"], "draft");
+        let id = r.body["id"].as_i64().unwrap();
+        let bad = app.post("/api/v1/campaigns", json!({"code": "x", "name": "X", "template": "nope", "segment": "ghosts"})).await;
+        let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["template"], "{}", bad.body);
+
+        let r = app.post("/api/v1/campaigns/yalda/send", json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["status"], "sent");
+        let held: Vec<&(i64, String)> =
+            customers.iter().filter(|(c, _)| philia_domain::campaigns::in_holdout(id, *c, 25)).collect();
+        assert!(!held.is_empty() && held.len() < 20, "{} held out", held.len());
+        let targets = customers.len() - held.len();
+        assert_eq!(r.body["messages"]["queued"], targets as i64);
+        // Sending twice is refused; nothing is queued again.
+        let again = app.post("/api/v1/campaigns/yalda/send", json!({})).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        let round = app.engine.deliver_due(now_ms(), 1000).await.unwrap();
+        assert_eq!(round.sent, targets);
+        let sent = p.sent("kavenegar");
+        assert_eq!(sent.len(), targets);
+        for (_, mobile) in &held {
+            assert!(!sent.iter().any(|s| &s.fields["receptor"] == mobile), "a held-out customer got the message");
+        }
+
+        // Purchases after the launch: four sent members and one held-out member buy.
+        let now = jiff::Timestamp::now().to_string();
+        let buyers: Vec<&(i64, String)> =
+            customers.iter().filter(|(c, _)| !philia_domain::campaigns::in_holdout(id, *c, 25)).take(4).collect();
+        for (n, (_, mobile)) in buyers.iter().enumerate() {
+            let r = app.post("/api/v1/invoices", common::invoice(&format!("y{n}"), &now, mobile, 100_000)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        app.post("/api/v1/invoices", common::invoice("h0", &now, &held[0].1, 50_000)).await;
+        let report = app.get("/api/v1/campaigns/yalda/report?days=7").await.body;
+        assert_eq!(report["sent"]["members"], targets as i64, "{report}");
+        assert_eq!(report["sent"]["converted"], 4);
+        assert_eq!(report["sent"]["sales"], 400_000);
+        assert_eq!(report["held_out"]["members"], held.len() as i64);
+        assert_eq!(report["held_out"]["converted"], 1);
+        let expected = 4.0 / targets as f64 - 1.0 / held.len() as f64;
+        assert!((report["conversion_lift"]["value"].as_f64().unwrap() - expected).abs() < 1e-6, "{report}");
+        assert!(report["conversion_lift"]["low"].as_f64().unwrap() < expected);
+        assert_eq!(report["messages"]["sent"], targets as i64);
+
+        // A scheduled campaign goes when due, once.
+        let r = app
+            .post(
+                "/api/v1/campaigns",
+                json!({"code": "later", "name": "Later", "template": "yalda", "send_at": "2020-01-01T00:00:00Z"}),
+            )
+            .await;
+        assert_eq!(r.body["status"], "scheduled", "{}", r.body);
+        assert_eq!(app.engine.launch_due_campaigns(now_ms()).await.unwrap(), 1);
+        assert_eq!(app.engine.launch_due_campaigns(now_ms()).await.unwrap(), 0);
+        let later = app.get("/api/v1/campaigns/later").await.body;
+        assert_eq!((later["status"].as_str(), later["messages"]["queued"].as_i64()), (Some("sent"), Some(40)), "{later}");
+        app.finish().await;
+    }
+}
