@@ -35,8 +35,8 @@ enum Command {
         #[arg(long, env = "PHILIA_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
     },
-    /// Run the background work without serving HTTP: the message sender (outbox), point expiry,
-    /// mission deadlines and the daily evaluations. Run as many as needed beside `serve`.
+    /// Run the background work without serving HTTP: the message sender (outbox), automations,
+    /// point expiry, mission deadlines and the daily evaluations. Run as many as needed beside `serve`.
     Worker,
     /// Bring the database schema up to date.
     Migrate,
@@ -251,6 +251,7 @@ async fn run(cli: Cli) -> Result<()> {
             let engine = open(&cli.database_url).await?;
             eprintln!("Philia worker: sending messages and running background jobs");
             tokio::spawn(engine.clone().run_background_jobs());
+            tokio::spawn(engine.clone().run_automations());
             tokio::select! {
                 _ = engine.run_outbox() => {}
                 _ = tokio::signal::ctrl_c() => {}
@@ -399,6 +400,7 @@ pub async fn serve(engine: Engine, listen: &str) -> Result<()> {
     eprintln!("  health:   http://{addr}/healthz   metrics: http://{addr}/metrics");
     tokio::spawn(engine.clone().run_background_jobs());
     tokio::spawn(engine.clone().run_outbox());
+    tokio::spawn(engine.clone().run_automations());
     philia_web::serve(philia_web::AppState { engine, operator_token }, listener).await?;
     Ok(())
 }

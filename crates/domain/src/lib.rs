@@ -1,6 +1,7 @@
 //! Pure types and rules of Philia. Nothing in this crate performs IO: every value that enters the
 //! system from outside is parsed here into a type that cannot hold an invalid state.
 
+pub mod automations;
 pub mod calendar;
 pub mod campaigns;
 pub mod catalogue;

@@ -22,6 +22,7 @@ macro_rules! in_write_tx {
     }};
 }
 
+pub mod automations;
 pub mod campaigns;
 pub mod catalogue;
 pub mod checkout;

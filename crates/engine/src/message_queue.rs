@@ -257,6 +257,12 @@ impl Engine {
             let mut variables = c.variables.clone();
             if let Some(data) = &item.data {
                 variables["data"] = data.clone();
+                // A code an automation issued earlier in the same run shows as `{{ code }}`.
+                for field in ["code", "code_expires_at"] {
+                    if let Some(v) = data.get(field) {
+                        variables[field] = v.clone();
+                    }
+                }
             }
             if let Some(mission) = &item.mission {
                 variables["mission"] = mission.clone();

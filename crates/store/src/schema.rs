@@ -334,6 +334,22 @@ const V9: &[&str] = &[
         PRIMARY KEY (tenant_id, campaign_id, customer_id))",
 ];
 
+/// Migration 10: automations, how far each has read its trigger's facts, and every run (one per
+/// customer per occurrence).
+const V10: &[&str] = &[
+    "CREATE TABLE automations (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, code TEXT NOT NULL, body TEXT NOT NULL, paused BIGINT NOT NULL,
+        position BIGINT NOT NULL, scanned_day TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code))",
+    "CREATE TABLE automation_runs (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, automation_id BIGINT NOT NULL, customer_id BIGINT NOT NULL,
+        occurrence TEXT NOT NULL, data TEXT NOT NULL, due_at BIGINT NOT NULL, status TEXT NOT NULL, result TEXT,
+        lease_until BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, automation_id, customer_id, occurrence))",
+    "CREATE INDEX automation_runs_due ON automation_runs (due_at) WHERE status = 'queued'",
+    "CREATE INDEX automation_runs_of ON automation_runs (tenant_id, automation_id, id)",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -345,7 +361,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -1,3 +1,4 @@
+pub mod automations;
 pub mod campaigns;
 pub mod catalogue;
 pub mod channels;
