@@ -25,6 +25,7 @@ pub mod messaging;
 pub mod missions;
 pub mod mobile;
 pub mod money;
+pub mod notes;
 pub mod points;
 pub mod records;
 pub mod referrals;

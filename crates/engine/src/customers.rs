@@ -402,27 +402,25 @@ impl Engine {
                 items.push(TimelineItem {
                     at: r.refunded_at.clone(),
                     kind: "refund".into(),
-                    invoice: None,
                     refund: Some(r),
-                    event: None,
+                    ..Default::default()
                 });
             }
             items.push(TimelineItem {
                 at: inv.issued_at.clone(),
                 kind: "invoice".into(),
                 invoice: Some(inv),
-                refund: None,
-                event: None,
+                ..Default::default()
             });
         }
         for e in self.store.customer_events(ctx.id, customer.id, limit).await? {
-            items.push(TimelineItem {
-                at: e.occurred_at.clone(),
-                kind: "event".into(),
-                invoice: None,
-                refund: None,
-                event: Some(e),
-            });
+            items.push(TimelineItem { at: e.occurred_at.clone(), kind: "event".into(), event: Some(e), ..Default::default() });
+        }
+        for n in self.notes(ctx, customer.id, limit).await? {
+            items.push(TimelineItem { at: n.created_at.clone(), kind: "note".into(), note: Some(n), ..Default::default() });
+        }
+        for m in self.message_log(ctx, Some(customer.id), None, None, limit).await? {
+            items.push(TimelineItem { at: m.created_at.clone(), kind: "message".into(), message: Some(m), ..Default::default() });
         }
         items.sort_by(|a, b| b.at.cmp(&a.at));
         items.truncate(limit as usize);
@@ -431,14 +429,17 @@ impl Engine {
 }
 
 /// One entry of a customer's timeline.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct TimelineItem {
     pub at: String,
-    /// `invoice`, `refund` or `event`.
+    /// `invoice`, `refund`, `event`, `note` or `message`.
     pub kind: String,
     pub invoice: Option<Invoice>,
     pub refund: Option<philia_domain::records::Refund>,
     pub event: Option<Event>,
+    pub note: Option<crate::notes::NoteRecord>,
+    /// A message sent (or held, or skipped) to the customer, with its delivery status.
+    pub message: Option<crate::message_queue::MessageRecord>,
 }
 
 /// A cursor handed out by a list (an id), or a field error naming `cursor`.

@@ -48,6 +48,7 @@ pub mod message_templates;
 pub mod messaging;
 pub mod mission_progress;
 pub mod missions;
+pub mod notes;
 pub mod outbox;
 pub mod points;
 pub mod promotions;

@@ -23,6 +23,7 @@ pub mod invoices;
 pub mod lists;
 pub mod messages;
 pub mod missions;
+pub mod notes;
 pub mod points;
 pub mod rebuild;
 pub mod referrals;

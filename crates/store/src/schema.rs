@@ -350,6 +350,23 @@ const V10: &[&str] = &[
     "CREATE INDEX automation_runs_of ON automation_runs (tenant_id, automation_id, id)",
 ];
 
+/// Migration 11: staff notes on customers with their earlier versions, and staff inboxes.
+const V11: &[&str] = &[
+    "CREATE TABLE customer_notes (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, customer_id BIGINT NOT NULL, author_id BIGINT NOT NULL,
+        body TEXT NOT NULL, mentions TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id))",
+    "CREATE INDEX customer_notes_customer ON customer_notes (tenant_id, customer_id, id)",
+    "CREATE TABLE customer_note_versions (
+        tenant_id BIGINT NOT NULL, note_id BIGINT NOT NULL, version BIGINT NOT NULL, body TEXT NOT NULL,
+        written_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, note_id, version))",
+    "CREATE TABLE staff_notifications (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, staff_id BIGINT NOT NULL, kind TEXT NOT NULL, customer_id BIGINT,
+        note_id BIGINT, text TEXT NOT NULL, created_at BIGINT NOT NULL, read_at BIGINT,
+        PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, staff_id, note_id, kind))",
+    "CREATE INDEX staff_notifications_inbox ON staff_notifications (tenant_id, staff_id, id)",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -361,7 +378,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -44,6 +44,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::messages::router())
         .merge(routes::campaigns::router())
         .merge(routes::automations::router())
+        .merge(routes::notes::router())
         .merge(routes::wallet::router())
         .merge(routes::promotions::router())
         .merge(routes::checkout::router())

@@ -173,6 +173,10 @@ async fn sms_through_kavenegar_with_consent_caps_retries_and_reports() {
         let log = app.get(&format!("/api/v1/customers/{sara}/messages")).await.body;
         let keys: Vec<&str> = log.as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
         assert_eq!(keys, ["queued", "skipped", "sent", "delivered"], "{log}");
+        // The profile's timeline shows them too.
+        let timeline = app.get(&format!("/api/v1/customers/{sara}/timeline")).await.body;
+        let shown = timeline.as_array().unwrap().iter().filter(|i| i["kind"] == "message").count();
+        assert_eq!(shown, 4, "{timeline}");
         app.finish().await;
     }
 }

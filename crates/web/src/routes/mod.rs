@@ -12,6 +12,7 @@ pub mod invoices;
 pub mod lists;
 pub mod messages;
 pub mod missions;
+pub mod notes;
 pub mod points;
 pub mod promotions;
 pub mod referrals;
