@@ -391,9 +391,11 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 /// Serves the API until Ctrl-C.
-pub async fn serve(engine: Engine, listen: &str) -> Result<()> {
+pub async fn serve(mut engine: Engine, listen: &str) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
+    // Links in messages (club, unsubscribe) need an address; without PHILIA_PUBLIC_URL it is this one.
+    engine.public_url.get_or_insert_with(|| format!("http://{addr}"));
     let operator_token = std::env::var("PHILIA_OPERATOR_TOKEN").ok().filter(|t| t.len() >= 16).map(Arc::from);
     eprintln!("Philia is serving on http://{addr}");
     eprintln!("  API:      http://{addr}/api/v1   (OpenAPI: http://{addr}/api/openapi.json)");

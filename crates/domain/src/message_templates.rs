@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The variables a template may use. `data` carries what the trigger adds (an invoice, a mission).
-pub const VARIABLES: [&str; 15] = [
+pub const VARIABLES: [&str; 16] = [
     "customer",
+    "unsubscribe_link",
     "tenant",
     "tier",
     "points",

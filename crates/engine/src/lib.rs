@@ -49,6 +49,7 @@ pub mod messaging;
 pub mod mission_progress;
 pub mod missions;
 pub mod notes;
+pub mod opt_out;
 pub mod outbox;
 pub mod points;
 pub mod promotions;

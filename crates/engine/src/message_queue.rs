@@ -276,8 +276,19 @@ impl Engine {
                 variables["code"] = code.into();
                 variables["code_expires_at"] = until.into();
             }
+            let unsubscribe = self.unsubscribe_link(ctx, item.customer_id, channel)?;
+            variables["unsubscribe_link"] = unsubscribe.clone().into();
             let language = template.language_for(c.language.as_deref());
-            let rendered = self.render_for(ctx, template, &language, &variables)?;
+            let mut rendered = self.render_for(ctx, template, &language, &variables)?;
+            // Every marketing email carries a way out, whether or not its template shows one.
+            if channel == Channel::Email && template.purpose == Purpose::Marketing && !template.uses.contains("unsubscribe_link")
+            {
+                let label = if language == "fa" { "لغو دریافت ایمیل" } else { "Unsubscribe" };
+                rendered.body = format!("{}\n\n—\n{label}: {unsubscribe}", rendered.body);
+                rendered.html = rendered
+                    .html
+                    .map(|h| format!("{h}<p style=\"font-size:12px;color:#888\"><a href=\"{unsubscribe}\">{label}</a></p>"));
+            }
             if reason.is_none() {
                 count.0 += 1;
                 count.1 += 1;

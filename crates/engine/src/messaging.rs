@@ -17,6 +17,9 @@ pub struct ChannelView {
     pub owner: String,
     #[schema(value_type = Object)]
     pub settings: serde_json::Value,
+    /// For SMS: where the panel should forward customers' replies (path on this server), so a
+    /// stop word ("لغو", "11", "stop") opts the sender out.
+    pub inbound_path: Option<String>,
 }
 
 /// A channel's provider, opened.
@@ -36,6 +39,7 @@ impl Provider {
             provider: provider.into(),
             owner: if owner == PLATFORM { "platform" } else { "tenant" }.into(),
             settings,
+            inbound_path: None,
         }
     }
 
@@ -139,7 +143,14 @@ impl Engine {
         let sealed = self.vault.seal(&plain, &seal_context(owner, channel))?;
         self.store.set_channel_settings(&mut tx, owner, channel.as_str(), provider.name(), &sealed, now_ms()).await?;
         philia_store::commit(tx).await?;
-        Ok(provider.view(channel, owner))
+        self.with_inbound(ctx, provider.view(channel, owner))
+    }
+
+    fn with_inbound(&self, ctx: Option<&TenantContext>, mut view: ChannelView) -> Result<ChannelView> {
+        if let (Some(ctx), Channel::Sms) = (ctx, view.channel) {
+            view.inbound_path = Some(self.inbound_sms_path(ctx)?);
+        }
+        Ok(view)
     }
 
     /// The provider a tenant's messages on `channel` go through (`None`: the platform's settings).
@@ -147,7 +158,7 @@ impl Engine {
         let channel = Channel::parse(channel).map_err(|i| EngineError::field(i.at("channel")))?;
         let mut tx = self.store.begin_read().await?;
         match self.provider_for(&mut tx, ctx.map_or(PLATFORM, |c| c.id), channel).await? {
-            Some((owner, p)) => Ok(p.view(channel, owner)),
+            Some((owner, p)) => self.with_inbound(ctx, p.view(channel, owner)),
             None => Err(EngineError::NotFound("channel settings")),
         }
     }

@@ -459,3 +459,72 @@ async fn campaigns_reach_the_audience_once_hold_out_a_share_and_report_the_lift(
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn unsubscribe_links_and_stop_replies_withdraw_consent() {
+    for app in common::apps().await {
+        let p = providers::start().await;
+        no_quiet_hours(&app).await;
+        app.put("/api/v1/channels/email", json!({"provider": "mailgun", "domain": "mg.example.com", "api_key": "k", "from": "Club <club@example.com>", "base_url": p.base}))
+            .await;
+        let sms =
+            app.put("/api/v1/channels/sms", json!({"provider": "kavenegar", "api_key": "kv-test-key", "base_url": p.base})).await;
+        let inbound = sms.body["inbound_path"].as_str().unwrap().to_string();
+        app.post("/api/v1/message-template-library/welcome_email/enable", json!({})).await;
+        app.post("/api/v1/message-template-library/welcome/enable", json!({})).await;
+        let c = customer(&app, "09121234567", Some("sara@example.com"), json!({"email_opt_in": true, "sms_opt_in": true})).await;
+
+        // Every marketing email carries a link out, even when its template has none.
+        let m = send(&app, c, "welcome_email", "u1").await;
+        let body = m["body"].as_str().unwrap();
+        let link = body.rsplit(": ").next().unwrap().trim().to_string();
+        assert!(link.starts_with("/unsubscribe/"), "{body}");
+        app.engine.deliver_due(now_ms(), 100).await.unwrap();
+        assert!(p.sent("mailgun")[0].fields["html"].contains(&link));
+        // Opening the link asks; confirming withdraws consent; a forged link is refused.
+        let page = app.client.get(format!("{}{link}", app.base)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(page.text().await.unwrap().contains("method=\"post\""));
+        let forged = app.client.post(format!("{}{}0", app.base, &link[..link.len() - 1])).send().await.unwrap();
+        assert_eq!(forged.status(), StatusCode::NOT_FOUND);
+        let done = app.client.post(format!("{}{link}", app.base)).send().await.unwrap();
+        assert_eq!(done.status(), StatusCode::OK);
+        let profile = app.get(&format!("/api/v1/customers/{c}")).await.body;
+        assert_eq!(profile["email_consent"]["opted_in"], false, "{profile}");
+        let m = send(&app, c, "welcome_email", "u2").await;
+        assert_eq!(m["reason"], "opted_out");
+
+        // A reply of «لغو» forwarded by the panel stops SMS; a wrong token is refused.
+        let bad = app
+            .client
+            .post(format!("{}/hooks/sms/shop/wrong", app.base))
+            .form(&[("from", "09121234567"), ("message", "لغو")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), StatusCode::NOT_FOUND);
+        let hello = app
+            .client
+            .post(format!("{}{inbound}", app.base))
+            .form(&[("from", "09121234567"), ("message", "سلام")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(hello.status(), StatusCode::OK);
+        assert_eq!(send(&app, c, "welcome", "u3").await["status"], "queued");
+        let stop = app
+            .client
+            .get(format!("{}{inbound}", app.base))
+            .query(&[("from", "+989121234567"), ("to", "10004346"), ("message", "لغو"), ("messageid", "77")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stop.status(), StatusCode::OK);
+        let profile = app.get(&format!("/api/v1/customers/{c}")).await.body;
+        assert_eq!(profile["sms_consent"]["opted_in"], false, "{profile}");
+        // The message queued before the reply does not go.
+        app.engine.deliver_due(now_ms(), 100).await.unwrap();
+        assert!(p.sent("kavenegar").is_empty());
+        app.finish().await;
+    }
+}

@@ -13,6 +13,7 @@ pub mod lists;
 pub mod messages;
 pub mod missions;
 pub mod notes;
+pub mod opt_out;
 pub mod points;
 pub mod promotions;
 pub mod referrals;
