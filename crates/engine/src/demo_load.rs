@@ -105,6 +105,8 @@ impl Engine {
         for s in demo_segments() {
             self.create_segment(ctx, &s).await?;
         }
+        // Automations after the data too: they react to what happens from now on.
+        self.setup_demo_messaging(ctx).await?;
         Ok(())
     }
 }

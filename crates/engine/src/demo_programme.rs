@@ -135,4 +135,44 @@ impl Engine {
         .await?;
         Ok(())
     }
+
+    /// Message templates, automations and a draft campaign. No provider is set: messages wait in
+    /// the delivery log, saying so, until the tenant connects one.
+    pub async fn setup_demo_messaging(&self, ctx: &TenantContext) -> Result<()> {
+        use crate::message_templates::EnableLibraryInput;
+        for (template, promotion) in [
+            ("welcome", None),
+            ("purchase_thanks", None),
+            ("birthday", None),
+            ("win_back", Some("nowruz-1405")),
+            ("points_expiring", None),
+            ("welcome_email", None),
+        ] {
+            self.enable_library_template(ctx, template, &EnableLibraryInput { promotion: promotion.map(str::to_string) }).await?;
+        }
+        let automations = [
+            json!({"code": "welcome", "name": "خوش‌آمد به عضو تازه", "trigger": {"kind": "signup"},
+                   "actions": [{"kind": "send", "template": "welcome"}]}),
+            json!({"code": "big-purchase-thanks", "name": "تشکر از خرید بزرگ", "trigger": {"kind": "invoice"},
+                   "conditions": {"field": "spend", "op": "gte", "value": 5000000}, "delay_minutes": 30,
+                   "actions": [{"kind": "points", "point_type": "engagement", "points": 20}, {"kind": "send", "template": "purchase_thanks"}]}),
+            json!({"code": "birthday", "name": "تبریک تولد", "trigger": {"kind": "birthday", "days_before": 3},
+                   "actions": [{"kind": "code", "promotion": "yalda-1405", "valid_days": 10}, {"kind": "send", "template": "birthday"},
+                               {"kind": "tag", "add": ["birthday-gift"]}]}),
+            json!({"code": "win-back-45", "name": "بازگرداندن پس از ۴۵ روز", "trigger": {"kind": "inactive", "days": 45},
+                   "actions": [{"kind": "send", "template": "win_back"}]}),
+            json!({"code": "expiring-reminder", "name": "یادآوری انقضای امتیاز", "trigger": {"kind": "event", "event_type": "points_expiring"},
+                   "actions": [{"kind": "send", "template": "points_expiring"}]}),
+        ];
+        for a in automations {
+            self.create_automation(ctx, &parse(a)?).await?;
+        }
+        self.create_campaign(
+            ctx,
+            &parse(json!({"code": "coffee-comeback", "name": "بازگشت کافه‌دوستان", "template": "win_back",
+                          "segment": "slipping_coffee_lovers", "holdout_percent": 10}))?,
+        )
+        .await?;
+        Ok(())
+    }
 }

@@ -15,6 +15,9 @@ use philia_store::rewards::{RedemptionRow, RewardRow};
 use rand::RngCore;
 use serde::Deserialize;
 
+/// The event raised when a customer redeems a reward.
+pub const REWARD_REDEEMED: &str = "reward_redeemed";
+
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedeemInput {
@@ -231,6 +234,22 @@ impl Engine {
             now,
         };
         self.store.insert_redemption(conn, ctx.id, &r).await?;
+        // For automations (a confirmation message, say) and reports.
+        let mut properties = serde_json::json!({"reward": reward.name, "reward_code": row.code, "points": reward.cost});
+        if let (Some(p), Some(o)) = (properties.as_object_mut(), outcome.as_object()) {
+            for (k, v) in o {
+                p.entry(k.clone()).or_insert(v.clone());
+            }
+        }
+        let event = philia_domain::event::ValidEvent {
+            event_key: Some(format!("{REWARD_REDEEMED}:{redemption_id}")),
+            event_type: REWARD_REDEEMED.into(),
+            occurred_at: philia_domain::calendar::from_millis(now),
+            source: "philia".into(),
+            customer: Some(philia_domain::invoice::CustomerRef::by_id(customer)),
+            properties: properties.to_string(),
+        };
+        self.write_events_in(conn, ctx, &[Ok(event)]).await?;
         let done = self.store.redemption_by_key(conn, ctx.id, key).await?.ok_or(EngineError::NotFound("redemption"))?;
         Ok((done.view, true))
     }

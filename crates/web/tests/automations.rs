@@ -102,6 +102,24 @@ async fn invoices_and_events_trigger_actions_once_when_conditions_hold() {
         assert!(log[0]["body"].as_str().unwrap().contains(&code), "{log}");
         let customer = app.get(&format!("/api/v1/customers/{small_id}")).await.body;
         assert!(customer["tags"].as_array().unwrap().contains(&json!("surveyed")), "{customer}");
+
+        // Redeeming a reward raises `reward_redeemed`, which a confirmation can follow.
+        app.post("/api/v1/message-template-library/reward_redeemed/enable", json!({})).await;
+        let r = app
+            .post(
+                "/api/v1/automations",
+                json!({"code": "redeemed", "name": "Redeemed", "trigger": {"kind": "event", "event_type": "reward_redeemed"},
+                       "actions": [{"kind": "send", "template": "reward_redeemed"}]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let reward = json!({"code": "credit", "name": "اعتبار هدیه", "kind": "wallet_credit", "amount": 1000, "point_type": "purchase", "cost": 10});
+        assert_eq!(app.post("/api/v1/rewards", reward).await.status, StatusCode::CREATED);
+        let r = app.post(&format!("/api/v1/customers/{big_id}/rewards/credit/redeem"), json!({"idempotency_key": "r1"})).await;
+        assert!(r.status.is_success(), "{}", r.body);
+        assert_eq!(app.engine.automation_round(now_ms()).await.unwrap().done, 1);
+        let log = app.get(&format!("/api/v1/customers/{big_id}/messages")).await.body;
+        assert!(log[0]["body"].as_str().unwrap().contains("اعتبار هدیه"), "{log}");
         app.finish().await;
     }
 }

@@ -37,6 +37,13 @@ async fn demo_data_runs_through_the_whole_programme() {
         let chances: f64 = view.body["prizes"].as_array().unwrap().iter().map(|p| p["chance_percent"].as_f64().unwrap()).sum();
         assert!((chances - 100.0).abs() < 0.05, "{chances}");
         assert_eq!(view.body["prizes"].as_array().unwrap().len(), 4);
+        // Templates, automations and a draft campaign; nothing was triggered by the loaded history.
+        assert_eq!(app.get("/api/v1/message-templates").await.body.as_array().unwrap().len(), 6);
+        let automations = app.get("/api/v1/automations").await.body;
+        assert_eq!(automations.as_array().unwrap().len(), 5, "{automations}");
+        assert_eq!(app.get("/api/v1/campaigns/coffee-comeback").await.body["status"], "draft");
+        let round = app.engine.automation_round(philia_engine::now_ms()).await.unwrap();
+        assert_eq!(app.get("/api/v1/automations/big-purchase-thanks/runs").await.body, serde_json::json!([]), "{round:?}");
         // RFM scores and the demo segments are in place.
         let rfm = app.get("/api/v1/rfm?limit=1").await.body;
         assert!(rfm["population"].as_i64().unwrap() > 100, "{rfm}");
