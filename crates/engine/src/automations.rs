@@ -390,33 +390,18 @@ impl Engine {
                     let (type_id, t) = types
                         .get(point_type)
                         .ok_or_else(|| reference_error(format!("actions[{i}].point_type"), "point type", point_type))?;
-                    let at = from_millis(now);
-                    let credit = crate::points::Credit {
-                        customer_id: customer,
-                        point_type_id: *type_id,
-                        kind: "earn",
-                        points: *points,
-                        at: now,
-                        expires_at: t.expiry.expires_at(at, &ctx.zone, ctx.calendar).map(|x| x.as_millisecond()),
-                        source_kind: "automation",
-                        source_id: run.id,
-                        ref_entry_id: None,
-                        idem_key: key,
-                        reason: a.input.name.clone(),
-                        actor: None,
-                    };
-                    self.credit_lot(conn, ctx, credit, now).await?;
-                    if t.counts_for_tiers {
-                        self.evaluate_tiers_in(
-                            conn,
-                            ctx,
-                            &[customer],
-                            philia_domain::tiers::Evaluation::AfterPurchase,
-                            "automation",
-                            now,
-                        )
-                        .await?;
-                    }
+                    self.award_points(
+                        conn,
+                        ctx,
+                        customer,
+                        (*type_id, t),
+                        *points,
+                        ("automation", run.id),
+                        key,
+                        a.input.name.clone(),
+                        now,
+                    )
+                    .await?;
                     json!({"points": points, "point_type": point_type})
                 }
                 Action::Code { promotion, valid_days } => {

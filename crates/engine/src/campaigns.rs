@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 /// Customers queued per transaction while launching: large enough to amortise the commit, small
 /// enough that a long launch does not hold the writer for long.
 const LAUNCH_CHUNK: usize = 5_000;
+/// Chunks written at once on PostgreSQL.
+const LAUNCH_PARALLEL: usize = 4;
 /// How long a launcher owns a campaign; a launch that dies is taken over after it.
 const LAUNCH_LEASE_MS: i64 = 10 * 60_000;
 
@@ -264,34 +266,65 @@ impl Engine {
             serde_json::from_str(&row.body).map_err(|e| EngineError::Io(format!("campaign {}: {e}", row.code)))?;
         let campaign = input.parse(&ctx.zone)?;
         let audience = self.audience(ctx, &campaign.audience).await?;
+        // PostgreSQL takes chunks in parallel transactions (they touch different customers);
+        // SQLite has one writer, so one at a time.
+        let parallel = match self.store.backend() {
+            philia_store::Backend::Postgres => LAUNCH_PARALLEL,
+            philia_store::Backend::Sqlite => 1,
+        };
+        let mut running = tokio::task::JoinSet::new();
         for chunk in audience.chunks(LAUNCH_CHUNK) {
-            let members: Vec<(i64, bool)> = chunk.iter().map(|c| (*c, in_holdout(id, *c, campaign.holdout_percent))).collect();
-            let items: Vec<Outgoing> = members
-                .iter()
-                .filter(|(_, held)| !held)
-                .map(|(c, _)| Outgoing {
-                    customer_id: *c,
-                    source: source(id),
-                    dedupe_key: format!("campaign:{id}:{c}"),
-                    data: None,
-                    mission: None,
-                })
-                .collect();
-            in_write_tx!(self, |conn| {
-                async {
-                    let template = self.template_in(conn, ctx, &campaign.template).await?;
-                    self.store.add_campaign_members(conn, ctx.id, id, &members).await?;
-                    self.enqueue_in(conn, ctx, &template, &items, now).await
-                }
-                .await
-            })?;
-            self.outbox_signal.notify_one();
+            if running.len() >= parallel
+                && let Some(done) = running.join_next().await
+            {
+                done.map_err(|e| EngineError::Io(format!("a launch chunk stopped: {e}")))??;
+            }
+            let (engine, ctx, template) = (self.clone(), ctx.clone(), campaign.template.clone());
+            let (chunk, holdout) = (chunk.to_vec(), campaign.holdout_percent);
+            running.spawn(async move { engine.launch_chunk(&ctx, id, &template, holdout, &chunk, now).await });
+        }
+        while let Some(done) = running.join_next().await {
+            done.map_err(|e| EngineError::Io(format!("a launch chunk stopped: {e}")))??;
         }
         let mut tx = self.store.begin_write().await?;
         self.store.finish_campaign(&mut tx, ctx.id, id, now_ms()).await?;
         philia_store::commit(tx).await?;
         tracing::info!(tenant = %ctx.slug, campaign = %row.code, audience = audience.len(), "campaign launched");
         Ok(true)
+    }
+
+    /// Records one chunk of a campaign's audience and queues its messages, in one transaction.
+    async fn launch_chunk(
+        &self,
+        ctx: &TenantContext,
+        id: i64,
+        template: &str,
+        holdout: u8,
+        chunk: &[i64],
+        now: i64,
+    ) -> Result<()> {
+        let members: Vec<(i64, bool)> = chunk.iter().map(|c| (*c, in_holdout(id, *c, holdout))).collect();
+        let items: Vec<Outgoing> = members
+            .iter()
+            .filter(|(_, held)| !held)
+            .map(|(c, _)| Outgoing {
+                customer_id: *c,
+                source: source(id),
+                dedupe_key: format!("campaign:{id}:{c}"),
+                data: None,
+                mission: None,
+            })
+            .collect();
+        in_write_tx!(self, |conn| {
+            async {
+                let template = self.template_in(conn, ctx, template).await?;
+                self.store.add_campaign_members(conn, ctx.id, id, &members).await?;
+                self.enqueue_in(conn, ctx, &template, &items, now).await
+            }
+            .await
+        })?;
+        self.outbox_signal.notify_one();
+        Ok(())
     }
 
     /// Launches scheduled campaigns that are due, and relaunches abandoned ones (every minute).

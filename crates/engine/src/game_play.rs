@@ -309,26 +309,9 @@ impl Engine {
         Ok(match &prize.kind {
             PrizeKind::Points { point_type, points } => {
                 let (type_id, t) = types.get(point_type).ok_or_else(|| unknown_point_type(point_type))?;
-                let at = jiff::Timestamp::from_millisecond(now).expect("now is valid");
-                let credit = crate::points::Credit {
-                    customer_id: customer,
-                    point_type_id: *type_id,
-                    kind: "earn",
-                    points: *points,
-                    at: now,
-                    expires_at: t.expiry.expires_at(at, &ctx.zone, ctx.calendar).map(|x| x.as_millisecond()),
-                    source_kind: "game_play",
-                    source_id: play_id,
-                    ref_entry_id: None,
-                    idem_key: format!("prize:{play_id}"),
-                    reason,
-                    actor: None,
-                };
-                self.credit_lot(conn, ctx, credit, now).await?;
-                if t.counts_for_tiers {
-                    self.evaluate_tiers_in(conn, ctx, &[customer], philia_domain::tiers::Evaluation::AfterPurchase, "game", now)
-                        .await?;
-                }
+                let prize_key = format!("prize:{play_id}");
+                self.award_points(conn, ctx, customer, (*type_id, t), *points, ("game_play", play_id), prize_key, reason, now)
+                    .await?;
                 (serde_json::json!({"points": points, "point_type": point_type}), cash(*points, t))
             }
             PrizeKind::Wallet { amount } => {

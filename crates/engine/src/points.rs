@@ -430,6 +430,44 @@ impl Engine {
         self.close_account(conn, ctx, open).await
     }
 
+    /// Awards points of a type now, as a prize or a gift: a lot with the type's expiry, and the
+    /// customer's tier evaluated when the type counts toward tiers.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn award_points(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        customer: i64,
+        (type_id, t): (i64, &PointTypeRecord),
+        points: i64,
+        source: (&'static str, i64),
+        idem_key: String,
+        reason: String,
+        now: i64,
+    ) -> Result<()> {
+        let at = jiff::Timestamp::from_millisecond(now).expect("now is valid");
+        let credit = Credit {
+            customer_id: customer,
+            point_type_id: type_id,
+            kind: "earn",
+            points,
+            at: now,
+            expires_at: t.expiry.expires_at(at, &ctx.zone, ctx.calendar).map(|x| x.as_millisecond()),
+            source_kind: source.0,
+            source_id: source.1,
+            ref_entry_id: None,
+            idem_key,
+            reason,
+            actor: None,
+        };
+        self.credit_lot(conn, ctx, credit, now).await?;
+        if t.counts_for_tiers {
+            self.evaluate_tiers_in(conn, ctx, &[customer], philia_domain::tiers::Evaluation::AfterPurchase, source.0, now)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Writes many credits at once: each opens a lot, after paying off its account's debt. The
     /// balances are locked first, as a single credit's account would be.
     pub(crate) async fn credit_many(
