@@ -254,13 +254,7 @@ impl Engine {
         if !self.store.claim_campaign(&mut tx, ctx.id, id, now, now + LAUNCH_LEASE_MS).await? {
             return Ok(false);
         }
-        let row = self
-            .store
-            .campaigns(&mut tx, ctx.id)
-            .await?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or(EngineError::NotFound("campaign"))?;
+        let row = self.store.campaign_by_id(&mut tx, ctx.id, id).await?.ok_or(EngineError::NotFound("campaign"))?;
         philia_store::commit(tx).await?;
         let input: CampaignInput =
             serde_json::from_str(&row.body).map_err(|e| EngineError::Io(format!("campaign {}: {e}", row.code)))?;

@@ -233,7 +233,10 @@ impl Engine {
     }
 
     pub async fn template(&self, ctx: &TenantContext, code: &str) -> Result<TemplateRecord> {
-        self.templates(ctx).await?.into_iter().find(|t| t.template.code == code).ok_or(EngineError::NotFound("message template"))
+        let mut tx = self.store.begin_read().await?;
+        let row = self.store.template_by_code(&mut tx, ctx.id, code).await?.ok_or(EngineError::NotFound("message template"))?;
+        let template = serde_json::from_str(&row.body).map_err(|e| EngineError::Io(format!("template {code}: {e}")))?;
+        Ok(TemplateRecord { id: row.id, template })
     }
 
     /// Copies a ready-made template into the tenant's templates, optionally with a promotion whose

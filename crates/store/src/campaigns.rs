@@ -82,6 +82,15 @@ impl Store {
         row.map(|r| campaign(&r)).transpose()
     }
 
+    pub async fn campaign_by_id(&self, conn: &mut Conn, tenant_id: i64, id: i64) -> Result<Option<CampaignRow>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM campaigns WHERE tenant_id = $1 AND id = $2")))
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.map(|r| campaign(&r)).transpose()
+    }
+
     pub async fn campaigns(&self, conn: &mut Conn, tenant_id: i64) -> Result<Vec<CampaignRow>> {
         let rows =
             sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM campaigns WHERE tenant_id = $1 ORDER BY id DESC")))
