@@ -318,6 +318,12 @@ impl Engine {
     /// done in one transaction.
     pub async fn run_due_automations(&self, now: i64, limit: i64) -> Result<AutomationRound> {
         let mut round = AutomationRound::default();
+        {
+            let mut tx = self.store.begin_read().await?;
+            if !self.store.runs_have_work(&mut tx, now).await? {
+                return Ok(round);
+            }
+        }
         let claimed = {
             let mut tx = self.store.begin_write().await?;
             let runs = self.store.claim_due_runs(&mut tx, now, now + RUN_LEASE_MS, limit).await?;

@@ -197,6 +197,12 @@ impl Engine {
     /// messages, sends them and records each outcome.
     pub async fn deliver_due(&self, now: i64, limit: i64) -> Result<DeliveryRound> {
         let mut round = DeliveryRound::default();
+        {
+            let mut tx = self.store.begin_read().await?;
+            if !self.store.outbox_has_work(&mut tx, now).await? {
+                return Ok(round);
+            }
+        }
         let mut tx = self.store.begin_write().await?;
         round.requeued = self.store.requeue_abandoned(&mut tx, now).await?;
         let claimed = self.store.claim_due_messages(&mut tx, now, now + LEASE_MS, limit).await?;

@@ -308,6 +308,17 @@ impl Store {
         .await
     }
 
+    /// Whether any run is due or abandoned (a read, so an idle runner takes no write lock).
+    pub async fn runs_have_work(&self, conn: &mut Conn, now: i64) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 FROM automation_runs WHERE (status = 'queued' AND due_at <= $1) OR (status = 'running' AND lease_until < $1) LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Claims due runs of automations that are not paused, until `lease_until`; runs whose
     /// runner died come back when their lease runs out.
     pub async fn claim_due_runs(&self, conn: &mut Conn, now: i64, lease_until: i64, limit: i64) -> Result<Vec<RunRow>> {

@@ -339,6 +339,18 @@ impl Store {
         row.map(|r| message(&r)).transpose()
     }
 
+    /// Whether any message is due or abandoned: an idle sender asks this (a read) every second
+    /// instead of taking the write lock.
+    pub async fn outbox_has_work(&self, conn: &mut Conn, now: i64) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 FROM messages WHERE (status = 'queued' AND due_at <= $1) OR (status = 'sending' AND lease_until < $1) LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Messages whose worker died while sending them (the lease ran out) go back to the queue.
     pub async fn requeue_abandoned(&self, conn: &mut Conn, now: i64) -> Result<u64> {
         let n = sqlx::query(

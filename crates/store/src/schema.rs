@@ -347,6 +347,7 @@ const V10: &[&str] = &[
         lease_until BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
         PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, automation_id, customer_id, occurrence))",
     "CREATE INDEX automation_runs_due ON automation_runs (due_at) WHERE status = 'queued'",
+    "CREATE INDEX automation_runs_leased ON automation_runs (lease_until) WHERE status = 'running'",
     "CREATE INDEX automation_runs_of ON automation_runs (tenant_id, automation_id, id)",
 ];
 
