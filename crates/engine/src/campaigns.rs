@@ -235,7 +235,7 @@ impl Engine {
                 }
             }
             Audience::Everyone => loop {
-                let page = self.store.live_customer_ids(&mut tx, ctx.id, out.last().copied().unwrap_or(0), 50_000).await?;
+                let page = self.store.customer_ids_after(ctx.id, out.last().copied().unwrap_or(0), 50_000).await?;
                 if page.is_empty() {
                     break;
                 }

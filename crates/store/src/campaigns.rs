@@ -174,18 +174,6 @@ impl Store {
         .await
     }
 
-    /// Every live customer by id after `after`: the audience "everyone".
-    pub async fn live_customer_ids(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<i64>> {
-        let rows =
-            sqlx::query("SELECT id FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id > $2 ORDER BY id LIMIT $3")
-                .bind(tenant_id)
-                .bind(after)
-                .bind(limit)
-                .fetch_all(&mut *conn)
-                .await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
-    }
-
     /// What the sent and the held-out members bought between `from` and `to`, net of refunds of
     /// those invoices.
     pub async fn campaign_outcomes(
