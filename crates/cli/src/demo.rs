@@ -73,7 +73,9 @@ pub async fn run(database_url: &str, args: DemoArgs) -> Result<()> {
         }
     };
     let key = engine.create_api_key(&ctx, "admin", Some("demo")).await.map_err(crate::explain)?;
+    let password = demo_owner(&engine, &ctx).await?;
     eprintln!();
+    eprintln!("Admin panel: http://{}/admin   email: {DEMO_OWNER}   password: {password}", args.listen);
     eprintln!("Demo tenant: {}   API key (admin, shown once): {}", ctx.slug, key.key);
     eprintln!("Try:  curl -H 'Authorization: Bearer {}' http://{}/api/v1/customers?limit=3", key.key, args.listen);
     eprintln!();
@@ -81,6 +83,30 @@ pub async fn run(database_url: &str, args: DemoArgs) -> Result<()> {
         return Ok(());
     }
     crate::serve(engine, &args.listen).await
+}
+
+/// The demo's owner account for the admin panel.
+const DEMO_OWNER: &str = "owner@roya.example";
+
+/// Creates the demo owner, or gives them a fresh password on a later run; returns the password.
+async fn demo_owner(engine: &philia_engine::Engine, ctx: &philia_engine::TenantContext) -> Result<String> {
+    let password = format!("roya-{}", &uuid_like());
+    match engine.create_staff(ctx, DEMO_OWNER, "مدیر رویا", "owner", &password).await {
+        Ok(_) => {}
+        Err(philia_engine::EngineError::Conflict { .. }) => {
+            engine.set_staff_password(ctx, DEMO_OWNER, &password).await.map_err(crate::explain)?
+        }
+        Err(e) => return Err(crate::explain(e)),
+    }
+    Ok(password)
+}
+
+/// Twelve random hex digits.
+fn uuid_like() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 6];
+    rand::rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn write_csv(demo: &Demo, dir: &std::path::Path) -> Result<()> {

@@ -24,6 +24,20 @@ pub fn persian_digits(input: &str) -> String {
         .collect()
 }
 
+/// Groups thousands (`1,250,000`; Persian `۱٬۲۵۰٬۰۰۰`).
+pub fn group_thousands(n: i64, persian: bool) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(if persian { '٬' } else { ',' });
+        }
+        out.push(c);
+    }
+    let signed = if n < 0 { format!("-{out}") } else { out };
+    if persian { persian_digits(&signed) } else { signed }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +46,13 @@ mod tests {
     fn converts_both_digit_families() {
         assert_eq!(ascii_digits("۰۹۱۲-٣٤٥"), "0912-345");
         assert_eq!(persian_digits("1403/01/15"), "۱۴۰۳/۰۱/۱۵");
+    }
+
+    #[test]
+    fn groups_thousands_in_both_scripts() {
+        assert_eq!(group_thousands(1_250_000, false), "1,250,000");
+        assert_eq!(group_thousands(-999, false), "-999");
+        assert_eq!(group_thousands(1000, true), "۱٬۰۰۰");
+        assert_eq!(group_thousands(0, false), "0");
     }
 }

@@ -35,6 +35,7 @@ pub mod rfm;
 pub mod roles;
 pub mod rollup;
 pub mod segments;
+pub mod staff_auth;
 pub mod tenant;
 pub mod tiers;
 

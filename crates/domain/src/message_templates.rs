@@ -130,24 +130,10 @@ fn language_of(state: &State) -> String {
     state.lookup("_language").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| "fa".into())
 }
 
-/// Groups thousands (`1,250,000`; Persian `۱٬۲۵۰٬۰۰۰`).
-fn group_thousands(n: i64, persian: bool) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(if persian { '٬' } else { ',' });
-        }
-        out.push(c);
-    }
-    let signed = if n < 0 { format!("-{out}") } else { out };
-    if persian { persian_digits(&signed) } else { signed }
-}
-
 fn number_filter(state: &State, value: Value) -> String {
     let persian = language_of(state) == "fa";
     match value.as_i64() {
-        Some(n) => group_thousands(n, persian),
+        Some(n) => crate::digits::group_thousands(n, persian),
         None if persian => persian_digits(&value.to_string()),
         None => value.to_string(),
     }

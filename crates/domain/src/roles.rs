@@ -77,6 +77,25 @@ impl StaffRole {
     pub fn as_str(self) -> &'static str {
         Self::NAMES[self as usize]
     }
+
+    /// What this role may do in the admin panel. A cashier works at the till only: `None`.
+    pub fn panel_access(self) -> Option<Access> {
+        match self {
+            Self::Owner | Self::Admin => Some(Access::Manage),
+            Self::Marketer => Some(Access::Write),
+            Self::Viewer => Some(Access::Read),
+            Self::Cashier => None,
+        }
+    }
+
+    pub fn allows(self, needed: Access) -> bool {
+        match (self.panel_access(), needed) {
+            (None, _) => false,
+            (Some(_), Access::Read) => true,
+            (Some(has), Access::Write) => matches!(has, Access::Write | Access::Manage),
+            (Some(has), Access::Manage) => has == Access::Manage,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -95,5 +114,9 @@ mod tests {
         assert!(KeyRole::Integration.allows(Access::Write));
         assert!(!KeyRole::Integration.allows(Access::Manage));
         assert!(KeyRole::parse("root").is_err());
+        assert!(StaffRole::Viewer.allows(Access::Read) && !StaffRole::Viewer.allows(Access::Write));
+        assert!(StaffRole::Marketer.allows(Access::Write) && !StaffRole::Marketer.allows(Access::Manage));
+        assert!(StaffRole::Owner.allows(Access::Manage));
+        assert!(!StaffRole::Cashier.allows(Access::Read));
     }
 }

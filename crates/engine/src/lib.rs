@@ -61,6 +61,7 @@ pub mod rfm;
 pub mod secrets;
 pub mod segments;
 pub mod settings;
+pub mod staff_sessions;
 pub mod stats;
 pub mod tenancy;
 pub mod tiers;

@@ -24,7 +24,7 @@ pub struct TenantContext {
 }
 
 impl TenantContext {
-    fn from_record(t: &Tenant) -> Result<Self> {
+    pub(crate) fn from_record(t: &Tenant) -> Result<Self> {
         Ok(TenantContext {
             id: t.id,
             slug: t.slug.clone(),
@@ -51,7 +51,7 @@ pub struct IssuedKey {
     pub record: ApiKey,
 }
 
-fn hash_key(key: &str) -> String {
+pub(crate) fn hash_key(key: &str) -> String {
     format!("{:x}", Sha256::digest(key.as_bytes()))
 }
 
@@ -182,13 +182,30 @@ impl Engine {
         })
     }
 
+    /// Sets a new password for a staff member (by email); their open sessions end.
+    pub async fn set_staff_password(&self, ctx: &TenantContext, email: &str, password: &str) -> Result<()> {
+        let mut c = Checker::new();
+        let email = c.check("email", Email::parse(email));
+        if password.chars().count() < 10 {
+            c.push(Issue::new("too_short", "must be at least 10 characters", "دست‌کم ۱۰ نویسه لازم است").at("password"));
+        }
+        let email = c.finish(|| email.unwrap())?;
+        let password = password.to_string();
+        let hash =
+            tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|e| EngineError::Io(e.to_string()))??;
+        let mut tx = self.store.begin_write().await?;
+        let found = self.store.set_staff_password(&mut tx, ctx.id, email.as_str(), &hash).await?;
+        philia_store::commit(tx).await?;
+        if found { Ok(()) } else { Err(EngineError::NotFound("staff member")) }
+    }
+
     pub async fn list_staff(&self, ctx: &TenantContext) -> Result<Vec<StaffUser>> {
         Ok(self.store.list_staff(ctx.id).await?)
     }
 }
 
 /// Argon2id with a random salt, in PHC string form.
-fn hash_password(password: &str) -> Result<String> {
+pub(crate) fn hash_password(password: &str) -> Result<String> {
     use argon2::password_hash::{PasswordHasher, SaltString};
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);

@@ -36,6 +36,7 @@ pub mod schema;
 pub mod segment_sql;
 pub mod segments;
 pub mod settings;
+pub mod staff_sessions;
 pub mod staging;
 pub mod tenants;
 pub mod tiers;

@@ -368,6 +368,17 @@ const V11: &[&str] = &[
     "CREATE INDEX staff_notifications_inbox ON staff_notifications (tenant_id, staff_id, id)",
 ];
 
+/// Staff sign-in for the admin panel: sessions, the reading language, and wrong-password counts.
+const V12: &[&str] = &[
+    "ALTER TABLE staff_users ADD COLUMN lang TEXT NOT NULL DEFAULT 'fa'",
+    "CREATE TABLE staff_sessions (
+        token_hash TEXT PRIMARY KEY, tenant_id BIGINT NOT NULL, staff_id BIGINT NOT NULL, csrf TEXT NOT NULL,
+        created_at BIGINT NOT NULL, seen_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)",
+    "CREATE INDEX staff_sessions_staff ON staff_sessions (tenant_id, staff_id)",
+    "CREATE TABLE sign_in_failures (
+        email TEXT PRIMARY KEY, failures BIGINT NOT NULL, window_start BIGINT NOT NULL, locked_until BIGINT)",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -379,7 +390,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -1,6 +1,7 @@
-//! HTTP: the JSON API under `/api/v1` with its OpenAPI document, health and metrics. Handlers
-//! parse input, call one engine function and render the result.
+//! HTTP: the JSON API under `/api/v1` with its OpenAPI document, the staff panel under `/admin`,
+//! health and metrics. Handlers parse input, call one engine function and render the result.
 
+pub mod admin;
 pub mod auth;
 pub mod extract;
 pub mod metrics;
@@ -32,6 +33,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(routes::system::router())
         .merge(routes::opt_out::router())
+        .merge(admin::router(state.clone()))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(problem::panic_response))

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod panel;
 pub mod providers;
 
 use philia_domain::tenant::NewTenant;

@@ -1,0 +1,51 @@
+//! A form sent back to its page: what was typed, and each field's error in the reader's language.
+
+use super::failure::PanelError;
+use super::view::View;
+use philia_domain::staff_auth::Lang;
+use philia_engine::EngineError;
+use std::collections::HashMap;
+
+#[derive(Debug, Default, Clone)]
+pub struct FormState {
+    values: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    /// An error that belongs to no one field.
+    pub general: Option<String>,
+}
+
+impl FormState {
+    /// The form as typed, with the errors of a refused save placed by field.
+    pub fn refused(view: &View, values: &[(&str, &str)], error: EngineError) -> FormState {
+        let mut state =
+            FormState { values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..FormState::default() };
+        let fa = view.lang == Lang::Fa;
+        match error {
+            EngineError::Invalid(invalid) => {
+                for f in invalid.0 {
+                    // A nested path (`items[0].points`) belongs to the field it starts with.
+                    let name = f.field.split(['.', '[']).next().unwrap_or(&f.field).to_string();
+                    let text = if fa { f.message_fa } else { f.message };
+                    if state.values.contains_key(&name) {
+                        state.errors.entry(name).or_insert(text);
+                    } else {
+                        state.general.get_or_insert(format!("{}: {text}", f.field));
+                    }
+                }
+            }
+            other => {
+                let failure = PanelError::from(other).0;
+                state.general = Some(if fa { failure.message_fa } else { failure.message_en });
+            }
+        }
+        state
+    }
+
+    pub fn value(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn error(&self, name: &str) -> Option<&str> {
+        self.errors.get(name).map(String::as_str)
+    }
+}

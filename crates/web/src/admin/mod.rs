@@ -1,0 +1,34 @@
+//! The staff web panel at `/admin`: pages rendered on the server in Persian (RTL) or English,
+//! forms that work without scripts, charts in SVG. Handlers call the engine like the API's do.
+
+pub mod assets;
+pub mod charts;
+pub mod failure;
+pub mod forms;
+pub mod guard;
+pub mod layout;
+pub mod pages;
+pub mod session;
+pub mod text;
+pub mod view;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use pages::{customer_actions, customers, dashboard, inbox, sign_in};
+
+pub fn router(state: AppState) -> Router<AppState> {
+    let signed_in = Router::new()
+        .route("/admin", get(dashboard::page))
+        .route("/admin/customers", get(customers::list))
+        .route("/admin/customers/{id}", get(customers::profile))
+        .route("/admin/customers/{id}/notes", post(customer_actions::add_note))
+        .route("/admin/customers/{id}/points", post(customer_actions::adjust_points))
+        .route("/admin/customers/{id}/merge", post(customer_actions::merge))
+        .route("/admin/inbox", get(inbox::page))
+        .route("/admin/inbox/{id}/read", post(inbox::mark_read))
+        .route("/admin/language", post(sign_in::language))
+        .route("/admin/sign-out", post(sign_in::sign_out))
+        .route_layer(axum::middleware::from_fn_with_state(state, guard::guard));
+    Router::new().merge(assets::router()).route("/admin/sign-in", get(sign_in::page).post(sign_in::submit)).merge(signed_in)
+}

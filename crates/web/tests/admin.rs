@@ -1,0 +1,248 @@
+//! The staff panel over HTTP: sign-in with sessions, lockout, CSRF and origin checks, roles,
+//! language, and the customer profile's forms keeping what was typed — on every backend.
+
+mod common;
+
+use common::panel::Panel;
+use common::{TestApp, apps};
+use reqwest::StatusCode;
+use serde_json::json;
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn staff(app: &TestApp, email: &str, role: &str) {
+    app.engine.create_staff(&app.ctx, email, "سارا کارمند", role, PASSWORD).await.unwrap();
+}
+
+async fn customer(app: &TestApp) -> i64 {
+    let r = app.post("/api/v1/customers", json!({"mobile": "09121234567", "first_name": "مریم", "last_name": "رضایی"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["outcome"]["customer_id"].as_i64().unwrap()
+}
+
+async fn balance(app: &TestApp, customer: i64) -> i64 {
+    let r = app.get(&format!("/api/v1/customers/{customer}/points")).await;
+    r.body.as_array().unwrap().iter().find(|b| b["point_type"] == "purchase").map(|b| b["balance"].as_i64().unwrap()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn staff_sign_in_use_the_panel_and_sign_out() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let mut panel = Panel::new(&app.base);
+
+        let page = panel.get("/admin/customers?q=x").await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", app.backend);
+        assert_eq!(page.location.as_deref(), Some("/admin/sign-in?next=%2Fadmin%2Fcustomers%3Fq%3Dx"));
+
+        let wrong = panel.sign_in("owner@shop.ir", "wrong password!").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert!(wrong.html.contains("ایمیل یا گذرواژه درست نیست"), "the error is in Persian by default");
+        assert!(wrong.html.contains("value=\"owner@shop.ir\""), "the email typed is kept");
+        let unknown = panel.sign_in("nobody@shop.ir", PASSWORD).await;
+        assert_eq!(unknown.status, StatusCode::UNAUTHORIZED, "an unknown address is refused the same way");
+
+        let ok = panel.sign_in("OWNER@shop.ir", PASSWORD).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        assert_eq!(ok.location.as_deref(), Some("/admin"));
+        assert!(panel.has_cookie("philia_session"));
+
+        let dashboard = panel.get("/admin").await;
+        assert_eq!(dashboard.status, StatusCode::OK);
+        assert!(dashboard.html.contains("<html lang=\"fa\" dir=\"rtl\">"));
+        assert!(dashboard.html.contains("داشبورد") && dashboard.html.contains("<svg"));
+
+        let out = panel.post("/admin/sign-out", &[("csrf", &dashboard.csrf())]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert!(!panel.has_cookie("philia_session"));
+        assert_eq!(panel.get("/admin").await.status, StatusCode::SEE_OTHER, "signed out");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_session_token_stops_working_after_sign_out() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let token = panel.cookie("philia_session").unwrap();
+        let page = panel.get("/admin").await;
+        panel.post("/admin/sign-out", &[("csrf", &page.csrf())]).await;
+        let mut thief = Panel::new(&app.base);
+        thief.set_cookie("philia_session", &token);
+        assert_eq!(thief.get("/admin").await.status, StatusCode::SEE_OTHER, "{}", app.backend);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_address() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let mut panel = Panel::new(&app.base);
+        for _ in 0..5 {
+            assert_eq!(panel.sign_in("owner@shop.ir", "guess guess guess").await.status, StatusCode::UNAUTHORIZED);
+        }
+        let locked = panel.sign_in("owner@shop.ir", PASSWORD).await;
+        assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{}: even the right password waits", app.backend);
+        assert!(locked.html.contains("دقیقه دیگر"));
+        assert!(!panel.has_cookie("philia_session"));
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn forms_need_the_session_token_and_this_site() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let id = customer(&app).await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let path = format!("/admin/customers/{id}/notes");
+
+        let forged = panel.post(&path, &[("csrf", "0123456789abcdef0123456789abcdef"), ("body", "forged")]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", app.backend);
+        let missing = panel.post(&path, &[("body", "no token")]).await;
+        assert_eq!(missing.status, StatusCode::FORBIDDEN);
+        let csrf = panel.get(&format!("/admin/customers/{id}")).await.csrf();
+        let elsewhere = panel.post_from("https://evil.example", &path, &[("csrf", &csrf), ("body", "cross-site")]).await;
+        assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
+        let notes = app.get(&format!("/api/v1/customers/{id}/notes")).await.body;
+        assert_eq!(notes.as_array().unwrap().len(), 0, "nothing refused was written: {notes}");
+
+        let ok = panel.post(&path, &[("csrf", &csrf), ("body", "خوش‌برخورد بود")]).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        let notes = app.get(&format!("/api/v1/customers/{id}/notes")).await.body;
+        assert_eq!(notes[0]["body"], "خوش‌برخورد بود");
+        assert_eq!(notes[0]["author"], "owner@shop.ir", "the author is who is signed in");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_viewer_reads_and_a_cashier_stays_at_the_till() {
+    for app in apps().await {
+        staff(&app, "viewer@shop.ir", "viewer").await;
+        staff(&app, "cashier@shop.ir", "cashier").await;
+        app.post("/api/v1/point-types", json!({"code": "purchase", "name": "خرید"})).await;
+        let id = customer(&app).await;
+
+        let mut viewer = Panel::new(&app.base);
+        viewer.sign_in("viewer@shop.ir", PASSWORD).await;
+        let profile = viewer.get(&format!("/admin/customers/{id}")).await;
+        assert_eq!(profile.status, StatusCode::OK, "{}", app.backend);
+        assert!(!profile.html.contains("id=\"adjust\""), "no forms are offered to a viewer");
+        let csrf = profile.csrf();
+        let tried = viewer
+            .post(
+                &format!("/admin/customers/{id}/points"),
+                &[("csrf", &csrf), ("point_type", "purchase"), ("points", "500"), ("reason", "x")],
+            )
+            .await;
+        assert_eq!(tried.status, StatusCode::FORBIDDEN);
+        assert_eq!(balance(&app, id).await, 0);
+
+        let mut cashier = Panel::new(&app.base);
+        assert_eq!(cashier.sign_in("cashier@shop.ir", PASSWORD).await.status, StatusCode::SEE_OTHER);
+        let page = cashier.get("/admin").await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        assert!(page.html.contains("صندوق"), "{}", page.html);
+        assert_eq!(cashier.get(&format!("/admin/customers/{id}")).await.status, StatusCode::FORBIDDEN);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn points_adjustment_keeps_what_was_typed_and_applies_once() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        app.post("/api/v1/point-types", json!({"code": "purchase", "name": "خرید"})).await;
+        let id = customer(&app).await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let path = format!("/admin/customers/{id}/points");
+        let csrf = panel.get(&format!("/admin/customers/{id}")).await.csrf();
+
+        let bad = panel
+            .post(
+                &path,
+                &[("csrf", &csrf), ("point_type", "purchase"), ("points", "پانصد"), ("reason", "جبران تأخیر"), ("key", "k1")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert!(bad.html.contains("باید عدد صحیح باشد"), "the error stands beside the field");
+        assert!(bad.html.contains("value=\"پانصد\"") && bad.html.contains("value=\"جبران تأخیر\""), "what was typed is kept");
+        let no_reason = panel
+            .post(&path, &[("csrf", &csrf), ("point_type", "purchase"), ("points", "500"), ("reason", ""), ("key", "k1")])
+            .await;
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(balance(&app, id).await, 0);
+
+        // Persian digits are read; the same form sent twice adjusts once.
+        for _ in 0..2 {
+            let ok = panel
+                .post(
+                    &path,
+                    &[("csrf", &csrf), ("point_type", "purchase"), ("points", "۵۰۰"), ("reason", "جبران تأخیر"), ("key", "k2")],
+                )
+                .await;
+            assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        }
+        assert_eq!(balance(&app, id).await, 500);
+        let profile = panel.get(&format!("/admin/customers/{id}?saved=1")).await;
+        assert!(profile.html.contains("۵۰۰"), "the profile shows the new balance");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_reader_switches_to_english_and_keeps_it() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let csrf = panel.get("/admin").await.csrf();
+        let switched = panel
+            .post_with_referer("/admin/language", &format!("{}/admin/customers", app.base), &[("csrf", &csrf), ("lang", "en")])
+            .await;
+        assert_eq!(switched.location.as_deref(), Some("/admin/customers"), "{}", app.backend);
+        let page = panel.get("/admin/customers").await;
+        assert!(page.html.contains("<html lang=\"en\" dir=\"ltr\">") && page.html.contains("Customers"));
+
+        let mut later = Panel::new(&app.base);
+        later.sign_in("owner@shop.ir", PASSWORD).await;
+        assert!(later.get("/admin").await.html.contains("Dashboard"), "the choice is kept with the account");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn one_email_at_two_brands_chooses_one_and_never_leaves_the_panel() {
+    for app in apps().await {
+        staff(&app, "sara@shop.ir", "owner").await;
+        let (other, _) = app.other_tenant("cafe").await;
+        app.engine.create_staff(&other, "sara@shop.ir", "سارا", "marketer", PASSWORD).await.unwrap();
+
+        let mut panel = Panel::new(&app.base);
+        let choose = panel.sign_in("sara@shop.ir", PASSWORD).await;
+        assert_eq!(choose.status, StatusCode::OK, "{}", app.backend);
+        assert!(choose.html.contains("<option value=\"cafe\">") && choose.html.contains("<option value=\"shop\">"));
+        let csrf = choose.csrf();
+        let signed = panel
+            .post(
+                "/admin/sign-in",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "sara@shop.ir"),
+                    ("password", PASSWORD),
+                    ("brand", "cafe"),
+                    ("next", "//evil.example/x"),
+                ],
+            )
+            .await;
+        assert_eq!(signed.location.as_deref(), Some("/admin"), "an address outside the panel is not followed");
+        assert!(panel.get("/admin").await.html.contains("Other"), "signed in at the brand chosen");
+        app.finish().await;
+    }
+}
