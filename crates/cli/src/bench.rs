@@ -95,6 +95,19 @@ enum Which {
         #[arg(long, default_value_t = 2)]
         clients: usize,
     },
+    /// The admin panel's pages on a large tenant (the analytics benchmark's), beside the health
+    /// check and the JSON API's read of the same customer.
+    Panel {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 3_000_000)]
+        invoices: u64,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Where the loaded invoices are also written as CSV (shared with the analytics benchmark).
+        #[arg(long, default_value = "/tmp/philia-bench-analytics")]
+        scratch: std::path::PathBuf,
+    },
     /// A broadcast campaign queued and sent to a local SMS provider, beside the floors of
     /// writing the outbox rows and of calling the provider directly.
     Messaging {
@@ -215,6 +228,9 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
             crate::bench_gamification::missions(database_url, invoices, customers, batch, clients).await
         }
         Which::Messaging { customers } => crate::bench_messaging::messaging(database_url, customers).await,
+        Which::Panel { customers, invoices, runs, scratch } => {
+            crate::bench_panel::panel(database_url, customers, invoices, runs, &scratch).await
+        }
         Which::Games { rate, seconds, customers } => {
             crate::bench_gamification::games(database_url, rate, seconds, customers).await
         }

@@ -16,7 +16,7 @@ use serde_json::json;
 use std::io::Write;
 use std::time::Instant;
 
-const CUSTOMER_IDS: i64 = 1_000_000_000;
+pub(crate) const CUSTOMER_IDS: i64 = 1_000_000_000;
 const INVOICE_IDS: i64 = 2_000_000_000;
 const REFUND_IDS: i64 = 3_000_000_000;
 
@@ -62,7 +62,7 @@ pub async fn analytics(database_url: &str, customers: u64, invoices: u64, runs: 
 }
 
 /// Writes the demo facts into the tenant's tables and CSV copies; returns the rebuild seconds.
-async fn load(
+pub(crate) async fn load(
     engine: &philia_engine::Engine,
     ctx: &philia_engine::TenantContext,
     customers: u64,

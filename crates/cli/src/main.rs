@@ -6,6 +6,7 @@ mod bench_analytics;
 mod bench_gamification;
 mod bench_loyalty;
 mod bench_messaging;
+mod bench_panel;
 mod demo;
 mod files;
 mod progress;

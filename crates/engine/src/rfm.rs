@@ -243,6 +243,13 @@ impl Engine {
         Ok(RfmRefresh { population: table.rows.len() as i64, moved })
     }
 
+    /// The stored scores of several customers (those outside the population are absent).
+    pub async fn rfm_scores_of(&self, ctx: &TenantContext, ids: &[i64]) -> Result<std::collections::HashMap<i64, Scores>> {
+        let mut tx = self.store.begin_read().await?;
+        let stored = self.store.stored_rfm(&mut tx, ctx.id, ids).await?;
+        Ok(stored.into_iter().map(|(id, s)| (id, Scores::new(s.r as u8, s.f as u8, s.m as u8))).collect())
+    }
+
     /// A customer's stored scores and segment history.
     pub async fn customer_rfm(&self, ctx: &TenantContext, customer_id: i64) -> Result<CustomerRfm> {
         let mut tx = self.store.begin_read().await?;

@@ -45,6 +45,13 @@ impl Engine {
         Ok(self.load_tier_programme(&mut tx, ctx).await?.ok_or(EngineError::NotFound("tier programme"))?.to_input())
     }
 
+    /// Code and name of each tier, lowest first (none while the tenant has no tiers).
+    pub async fn tier_names(&self, ctx: &TenantContext) -> Result<Vec<(String, String)>> {
+        let mut tx = self.store.begin_read().await?;
+        let programme = self.load_tier_programme(&mut tx, ctx).await?;
+        Ok(programme.map(|p| p.to_input().tiers.into_iter().map(|t| (t.code, t.name)).collect()).unwrap_or_default())
+    }
+
     /// Replaces the tier programme and evaluates every customer against it: up at once, down
     /// after the grace period.
     pub async fn set_tier_programme(&self, ctx: &TenantContext, input: &TierProgrammeInput) -> Result<TierProgrammeInput> {

@@ -146,12 +146,23 @@ pub struct CustomerFilter {
     pub city: Option<String>,
     pub province: Option<String>,
     pub gender: Option<String>,
+    pub tier: Option<String>,
+    pub rfm_segment: Option<String>,
     pub min_invoices: Option<i64>,
     pub min_spend: Option<i64>,
     pub sms_opt_in: Option<bool>,
 }
 
 impl Store {
+    /// How many live (not merged away) customers a tenant has.
+    pub async fn customer_count(&self, tenant_id: i64) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND merged_into IS NULL")
+            .bind(tenant_id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
     /// Inserts new profiles with their tags and empty statistics.
     pub async fn insert_profiles(&self, conn: &mut Conn, tenant_id: i64, profiles: &[ProfileRow]) -> Result<()> {
         let mut columns = PROFILE_COLUMNS.to_vec();
@@ -270,8 +281,10 @@ impl Store {
         }
         let identity_match = |keys: &[String], vals: &mut Vec<Val>, next: &mut dyn FnMut(Val, &mut Vec<Val>) -> String| {
             let ps: Vec<String> = keys.iter().map(|k| next(Val::T(k.clone()), vals)).collect();
+            // The keys name a handful of customers: found through the key index, not by testing
+            // every customer in id order.
             format!(
-                "EXISTS (SELECT 1 FROM customer_identities i WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id AND i.key IN ({}))",
+                "c.id IN (SELECT i.customer_id FROM customer_identities i WHERE i.tenant_id = $1 AND i.key IN ({}))",
                 ps.join(", ")
             )
         };
@@ -295,7 +308,13 @@ impl Store {
                 "EXISTS (SELECT 1 FROM customer_tags t WHERE t.tenant_id = c.tenant_id AND t.customer_id = c.id AND t.tag = {p})"
             ));
         }
-        for (column, value) in [("city", &filter.city), ("province", &filter.province), ("gender", &filter.gender)] {
+        for (column, value) in [
+            ("city", &filter.city),
+            ("province", &filter.province),
+            ("gender", &filter.gender),
+            ("tier", &filter.tier),
+            ("rfm_segment", &filter.rfm_segment),
+        ] {
             if let Some(v) = value {
                 let p = next(Val::T(v.clone()), &mut vals);
                 clauses.push(format!("c.{column} = {p}"));

@@ -498,9 +498,13 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<MessageRow>> {
+        // A customer's log is read through the customer index and then sorted; `$2 IS NULL OR …`
+        // would hide the index from the planner, and a bare `ORDER BY id` lets SQLite prefer
+        // walking the whole outbox in id order (`id + 0` is not indexed).
+        let (customer, order) = if customer_id.is_some() { ("customer_id = $2", "id + 0") } else { ("$2 IS NULL", "id") };
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM messages WHERE tenant_id = $1 AND ($2 IS NULL OR customer_id = $2)
-             AND ($3 IS NULL OR source = $3) AND ($4 IS NULL OR id < $4) ORDER BY id DESC LIMIT $5"
+            "SELECT {COLUMNS} FROM messages WHERE tenant_id = $1 AND {customer}
+             AND ($3 IS NULL OR source = $3) AND ($4 IS NULL OR id < $4) ORDER BY {order} DESC LIMIT $5"
         )))
         .bind(tenant_id)
         .bind(customer_id)

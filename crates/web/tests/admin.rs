@@ -246,3 +246,36 @@ async fn one_email_at_two_brands_chooses_one_and_never_leaves_the_panel() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_segment_is_saved_from_the_plain_form_and_a_bad_rule_is_named() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let id = customer(&app).await;
+        app.post("/api/v1/invoices", common::invoice("inv-1", "2026-01-10T10:00:00+03:30", "09121234567", 2_000_000)).await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let csrf = panel.get("/admin/segments/new").await.csrf();
+
+        let bad_rule = r#"{"all": [{"field": "shoe_size", "op": "gt", "value": 40}]}"#;
+        let refused =
+            panel.post("/admin/segments", &[("csrf", &csrf), ("name", "Big"), ("code", "big"), ("rule", bad_rule)]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert!(refused.html.contains("shoe_size"), "the rule is kept as typed");
+        assert!(refused.html.contains("class=\"field condition invalid\""), "the error stands at the rule");
+        let count = panel.post("/admin/segments/count", &[("csrf", &csrf), ("rule", "{not json")]).await;
+        assert!(count.html.contains("\"error\""), "{}", count.html);
+
+        let rule = r#"{"all": [{"field": "spend", "op": "gte", "value": 1000000}]}"#;
+        let count = panel.post("/admin/segments/count", &[("csrf", &csrf), ("rule", rule)]).await;
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&count.html).unwrap()["count"], 1);
+        let saved = panel.post("/admin/segments", &[("csrf", &csrf), ("name", "Big"), ("code", "big"), ("rule", rule)]).await;
+        assert_eq!(saved.location.as_deref(), Some("/admin/segments/big?saved=1"));
+        let members = app.get("/api/v1/segments/big/members").await.body;
+        assert_eq!(members["customer_ids"][0], id, "{members}");
+        let rfm = panel.get("/admin/rfm").await;
+        assert_eq!(rfm.status, StatusCode::OK);
+        assert!(rfm.html.contains("id=\"rfm-customers\""));
+        app.finish().await;
+    }
+}

@@ -41,6 +41,11 @@ impl FormState {
         state
     }
 
+    /// A form filled with stored values and no errors (an edit page's first view).
+    pub fn filled(values: &[(&str, &str)]) -> FormState {
+        FormState { values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..FormState::default() }
+    }
+
     pub fn value(&self, name: &str) -> &str {
         self.values.get(name).map(String::as_str).unwrap_or("")
     }

@@ -12,13 +12,15 @@ use philia_domain::staff_auth::Lang;
 pub enum Section {
     Dashboard,
     Customers,
+    Segments,
     Inbox,
     None,
 }
 
-const MENU: [(Section, &str, T); 3] = [
+const MENU: [(Section, &str, T); 4] = [
     (Section::Dashboard, "/admin", T::Dashboard),
     (Section::Customers, "/admin/customers", T::Customers),
+    (Section::Segments, "/admin/segments", T::Segments),
     (Section::Inbox, "/admin/inbox", T::Inbox),
 ];
 
@@ -29,6 +31,7 @@ fn head(view: &View, title: &str) -> Markup {
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " · " (view.t(T::Product)) }
             link rel="stylesheet" href=(assets::stylesheet_href());
+            script src=(assets::script_href()) defer {}
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod charts;
+pub mod condition_builder;
 pub mod failure;
 pub mod forms;
 pub mod guard;
@@ -15,7 +16,7 @@ pub mod view;
 use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
-use pages::{customer_actions, customers, dashboard, inbox, sign_in};
+use pages::{customer_actions, customers, dashboard, inbox, rfm, segments, sign_in};
 
 pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
@@ -25,6 +26,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/customers/{id}/notes", post(customer_actions::add_note))
         .route("/admin/customers/{id}/points", post(customer_actions::adjust_points))
         .route("/admin/customers/{id}/merge", post(customer_actions::merge))
+        .route("/admin/segments", get(segments::list).post(segments::create))
+        .route("/admin/segments/new", get(segments::new))
+        .route("/admin/segments/count", post(segments::count))
+        .route("/admin/segments/{code}", get(segments::show).post(segments::update))
+        .route("/admin/segments/{code}/export", get(segments::export))
+        .route("/admin/rfm", get(rfm::page))
         .route("/admin/inbox", get(inbox::page))
         .route("/admin/inbox/{id}/read", post(inbox::mark_read))
         .route("/admin/language", post(sign_in::language))

@@ -67,6 +67,14 @@ impl View {
         group_thousands(n, self.persian())
     }
 
+    /// A stored mobile (`+98912…`) as Iranians write it (`0912…`), in the reader's digits.
+    pub fn mobile(&self, stored: &str) -> String {
+        match stored.strip_prefix("+98") {
+            Some(rest) => self.digits(format!("0{rest}")),
+            None => self.digits(stored),
+        }
+    }
+
     pub fn money(&self, amount: i64) -> String {
         let unit = match (self.currency.as_str(), self.lang) {
             ("IRT", Lang::Fa) => "تومان",
@@ -136,6 +144,7 @@ mod tests {
         assert_eq!(v.money(1_250_000), "۱٬۲۵۰٬۰۰۰ تومان");
         assert_eq!(v.percent(12.34), "۱۲٫۳٪");
         assert_eq!(v.date("2024-03-20T12:00:00Z"), "۱۴۰۳/۰۱/۰۱");
+        assert_eq!(v.mobile("+989121234567"), "۰۹۱۲۱۲۳۴۵۶۷");
         v.lang = Lang::En;
         v.calendar = CalendarKind::Gregorian;
         assert_eq!(v.money(1_250_000), "1,250,000 toman");

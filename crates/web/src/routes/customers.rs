@@ -126,6 +126,10 @@ pub struct CustomerQuery {
     pub city: Option<String>,
     pub province: Option<String>,
     pub gender: Option<String>,
+    /// Tier code.
+    pub tier: Option<String>,
+    /// RFM segment code (e.g. `champions`).
+    pub rfm_segment: Option<String>,
     pub min_invoices: Option<i64>,
     /// Minimum net spend.
     pub min_spend: Option<i64>,
@@ -148,6 +152,8 @@ async fn list_customers(
         city: q.city,
         province: q.province,
         gender: q.gender,
+        tier: q.tier,
+        rfm_segment: q.rfm_segment,
         min_invoices: q.min_invoices,
         min_spend: q.min_spend,
         sms_opt_in: q.sms_opt_in,

@@ -67,7 +67,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff, Query(q): Query<L
                 } }
                 tbody { @for c in &page.items { tr {
                     td { a href=(format!("/admin/customers/{}", c.id)) { (display_name(c)) } }
-                    td { (c.mobile.as_deref().map(|m| v.digits(m)).unwrap_or_default()) }
+                    td dir="ltr" { (c.mobile.as_deref().map(|m| v.mobile(m)).unwrap_or_default()) }
                     td { (c.email.as_deref().unwrap_or("")) }
                     td { (c.tier.as_deref().unwrap_or("")) }
                     td { (c.rfm_segment.as_deref().map(|s| segment_name(&v, s)).unwrap_or_default()) }
@@ -108,6 +108,15 @@ pub async fn profile(
     render_profile(&state, &staff, id, ProfileForms { saved: q.saved.is_some(), ..ProfileForms::default() }).await
 }
 
+fn gender(v: &View, stored: &str) -> String {
+    match stored {
+        "female" => v.t(T::Female).into(),
+        "male" => v.t(T::Male).into(),
+        "other" => v.t(T::OtherGender).into(),
+        other => other.into(),
+    }
+}
+
 fn consent(v: &View, c: &Consent) -> String {
     let word = match c.opted_in {
         Some(true) => v.t(T::OptedIn),
@@ -146,9 +155,9 @@ pub async fn render_profile(state: &AppState, staff: &Staff, id: i64, forms: Pro
     };
     let name = display_name(&c);
     let facts: Vec<(T, String)> = vec![
-        (T::Mobile, c.mobile.as_deref().map(|m| v.digits(m)).unwrap_or_default()),
+        (T::Mobile, c.mobile.as_deref().map(|m| v.mobile(m)).unwrap_or_default()),
         (T::Email, c.email.clone().unwrap_or_default()),
-        (T::Gender, c.gender.clone().unwrap_or_default()),
+        (T::Gender, c.gender.as_deref().map(|g| gender(&v, g)).unwrap_or_default()),
         (T::BirthDate, c.birth_date.as_deref().map(|d| v.civil(d)).unwrap_or_default()),
         (T::Province, c.province.clone().unwrap_or_default()),
         (T::City, c.city.clone().unwrap_or_default()),

@@ -77,14 +77,16 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<D
             return Ok(layout::page(&v, Section::Dashboard, v.t(T::Dashboard), body));
         }
     };
-    let (sales, customers, engagement, points_tiers, top, rfm) = tokio::try_join!(
+    let (sales, customers, engagement, points_tiers, top, rfm, tiers) = tokio::try_join!(
         e.sales_report(ctx, &period),
         e.customers_report(ctx, &period, DEFAULT_ACTIVITY_WINDOW),
         e.engagement_report(ctx, &period),
         e.points_tiers_report(ctx),
         e.top_customers_report(ctx, &period, 10),
         e.rfm_by_tier(ctx),
+        e.tier_names(ctx),
     )?;
+    let tier_name = |code: &str| tiers.iter().find(|t| t.0 == code).map(|t| t.1.clone()).unwrap_or(code.to_string());
 
     let sales_points: Vec<Point> = sales
         .buckets
@@ -150,7 +152,7 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<D
         .tiers
         .iter()
         .map(|t| Point {
-            label: t.tier.clone().unwrap_or_else(|| v.t(T::NoTier).to_string()),
+            label: t.tier.as_deref().map(tier_name).unwrap_or_else(|| v.t(T::NoTier).to_string()),
             value: t.customers,
             shown: v.num(t.customers),
         })
@@ -205,8 +207,8 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<D
                     @for c in &top.customers {
                         tr {
                             td { a href=(format!("/admin/customers/{}", c.customer_id)) { (c.name) } }
-                            td { (c.mobile.as_deref().map(|m| v.digits(m)).unwrap_or_default()) }
-                            td { (c.tier.as_deref().unwrap_or("")) }
+                            td dir="ltr" { (c.mobile.as_deref().map(|m| v.mobile(m)).unwrap_or_default()) }
+                            td { (c.tier.as_deref().map(tier_name).unwrap_or_default()) }
                             td.num { (v.num(c.invoices)) }
                             td.num { (v.money(c.net_spend)) }
                         }

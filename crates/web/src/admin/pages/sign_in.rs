@@ -99,7 +99,10 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
     let mut response = markup.into_response();
     let h = response.headers_mut();
     h.append(header::SET_COOKIE, set_cookie(PRE_SESSION_COOKIE, &csrf, 3600, secure(&state)).parse().unwrap());
-    h.append(header::SET_COOKIE, set_cookie(LANG_COOKIE, lang.as_str(), 365 * 86_400, secure(&state)).parse().unwrap());
+    if q.lang.is_some() {
+        // Chosen here: remembered by this browser and given to the account at sign-in.
+        h.append(header::SET_COOKIE, set_cookie(LANG_COOKIE, lang.as_str(), 365 * 86_400, secure(&state)).parse().unwrap());
+    }
     response
 }
 
@@ -121,6 +124,12 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, req: Requ
     }
     match state.engine.sign_in(&form.email, &form.password, form.brand.as_deref()).await {
         Ok(SignIn::Session { token, session }) => {
+            if cookie(&headers, LANG_COOKIE).is_some()
+                && lang != session.lang
+                && let Err(e) = state.engine.set_staff_language(&session, lang).await
+            {
+                tracing::error!(error = %e, "staff language");
+            }
             let mut response = Redirect::to(&next).into_response();
             let h = response.headers_mut();
             h.append(

@@ -1,0 +1,172 @@
+//! The admin panel in a real headless Chromium: a staff member signs in, reads the dashboard,
+//! finds a customer, works on the profile, switches language, fits a phone screen and signs out.
+//! Screenshots of the dashboard and the profile in Persian and English are kept in
+//! `target/screenshots/`.
+
+mod common;
+
+use common::browser::Browser;
+use philia_engine::demo::{Demo, DemoSpec};
+
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::test]
+async fn a_staff_member_walks_the_panel_in_a_browser() {
+    for app in common::apps().await {
+        let demo = Demo::new(DemoSpec { customers: 200, invoices: 1500, seed: 3, end: jiff::Zoned::now().date() });
+        app.engine.load_demo(&app.ctx, &demo, &mut |_, _, _| {}).await.unwrap();
+        app.engine.create_staff(&app.ctx, "owner@shop.ir", "نگار مدیر", "owner", PASSWORD).await.unwrap();
+        app.engine.create_staff(&app.ctx, "sara@shop.ir", "سارا", "marketer", PASSWORD).await.unwrap();
+        let b = Browser::start(1280, 1600).await;
+        let tag = app.backend;
+
+        // Signing in from a deep link comes back to it.
+        b.goto(&format!("{}/admin/customers", app.base)).await;
+        assert!(b.path().await.starts_with("/admin/sign-in"), "{tag}");
+        b.fill("#f-email", "owner@shop.ir").await;
+        b.fill("#f-password", "wrong password").await;
+        b.submit("button[type=submit]").await;
+        assert!(b.text("p.notice").await.contains("گذرواژه"), "{tag}: the error shows");
+        b.fill("#f-password", PASSWORD).await;
+        b.submit("button[type=submit]").await;
+        assert_eq!(b.path().await, "/admin/customers", "{tag}");
+
+        // The dashboard: figures and charts drawn from the data.
+        b.goto(&format!("{}/admin?period=year", app.base)).await;
+        assert_eq!(b.text("h1").await, "داشبورد");
+        let dots = b.eval("return document.querySelectorAll('#sales svg circle').length").await;
+        assert!(dots.as_i64().unwrap() >= 1, "{tag}: the sales line has points");
+        let slices = b.eval("return document.querySelectorAll('#tiers svg .slice').length").await;
+        assert!(slices.as_i64().unwrap() >= 2, "{tag}: customers per tier");
+        assert!(b.text("#top table").await.contains("تومان"), "{tag}: top customers with amounts");
+        b.screenshot(&format!("dashboard-fa-{tag}")).await;
+
+        // Find the best customer by mobile and open the profile.
+        let mobile = b.eval("return document.querySelector('#top tbody tr td:nth-child(2)').textContent").await;
+        let mobile = philia_domain::digits::ascii_digits(mobile.as_str().unwrap());
+        b.goto(&format!("{}/admin/customers", app.base)).await;
+        b.fill("#f-q", &mobile).await;
+        b.submit("form[role=search] button").await;
+        let rows = b.eval("return document.querySelectorAll('#customers tbody tr').length").await;
+        assert_eq!(rows.as_i64(), Some(1), "{tag}: the mobile finds one customer");
+        b.submit("#customers tbody a").await;
+        assert!(b.path().await.starts_with("/admin/customers/"));
+        assert!(b.text("#points").await.contains("امتیاز"), "{tag}");
+        assert!(b.text("#timeline").await.contains("خرید"), "{tag}: purchases on the timeline");
+
+        // A note that mentions a colleague, and a points adjustment with a reason.
+        b.fill("#f-body", "برای جشنواره با @sara هماهنگ شود").await;
+        b.submit("#notes button").await;
+        assert!(b.text("#timeline").await.contains("با @sara هماهنگ شود"), "{tag}: the note is on the timeline");
+        let before = b.text("#points tbody tr td.num").await;
+        b.fill("#f-points", "-1").await;
+        b.fill("#f-reason", "").await;
+        b.submit("#adjust button").await;
+        assert!(b.text("#adjust .field.invalid .error").await.len() > 3, "{tag}: the reason is required, beside its field");
+        assert_eq!(b.eval("return document.querySelector('#f-points').value").await, "-1", "what was typed is kept");
+        b.fill("#f-points", "250").await;
+        b.fill("#f-reason", "جبران تأخیر ارسال").await;
+        b.submit("#adjust button").await;
+        assert_ne!(b.text("#points tbody tr td.num").await, before, "{tag}: the balance changed");
+        b.screenshot(&format!("profile-fa-{tag}")).await;
+        let profile = b.path().await;
+
+        // English, switched once and kept.
+        b.submit("form.lang button").await;
+        assert_eq!(b.eval("return document.documentElement.dir").await, "ltr");
+        assert!(b.text("#points h2").await.contains("Points"), "{tag}");
+        b.screenshot(&format!("profile-en-{tag}")).await;
+        b.goto(&format!("{}/admin?period=year", app.base)).await;
+        assert_eq!(b.text("h1").await, "Dashboard");
+        b.screenshot(&format!("dashboard-en-{tag}")).await;
+
+        // A 360-pixel phone: nothing runs off the side.
+        b.resize(360, 800).await;
+        for path in ["/admin?period=year", profile.as_str(), "/admin/customers"] {
+            b.goto(&format!("{}{path}", app.base)).await;
+            let fits = b.eval("return document.documentElement.scrollWidth <= window.innerWidth + 1").await;
+            assert_eq!(fits, true, "{tag}: {path} fits a phone");
+        }
+        b.screenshot(&format!("dashboard-phone-{tag}")).await;
+
+        // The colleague mentioned finds it in their inbox.
+        b.resize(1280, 1600).await;
+        b.submit("header form[action='/admin/sign-out'] button").await;
+        assert!(b.path().await.starts_with("/admin/sign-in"));
+        b.fill("#f-email", "sara@shop.ir").await;
+        b.fill("#f-password", PASSWORD).await;
+        b.submit("button[type=submit]").await;
+        b.goto(&format!("{}/admin/inbox", app.base)).await;
+        assert!(b.text("#inbox").await.contains("نگار مدیر") || b.text("#inbox").await.contains("owner"), "{tag}");
+        b.submit("#inbox form button").await;
+        assert_eq!(b.eval("return document.querySelectorAll('#inbox li.unread').length").await, 0);
+        b.submit("header form[action='/admin/sign-out'] button").await;
+        b.goto(&format!("{}/admin", app.base)).await;
+        assert!(b.path().await.starts_with("/admin/sign-in"), "{tag}: signed out");
+        b.quit().await;
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_marketer_builds_a_segment_without_json_and_exports_it() {
+    for app in common::apps().await {
+        let demo = Demo::new(DemoSpec { customers: 150, invoices: 1000, seed: 5, end: jiff::Zoned::now().date() });
+        app.engine.load_demo(&app.ctx, &demo, &mut |_, _, _| {}).await.unwrap();
+        app.engine.create_staff(&app.ctx, "sara@shop.ir", "سارا", "marketer", PASSWORD).await.unwrap();
+        let b = Browser::start(1280, 1600).await;
+        let tag = app.backend;
+        b.goto(&format!("{}/admin/sign-in?lang=en", app.base)).await;
+        b.fill("#f-email", "sara@shop.ir").await;
+        b.fill("#f-password", PASSWORD).await;
+        b.submit("button[type=submit]").await;
+
+        b.goto(&format!("{}/admin/segments/new", app.base)).await;
+        assert_eq!(
+            b.eval("return document.querySelector('#f-rule').hidden").await,
+            true,
+            "{tag}: the builder replaces the JSON box"
+        );
+        b.fill("#f-name", "Big spenders in Tehran").await;
+        b.fill("#f-code", "big_tehran").await;
+        // spend at least 1,000,000 and city is Tehran
+        b.click(".builder fieldset.group > .actions button:first-child").await;
+        b.select(".builder .test:nth-of-type(1) select", "spend").await;
+        b.fill(".builder .test:nth-of-type(1) .value input", "1000000").await;
+        b.click(".builder fieldset.group > .actions button:first-child").await;
+        b.select(".builder .test:nth-of-type(2) select", "city").await;
+        b.fill(".builder .test:nth-of-type(2) .value input", "تهران").await;
+        b.wait_until("return /\\d/.test(document.querySelector('[data-count]').textContent)").await;
+        let live = b.text("[data-count]").await;
+        let rule: serde_json::Value =
+            serde_json::from_str(b.eval("return document.querySelector('#f-rule').value").await.as_str().unwrap()).unwrap();
+        assert_eq!(
+            rule,
+            serde_json::json!({"all": [{"field": "spend", "op": "gte", "value": 1000000}, {"field": "city", "op": "eq", "value": "تهران"}]}),
+            "{tag}"
+        );
+        let expected = app.post("/api/v1/segments/preview", serde_json::json!({"rule": rule})).await;
+        let expected = expected.body["count"].as_i64().unwrap_or_else(|| panic!("{}", expected.body));
+        assert!(expected > 0, "{tag}: the demo has big spenders in Tehran");
+        assert!(live.ends_with(&expected.to_string()), "{tag}: live count {live} = {expected}");
+        b.submit("#segment button[type=submit]").await;
+        assert_eq!(b.path().await, "/admin/segments/big_tehran?saved=1", "{tag}");
+        assert_eq!(philia_domain::digits::ascii_digits(&b.text("#members").await).replace(',', ""), expected.to_string());
+
+        let csv = b
+            .eval_async(
+                "const done = arguments[0]; fetch('/admin/segments/big_tehran/export?format=csv').then(r => r.text()).then(done)",
+            )
+            .await;
+        let csv = csv.as_str().unwrap();
+        assert!(csv.starts_with("customer_id,external_ids,mobile"), "{tag}: {csv}");
+        assert_eq!(csv.lines().count() as i64, expected + 1, "{tag}: one line per member");
+        let xlsx = b
+            .eval_async("const done = arguments[0]; fetch('/admin/segments/big_tehran/export?format=xlsx').then(r => r.arrayBuffer()).then(a => done(new Uint8Array(a)[0] === 0x50 && new Uint8Array(a)[1] === 0x4b))")
+            .await;
+        assert_eq!(xlsx, true, "{tag}: an Excel workbook (a zip file)");
+        b.screenshot(&format!("segment-en-{tag}")).await;
+        b.quit().await;
+        app.finish().await;
+    }
+}
