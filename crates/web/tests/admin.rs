@@ -279,3 +279,117 @@ async fn a_segment_is_saved_from_the_plain_form_and_a_bad_rule_is_named() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn point_types_tiers_and_an_earning_rule_are_set_up_from_forms() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let csrf = panel.get("/admin/programme").await.csrf();
+        let tag = app.backend;
+
+        let bad = panel
+            .post(
+                "/admin/programme/point-types",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "خرید"),
+                    ("code", "Purchase Points!"),
+                    ("expiry_days", "365"),
+                    ("counts_for_tiers", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(bad.html.contains("value=\"Purchase Points!\""), "{tag}: the code typed is kept");
+        let ok = panel
+            .post(
+                "/admin/programme/point-types",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "بازدید"),
+                    ("code", "visits"),
+                    ("expiry_days", "۳۶۵"),
+                    ("counts_for_tiers", "1"),
+                    ("spendable", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{tag}: {}", ok.html);
+        let types = app.get("/api/v1/point-types").await.body;
+        let visits = types.as_array().unwrap().iter().find(|t| t["code"] == "visits").cloned().unwrap_or_default();
+        assert_eq!(visits["expiry"], json!({"kind": "after_days", "days": 365}), "{tag}: {types}");
+
+        let tiers = |second: &'static str| {
+            vec![
+                ("metric", "spend"),
+                ("window", "rolling"),
+                ("months", "12"),
+                ("grace_days", "30"),
+                ("tiers[0].code", "bronze"),
+                ("tiers[0].name", "برنزی"),
+                ("tiers[0].threshold", "0"),
+                ("tiers[1].code", "silver"),
+                ("tiers[1].name", "نقره‌ای"),
+                ("tiers[1].threshold", second),
+                ("tiers[1].earn_multiplier", "1.5"),
+                ("tiers[2].code", ""),
+                ("tiers[2].name", ""),
+            ]
+        };
+        let mut fields = tiers("0");
+        fields.push(("csrf", &csrf));
+        let refused = panel.post("/admin/programme/tiers", &fields).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(refused.html.contains("value=\"نقره‌ای\""), "{tag}: the rows typed are kept");
+        assert!(
+            refused.html.contains("<td class=\"invalid\"><input name=\"tiers[1].threshold\""),
+            "{tag}: the error is at the threshold"
+        );
+        let mut fields = tiers("5,000,000");
+        fields.push(("csrf", &csrf));
+        assert_eq!(panel.post("/admin/programme/tiers", &fields).await.status, StatusCode::SEE_OTHER, "{tag}");
+        let programme = app.get("/api/v1/tiers").await.body;
+        assert_eq!(programme["tiers"][1]["threshold"], 5_000_000, "{tag}: {programme}");
+        assert_eq!(programme["tiers"][1]["benefits"]["earn_multiplier"], 1.5);
+        assert_eq!(programme["window"], json!({"kind": "rolling_months", "months": 12}));
+
+        let condition = r#"{"all": [{"field": "invoice.channel", "op": "eq", "value": "pos"}]}"#;
+        let rule = panel
+            .post(
+                "/admin/programme/rules",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "حضوری"),
+                    ("trigger", "invoice"),
+                    ("point_type", "purchase"),
+                    ("points", "1"),
+                    ("per_amount", "10000"),
+                    ("condition", condition),
+                ],
+            )
+            .await;
+        assert_eq!(rule.status, StatusCode::SEE_OTHER, "{tag}: {}", rule.html);
+        // A rule applies from its creation on: the invoice tried is of now.
+        let invoice = json!({"external_id": "try-1", "issued_at": jiff::Timestamp::now().to_string(), "channel": "pos",
+            "customer": {"mobile": "09121234567"}, "lines": [{"sku": "A", "quantity": 1, "unit_price": 250000}]})
+        .to_string();
+        let invoice = invoice.as_str();
+        let tried = panel.post("/admin/programme/rules/dry-run", &[("csrf", &csrf), ("invoice", invoice)]).await;
+        assert_eq!(tried.status, StatusCode::OK, "{tag}");
+        assert!(
+            tried.html.contains("id=\"dry-run-result\"") && tried.html.contains("<td class=\"num\">۲۵</td>"),
+            "{tag}: {}",
+            tried.html
+        );
+        assert_eq!(
+            app.get("/api/v1/invoices").await.body["items"].as_array().map(Vec::len),
+            Some(0),
+            "a dry run records nothing"
+        );
+        let broken = panel.post("/admin/programme/rules/dry-run", &[("csrf", &csrf), ("invoice", "{\"external_id\": 5}")]).await;
+        assert!(broken.html.contains("فاکتور خوانا نیست"), "{tag}");
+        app.finish().await;
+    }
+}

@@ -170,3 +170,63 @@ async fn a_marketer_builds_a_segment_without_json_and_exports_it() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_owner_adds_a_tier_and_an_earning_rule_and_tries_it() {
+    for app in common::apps().await {
+        app.engine.create_staff(&app.ctx, "owner@shop.ir", "نگار مدیر", "owner", PASSWORD).await.unwrap();
+        let b = Browser::start(1280, 1600).await;
+        let tag = app.backend;
+        b.goto(&format!("{}/admin/sign-in", app.base)).await;
+        b.fill("#f-email", "owner@shop.ir").await;
+        b.fill("#f-password", PASSWORD).await;
+        b.submit("button[type=submit]").await;
+
+        // A fourth tier in the first spare row of the ladder.
+        b.goto(&format!("{}/admin/programme", app.base)).await;
+        let rows = b.eval("return document.querySelectorAll('#tier-rows tbody tr').length").await.as_i64().unwrap();
+        let filled = b
+            .eval("return [...document.querySelectorAll('#tier-rows input[name$=\".code\"]')].filter(i => i.value).length")
+            .await;
+        let i = filled.as_i64().unwrap();
+        assert!(i < rows, "{tag}: a spare row is offered");
+        b.fill(&format!("input[name='tiers[{i}].code']"), "diamond").await;
+        b.fill(&format!("input[name='tiers[{i}].name']"), "الماسی").await;
+        b.fill(&format!("input[name='tiers[{i}].threshold']"), "۵۰۰۰").await;
+        b.fill(&format!("input[name='tiers[{i}].earn_multiplier']"), "2").await;
+        b.submit("#tiers button[type=submit]").await;
+        assert!(b.path().await.starts_with("/admin/programme?saved=1"), "{tag}");
+        let tiers = app.get("/api/v1/tiers").await.body;
+        let last = tiers["tiers"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!((last["code"].as_str(), last["threshold"].as_i64()), (Some("diamond"), Some(5000)), "{tag}: {tiers}");
+
+        // An earning rule for café purchases, its condition picked from lists.
+        b.goto(&format!("{}/admin/programme/rules", app.base)).await;
+        b.fill("#f-name", "قهوه دوبل").await;
+        b.fill("#f-points", "2").await;
+        b.fill("#f-per_amount", "10000").await;
+        b.click("#new-rule .builder fieldset.group > .actions button:first-child").await;
+        b.select("#new-rule .builder .test select", "invoice.categories").await;
+        b.fill("#new-rule .builder .test .value input", "coffee").await;
+        b.submit("#new-rule button[type=submit]").await;
+        assert_eq!(b.path().await, "/admin/programme/rules?saved=1", "{tag}");
+        let rules = app.get("/api/v1/earning-rules").await.body;
+        let rule = rules.as_array().unwrap().iter().find(|r| r["rule"]["name"] == "قهوه دوبل").cloned().unwrap();
+        assert_eq!(
+            rule["rule"]["condition"],
+            serde_json::json!({"all": [{"field": "invoice.categories", "op": "contains", "value": "coffee"}]})
+        );
+
+        // The dry run: a café invoice of 120,000 earns 24 by this rule.
+        let invoice = serde_json::json!({"external_id": "dry-1", "issued_at": jiff::Timestamp::now().to_string(),
+            "customer": {"mobile": "09121112233"},
+            "lines": [{"sku": "ESP", "category": "coffee", "quantity": 2, "unit_price": 60000}]});
+        b.fill("#f-invoice", &invoice.to_string()).await;
+        b.submit("#dry-run button[type=submit]").await;
+        let result = b.text("#dry-run-result").await;
+        assert!(result.contains("قهوه دوبل") && result.contains("۲۴"), "{tag}: {result}");
+        b.screenshot(&format!("rules-fa-{tag}")).await;
+        b.quit().await;
+        app.finish().await;
+    }
+}

@@ -46,16 +46,46 @@ fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-/// The fields offered for a segment: the schema's own, then the points of each point type.
-pub fn segment_fields(v: &View, schema: &Schema, point_types: &[(String, String)]) -> serde_json::Value {
-    let mut out: Vec<serde_json::Value> = schema
+/// The words of each field an earning rule may test, by name.
+const RULE_LABELS: [(&str, T); 16] = [
+    ("invoice.total", T::FieldInvoiceTotal),
+    ("invoice.amount", T::FieldInvoiceAmount),
+    ("invoice.subtotal", T::FieldSubtotal),
+    ("invoice.channel", T::FieldChannel),
+    ("invoice.branch", T::FieldBranch),
+    ("invoice.source", T::FieldSource),
+    ("invoice.weekday", T::FieldWeekday),
+    ("invoice.hour", T::FieldHour),
+    ("invoice.date", T::FieldDay),
+    ("invoice.categories", T::FieldInvoiceCategories),
+    ("invoice.skus", T::FieldSkus),
+    ("invoice.line_count", T::FieldLineCount),
+    ("customer.tier", T::FieldTier),
+    ("customer.previous_invoices", T::FieldPreviousInvoices),
+    ("customer.tags", T::FieldTags),
+    ("customer.loyalty_class", T::FieldClass),
+];
+
+/// A schema's fields with their words (a field without words shows its name).
+fn schema_fields(v: &View, schema: &Schema, labels: &[(&str, T)]) -> Vec<serde_json::Value> {
+    schema
         .fields
         .iter()
         .map(|(name, kind)| {
-            let label = SEGMENT_LABELS.iter().find(|(n, _)| n == name).map(|(_, t)| v.t(*t)).unwrap_or(name);
+            let label = labels.iter().find(|(n, _)| n == name).map(|(_, t)| v.t(*t)).unwrap_or(name);
             json!({"name": name, "kind": kind_name(*kind), "label": label})
         })
-        .collect();
+        .collect()
+}
+
+/// The fields offered for an invoice earning rule.
+pub fn invoice_rule_fields(v: &View, schema: &Schema) -> serde_json::Value {
+    serde_json::Value::Array(schema_fields(v, schema, &RULE_LABELS))
+}
+
+/// The fields offered for a segment: the schema's own, then the points of each point type.
+pub fn segment_fields(v: &View, schema: &Schema, point_types: &[(String, String)]) -> serde_json::Value {
+    let mut out = schema_fields(v, schema, &SEGMENT_LABELS);
     for (code, name) in point_types {
         out.push(
             json!({"name": format!("points.{code}"), "kind": "number", "label": format!("{}: {name}", v.t(T::FieldPointsOf))}),
@@ -94,11 +124,24 @@ fn words(v: &View) -> serde_json::Value {
 
 /// The rule's field: `rule` is the JSON text as stored or as typed.
 pub fn builder(v: &View, rule: &str, fields: &serde_json::Value, count_url: Option<&str>, error: Option<&str>) -> Markup {
+    builder_named(v, "rule", rule, fields, count_url, error)
+}
+
+/// The builder for a form field of another name (e.g. an earning rule's `condition`).
+pub fn builder_named(
+    v: &View,
+    name: &str,
+    rule: &str,
+    fields: &serde_json::Value,
+    count_url: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
+    let id = format!("f-{name}");
     html! {
         div.field.condition.invalid[error.is_some()] data-builder data-fields=(fields.to_string()) data-text=(words(v).to_string())
             data-count-url=[count_url] {
-            label for="f-rule" { (v.t(T::Rule)) }
-            textarea #f-rule name="rule" rows="6" dir="ltr" aria-invalid=[error.map(|_| "true")] { (rule) }
+            label for=(id) { (v.t(T::Rule)) }
+            textarea id=(id) name=(name) rows="6" dir="ltr" aria-invalid=[error.map(|_| "true")] { (rule) }
             @if let Some(e) = error { p.error role="alert" { (e) } }
             @if count_url.is_some() { p.count data-count aria-live="polite" {} }
         }

@@ -23,8 +23,10 @@ impl FormState {
         match error {
             EngineError::Invalid(invalid) => {
                 for f in invalid.0 {
-                    // A nested path (`items[0].points`) belongs to the field it starts with.
-                    let name = f.field.split(['.', '[']).next().unwrap_or(&f.field).to_string();
+                    // A field the form has by its whole path (`tiers[1].threshold`) takes its own error;
+                    // otherwise a nested path (`rule.all[0].field`) belongs to the field it starts with.
+                    let first = f.field.split(['.', '[']).next().unwrap_or(&f.field).to_string();
+                    let name = if state.values.contains_key(&f.field) { f.field.clone() } else { first };
                     let text = if fa { f.message_fa } else { f.message };
                     if state.values.contains_key(&name) {
                         state.errors.entry(name).or_insert(text);

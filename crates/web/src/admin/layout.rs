@@ -13,14 +13,16 @@ pub enum Section {
     Dashboard,
     Customers,
     Segments,
+    Programme,
     Inbox,
     None,
 }
 
-const MENU: [(Section, &str, T); 4] = [
+const MENU: [(Section, &str, T); 5] = [
     (Section::Dashboard, "/admin", T::Dashboard),
     (Section::Customers, "/admin/customers", T::Customers),
     (Section::Segments, "/admin/segments", T::Segments),
+    (Section::Programme, "/admin/programme", T::Programme),
     (Section::Inbox, "/admin/inbox", T::Inbox),
 ];
 

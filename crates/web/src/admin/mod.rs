@@ -16,7 +16,7 @@ pub mod view;
 use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
-use pages::{customer_actions, customers, dashboard, inbox, rfm, segments, sign_in};
+use pages::{customer_actions, customers, dashboard, earning_rules, inbox, programme, rfm, segments, sign_in};
 
 pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
@@ -32,6 +32,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/segments/{code}", get(segments::show).post(segments::update))
         .route("/admin/segments/{code}/export", get(segments::export))
         .route("/admin/rfm", get(rfm::page))
+        .route("/admin/programme", get(programme::page))
+        .route("/admin/programme/point-types", post(programme::create_point_type))
+        .route("/admin/programme/tiers", post(programme::save_tiers))
+        .route("/admin/programme/rules", get(earning_rules::page).post(earning_rules::create))
+        .route("/admin/programme/rules/dry-run", post(earning_rules::dry_run))
+        .route("/admin/programme/rules/{id}/disable", post(earning_rules::disable))
         .route("/admin/inbox", get(inbox::page))
         .route("/admin/inbox/{id}/read", post(inbox::mark_read))
         .route("/admin/language", post(sign_in::language))

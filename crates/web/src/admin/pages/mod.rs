@@ -1,7 +1,9 @@
 pub mod customer_actions;
 pub mod customers;
 pub mod dashboard;
+pub mod earning_rules;
 pub mod inbox;
+pub mod programme;
 pub mod rfm;
 pub mod segments;
 pub mod sign_in;
