@@ -393,3 +393,55 @@ async fn point_types_tiers_and_an_earning_rule_are_set_up_from_forms() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn provider_keys_are_kept_secret_and_bad_settings_are_named() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        staff(&app, "marketer@shop.ir", "marketer").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let csrf = panel.get("/admin/messaging").await.csrf();
+        let tag = app.backend;
+
+        let bad = panel
+            .post("/admin/messaging/sms", &[("csrf", &csrf), ("provider", "ippanel"), ("api_key", "secret-123"), ("sender", "")])
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(!bad.html.contains("secret-123"), "{tag}: a key typed is never sent back");
+        let ok = panel
+            .post(
+                "/admin/messaging/sms",
+                &[("csrf", &csrf), ("provider", "kavenegar"), ("api_key", "secret-123"), ("sender", "10004346")],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{tag}: {}", ok.html);
+        let page = panel.get("/admin/messaging").await;
+        assert!(page.html.contains("kavenegar") && !page.html.contains("secret-123"), "{tag}");
+        // Saving again with the key left empty keeps it.
+        panel
+            .post("/admin/messaging/sms", &[("csrf", &csrf), ("provider", "kavenegar"), ("api_key", ""), ("sender", "2000")])
+            .await;
+        let stored = app.get("/api/v1/channels/sms").await.body;
+        assert_eq!(
+            (stored["settings"]["api_key_set"].as_bool(), stored["settings"]["sender"].as_str()),
+            (Some(true), Some("2000")),
+            "{tag}: {stored}"
+        );
+
+        let rules =
+            panel.post("/admin/messaging/rules", &[("csrf", &csrf), ("quiet_start", "25:00"), ("quiet_end", "08:00")]).await;
+        assert_eq!(rules.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(rules.html.contains("value=\"25:00\"") && rules.html.contains("HH:MM"), "{tag}");
+
+        let mut marketer = Panel::new(&app.base);
+        marketer.sign_in("marketer@shop.ir", PASSWORD).await;
+        let page = marketer.get("/admin/messaging").await;
+        assert!(!page.html.contains("action=\"/admin/messaging/sms\""), "{tag}: provider keys are the owner's and admins'");
+        let tried = marketer
+            .post("/admin/messaging/sms", &[("csrf", &page.csrf()), ("provider", "kavenegar"), ("api_key", "x"), ("sender", "1")])
+            .await;
+        assert_eq!(tried.status, StatusCode::FORBIDDEN, "{tag}");
+        app.finish().await;
+    }
+}

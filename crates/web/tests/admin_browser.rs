@@ -230,3 +230,83 @@ async fn an_owner_adds_a_tier_and_an_earning_rule_and_tries_it() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_owner_connects_sms_and_sends_a_campaign_to_a_segment() {
+    for app in common::apps().await {
+        let sms = common::providers::start().await;
+        app.engine.create_staff(&app.ctx, "owner@shop.ir", "نگار مدیر", "owner", PASSWORD).await.unwrap();
+        for i in 0..12 {
+            let city = if i < 8 { "تهران" } else { "شیراز" };
+            let r = app
+                .post(
+                    "/api/v1/customers",
+                    serde_json::json!({"mobile": format!("0912{:07}", 2_000_000 + i), "first_name": "مینا", "city": city}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.body);
+        }
+        app.post("/api/v1/segments", serde_json::json!({"code": "tehran", "name": "تهرانی‌ها", "rule": {"all": [{"field": "city", "op": "eq", "value": "تهران"}]}})).await;
+        app.post(
+            "/api/v1/message-templates",
+            serde_json::json!({"code": "nowruz", "name": "نوروز", "channel": "sms", "purpose": "marketing",
+                               "versions": {"fa": {"body": "{{ customer.first_name }} عزیز، نوروز مبارک!"}}}),
+        )
+        .await;
+        let b = Browser::start(1280, 1600).await;
+        let tag = app.backend;
+        b.goto(&format!("{}/admin/sign-in", app.base)).await;
+        b.fill("#f-email", "owner@shop.ir").await;
+        b.fill("#f-password", PASSWORD).await;
+        b.submit("button[type=submit]").await;
+
+        // The SMS provider (a local server speaking Kavenegar's wire format) and no quiet hours.
+        b.goto(&format!("{}/admin/messaging", app.base)).await;
+        b.select("#sms select[name=provider]", "kavenegar").await;
+        b.fill("#sms input[name=api_key]", "kv-test-key").await;
+        b.fill("#sms input[name=sender]", "10004346").await;
+        b.fill("#sms input[name=base_url]", &sms.base).await;
+        b.submit("#sms button[type=submit]").await;
+        assert!(b.text("#sms .current").await.contains("kavenegar"), "{tag}");
+        assert!(
+            !b.eval("return document.body.innerHTML").await.as_str().unwrap().contains("kv-test-key"),
+            "{tag}: the key is never shown"
+        );
+        b.fill("#f-quiet_start", "").await;
+        b.fill("#f-quiet_end", "").await;
+        b.submit("#delivery-rules button[type=submit]").await;
+
+        // A campaign to the Tehran segment with a 25 % hold-out, sent now.
+        b.goto(&format!("{}/admin/campaigns", app.base)).await;
+        b.fill("#f-name", "نوروز تهران").await;
+        b.fill("#f-code", "nowruz_tehran").await;
+        b.select("#f-template", "nowruz").await;
+        b.select("#f-audience", "segment:tehran").await;
+        b.fill("#f-holdout_percent", "25").await;
+        b.submit("#new-campaign button[type=submit]").await;
+        assert_eq!(b.path().await, "/admin/campaigns/nowruz_tehran?saved=1", "{tag}");
+        b.submit("#send").await;
+        // The worker's round: the outbox goes to the provider.
+        let round = app.engine.deliver_due(philia_engine::now_ms(), 100).await.unwrap();
+        let sent = sms.sent("kavenegar");
+        assert_eq!(round.sent as usize, sent.len(), "{tag}");
+        // The hold-out is drawn per customer (a fixed random share): the two groups make the eight.
+        let report = app.get("/api/v1/campaigns/nowruz_tehran/report").await.body;
+        let (got, held) = (report["sent"]["members"].as_i64().unwrap(), report["held_out"]["members"].as_i64().unwrap());
+        assert_eq!((got + held, got as usize), (8, sent.len()), "{tag}: {report}");
+        assert!(sent.iter().all(|m| m.fields["message"].contains("نوروز مبارک") && m.fields["sender"] == "10004346"));
+        b.goto(&format!("{}/admin/campaigns/nowruz_tehran", app.base)).await;
+        assert_eq!(b.text("#status").await, "ارسال‌شده", "{tag}");
+        let persian = |n: i64| philia_domain::digits::persian_digits(&n.to_string());
+        assert!(
+            b.text("#messages").await.contains(&format!("ارسال‌شده: {}", persian(got))),
+            "{tag}: {}",
+            b.text("#messages").await
+        );
+        let results = b.text("#results tbody").await;
+        assert!(results.contains(&persian(got)) && results.contains(&persian(held)), "{tag}: both groups counted: {results}");
+        b.screenshot(&format!("campaign-fa-{tag}")).await;
+        b.quit().await;
+        app.finish().await;
+    }
+}

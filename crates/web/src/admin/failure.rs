@@ -52,6 +52,13 @@ impl From<EngineError> for PanelError {
     }
 }
 
+impl PanelError {
+    /// The message in the reader's language.
+    pub fn message(&self, lang: philia_domain::staff_auth::Lang) -> &str {
+        if lang == philia_domain::staff_auth::Lang::Fa { &self.0.message_fa } else { &self.0.message_en }
+    }
+}
+
 impl IntoResponse for PanelError {
     fn into_response(self) -> Response {
         let mut response = self.0.status.into_response();

@@ -14,15 +14,17 @@ pub enum Section {
     Customers,
     Segments,
     Programme,
+    Messaging,
     Inbox,
     None,
 }
 
-const MENU: [(Section, &str, T); 5] = [
+const MENU: [(Section, &str, T); 6] = [
     (Section::Dashboard, "/admin", T::Dashboard),
     (Section::Customers, "/admin/customers", T::Customers),
     (Section::Segments, "/admin/segments", T::Segments),
     (Section::Programme, "/admin/programme", T::Programme),
+    (Section::Messaging, "/admin/messaging", T::Messaging),
     (Section::Inbox, "/admin/inbox", T::Inbox),
 ];
 

@@ -16,7 +16,9 @@ pub mod view;
 use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
-use pages::{customer_actions, customers, dashboard, earning_rules, inbox, programme, rfm, segments, sign_in};
+use pages::{
+    campaigns, customer_actions, customers, dashboard, earning_rules, inbox, messaging, programme, rfm, segments, sign_in,
+};
 
 pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
@@ -38,6 +40,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/programme/rules", get(earning_rules::page).post(earning_rules::create))
         .route("/admin/programme/rules/dry-run", post(earning_rules::dry_run))
         .route("/admin/programme/rules/{id}/disable", post(earning_rules::disable))
+        .route("/admin/messaging", get(messaging::page))
+        .route("/admin/messaging/sms", post(messaging::save_sms))
+        .route("/admin/messaging/email", post(messaging::save_email))
+        .route("/admin/messaging/rules", post(messaging::save_rules))
+        .route("/admin/messaging/templates/{code}", get(messaging::template))
+        .route("/admin/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/admin/campaigns/{code}", get(campaigns::show))
+        .route("/admin/campaigns/{code}/send", post(campaigns::send))
+        .route("/admin/campaigns/{code}/cancel", post(campaigns::cancel))
         .route("/admin/inbox", get(inbox::page))
         .route("/admin/inbox/{id}/read", post(inbox::mark_read))
         .route("/admin/language", post(sign_in::language))

@@ -288,7 +288,7 @@ fn timeline_item(v: &View, item: &TimelineItem) -> Markup {
                 strong { (v.t(T::KindNote)) } " " span.muted { (n.author) } @if n.edited { " (" (v.t(T::Edited)) ")" }
                 p { (n.body) }
             } @else if let Some(m) = &item.message {
-                strong { (v.t(T::KindMessage)) } " " (m.channel) " · " (m.status)
+                strong { (v.t(T::KindMessage)) } " " (m.channel) " · " (super::campaigns::message_status(v, &m.status))
                 @if let Some(t) = &m.template { " · " code { (t) } }
                 p.muted { (m.body.chars().take(140).collect::<String>()) }
             }

@@ -1,8 +1,10 @@
+pub mod campaigns;
 pub mod customer_actions;
 pub mod customers;
 pub mod dashboard;
 pub mod earning_rules;
 pub mod inbox;
+pub mod messaging;
 pub mod programme;
 pub mod rfm;
 pub mod segments;
