@@ -310,3 +310,62 @@ async fn an_owner_connects_sms_and_sends_a_campaign_to_a_segment() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_marketer_creates_a_wheel_with_better_odds_for_gold() {
+    for app in common::apps().await {
+        app.engine.create_staff(&app.ctx, "sara@shop.ir", "سارا", "marketer", PASSWORD).await.unwrap();
+        let b = Browser::start(1280, 1600).await;
+        let tag = app.backend;
+        b.goto(&format!("{}/admin/sign-in?lang=en", app.base)).await;
+        b.fill("#f-email", "sara@shop.ir").await;
+        b.fill("#f-password", PASSWORD).await;
+        b.submit("button[type=submit]").await;
+
+        b.goto(&format!("{}/admin/games", app.base)).await;
+        b.fill("#f-name", "Yalda wheel").await;
+        b.fill("#f-code", "yalda_wheel").await;
+        b.fill("#f-plays_per_day", "3").await;
+        let row = |i: usize, k: &str| format!("#prize-rows [name='prizes[{i}].{k}']");
+        // 100 points (weight 10, gold 40), one more spin (20), nothing (70).
+        for (i, code, label, kind, amount, reference, weight, tiers) in [
+            (0, "p100", "۱۰۰ امتیاز", "points", "100", "purchase", "10", "gold:40"),
+            (1, "again", "Try again", "nothing", "", "", "70", ""),
+            (2, "spin", "One more spin", "spins", "1", "", "20", ""),
+        ] {
+            b.fill(&row(i, "code"), code).await;
+            b.fill(&row(i, "label"), label).await;
+            b.select(&row(i, "kind"), kind).await;
+            b.fill(&row(i, "amount"), amount).await;
+            b.fill(&row(i, "ref"), reference).await;
+            b.fill(&row(i, "weight"), weight).await;
+            b.fill(&row(i, "tier_weights"), tiers).await;
+        }
+        b.fill(&row(2, "weight"), "-5").await;
+        b.submit("#new-game button[type=submit]").await;
+        assert_eq!(b.eval("return document.querySelectorAll('#prize-rows td.invalid').length").await, 1, "{tag}");
+        assert_eq!(
+            b.text("#prize-rows td.invalid .error").await,
+            "must be 0 or more",
+            "{tag}: the bad weight is named in its row"
+        );
+        assert_eq!(
+            b.eval("return document.querySelector(\"[name='prizes[0].tier_weights']\").value").await,
+            "gold:40",
+            "{tag}: rows kept"
+        );
+        b.fill(&row(2, "weight"), "20").await;
+        b.submit("#new-game button[type=submit]").await;
+        assert_eq!(b.path().await, "/admin/games/yalda_wheel?saved=1", "{tag}");
+
+        // The odds as the draw computes them: 10 % without a tier, 40/130 for gold.
+        let odds = b.text("#odds").await;
+        assert!(odds.contains("10%") && odds.contains("30.8%"), "{tag}: {odds}");
+        let game = app.get("/api/v1/games/yalda_wheel").await.body;
+        assert_eq!(game["prizes"][0]["tier_weights"], serde_json::json!({"gold": 40}), "{tag}: {game}");
+        assert_eq!(game["plays_per_day"], 3);
+        b.screenshot(&format!("game-en-{tag}")).await;
+        b.quit().await;
+        app.finish().await;
+    }
+}

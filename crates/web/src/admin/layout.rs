@@ -14,16 +14,18 @@ pub enum Section {
     Customers,
     Segments,
     Programme,
+    Games,
     Messaging,
     Inbox,
     None,
 }
 
-const MENU: [(Section, &str, T); 6] = [
+const MENU: [(Section, &str, T); 7] = [
     (Section::Dashboard, "/admin", T::Dashboard),
     (Section::Customers, "/admin/customers", T::Customers),
     (Section::Segments, "/admin/segments", T::Segments),
     (Section::Programme, "/admin/programme", T::Programme),
+    (Section::Games, "/admin/games", T::Games),
     (Section::Messaging, "/admin/messaging", T::Messaging),
     (Section::Inbox, "/admin/inbox", T::Inbox),
 ];

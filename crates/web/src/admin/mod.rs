@@ -17,7 +17,7 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    campaigns, customer_actions, customers, dashboard, earning_rules, inbox, messaging, programme, rfm, segments, sign_in,
+    campaigns, customer_actions, customers, dashboard, earning_rules, games, inbox, messaging, programme, rfm, segments, sign_in,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -40,6 +40,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/programme/rules", get(earning_rules::page).post(earning_rules::create))
         .route("/admin/programme/rules/dry-run", post(earning_rules::dry_run))
         .route("/admin/programme/rules/{id}/disable", post(earning_rules::disable))
+        .route("/admin/games", get(games::list).post(games::create))
+        .route("/admin/games/{code}", get(games::show))
         .route("/admin/messaging", get(messaging::page))
         .route("/admin/messaging/sms", post(messaging::save_sms))
         .route("/admin/messaging/email", post(messaging::save_email))

@@ -1,7 +1,7 @@
 //! Messaging settings: the SMS and email providers with their keys (never shown back), the
 //! delivery rules (quiet hours, frequency caps), and the message templates with a preview.
 
-use super::programme::number;
+use super::programme::{count, number};
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
@@ -298,12 +298,11 @@ pub struct RulesForm {
 pub async fn save_rules(State(state): State<AppState>, staff: Staff, Form(f): Form<RulesForm>) -> PanelResult<Response> {
     staff.require(Access::Manage)?;
     let parsed = (|| {
-        let cap = |text: &str, field: &str| number(text, field).map(|n| n.map(|n| n.clamp(0, u32::MAX as i64) as u32));
         Ok::<_, EngineError>(DeliveryRulesInput {
             quiet_start: Some(f.quiet_start.trim().to_string()).filter(|s| !s.is_empty()),
             quiet_end: Some(f.quiet_end.trim().to_string()).filter(|s| !s.is_empty()),
-            max_per_day: cap(&f.max_per_day, "max_per_day")?,
-            max_per_week: cap(&f.max_per_week, "max_per_week")?,
+            max_per_day: count(&f.max_per_day, "max_per_day")?,
+            max_per_week: count(&f.max_per_week, "max_per_week")?,
         })
     })();
     let result = match parsed {

@@ -3,6 +3,7 @@ pub mod customer_actions;
 pub mod customers;
 pub mod dashboard;
 pub mod earning_rules;
+pub mod games;
 pub mod inbox;
 pub mod messaging;
 pub mod programme;

@@ -51,6 +51,16 @@ pub fn number(text: &str, field: &str) -> Result<Option<i64>, EngineError> {
         .map_err(|_| EngineError::field(Issue::new("not_a_number", "must be a whole number", "باید عدد صحیح باشد").at(field)))
 }
 
+/// A count (0 or more, at most `u32::MAX`) typed in either script; empty is `None`.
+pub fn count(text: &str, field: &str) -> Result<Option<u32>, EngineError> {
+    match number(text, field)? {
+        None => Ok(None),
+        Some(n) => u32::try_from(n)
+            .map(Some)
+            .map_err(|_| EngineError::field(Issue::new("out_of_range", "must be 0 or more", "باید صفر یا بیشتر باشد").at(field))),
+    }
+}
+
 /// A decimal typed in either script; empty is `None`.
 fn decimal(text: &str, field: &str) -> Result<Option<f64>, EngineError> {
     let clean = ascii_digits(text.trim()).replace('٫', ".");
@@ -248,7 +258,11 @@ pub async fn create_point_type(
         let days = number(&f.expiry_days, "expiry")?;
         let expiry = match days {
             None => ExpiryPolicy::Never,
-            Some(d) => ExpiryPolicy::AfterDays { days: u32::try_from(d).unwrap_or(0) },
+            Some(d) => ExpiryPolicy::AfterDays {
+                days: u32::try_from(d).map_err(|_| {
+                    EngineError::field(Issue::new("out_of_range", "must be 0 or more", "باید صفر یا بیشتر باشد").at("expiry"))
+                })?,
+            },
         };
         Ok::<_, EngineError>(PointTypeInput {
             code: f.code.trim().to_string(),
@@ -293,13 +307,11 @@ fn tier_input(fields: &HashMap<String, String>) -> Result<TierProgrammeInput, En
         _ => TierMetric::Spend,
     };
     let window = match get("window") {
-        "rolling" => {
-            TierWindow::RollingMonths { months: number(get("months"), "window.months")?.unwrap_or(12).clamp(0, 10_000) as u32 }
-        }
+        "rolling" => TierWindow::RollingMonths { months: count(get("months"), "window.months")?.unwrap_or(12) },
         "year" => TierWindow::CalendarYear,
         _ => TierWindow::Lifetime,
     };
-    let grace_days = number(get("grace_days"), "grace_days")?.map(|d| d.clamp(0, u32::MAX as i64) as u32);
+    let grace_days = count(get("grace_days"), "grace_days")?;
     let mut tiers = Vec::new();
     for i in 0..60 {
         let at = |k: &str| format!("tiers[{i}].{k}");
