@@ -445,3 +445,62 @@ async fn provider_keys_are_kept_secret_and_bad_settings_are_named() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn staff_and_api_keys_are_managed_by_owners_and_admins() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        staff(&app, "admin@shop.ir", "admin").await;
+        let mut owner = Panel::new(&app.base);
+        owner.sign_in("owner@shop.ir", PASSWORD).await;
+        let csrf = owner.get("/admin/settings").await.csrf();
+        let tag = app.backend;
+
+        let short = owner
+            .post(
+                "/admin/settings/staff",
+                &[("csrf", &csrf), ("name", "رضا"), ("email", "reza@shop.ir"), ("role", "marketer"), ("password", "short")],
+            )
+            .await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(short.html.contains("value=\"reza@shop.ir\"") && short.html.contains("۱۰"), "{tag}");
+        let added = owner
+            .post(
+                "/admin/settings/staff",
+                &[("csrf", &csrf), ("name", "رضا"), ("email", "reza@shop.ir"), ("role", "marketer"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{tag}");
+        let mut reza = Panel::new(&app.base);
+        assert_eq!(reza.sign_in("reza@shop.ir", PASSWORD).await.status, StatusCode::SEE_OTHER, "{tag}: the new member signs in");
+        assert_eq!(reza.get("/admin/settings").await.status, StatusCode::FORBIDDEN, "{tag}: a marketer has no settings");
+
+        let issued = owner.post("/admin/settings/keys", &[("csrf", &csrf), ("name", "ووکامرس"), ("role", "integration")]).await;
+        assert_eq!(issued.status, StatusCode::OK, "{tag}");
+        let at = issued.html.find("id=\"issued-key\" dir=\"ltr\">").unwrap() + 26;
+        let key = issued.html[at..at + issued.html[at..].find('<').unwrap()].to_string();
+        assert!(key.starts_with("phk_"), "{tag}: {key}");
+        assert_eq!(app.request(reqwest::Method::GET, "/api/v1/customers", Some(&key), None).await.status, StatusCode::OK);
+        let again = owner.get("/admin/settings").await;
+        assert!(!again.html.contains(&key), "{tag}: shown once only");
+        let id = app.engine.list_api_keys(&app.ctx).await.unwrap().into_iter().find(|k| k.name == "ووکامرس").unwrap().id;
+        owner.post(&format!("/admin/settings/keys/{id}/revoke"), &[("csrf", &csrf)]).await;
+        assert_eq!(
+            app.request(reqwest::Method::GET, "/api/v1/customers", Some(&key), None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{tag}"
+        );
+
+        let mut admin = Panel::new(&app.base);
+        admin.sign_in("admin@shop.ir", PASSWORD).await;
+        let csrf = admin.get("/admin/settings").await.csrf();
+        let owner_by_admin = admin
+            .post(
+                "/admin/settings/staff",
+                &[("csrf", &csrf), ("name", "x"), ("email", "x@shop.ir"), ("role", "owner"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(owner_by_admin.status, StatusCode::FORBIDDEN, "{tag}: only an owner makes owners");
+        app.finish().await;
+    }
+}

@@ -16,17 +16,19 @@ pub enum Section {
     Programme,
     Games,
     Messaging,
+    Settings,
     Inbox,
     None,
 }
 
-const MENU: [(Section, &str, T); 7] = [
+const MENU: [(Section, &str, T); 8] = [
     (Section::Dashboard, "/admin", T::Dashboard),
     (Section::Customers, "/admin/customers", T::Customers),
     (Section::Segments, "/admin/segments", T::Segments),
     (Section::Programme, "/admin/programme", T::Programme),
     (Section::Games, "/admin/games", T::Games),
     (Section::Messaging, "/admin/messaging", T::Messaging),
+    (Section::Settings, "/admin/settings", T::Settings),
     (Section::Inbox, "/admin/inbox", T::Inbox),
 ];
 

@@ -18,6 +18,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use pages::{
     campaigns, customer_actions, customers, dashboard, earning_rules, games, inbox, messaging, programme, rfm, segments, sign_in,
+    team,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -51,6 +52,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/campaigns/{code}", get(campaigns::show))
         .route("/admin/campaigns/{code}/send", post(campaigns::send))
         .route("/admin/campaigns/{code}/cancel", post(campaigns::cancel))
+        .route("/admin/settings", get(team::page))
+        .route("/admin/settings/staff", post(team::add_staff))
+        .route("/admin/settings/keys", post(team::add_key))
+        .route("/admin/settings/keys/{id}/revoke", post(team::revoke_key))
         .route("/admin/inbox", get(inbox::page))
         .route("/admin/inbox/{id}/read", post(inbox::mark_read))
         .route("/admin/language", post(sign_in::language))

@@ -10,3 +10,4 @@ pub mod programme;
 pub mod rfm;
 pub mod segments;
 pub mod sign_in;
+pub mod team;
