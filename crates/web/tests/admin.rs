@@ -504,3 +504,25 @@ async fn staff_and_api_keys_are_managed_by_owners_and_admins() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_ready_mission_is_switched_on_in_one_step_and_shows_its_funnel() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let list = panel.get("/admin/missions").await;
+        assert!(list.html.contains("action=\"/admin/missions/templates/first-purchase\""), "{}", app.backend);
+        let on = panel.post("/admin/missions/templates/first-purchase", &[("csrf", &list.csrf())]).await;
+        assert_eq!(on.location.as_deref(), Some("/admin/missions/first-purchase?saved=1"), "{}", app.backend);
+        let id = customer(&app).await;
+        app.post("/api/v1/invoices", common::invoice("m-1", &jiff::Timestamp::now().to_string(), "09121234567", 500_000)).await;
+        let missions = app.get(&format!("/api/v1/customers/{id}/missions")).await.body;
+        assert_eq!(missions[0]["status"], "completed", "{}: {missions}", app.backend);
+        let page = panel.get("/admin/missions/first-purchase").await;
+        assert!(page.html.contains("<title>تمام کرده: ۱</title>"), "{}: the funnel counts the completion", app.backend);
+        let list = panel.get("/admin/missions").await;
+        assert!(!list.html.contains("templates/first-purchase"), "a template switched on is no longer offered");
+        app.finish().await;
+    }
+}

@@ -17,8 +17,8 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    campaigns, customer_actions, customers, dashboard, earning_rules, games, inbox, messaging, programme, rfm, segments, sign_in,
-    team,
+    campaigns, customer_actions, customers, dashboard, earning_rules, games, inbox, messaging, missions, programme, rfm,
+    segments, sign_in, team,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -43,6 +43,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/programme/rules/{id}/disable", post(earning_rules::disable))
         .route("/admin/games", get(games::list).post(games::create))
         .route("/admin/games/{code}", get(games::show))
+        .route("/admin/missions", get(missions::list))
+        .route("/admin/missions/templates/{code}", post(missions::enable))
+        .route("/admin/missions/{code}", get(missions::show))
         .route("/admin/messaging", get(messaging::page))
         .route("/admin/messaging/sms", post(messaging::save_sms))
         .route("/admin/messaging/email", post(messaging::save_email))

@@ -395,6 +395,15 @@ catalogue! {
     Revoke => "باطل کردن", "Revoke";
     Revoked => "باطل‌شده", "Revoked";
     Created => "ساخته‌شده", "Created";
+    Missions => "مأموریت‌ها", "Missions";
+    ReadyMissions => "مأموریت‌های آماده", "Ready missions";
+    SwitchOn => "فعال کردن", "Switch on";
+    Steps => "مراحل", "Steps";
+    Eligible => "واجد شرایط", "Eligible";
+    Started => "شروع کرده", "Started";
+    Completed => "تمام کرده", "Completed";
+    Rewarded => "جایزه گرفته", "Rewarded";
+    Expired => "منقضی", "Expired";
     Female => "زن", "Female";
     Male => "مرد", "Male";
     OtherGender => "سایر", "Other";

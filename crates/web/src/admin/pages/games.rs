@@ -47,6 +47,7 @@ async fn render_list(state: &AppState, staff: &Staff, form: FormState) -> PanelR
     let games = state.engine.games(staff.ctx()).await?;
     let kinds = kind_options(&v);
     let body = html! {
+        div.toolbar { a.button href="/admin/missions" { (v.t(T::Missions)) } }
         div.card.table-wrap { table #games {
             thead { tr { th { (v.t(T::Name)) } th { (v.t(T::Code)) } th { (v.t(T::Kind)) } th { (v.t(T::Prizes)) } th { (v.t(T::Status)) } } }
             tbody { @for g in &games { tr {

@@ -6,6 +6,7 @@ pub mod earning_rules;
 pub mod games;
 pub mod inbox;
 pub mod messaging;
+pub mod missions;
 pub mod programme;
 pub mod rfm;
 pub mod segments;
