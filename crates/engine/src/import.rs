@@ -121,6 +121,18 @@ pub struct ImportReport {
     pub errors: Vec<RowError>,
 }
 
+impl ImportReport {
+    /// The refused rows as a CSV file: row, column, code and the message in both languages.
+    pub fn errors_csv(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(["row", "column", "code", "message", "message_fa"]);
+        for e in &self.errors {
+            let _ = w.write_record([e.row.to_string().as_str(), &e.column, &e.code, &e.message, &e.message_fa]);
+        }
+        w.into_inner().unwrap_or_default()
+    }
+}
+
 pub struct ImportOptions {
     pub atomic: bool,
     /// Source of external ids in the file (`csv` by default).

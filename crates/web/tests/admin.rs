@@ -526,3 +526,26 @@ async fn a_ready_mission_is_switched_on_in_one_step_and_shows_its_funnel() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_csv_upload_reports_each_refused_row_and_needs_the_token() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let csrf = panel.get("/admin/imports").await.csrf();
+        let csv = "mobile,first_name\n09121234567,مریم\n0912 765 4321,سارا\n12345,بد\n".as_bytes().to_vec();
+        let refused = panel.post_file("/admin/imports", &[("kind", "customers")], ("file", csv.clone())).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}: no token, no import", app.backend);
+        let page = panel.post_file(&format!("/admin/imports?csrf={csrf}"), &[("kind", "customers")], ("file", csv)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", app.backend);
+        assert!(page.html.contains("<span class=\"value\" id=\"imported\">۲</span>"), "{}", page.html);
+        assert!(page.html.contains("<span class=\"value\" id=\"invalid\">۱</span>"));
+        assert!(
+            page.html.contains("<code>mobile</code>") && page.html.contains("data:text/csv"),
+            "the refused row is named with its column"
+        );
+        assert_eq!(app.get("/api/v1/customers").await.body["items"].as_array().unwrap().len(), 2);
+        app.finish().await;
+    }
+}

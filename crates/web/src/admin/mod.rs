@@ -17,7 +17,7 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    campaigns, customer_actions, customers, dashboard, earning_rules, games, inbox, messaging, missions, programme, rfm,
+    campaigns, customer_actions, customers, dashboard, earning_rules, games, imports, inbox, messaging, missions, programme, rfm,
     segments, sign_in, team,
 };
 
@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/customers/{id}/notes", post(customer_actions::add_note))
         .route("/admin/customers/{id}/points", post(customer_actions::adjust_points))
         .route("/admin/customers/{id}/merge", post(customer_actions::merge))
+        .route("/admin/imports", get(imports::form).post(imports::upload))
         .route("/admin/segments", get(segments::list).post(segments::create))
         .route("/admin/segments/new", get(segments::new))
         .route("/admin/segments/count", post(segments::count))

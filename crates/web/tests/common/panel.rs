@@ -93,6 +93,25 @@ impl Panel {
         self.keep(res).await
     }
 
+    /// Uploads a file form (multipart); the CSRF token travels in `path`'s query.
+    pub async fn post_file(&mut self, path: &str, fields: &[(&str, &str)], file: (&str, Vec<u8>)) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        form = form.part(file.0.to_string(), reqwest::multipart::Part::bytes(file.1).file_name("upload.csv"));
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("origin", self.base.clone())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(res).await
+    }
+
     /// Opens the sign-in page and signs in; returns the answer to the sign-in form.
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
         let page = self.get("/admin/sign-in").await;

@@ -51,6 +51,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff, Query(q): Query<L
             .finish()
     });
     let body = html! {
+        @if v.may(Access::Write) { div.toolbar { a.button href="/admin/imports" { (v.t(T::Imports)) } } }
         form.card.inline method="get" action="/admin/customers" role="search" {
             div.field { label for="f-q" { (v.t(T::Search)) } input #f-q type="search" name="q" value=(q.q.as_deref().unwrap_or("")) placeholder=(v.t(T::SearchHint)); }
             div.field { label for="f-tag" { (v.t(T::Tag)) } input #f-tag name="tag" value=(q.tag.as_deref().unwrap_or("")) size="10"; }

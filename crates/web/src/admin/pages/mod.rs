@@ -4,6 +4,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod earning_rules;
 pub mod games;
+pub mod imports;
 pub mod inbox;
 pub mod messaging;
 pub mod missions;
