@@ -116,10 +116,7 @@ async fn a_marketer_builds_a_segment_without_json_and_exports_it() {
         app.engine.create_staff(&app.ctx, "sara@shop.ir", "سارا", "marketer", PASSWORD).await.unwrap();
         let b = Browser::start(1280, 1600).await;
         let tag = app.backend;
-        b.goto(&format!("{}/admin/sign-in?lang=en", app.base)).await;
-        b.fill("#f-email", "sara@shop.ir").await;
-        b.fill("#f-password", PASSWORD).await;
-        b.submit("button[type=submit]").await;
+        b.sign_in(&app.base, Some("en"), "sara@shop.ir", PASSWORD).await;
 
         b.goto(&format!("{}/admin/segments/new", app.base)).await;
         assert_eq!(
@@ -177,10 +174,7 @@ async fn an_owner_adds_a_tier_and_an_earning_rule_and_tries_it() {
         app.engine.create_staff(&app.ctx, "owner@shop.ir", "نگار مدیر", "owner", PASSWORD).await.unwrap();
         let b = Browser::start(1280, 1600).await;
         let tag = app.backend;
-        b.goto(&format!("{}/admin/sign-in", app.base)).await;
-        b.fill("#f-email", "owner@shop.ir").await;
-        b.fill("#f-password", PASSWORD).await;
-        b.submit("button[type=submit]").await;
+        b.sign_in(&app.base, None, "owner@shop.ir", PASSWORD).await;
 
         // A fourth tier in the first spare row of the ladder.
         b.goto(&format!("{}/admin/programme", app.base)).await;
@@ -255,10 +249,7 @@ async fn an_owner_connects_sms_and_sends_a_campaign_to_a_segment() {
         .await;
         let b = Browser::start(1280, 1600).await;
         let tag = app.backend;
-        b.goto(&format!("{}/admin/sign-in", app.base)).await;
-        b.fill("#f-email", "owner@shop.ir").await;
-        b.fill("#f-password", PASSWORD).await;
-        b.submit("button[type=submit]").await;
+        b.sign_in(&app.base, None, "owner@shop.ir", PASSWORD).await;
 
         // The SMS provider (a local server speaking Kavenegar's wire format) and no quiet hours.
         b.goto(&format!("{}/admin/messaging", app.base)).await;
@@ -317,10 +308,7 @@ async fn a_marketer_creates_a_wheel_with_better_odds_for_gold() {
         app.engine.create_staff(&app.ctx, "sara@shop.ir", "سارا", "marketer", PASSWORD).await.unwrap();
         let b = Browser::start(1280, 1600).await;
         let tag = app.backend;
-        b.goto(&format!("{}/admin/sign-in?lang=en", app.base)).await;
-        b.fill("#f-email", "sara@shop.ir").await;
-        b.fill("#f-password", PASSWORD).await;
-        b.submit("button[type=submit]").await;
+        b.sign_in(&app.base, Some("en"), "sara@shop.ir", PASSWORD).await;
 
         b.goto(&format!("{}/admin/games", app.base)).await;
         b.fill("#f-name", "Yalda wheel").await;

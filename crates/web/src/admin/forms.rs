@@ -4,7 +4,20 @@ use super::failure::PanelError;
 use super::view::View;
 use philia_domain::staff_auth::Lang;
 use philia_engine::EngineError;
+use serde::Deserialize;
 use std::collections::HashMap;
+
+/// `?saved=1`: the page was reached right after a save, and says so.
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+impl SavedQuery {
+    pub fn is_saved(&self) -> bool {
+        self.saved.is_some()
+    }
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct FormState {

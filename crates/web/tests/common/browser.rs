@@ -57,6 +57,15 @@ impl Browser {
         panic!("ChromeDriver answers on {url}: {last:?}");
     }
 
+    /// Signs in through the sign-in form (`lang`: the language picked on that page, if any).
+    pub async fn sign_in(&self, base: &str, lang: Option<&str>, email: &str, password: &str) {
+        let query = lang.map(|l| format!("?lang={l}")).unwrap_or_default();
+        self.goto(&format!("{base}/admin/sign-in{query}")).await;
+        self.fill("#f-email", email).await;
+        self.fill("#f-password", password).await;
+        self.submit("button[type=submit]").await;
+    }
+
     pub async fn goto(&self, url: &str) {
         self.client.goto(url).await.unwrap();
     }

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
+use crate::admin::forms::SavedQuery;
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -17,11 +18,6 @@ use philia_domain::campaigns::CampaignInput;
 use philia_domain::roles::Access;
 use philia_engine::campaigns::{CampaignRecord, ReportQuery};
 use serde::Deserialize;
-
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
 
 fn status(v: &View, s: &str) -> String {
     match s {
@@ -190,7 +186,7 @@ pub async fn show(
         _ => v.t(T::Everyone).to_string(),
     };
     let body = html! {
-        @if q.saved.is_some() { (layout::notice(v.t(T::Saved), false)) }
+        @if q.is_saved() { (layout::notice(v.t(T::Saved), false)) }
         dl.facts.card #campaign {
             dt { (v.t(T::Status)) } dd #status { (status(&v, &c.status)) }
             dt { (v.t(T::Template)) } dd { code { (c.input.template) } }

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::admin::failure::{PanelError, PanelResult};
-use crate::admin::forms::FormState;
+use crate::admin::forms::{FormState, SavedQuery};
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -95,18 +95,13 @@ pub struct ProfileForms {
     pub saved: bool,
 }
 
-#[derive(Deserialize, Default)]
-pub struct ProfileQuery {
-    saved: Option<String>,
-}
-
 pub async fn profile(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
-    Query(q): Query<ProfileQuery>,
+    Query(q): Query<SavedQuery>,
 ) -> PanelResult<Markup> {
-    render_profile(&state, &staff, id, ProfileForms { saved: q.saved.is_some(), ..ProfileForms::default() }).await
+    render_profile(&state, &staff, id, ProfileForms { saved: q.is_saved(), ..ProfileForms::default() }).await
 }
 
 fn gender(v: &View, stored: &str) -> String {

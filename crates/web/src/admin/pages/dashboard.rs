@@ -11,7 +11,7 @@ use crate::admin::text::T;
 use crate::admin::view::View;
 use axum::extract::{Query, State};
 use maud::{Markup, html};
-use philia_domain::reports::PeriodQuery;
+use philia_domain::reports::{Bucket, PeriodQuery};
 use philia_domain::rfm::Segment;
 use philia_domain::staff_auth::Lang;
 use philia_engine::reports::DEFAULT_ACTIVITY_WINDOW;
@@ -63,6 +63,17 @@ fn bucket_label(v: &View, label: &str, from: &str) -> String {
     if label.len() == 10 { v.civil(from) } else { v.digits(label) }
 }
 
+/// One chart point per bucket of a report: its label, its value and the value as shown.
+fn series<B>(v: &View, buckets: &[B], pick: impl Fn(&B) -> (&Bucket, i64), show: fn(&View, i64) -> String) -> Vec<Point> {
+    buckets
+        .iter()
+        .map(|b| {
+            let (bucket, value) = pick(b);
+            Point { label: bucket_label(v, &bucket.label, &bucket.from), value, shown: show(v, value) }
+        })
+        .collect()
+}
+
 pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<DashboardQuery>) -> PanelResult<Markup> {
     let v = staff.view();
     let ctx = staff.ctx();
@@ -88,33 +99,9 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<D
     )?;
     let tier_name = |code: &str| tiers.iter().find(|t| t.0 == code).map(|t| t.1.clone()).unwrap_or(code.to_string());
 
-    let sales_points: Vec<Point> = sales
-        .buckets
-        .iter()
-        .map(|b| Point {
-            label: bucket_label(&v, &b.bucket.label, &b.bucket.from),
-            value: b.net_sales,
-            shown: v.money(b.net_sales),
-        })
-        .collect();
-    let clv_points: Vec<Point> = sales
-        .buckets
-        .iter()
-        .map(|b| Point {
-            label: bucket_label(&v, &b.bucket.label, &b.bucket.from),
-            value: b.average_clv,
-            shown: v.money(b.average_clv),
-        })
-        .collect();
-    let growth: Vec<Point> = customers
-        .buckets
-        .iter()
-        .map(|b| Point {
-            label: bucket_label(&v, &b.bucket.label, &b.bucket.from),
-            value: b.total_customers,
-            shown: v.num(b.total_customers),
-        })
-        .collect();
+    let sales_points = series(&v, &sales.buckets, |b| (&b.bucket, b.net_sales), View::money);
+    let clv_points = series(&v, &sales.buckets, |b| (&b.bucket, b.average_clv), View::money);
+    let growth = series(&v, &customers.buckets, |b| (&b.bucket, b.total_customers), View::num);
     let gaps: Vec<Point> = customers
         .time_between_purchases
         .histogram
@@ -128,11 +115,7 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<D
             shown: v.num(h.customers),
         })
         .collect();
-    let events: Vec<Point> = engagement
-        .buckets
-        .iter()
-        .map(|b| Point { label: bucket_label(&v, &b.bucket.label, &b.bucket.from), value: b.events, shown: v.num(b.events) })
-        .collect();
+    let events = series(&v, &engagement.buckets, |b| (&b.bucket, b.events), View::num);
     let mut by_segment: Vec<(String, i64)> = Vec::new();
     for cell in &rfm {
         let name = Segment::parse(&cell.segment)

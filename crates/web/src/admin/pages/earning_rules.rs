@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::admin::condition_builder::{builder_named, invoice_rule_fields};
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
+use crate::admin::forms::SavedQuery;
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -22,11 +23,6 @@ use philia_domain::roles::Access;
 use philia_engine::EngineError;
 use philia_engine::earning::DryRun;
 use serde::Deserialize;
-
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
 
 #[derive(Default)]
 struct Forms {
@@ -137,7 +133,7 @@ fn dry_run_result(v: &View, result: &DryRun, type_name: &dyn Fn(&str) -> String)
 }
 
 pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<SavedQuery>) -> PanelResult<Markup> {
-    render(&state, &staff, Forms { saved: q.saved.is_some(), ..Forms::default() }).await
+    render(&state, &staff, Forms { saved: q.is_saved(), ..Forms::default() }).await
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ use super::programme::{count, number};
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
+use crate::admin::forms::SavedQuery;
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -20,16 +21,10 @@ use philia_domain::games::{GameInput, GameKind, GameLook, PlayCost, PrizeInput, 
 use philia_domain::reports::PeriodQuery;
 use philia_domain::roles::Access;
 use philia_engine::EngineError;
-use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
 const PRIZE_ROWS: usize = 8;
 const PRIZE_FIELDS: [&str; 9] = ["code", "label", "kind", "amount", "ref", "weight", "tier_weights", "stock", "daily_limit"];
-
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
 
 fn kind_options(v: &View) -> [(&'static str, &'static str); 6] {
     [
@@ -277,7 +272,7 @@ pub async fn show(
         if total == 0 { 0.0 } else { weights[i] as f64 * 100.0 / total as f64 }
     };
     let body = html! {
-        @if q.saved.is_some() { (layout::notice(v.t(T::Saved), false)) }
+        @if q.is_saved() { (layout::notice(v.t(T::Saved), false)) }
         p { (v.t(T::ShareLink)) ": " code dir="ltr" { "/club/" (ctx.slug) "/games/" (code) } }
         section.card #odds {
             h2 { (v.t(T::Odds)) }

@@ -5,6 +5,7 @@ use super::programme::{count, number};
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
+use crate::admin::forms::SavedQuery;
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -21,11 +22,6 @@ use philia_engine::message_templates::PreviewInput;
 use philia_engine::messaging::ChannelView;
 use serde::Deserialize;
 use serde_json::json;
-
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
 
 #[derive(Default)]
 struct Forms {
@@ -179,7 +175,7 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
 }
 
 pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<SavedQuery>) -> PanelResult<Markup> {
-    render(&state, &staff, Forms { saved: q.saved.is_some(), ..Forms::default() }).await
+    render(&state, &staff, Forms { saved: q.is_saved(), ..Forms::default() }).await
 }
 
 #[derive(Deserialize)]

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::admin::charts::{self, Point};
 use crate::admin::failure::PanelResult;
+use crate::admin::forms::SavedQuery;
 use crate::admin::layout::{self, Section, csrf_field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -12,12 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use philia_domain::reports::PeriodQuery;
 use philia_domain::roles::Access;
-use serde::Deserialize;
-
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
 
 pub async fn list(State(state): State<AppState>, staff: Staff, Query(q): Query<SavedQuery>) -> PanelResult<Markup> {
     let v = staff.view();
@@ -25,7 +20,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff, Query(q): Query<S
     let ready: Vec<_> =
         philia_engine::missions::templates().into_iter().filter(|t| !missions.iter().any(|m| m.mission.code == t.code)).collect();
     let body = html! {
-        @if q.saved.is_some() { (layout::notice(v.t(T::Saved), false)) }
+        @if q.is_saved() { (layout::notice(v.t(T::Saved), false)) }
         div.card.table-wrap { table #missions {
             thead { tr { th { (v.t(T::Name)) } th { (v.t(T::Code)) } th.num { (v.t(T::Steps)) } th { (v.t(T::Status)) } } }
             tbody { @for m in &missions { tr {
@@ -76,7 +71,7 @@ pub async fn show(
     let points: Vec<Point> =
         stages.iter().map(|(label, n)| Point { label: label.clone(), value: *n, shown: v.num(*n) }).collect();
     let body = html! {
-        @if q.saved.is_some() { (layout::notice(v.t(T::Saved), false)) }
+        @if q.is_saved() { (layout::notice(v.t(T::Saved), false)) }
         @if let Some(d) = &m.mission.description { p { (d) } }
         section.card #funnel {
             h2 { (v.t(T::Funnel)) " · " (v.t(T::Last30)) }

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
+use crate::admin::forms::SavedQuery;
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -25,11 +26,6 @@ use std::collections::HashMap;
 
 /// Rows of the tier editor: the tiers there are, and this many empty rows for new ones.
 const SPARE_TIER_ROWS: usize = 2;
-
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
 
 fn expiry_text(v: &View, e: &ExpiryPolicy) -> String {
     match e {
@@ -232,7 +228,7 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
 }
 
 pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<SavedQuery>) -> PanelResult<Markup> {
-    render(&state, &staff, Forms { point_type: FormState::default(), tiers: None, saved: q.saved.is_some() }).await
+    render(&state, &staff, Forms { point_type: FormState::default(), tiers: None, saved: q.is_saved() }).await
 }
 
 #[derive(Deserialize)]

@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::admin::condition_builder::{builder, segment_fields};
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
+use crate::admin::forms::SavedQuery;
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -131,11 +132,6 @@ pub async fn create(State(state): State<AppState>, staff: Staff, Form(f): Form<S
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
-
 async fn render_segment(
     state: &AppState,
     staff: &Staff,
@@ -195,7 +191,7 @@ pub async fn show(
     Path(code): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> PanelResult<Markup> {
-    render_segment(&state, &staff, &code, None, q.saved.is_some()).await
+    render_segment(&state, &staff, &code, None, q.is_saved()).await
 }
 
 pub async fn update(

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
+use crate::admin::forms::SavedQuery;
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -15,11 +16,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use philia_domain::roles::Access;
 use serde::Deserialize;
-
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
 
 #[derive(Default)]
 struct Forms {
@@ -121,7 +117,7 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
 }
 
 pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<SavedQuery>) -> PanelResult<Markup> {
-    render(&state, &staff, Forms { saved: q.saved.is_some(), ..Forms::default() }).await
+    render(&state, &staff, Forms { saved: q.is_saved(), ..Forms::default() }).await
 }
 
 #[derive(Deserialize)]
