@@ -549,3 +549,48 @@ async fn a_csv_upload_reports_each_refused_row_and_needs_the_token() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn discount_codes_are_generated_in_bulk_and_downloaded() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let csrf = panel.get("/admin/promotions").await.csrf();
+        let tag = app.backend;
+        let bad = panel
+            .post(
+                "/admin/promotions",
+                &[("csrf", &csrf), ("name", "یلدا"), ("code", "yalda"), ("discount", "percent"), ("value", "ده")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(bad.html.contains("value=\"ده\""), "{tag}");
+        let ok = panel
+            .post(
+                "/admin/promotions",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "یلدا"),
+                    ("code", "yalda"),
+                    ("discount", "percent"),
+                    ("value", "۱۰"),
+                    ("max_discount", "200,000"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.location.as_deref(), Some("/admin/promotions/yalda?saved=1"), "{tag}: {}", ok.html);
+        let negative = panel.post("/admin/promotions/yalda/codes", &[("csrf", &csrf), ("count", "-3")]).await;
+        assert_eq!(negative.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        let made = panel
+            .post("/admin/promotions/yalda/codes", &[("csrf", &csrf), ("count", "۵۰"), ("prefix", "YALDA-"), ("length", "6")])
+            .await;
+        assert_eq!(made.status, StatusCode::OK, "{tag}");
+        assert!(made.html.contains("۵۰ کد ساخته شد"), "{tag}");
+        let csv = panel.get("/admin/promotions/yalda/codes.csv").await.html;
+        let codes: Vec<&str> = csv.lines().skip(1).collect();
+        assert_eq!(codes.len(), 50, "{tag}: {csv}");
+        assert!(codes.iter().all(|l| l.starts_with("YALDA-")), "{tag}");
+        app.finish().await;
+    }
+}

@@ -17,8 +17,8 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    campaigns, customer_actions, customers, dashboard, earning_rules, games, imports, inbox, messaging, missions, programme, rfm,
-    segments, sign_in, team,
+    campaigns, customer_actions, customers, dashboard, earning_rules, games, imports, inbox, messaging, missions, programme,
+    promotions, rfm, segments, sign_in, team,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -42,6 +42,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/programme/rules", get(earning_rules::page).post(earning_rules::create))
         .route("/admin/programme/rules/dry-run", post(earning_rules::dry_run))
         .route("/admin/programme/rules/{id}/disable", post(earning_rules::disable))
+        .route("/admin/promotions", get(promotions::list).post(promotions::create))
+        .route("/admin/promotions/{code}", get(promotions::show))
+        .route("/admin/promotions/{code}/codes", post(promotions::generate))
+        .route("/admin/promotions/{code}/codes.csv", get(promotions::download))
         .route("/admin/games", get(games::list).post(games::create))
         .route("/admin/games/{code}", get(games::show))
         .route("/admin/missions", get(missions::list))

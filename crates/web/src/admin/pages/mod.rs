@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod messaging;
 pub mod missions;
 pub mod programme;
+pub mod promotions;
 pub mod rfm;
 pub mod segments;
 pub mod sign_in;

@@ -220,7 +220,10 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
     };
     let body = html! {
         @if forms.saved { (layout::notice(v.t(T::Saved), false)) }
-        div.toolbar { a.button href="/admin/programme/rules" { (v.t(T::EarningRules)) } }
+        div.toolbar {
+            a.button href="/admin/programme/rules" { (v.t(T::EarningRules)) }
+            a.button href="/admin/promotions" { (v.t(T::DiscountCodes)) }
+        }
         (point_types_section(&v, &types, &forms.point_type))
         (tiers_section(&v, tiers.as_ref(), &types, forms.tiers.as_ref()))
     };
