@@ -594,3 +594,29 @@ async fn discount_codes_are_generated_in_bulk_and_downloaded() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_automation_is_paused_and_resumed_from_the_panel() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let r = app
+            .post(
+                "/api/v1/automations",
+                json!({"code": "welcome", "name": "خوش‌آمد", "trigger": {"kind": "signup"},
+                       "actions": [{"kind": "points", "point_type": "purchase", "points": 50}]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let list = panel.get("/admin/automations").await;
+        assert!(list.html.contains("عضویت"), "{}: the trigger in words", app.backend);
+        let paused = panel.post("/admin/automations/welcome/pause", &[("csrf", &list.csrf())]).await;
+        assert_eq!(paused.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.get("/api/v1/automations/welcome").await.body["paused"], true, "{}", app.backend);
+        panel.post("/admin/automations/welcome/resume", &[("csrf", &list.csrf())]).await;
+        assert_eq!(app.get("/api/v1/automations/welcome").await.body["paused"], false);
+        assert_eq!(panel.get("/admin/automations/welcome").await.status, StatusCode::OK);
+        app.finish().await;
+    }
+}

@@ -17,8 +17,8 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    campaigns, customer_actions, customers, dashboard, earning_rules, games, imports, inbox, messaging, missions, programme,
-    promotions, rfm, segments, sign_in, team,
+    automations, campaigns, customer_actions, customers, dashboard, earning_rules, games, imports, inbox, messaging, missions,
+    programme, promotions, rfm, segments, sign_in, team,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -56,6 +56,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/messaging/email", post(messaging::save_email))
         .route("/admin/messaging/rules", post(messaging::save_rules))
         .route("/admin/messaging/templates/{code}", get(messaging::template))
+        .route("/admin/automations", get(automations::list))
+        .route("/admin/automations/{code}", get(automations::show))
+        .route("/admin/automations/{code}/pause", post(automations::pause))
+        .route("/admin/automations/{code}/resume", post(automations::resume))
         .route("/admin/campaigns", get(campaigns::list).post(campaigns::create))
         .route("/admin/campaigns/{code}", get(campaigns::show))
         .route("/admin/campaigns/{code}/send", post(campaigns::send))

@@ -100,7 +100,10 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
     });
     let body = html! {
         @if forms.saved { (layout::notice(v.t(T::Saved), false)) }
-        div.toolbar { a.button href="/admin/campaigns" { (v.t(T::Campaigns)) } }
+        div.toolbar {
+            a.button href="/admin/campaigns" { (v.t(T::Campaigns)) }
+            a.button href="/admin/automations" { (v.t(T::Automations)) }
+        }
         div.grid {
             section.card #sms {
                 h2 { (v.t(T::SmsProvider)) }

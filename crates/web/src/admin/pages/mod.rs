@@ -1,3 +1,4 @@
+pub mod automations;
 pub mod campaigns;
 pub mod customer_actions;
 pub mod customers;
