@@ -620,3 +620,48 @@ async fn an_automation_is_paused_and_resumed_from_the_panel() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn personal_data_is_edited_without_re_dating_consent() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let r = app.post("/api/v1/customers", json!({"mobile": "09121234567", "first_name": "مریم", "sms_opt_in": true})).await;
+        let id = r.body["outcome"]["customer_id"].as_i64().unwrap();
+        let consent_at = r.body["customer"]["sms_consent"]["changed_at"].clone();
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let csrf = panel.get(&format!("/admin/customers/{id}")).await.csrf();
+        let path = format!("/admin/customers/{id}/edit");
+        let base = |email: &'static str| {
+            vec![
+                ("first_name", "مریم"),
+                ("last_name", "کریمی"),
+                ("mobile", "09121234567"),
+                ("email", email),
+                ("birth_date", "1370/02/27"),
+                ("city", "شیراز"),
+                ("tags", "vip, قهوه"),
+                ("sms_opt_in", "1"),
+                ("sms_before", "1"),
+                ("email_before", "0"),
+            ]
+        };
+        let mut bad = base("not-an-email");
+        bad.push(("csrf", &csrf));
+        let refused = panel.post(&path, &bad).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert!(refused.html.contains("value=\"not-an-email\"") && refused.html.contains("value=\"کریمی\""), "{}", app.backend);
+        let mut good = base("maryam@example.com");
+        good.push(("csrf", &csrf));
+        assert_eq!(panel.post(&path, &good).await.status, StatusCode::SEE_OTHER, "{}", app.backend);
+        let c = app.get(&format!("/api/v1/customers/{id}")).await.body;
+        assert_eq!(
+            (c["last_name"].as_str(), c["city"].as_str(), c["birth_date"].as_str()),
+            (Some("کریمی"), Some("شیراز"), Some("1991-05-17")),
+            "{c}"
+        );
+        assert_eq!(c["tags"], json!(["vip", "قهوه"]));
+        assert_eq!(c["sms_consent"]["changed_at"], consent_at, "{}: an unchanged box keeps the consent's date", app.backend);
+        app.finish().await;
+    }
+}

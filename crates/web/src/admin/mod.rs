@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin", get(dashboard::page))
         .route("/admin/customers", get(customers::list))
         .route("/admin/customers/{id}", get(customers::profile))
+        .route("/admin/customers/{id}/edit", post(customer_actions::edit))
         .route("/admin/customers/{id}/notes", post(customer_actions::add_note))
         .route("/admin/customers/{id}/points", post(customer_actions::adjust_points))
         .route("/admin/customers/{id}/merge", post(customer_actions::merge))

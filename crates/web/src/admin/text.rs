@@ -453,6 +453,12 @@ catalogue! {
     OnInactive => "روز بی‌خریدی", "days without a purchase";
     Delay => "تأخیر (دقیقه)", "Delay (minutes)";
     Due => "زمان اجرا", "Due";
+    EditProfile => "ویرایش اطلاعات", "Edit details";
+    FirstName => "نام", "First name";
+    LastName => "نام خانوادگی", "Last name";
+    TagsHint => "با ویرگول جدا کنید", "separate with commas";
+    SmsOptIn => "پیامک تبلیغاتی می‌خواهد", "Wants marketing SMS";
+    EmailOptIn => "ایمیل تبلیغاتی می‌خواهد", "Wants marketing email";
     Female => "زن", "Female";
     Male => "مرد", "Male";
     OtherGender => "سایر", "Other";

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use philia_domain::Issue;
+use philia_domain::customer::CustomerInput;
 use philia_domain::digits::ascii_digits;
 use philia_domain::notes::NoteInput;
 use philia_domain::roles::Access;
@@ -24,6 +25,94 @@ fn back_to(id: i64, anchor: &str) -> Response {
 
 async fn again(state: &AppState, staff: &Staff, id: i64, forms: ProfileForms) -> PanelResult<Response> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render_profile(state, staff, id, forms).await?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    mobile: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    gender: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    province: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    address_line: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
+    tags: String,
+    sms_opt_in: Option<String>,
+    email_opt_in: Option<String>,
+    #[serde(default)]
+    sms_before: String,
+    #[serde(default)]
+    email_before: String,
+}
+
+/// Saves the personal data form. Empty text clears a field; a consent is recorded only when its
+/// box changed, so saving a name does not re-date a consent.
+pub async fn edit(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<EditForm>,
+) -> PanelResult<Response> {
+    let text = |s: &str| Some(s.trim().to_string());
+    let consent = |now: &Option<String>, before: &str| (now.is_some() != (before == "1")).then_some(now.is_some());
+    let input = CustomerInput {
+        mobile: Some(f.mobile.trim().to_string()).filter(|m| !m.is_empty()),
+        email: Some(f.email.trim().to_string()).filter(|m| !m.is_empty()),
+        first_name: text(&f.first_name),
+        last_name: text(&f.last_name),
+        gender: text(&f.gender),
+        birth_date: text(&f.birth_date),
+        province: text(&f.province),
+        city: text(&f.city),
+        address_line: text(&f.address_line),
+        postal_code: text(&f.postal_code),
+        tags: Some(f.tags.split([',', '،']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()),
+        sms_opt_in: consent(&f.sms_opt_in, &f.sms_before),
+        email_opt_in: consent(&f.email_opt_in, &f.email_before),
+        ..CustomerInput::default()
+    };
+    let result = match input.parse() {
+        Ok(patch) => state.engine.update_customer(staff.ctx(), id, patch).await.map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => Ok(back_to(id, "personal")),
+        Err(e) => {
+            let flag = |x: &Option<String>| if x.is_some() { "1" } else { "0" };
+            let typed = [
+                ("was_sent", "1"),
+                ("first_name", f.first_name.as_str()),
+                ("last_name", &f.last_name),
+                ("mobile", &f.mobile),
+                ("email", &f.email),
+                ("gender", &f.gender),
+                ("birth_date", &f.birth_date),
+                ("province", &f.province),
+                ("city", &f.city),
+                ("address_line", &f.address_line),
+                ("postal_code", &f.postal_code),
+                ("tags", &f.tags),
+                ("sms_opt_in", flag(&f.sms_opt_in)),
+                ("email_opt_in", flag(&f.email_opt_in)),
+            ];
+            let edit = FormState::refused(&staff.view(), &typed, e);
+            again(&state, &staff, id, ProfileForms { edit, ..ProfileForms::default() }).await
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -89,6 +89,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff, Query(q): Query<L
 /// The forms of the profile page, as last sent (empty on a plain visit).
 #[derive(Default)]
 pub struct ProfileForms {
+    pub edit: FormState,
     pub adjust: FormState,
     pub note: FormState,
     pub merge: FormState,
@@ -233,6 +234,7 @@ pub async fn render_profile(state: &AppState, staff: &Staff, id: i64, forms: Pro
                 }
             }
         }
+        @if may_write { (edit_form(&v, &c, &forms.edit)) }
         section.card #notes {
             h2 { (v.t(T::Notes)) }
             @if may_write {
@@ -267,6 +269,74 @@ pub async fn render_profile(state: &AppState, staff: &Staff, id: i64, forms: Pro
         }
     };
     Ok(layout::page(&v, Section::Customers, &name, body))
+}
+
+/// The personal data form, filled from the profile or with what was typed.
+fn edit_form(v: &View, c: &Customer, sent: &FormState) -> Markup {
+    let stored = [
+        ("first_name", c.first_name.clone().unwrap_or_default()),
+        ("last_name", c.last_name.clone().unwrap_or_default()),
+        ("mobile", c.mobile.as_deref().map(|m| m.replacen("+98", "0", 1)).unwrap_or_default()),
+        ("email", c.email.clone().unwrap_or_default()),
+        ("gender", c.gender.clone().unwrap_or_default()),
+        (
+            "birth_date",
+            c.birth_date.as_deref().map(|d| v.civil(d)).map(|d| philia_domain::digits::ascii_digits(&d)).unwrap_or_default(),
+        ),
+        ("province", c.province.clone().unwrap_or_default()),
+        ("city", c.city.clone().unwrap_or_default()),
+        ("address_line", c.address_line.clone().unwrap_or_default()),
+        ("postal_code", c.postal_code.clone().unwrap_or_default()),
+        ("tags", c.tags.join(", ")),
+    ];
+    let value = |k: &str| {
+        if sent.value("was_sent") == "1" {
+            sent.value(k).to_string()
+        } else {
+            stored.iter().find(|(n, _)| *n == k).map(|(_, x)| x.clone()).unwrap_or_default()
+        }
+    };
+    let sms = if sent.value("was_sent") == "1" { sent.value("sms_opt_in") == "1" } else { c.sms_consent.opted_in == Some(true) };
+    let email =
+        if sent.value("was_sent") == "1" { sent.value("email_opt_in") == "1" } else { c.email_consent.opted_in == Some(true) };
+    html! {
+        details.card #edit open[sent.value("was_sent") == "1"] {
+            summary { (v.t(T::EditProfile)) }
+            form method="post" action=(format!("/admin/customers/{}/edit", c.id)) {
+                @if let Some(g) = &sent.general { (layout::notice(g, true)) }
+                (csrf_field(v))
+                input type="hidden" name="sms_before" value=(if c.sms_consent.opted_in == Some(true) { "1" } else { "0" });
+                input type="hidden" name="email_before" value=(if c.email_consent.opted_in == Some(true) { "1" } else { "0" });
+                div.inline {
+                    (field(v.t(T::FirstName), "first_name", "text", &value("first_name"), sent.error("first_name")))
+                    (field(v.t(T::LastName), "last_name", "text", &value("last_name"), sent.error("last_name")))
+                    (field(v.t(T::Mobile), "mobile", "tel", &value("mobile"), sent.error("mobile")))
+                    (field(v.t(T::Email), "email", "email", &value("email"), sent.error("email")))
+                    div.field {
+                        label for="f-gender" { (v.t(T::Gender)) }
+                        select #f-gender name="gender" {
+                            option value="" { "—" }
+                            @for (g, t) in [("female", T::Female), ("male", T::Male), ("other", T::OtherGender)] {
+                                option value=(g) selected[value("gender") == g] { (v.t(t)) }
+                            }
+                        }
+                    }
+                    (field(v.t(T::BirthDate), "birth_date", "text", &value("birth_date"), sent.error("birth_date")))
+                    (field(v.t(T::Province), "province", "text", &value("province"), sent.error("province")))
+                    (field(v.t(T::City), "city", "text", &value("city"), sent.error("city")))
+                    (field(v.t(T::Address), "address_line", "text", &value("address_line"), sent.error("address_line")))
+                    (field(v.t(T::PostalCode), "postal_code", "text", &value("postal_code"), sent.error("postal_code")))
+                    (field(&format!("{} ({})", v.t(T::Tags), v.t(T::TagsHint)), "tags", "text", &value("tags"), sent.error("tags")))
+                }
+                p {
+                    label { input type="checkbox" name="sms_opt_in" value="1" checked[sms]; " " (v.t(T::SmsOptIn)) }
+                    " "
+                    label { input type="checkbox" name="email_opt_in" value="1" checked[email]; " " (v.t(T::EmailOptIn)) }
+                }
+                button type="submit" { (v.t(T::Save)) }
+            }
+        }
+    }
 }
 
 fn timeline_item(v: &View, item: &TimelineItem) -> Markup {
