@@ -87,7 +87,7 @@ async fn a_staff_member_walks_the_panel_in_a_browser() {
             let fits = b.eval("return document.documentElement.scrollWidth <= window.innerWidth + 1").await;
             assert_eq!(fits, true, "{tag}: {path} fits a phone");
         }
-        b.screenshot(&format!("dashboard-phone-{tag}")).await;
+        b.screenshot(&format!("customers-phone-{tag}")).await;
 
         // The colleague mentioned finds it in their inbox.
         b.resize(1280, 1600).await;
