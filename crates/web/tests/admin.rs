@@ -665,3 +665,23 @@ async fn personal_data_is_edited_without_re_dating_consent() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_reward_is_taken_off_the_store_and_put_back() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let r = app
+            .post("/api/v1/rewards", json!({"code": "credit", "name": "اعتبار ۵۰ هزار", "kind": "wallet_credit", "amount": 50000, "point_type": "purchase", "cost": 500, "stock": 20}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let page = panel.get("/admin/rewards").await;
+        assert!(page.html.contains("<td class=\"num\">۲۰</td>"), "{}: stock left", app.backend);
+        panel.post("/admin/rewards/credit/off", &[("csrf", &page.csrf())]).await;
+        assert_eq!(app.get("/api/v1/rewards/credit").await.body["active"], false, "{}", app.backend);
+        panel.post("/admin/rewards/credit/on", &[("csrf", &page.csrf())]).await;
+        assert_eq!(app.get("/api/v1/rewards/credit").await.body["active"], true);
+        app.finish().await;
+    }
+}

@@ -18,7 +18,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use pages::{
     automations, campaigns, customer_actions, customers, dashboard, earning_rules, games, imports, inbox, messaging, missions,
-    programme, promotions, rfm, segments, sign_in, team,
+    programme, promotions, rewards, rfm, segments, sign_in, team,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -43,6 +43,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/programme/rules", get(earning_rules::page).post(earning_rules::create))
         .route("/admin/programme/rules/dry-run", post(earning_rules::dry_run))
         .route("/admin/programme/rules/{id}/disable", post(earning_rules::disable))
+        .route("/admin/rewards", get(rewards::list))
+        .route("/admin/rewards/{code}/off", post(rewards::take_off))
+        .route("/admin/rewards/{code}/on", post(rewards::put_on))
         .route("/admin/promotions", get(promotions::list).post(promotions::create))
         .route("/admin/promotions/{code}", get(promotions::show))
         .route("/admin/promotions/{code}/codes", post(promotions::generate))

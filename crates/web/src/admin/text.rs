@@ -459,6 +459,13 @@ catalogue! {
     TagsHint => "با ویرگول جدا کنید", "separate with commas";
     SmsOptIn => "پیامک تبلیغاتی می‌خواهد", "Wants marketing SMS";
     EmailOptIn => "ایمیل تبلیغاتی می‌خواهد", "Wants marketing email";
+    Rewards => "جایزه‌ها", "Rewards";
+    Cost => "هزینه", "Cost";
+    StockLeft => "موجودی باقی‌مانده", "Left in stock";
+    Redeemed => "گرفته‌شده", "Redeemed";
+    Unlimited => "نامحدود", "Unlimited";
+    TakeOffer => "از فروشگاه خارج شود", "Take off the store";
+    PutOnOffer => "در فروشگاه عرضه شود", "Offer in the store";
     Female => "زن", "Female";
     Male => "مرد", "Male";
     OtherGender => "سایر", "Other";

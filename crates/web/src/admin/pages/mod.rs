@@ -11,6 +11,7 @@ pub mod messaging;
 pub mod missions;
 pub mod programme;
 pub mod promotions;
+pub mod rewards;
 pub mod rfm;
 pub mod segments;
 pub mod sign_in;

@@ -223,6 +223,7 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
         div.toolbar {
             a.button href="/admin/programme/rules" { (v.t(T::EarningRules)) }
             a.button href="/admin/promotions" { (v.t(T::DiscountCodes)) }
+            a.button href="/admin/rewards" { (v.t(T::Rewards)) }
         }
         (point_types_section(&v, &types, &forms.point_type))
         (tiers_section(&v, tiers.as_ref(), &types, forms.tiers.as_ref()))
