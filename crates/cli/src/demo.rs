@@ -90,7 +90,7 @@ const DEMO_OWNER: &str = "owner@roya.example";
 
 /// Creates the demo owner, or gives them a fresh password on a later run; returns the password.
 async fn demo_owner(engine: &philia_engine::Engine, ctx: &philia_engine::TenantContext) -> Result<String> {
-    let password = format!("roya-{}", &uuid_like());
+    let password = format!("roya-{}", philia_engine::secrets::random_hex(6));
     match engine.create_staff(ctx, DEMO_OWNER, "مدیر رویا", "owner", &password).await {
         Ok(_) => {}
         Err(philia_engine::EngineError::Conflict { .. }) => {
@@ -99,14 +99,6 @@ async fn demo_owner(engine: &philia_engine::Engine, ctx: &philia_engine::TenantC
         Err(e) => return Err(crate::explain(e)),
     }
     Ok(password)
-}
-
-/// Twelve random hex digits.
-fn uuid_like() -> String {
-    use rand::RngCore;
-    let mut b = [0u8; 6];
-    rand::rng().fill_bytes(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn write_csv(demo: &Demo, dir: &std::path::Path) -> Result<()> {

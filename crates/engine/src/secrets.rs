@@ -38,6 +38,13 @@ fn parse_hex_key(text: &str) -> std::result::Result<[u8; 32], String> {
     Ok(key)
 }
 
+/// `bytes` random bytes in hex: tokens, passwords and keys that must not be guessed.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut buf);
+    hex(&buf)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,12 +1,12 @@
 //! Staff sign-in to the admin panel: password check with lockout, sessions with a CSRF token
 //! each, sign-out, and the language a staff member reads the panel in.
 
+use crate::secrets::random_hex;
 use crate::tenancy::hash_key;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::email::Email;
 use philia_domain::roles::StaffRole;
 use philia_domain::staff_auth::{Failures, Lang, SESSION_IDLE_MS, SESSION_MAX_MS, SESSION_TOUCH_MS};
-use rand::RngCore;
 
 /// A signed-in staff member, as every panel request sees them.
 #[derive(Debug, Clone)]
@@ -39,13 +39,7 @@ pub enum SignIn {
 /// long to refuse as a wrong password.
 fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| crate::tenancy::hash_password(&random_token(16)).unwrap_or_default())
-}
-
-fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    HASH.get_or_init(|| crate::tenancy::hash_password(&random_hex(16)).unwrap_or_default())
 }
 
 fn password_matches(hash: &str, password: &str) -> bool {
@@ -106,8 +100,8 @@ impl Engine {
             ));
         }
         let login = &matched[0];
-        let token = random_token(32);
-        let csrf = random_token(16);
+        let token = random_hex(32);
+        let csrf = random_hex(16);
         self.store
             .insert_session(&mut tx, &hash_key(&token), login.tenant_id, login.staff_id, &csrf, now, now + SESSION_MAX_MS)
             .await?;
@@ -135,10 +129,9 @@ impl Engine {
             self.store.touch_session(&mut tx, &hash, now).await?;
             philia_store::commit(tx).await?;
         }
-        let tenant = self.store.tenant_by_id(row.tenant_id).await?.ok_or(EngineError::Unauthenticated)?;
         let Ok(role) = StaffRole::parse(&row.role) else { return Ok(None) };
         Ok(Some(StaffSession {
-            ctx: TenantContext::from_record(&tenant)?,
+            ctx: TenantContext::from_record(&row.tenant)?,
             staff_id: row.staff_id,
             email: row.email,
             name: row.name,

@@ -118,9 +118,7 @@ impl Engine {
         let role = c.check("role", KeyRole::parse(role));
         let name = c.check("name", required_text(Some(name.unwrap_or("API key")), 100));
         let (role, name) = c.finish(|| (role.unwrap(), name.unwrap()))?;
-        let mut secret = [0u8; 24];
-        rand::rng().fill_bytes(&mut secret);
-        let key = format!("phk_{}", secret.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let key = format!("phk_{}", crate::secrets::random_hex(24));
         let mut tx = self.store.begin_write().await?;
         let record =
             self.store.insert_api_key(&mut tx, ctx.id, &name, role.as_str(), &key[..12], &hash_key(&key), now_ms()).await?;

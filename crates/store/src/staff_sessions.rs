@@ -15,10 +15,10 @@ pub struct StaffLogin {
     pub tenant_name: String,
 }
 
-/// A live session with the staff member it belongs to.
+/// A live session with the staff member and the tenant it belongs to.
 #[derive(Debug, Clone)]
 pub struct SessionRow {
-    pub tenant_id: i64,
+    pub tenant: philia_domain::records::Tenant,
     pub staff_id: i64,
     pub csrf: String,
     pub seen_at: i64,
@@ -105,11 +105,13 @@ impl Store {
         Ok(())
     }
 
-    /// The session of a token, if its staff member is still enabled.
+    /// The session of a token with its staff member (if still enabled) and tenant, in one read.
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
         let row = sqlx::query(
-            "SELECT x.tenant_id, x.staff_id, x.csrf, x.seen_at, x.expires_at, s.email, s.name, s.role, s.lang
+            "SELECT x.staff_id, x.csrf, x.seen_at, x.expires_at, s.email, s.name AS staff_name, s.role, s.lang,
+                    t.id, t.slug, t.name, t.currency, t.time_zone, t.calendar, t.created_at
              FROM staff_sessions x JOIN staff_users s ON s.tenant_id = x.tenant_id AND s.id = x.staff_id
+             JOIN tenants t ON t.id = x.tenant_id
              WHERE x.token_hash = $1 AND s.disabled_at IS NULL",
         )
         .bind(token_hash)
@@ -117,15 +119,15 @@ impl Store {
         .await?;
         row.map(|r| {
             Ok(SessionRow {
-                tenant_id: r.try_get(0)?,
-                staff_id: r.try_get(1)?,
-                csrf: r.try_get(2)?,
-                seen_at: r.try_get(3)?,
-                expires_at: r.try_get(4)?,
-                email: r.try_get(5)?,
-                name: r.try_get(6)?,
-                role: r.try_get(7)?,
-                lang: r.try_get(8)?,
+                tenant: crate::tenants::tenant(&r)?,
+                staff_id: r.try_get(0)?,
+                csrf: r.try_get(1)?,
+                seen_at: r.try_get(2)?,
+                expires_at: r.try_get(3)?,
+                email: r.try_get(4)?,
+                name: r.try_get(5)?,
+                role: r.try_get(6)?,
+                lang: r.try_get(7)?,
             })
         })
         .transpose()

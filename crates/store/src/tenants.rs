@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 
 const TENANT_COLUMNS: &str = "id, slug, name, currency, time_zone, calendar, created_at";
 
-fn tenant(r: &AnyRow) -> Result<Tenant> {
+pub(crate) fn tenant(r: &AnyRow) -> Result<Tenant> {
     Ok(Tenant {
         id: r.try_get("id")?,
         slug: r.try_get("slug")?,

@@ -2,6 +2,8 @@
 
 use super::failure::PanelError;
 use super::view::View;
+use philia_domain::Issue;
+use philia_domain::digits::ascii_digits;
 use philia_domain::staff_auth::Lang;
 use philia_engine::EngineError;
 use serde::Deserialize;
@@ -49,8 +51,7 @@ impl FormState {
                 }
             }
             other => {
-                let failure = PanelError::from(other).0;
-                state.general = Some(if fa { failure.message_fa } else { failure.message_en });
+                state.general = Some(PanelError::from(other).message(view.lang).to_string());
             }
         }
         state
@@ -68,4 +69,38 @@ impl FormState {
     pub fn error(&self, name: &str) -> Option<&str> {
         self.errors.get(name).map(String::as_str)
     }
+}
+
+/// A whole number typed in either script, with thousands separators allowed; empty is `None`.
+pub fn number(text: &str, field: &str) -> Result<Option<i64>, EngineError> {
+    let clean = ascii_digits(text.trim()).replace([',', '٬'], "");
+    if clean.is_empty() {
+        return Ok(None);
+    }
+    clean
+        .parse::<i64>()
+        .map(Some)
+        .map_err(|_| EngineError::field(Issue::new("not_a_number", "must be a whole number", "باید عدد صحیح باشد").at(field)))
+}
+
+/// A count (0 or more, at most `u32::MAX`) typed in either script; empty is `None`.
+pub fn count(text: &str, field: &str) -> Result<Option<u32>, EngineError> {
+    match number(text, field)? {
+        None => Ok(None),
+        Some(n) => u32::try_from(n)
+            .map(Some)
+            .map_err(|_| EngineError::field(Issue::new("out_of_range", "must be 0 or more", "باید صفر یا بیشتر باشد").at(field))),
+    }
+}
+
+/// A decimal typed in either script; empty is `None`.
+pub fn decimal(text: &str, field: &str) -> Result<Option<f64>, EngineError> {
+    let clean = ascii_digits(text.trim()).replace('٫', ".");
+    if clean.is_empty() {
+        return Ok(None);
+    }
+    clean
+        .parse::<f64>()
+        .map(Some)
+        .map_err(|_| EngineError::field(Issue::new("not_a_number", "must be a number", "باید عدد باشد").at(field)))
 }

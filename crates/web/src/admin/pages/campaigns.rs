@@ -129,7 +129,7 @@ pub struct CampaignForm {
 }
 
 pub async fn create(State(state): State<AppState>, staff: Staff, Form(f): Form<CampaignForm>) -> PanelResult<Response> {
-    let holdout = super::programme::count(&f.holdout_percent, "holdout_percent");
+    let holdout = crate::admin::forms::count(&f.holdout_percent, "holdout_percent");
     let result = match holdout {
         Err(e) => Err(e),
         Ok(holdout) => {

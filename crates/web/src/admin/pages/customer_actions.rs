@@ -162,7 +162,15 @@ pub async fn adjust_points(
         ("reason", f.reason.as_str()),
         ("key", f.key.as_str()),
     ];
-    let result = match ascii_digits(f.points.trim()).replace(['٬', ','], "").parse::<i64>() {
+    let points = crate::admin::forms::number(&f.points, "points").and_then(|p| {
+        p.ok_or_else(|| {
+            EngineError::field(
+                Issue::new("not_a_number", "must be a whole number, e.g. 500 or -200", "باید عدد صحیح باشد، مثل ۵۰۰ یا ‎-۲۰۰")
+                    .at("points"),
+            )
+        })
+    });
+    let result = match points {
         Ok(points) => {
             let input = PointsChangeInput {
                 point_type: f.point_type.clone(),
@@ -172,10 +180,7 @@ pub async fn adjust_points(
             };
             state.engine.adjust_points(staff.ctx(), id, &input, None, &staff.actor()).await.map(|_| ())
         }
-        Err(_) => Err(EngineError::field(
-            Issue::new("not_a_number", "must be a whole number, e.g. 500 or -200", "باید عدد صحیح باشد، مثل ۵۰۰ یا ‎-۲۰۰")
-                .at("points"),
-        )),
+        Err(e) => Err(e),
     };
     match result {
         Ok(()) => Ok(back_to(id, "points")),

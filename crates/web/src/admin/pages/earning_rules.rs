@@ -1,12 +1,12 @@
 //! Earning rules: the list with each rule's terms, a form for a new rule (its condition built
 //! like a segment's), turning a rule off, and the dry run: paste an invoice, see what it earns.
 
-use super::programme::number;
 use crate::AppState;
 use crate::admin::condition_builder::{builder_named, invoice_rule_fields};
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
 use crate::admin::forms::SavedQuery;
+use crate::admin::forms::number;
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;

@@ -2,11 +2,11 @@
 //! tier, stock and daily limits, and each game's page with the chance of every prize for every
 //! tier (computed as the draw computes it) and its plays over the last 30 days.
 
-use super::programme::{count, number};
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
 use crate::admin::forms::SavedQuery;
+use crate::admin::forms::{count, number};
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;

@@ -1,11 +1,11 @@
 //! Messaging settings: the SMS and email providers with their keys (never shown back), the
 //! delivery rules (quiet hours, frequency caps), and the message templates with a preview.
 
-use super::programme::{count, number};
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
 use crate::admin::forms::SavedQuery;
+use crate::admin::forms::{count, number};
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;

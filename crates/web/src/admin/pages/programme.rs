@@ -3,8 +3,8 @@
 
 use crate::AppState;
 use crate::admin::failure::PanelResult;
-use crate::admin::forms::FormState;
 use crate::admin::forms::SavedQuery;
+use crate::admin::forms::{FormState, count, decimal, number};
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -15,7 +15,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use philia_domain::Issue;
-use philia_domain::digits::ascii_digits;
 use philia_domain::points::{ExpiryPolicy, PointTypeInput};
 use philia_domain::records::PointTypeRecord;
 use philia_domain::roles::Access;
@@ -33,40 +32,6 @@ fn expiry_text(v: &View, e: &ExpiryPolicy) -> String {
         ExpiryPolicy::AfterDays { days } => format!("{} {}", v.num(*days as i64), v.t(T::ExpiresAfterDays)),
         other => serde_json::to_string(other).unwrap_or_default(),
     }
-}
-
-/// A whole number typed in either script, with thousands separators allowed; empty is `None`.
-pub fn number(text: &str, field: &str) -> Result<Option<i64>, EngineError> {
-    let clean = ascii_digits(text.trim()).replace([',', '٬'], "");
-    if clean.is_empty() {
-        return Ok(None);
-    }
-    clean
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| EngineError::field(Issue::new("not_a_number", "must be a whole number", "باید عدد صحیح باشد").at(field)))
-}
-
-/// A count (0 or more, at most `u32::MAX`) typed in either script; empty is `None`.
-pub fn count(text: &str, field: &str) -> Result<Option<u32>, EngineError> {
-    match number(text, field)? {
-        None => Ok(None),
-        Some(n) => u32::try_from(n)
-            .map(Some)
-            .map_err(|_| EngineError::field(Issue::new("out_of_range", "must be 0 or more", "باید صفر یا بیشتر باشد").at(field))),
-    }
-}
-
-/// A decimal typed in either script; empty is `None`.
-fn decimal(text: &str, field: &str) -> Result<Option<f64>, EngineError> {
-    let clean = ascii_digits(text.trim()).replace('٫', ".");
-    if clean.is_empty() {
-        return Ok(None);
-    }
-    clean
-        .parse::<f64>()
-        .map(Some)
-        .map_err(|_| EngineError::field(Issue::new("not_a_number", "must be a number", "باید عدد باشد").at(field)))
 }
 
 struct Forms {

@@ -1,10 +1,10 @@
 //! Discount codes (SPEC C6): promotions with their terms, bulk generation of unique codes and the
 //! download of every code with its use.
 
-use super::programme::{count, number};
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::{FormState, SavedQuery};
+use crate::admin::forms::{count, decimal, number};
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -15,7 +15,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use philia_domain::Issue;
-use philia_domain::digits::ascii_digits;
 use philia_domain::discounts::PromotionInput;
 use philia_domain::records::PromotionRecord;
 use philia_domain::roles::Access;
@@ -101,11 +100,8 @@ pub struct PromotionForm {
 
 impl PromotionForm {
     fn input(&self) -> Result<PromotionInput, EngineError> {
-        let value = ascii_digits(self.value.trim())
-            .replace([',', '٬'], "")
-            .replace('٫', ".")
-            .parse::<f64>()
-            .map_err(|_| EngineError::field(Issue::new("not_a_number", "must be a number", "باید عدد باشد").at("value")))?;
+        let value = decimal(&self.value, "value")?
+            .ok_or_else(|| EngineError::field(Issue::new("required", "is required", "لازم است").at("value")))?;
         Ok(PromotionInput {
             code: self.code.trim().to_string(),
             name: self.name.clone(),

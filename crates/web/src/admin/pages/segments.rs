@@ -232,10 +232,7 @@ pub async fn count(State(state): State<AppState>, staff: Staff, Form(f): Form<Co
     };
     match result {
         Ok(n) => Json(json!({"count": n, "shown": v.num(n)})),
-        Err(e) => {
-            let form = FormState::refused(&v, &[], e);
-            Json(json!({"error": form.general.unwrap_or_default()}))
-        }
+        Err(e) => Json(json!({"error": crate::admin::failure::PanelError::from(e).message(v.lang)})),
     }
 }
 
