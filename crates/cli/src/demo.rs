@@ -40,7 +40,7 @@ pub async fn run(database_url: &str, args: DemoArgs) -> Result<()> {
     if let Some(dir) = &args.csv {
         return write_csv(&demo, dir);
     }
-    let engine = crate::open(database_url).await?;
+    let engine = crate::open(database_url).await?.with_demo_codes();
     let ctx = match engine.tenant(&args.tenant).await {
         Ok(ctx) => {
             eprintln!("tenant {} exists: its data is kept as it is", args.tenant);
@@ -77,6 +77,10 @@ pub async fn run(database_url: &str, args: DemoArgs) -> Result<()> {
     eprintln!();
     eprintln!("Admin panel: http://{}/admin   email: {DEMO_OWNER}   password: {password}", args.listen);
     eprintln!("Demo tenant: {}   API key (admin, shown once): {}", ctx.slug, key.key);
+    eprintln!(
+        "Customer club: http://{}/club/{}   sign in with any mobile; with no SMS provider the code is printed here",
+        args.listen, ctx.slug
+    );
     eprintln!("Try:  curl -H 'Authorization: Bearer {}' http://{}/api/v1/customers?limit=3", key.key, args.listen);
     eprintln!();
     if args.no_serve {

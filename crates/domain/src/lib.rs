@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod catalogue;
 pub mod checkout;
 pub mod classes;
+pub mod club;
 pub mod condition;
 pub mod customer;
 pub mod digits;

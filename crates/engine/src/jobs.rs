@@ -4,8 +4,8 @@ use crate::Engine;
 
 impl Engine {
     /// The jobs a serving process runs: point expiry, release of expired code reservations, due
-    /// campaigns and mission deadlines every minute; tier and loyalty class evaluation, the RFM refresh and segment
-    /// membership once a day.
+    /// campaigns and mission deadlines every minute; tier and loyalty class evaluation, the RFM refresh,
+    /// segment membership and forgetting old club sign-in codes once a day.
     /// Errors are logged and the next round tries again.
     pub async fn run_background_jobs(self) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -18,6 +18,9 @@ impl Engine {
             if std::time::Instant::now() >= next_evaluation {
                 next_evaluation = std::time::Instant::now() + std::time::Duration::from_secs(24 * 3600);
                 self.evaluate_every_tenant().await;
+                if let Err(e) = self.forget_old_club_codes().await {
+                    tracing::warn!(error = %e, "forgetting old club sign-in codes failed");
+                }
             }
             if let Err(e) = self.release_expired_reservations(crate::now_ms()).await {
                 tracing::warn!(error = %e, "releasing expired code reservations failed");

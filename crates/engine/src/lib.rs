@@ -27,6 +27,8 @@ pub mod campaigns;
 pub mod catalogue;
 pub mod checkout;
 pub mod classes;
+pub mod club;
+pub mod club_sign_in;
 pub mod customers;
 pub mod demo;
 pub mod demo_load;
@@ -85,6 +87,8 @@ pub struct Engine {
     pub public_url: Option<String>,
     /// Wakes this process's outbox sender when a message is queued.
     pub outbox_signal: std::sync::Arc<tokio::sync::Notify>,
+    /// The demo: club sign-in codes of tenants without an SMS provider go to the server's log.
+    pub demo_codes: bool,
 }
 
 impl Engine {
@@ -98,12 +102,19 @@ impl Engine {
             channels: philia_channels::Channels::new(),
             public_url: std::env::var("PHILIA_PUBLIC_URL").ok().filter(|u| !u.trim().is_empty()),
             outbox_signal: Default::default(),
+            demo_codes: false,
         })
     }
 
     /// The same engine with another key for sealed settings.
     pub fn with_vault(mut self, vault: secrets::Vault) -> Engine {
         self.vault = vault;
+        self
+    }
+
+    /// The same engine writing club sign-in codes to its log when no SMS provider is set (the demo).
+    pub fn with_demo_codes(mut self) -> Engine {
+        self.demo_codes = true;
         self
     }
 

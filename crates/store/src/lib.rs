@@ -12,6 +12,7 @@ pub mod bench_facts;
 pub mod bulk;
 pub mod campaigns;
 pub mod catalogue;
+pub mod club;
 pub mod codes;
 pub mod customers;
 pub mod db;

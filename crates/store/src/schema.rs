@@ -379,6 +379,23 @@ const V12: &[&str] = &[
         email TEXT PRIMARY KEY, failures BIGINT NOT NULL, window_start BIGINT NOT NULL, locked_until BIGINT)",
 ];
 
+/// The customer club: one-time sign-in codes (hashed), customers' sessions, and the host names
+/// brands serve their club on.
+const V13: &[&str] = &[
+    "CREATE TABLE club_codes (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, mobile TEXT NOT NULL, address TEXT NOT NULL,
+        code_hash TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, attempts BIGINT NOT NULL,
+        used_at BIGINT, PRIMARY KEY (tenant_id, id))",
+    "CREATE INDEX club_codes_mobile ON club_codes (tenant_id, mobile, created_at)",
+    "CREATE INDEX club_codes_address ON club_codes (address, created_at)",
+    "CREATE TABLE customer_sessions (
+        token_hash TEXT PRIMARY KEY, tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, csrf TEXT NOT NULL,
+        lang TEXT NOT NULL, created_at BIGINT NOT NULL, seen_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)",
+    "CREATE INDEX customer_sessions_customer ON customer_sessions (tenant_id, customer_id)",
+    "CREATE TABLE club_domains (host TEXT PRIMARY KEY, tenant_id BIGINT NOT NULL)",
+    "CREATE INDEX club_domains_tenant ON club_domains (tenant_id)",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -390,7 +407,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -3,6 +3,8 @@
 
 pub mod admin;
 pub mod auth;
+pub mod catalogue;
+pub mod club;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
@@ -34,6 +36,8 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::system::router())
         .merge(routes::opt_out::router())
         .merge(admin::router(state.clone()))
+        .merge(club::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), club::custom_domain))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(problem::panic_response))

@@ -37,6 +37,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::events::router())
         .merge(routes::points::router())
         .merge(routes::tiers::router())
+        .merge(routes::club::router())
         .merge(routes::rewards::router())
         .merge(routes::games::router())
         .merge(routes::missions::router())

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 const STYLESHEET: &str = include_str!("assets/admin.css");
 const SCRIPT: &str = include_str!("assets/admin.js");
 
-fn href(path: &str, content: &str) -> String {
+pub(crate) fn href(path: &str, content: &str) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     content.hash(&mut h);
     format!("{path}?v={:016x}", h.finish())
@@ -27,7 +27,7 @@ pub fn script_href() -> &'static str {
     HREF.get_or_init(|| href("/admin/assets/admin.js", SCRIPT))
 }
 
-const CACHE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "public, max-age=31536000, immutable");
+pub(crate) const CACHE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "public, max-age=31536000, immutable");
 
 async fn stylesheet() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), CACHE], STYLESHEET)

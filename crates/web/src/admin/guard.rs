@@ -71,7 +71,7 @@ fn to_sign_in(req: &Request) -> Response {
 
 /// The request again if it is a POST from this site carrying the session's token: in the form
 /// body, or for file uploads (multipart) in the address.
-async fn checked_post(req: Request, csrf: &str) -> Option<Request> {
+pub(crate) async fn checked_post(req: Request, csrf: &str) -> Option<Request> {
     if !same_origin(&req) {
         return None;
     }

@@ -64,9 +64,4 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
     }
 }
 
-/// Compares two secrets in time that does not depend on where they differ.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-pub use philia_engine::secrets::random_hex;
+pub use philia_engine::secrets::{random_hex, same_secret};

@@ -1,27 +1,9 @@
 //! The panel's message catalogue: every word a page shows, in Persian and English. A key without
 //! both languages does not compile.
 
-use philia_domain::staff_auth::Lang;
-
-macro_rules! catalogue {
-    ($($key:ident => $fa:literal, $en:literal;)*) => {
-        /// One text of the panel.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum T { $($key),* }
-
-        impl T {
-            pub const ALL: &'static [T] = &[$(T::$key),*];
-
-            pub fn get(self, lang: Lang) -> &'static str {
-                match (self, lang) {
-                    $((T::$key, Lang::Fa) => $fa, (T::$key, Lang::En) => $en,)*
-                }
-            }
-        }
-    };
-}
-
-catalogue! {
+crate::catalogue! {
+    /// One text of the panel.
+    T;
     Product => "فیلیا", "Philia";
     AdminPanel => "پنل مدیریت", "Admin panel";
     SignIn => "ورود", "Sign in";
@@ -474,6 +456,7 @@ catalogue! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use philia_domain::staff_auth::Lang;
 
     #[test]
     fn every_text_exists_in_both_languages() {

@@ -4,6 +4,7 @@ pub mod catalogue;
 pub mod channels;
 pub mod checkout;
 pub mod classes;
+pub mod club;
 pub mod customers;
 pub mod events;
 pub mod games;

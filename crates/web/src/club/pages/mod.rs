@@ -1,0 +1,8 @@
+//! One file per club page.
+
+pub mod games;
+pub mod home;
+pub mod missions;
+pub mod profile;
+pub mod rewards;
+pub mod sign_in;
