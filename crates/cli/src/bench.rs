@@ -95,6 +95,18 @@ enum Which {
         #[arg(long, default_value_t = 2)]
         clients: usize,
     },
+    /// The customer club's pages for one customer of a large tenant (the analytics benchmark's),
+    /// beside the health check and the JSON API's read of the same customer's points.
+    Club {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 3_000_000)]
+        invoices: u64,
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        #[arg(long, default_value = "/tmp/philia-bench-analytics")]
+        scratch: std::path::PathBuf,
+    },
     /// The admin panel's pages on a large tenant (the analytics benchmark's), beside the health
     /// check and the JSON API's read of the same customer.
     Panel {
@@ -230,6 +242,9 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
         Which::Messaging { customers } => crate::bench_messaging::messaging(database_url, customers).await,
         Which::Panel { customers, invoices, runs, scratch } => {
             crate::bench_panel::panel(database_url, customers, invoices, runs, &scratch).await
+        }
+        Which::Club { customers, invoices, runs, scratch } => {
+            crate::bench_club::club(database_url, customers, invoices, runs, &scratch).await
         }
         Which::Games { rate, seconds, customers } => {
             crate::bench_gamification::games(database_url, rate, seconds, customers).await

@@ -13,20 +13,26 @@ use std::time::Instant;
 
 const STAFF: &str = "bench@panel.example";
 
-struct Timing {
-    median_ms: f64,
-    max_ms: f64,
-    runs: usize,
-    bytes: usize,
+pub(crate) struct Timing {
+    pub median_ms: f64,
+    pub max_ms: f64,
+    pub runs: usize,
+    pub bytes: usize,
 }
 
-struct Session {
+pub(crate) struct Session {
     base: String,
     client: reqwest::Client,
     cookie: String,
 }
 
 impl Session {
+    /// A browser that already holds a session cookie (`name=value`).
+    pub(crate) fn with_cookie(base: &str, cookie: String) -> Result<Session> {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        Ok(Session { base: base.to_string(), client, cookie })
+    }
+
     async fn sign_in(base: &str, password: &str) -> Result<Session> {
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
         let page = client.get(format!("{base}/admin/sign-in")).send().await?;
@@ -59,7 +65,7 @@ impl Session {
     }
 
     /// Times `runs` requests after one warm-up; a page slower than 5 s is timed once.
-    async fn time(&self, path: &str, bearer: Option<&str>, runs: usize) -> Result<Timing> {
+    pub(crate) async fn time(&self, path: &str, bearer: Option<&str>, runs: usize) -> Result<Timing> {
         let get = || {
             let mut req = self.client.get(format!("{}{path}", self.base)).header("cookie", &self.cookie);
             if let Some(key) = bearer {

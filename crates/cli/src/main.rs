@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_analytics;
+mod bench_club;
 mod bench_gamification;
 mod bench_loyalty;
 mod bench_messaging;

@@ -28,6 +28,7 @@ pub mod mobile;
 pub mod money;
 pub mod notes;
 pub mod points;
+pub mod pos;
 pub mod records;
 pub mod referrals;
 pub mod reports;

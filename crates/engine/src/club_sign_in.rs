@@ -216,25 +216,22 @@ impl Engine {
             },
             _ => None,
         };
-        self.record_club_event(ctx, customer_id, CLUB_LOGIN).await?;
+        let token = self.open_club_session(ctx, customer_id, lang).await?;
+        Ok(ClubSignIn { token, customer_id, joined: outcome.created, referral_refused })
+    }
 
+    /// Signs a known customer in to the club (after their code checked out) and records the
+    /// sign-in; the token goes into the session cookie.
+    pub async fn open_club_session(&self, ctx: &TenantContext, customer_id: i64, lang: Lang) -> Result<String> {
+        self.record_club_event(ctx, customer_id, CLUB_LOGIN).await?;
         let token = random_hex(32);
         let csrf = random_hex(16);
+        let now = now_ms();
+        let expires = now + CLUB_SESSION_MAX_MS;
         let mut tx = self.store.begin_write().await?;
-        self.store
-            .insert_customer_session(
-                &mut tx,
-                &hash_key(&token),
-                ctx.id,
-                customer_id,
-                &csrf,
-                lang.as_str(),
-                now,
-                now + CLUB_SESSION_MAX_MS,
-            )
-            .await?;
+        self.store.insert_customer_session(&mut tx, &hash_key(&token), ctx.id, customer_id, &csrf, lang.as_str(), now, expires).await?;
         philia_store::commit(tx).await?;
-        Ok(ClubSignIn { token, customer_id, joined: outcome.created, referral_refused })
+        Ok(token)
     }
 
     async fn record_club_event(&self, ctx: &TenantContext, customer_id: i64, kind: &str) -> Result<()> {

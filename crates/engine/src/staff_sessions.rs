@@ -19,6 +19,8 @@ pub struct StaffSession {
     pub lang: Lang,
     /// The token every form of this session must carry back.
     pub csrf: String,
+    /// The branch a till session sells at (chosen when signing in to the till).
+    pub branch: Option<String>,
 }
 
 /// A brand whose account accepted the password, when one email works for several.
@@ -138,6 +140,7 @@ impl Engine {
             role,
             lang: Lang::or_default(&row.lang),
             csrf: row.csrf,
+            branch: row.branch,
         }))
     }
 

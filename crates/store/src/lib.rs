@@ -26,6 +26,7 @@ pub mod messages;
 pub mod missions;
 pub mod notes;
 pub mod points;
+pub mod pos;
 pub mod rebuild;
 pub mod referrals;
 pub mod reports;

@@ -380,7 +380,8 @@ const V12: &[&str] = &[
 ];
 
 /// The customer club: one-time sign-in codes (hashed), customers' sessions, and the host names
-/// brands serve their club on.
+/// brands serve their club on. The till: the branch a staff session sells at, and every action
+/// taken at a till with its cashier.
 const V13: &[&str] = &[
     "CREATE TABLE club_codes (
         tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, mobile TEXT NOT NULL, address TEXT NOT NULL,
@@ -394,6 +395,11 @@ const V13: &[&str] = &[
     "CREATE INDEX customer_sessions_customer ON customer_sessions (tenant_id, customer_id)",
     "CREATE TABLE club_domains (host TEXT PRIMARY KEY, tenant_id BIGINT NOT NULL)",
     "CREATE INDEX club_domains_tenant ON club_domains (tenant_id)",
+    "ALTER TABLE staff_sessions ADD COLUMN branch TEXT",
+    "CREATE TABLE pos_actions (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, staff_id BIGINT NOT NULL, branch TEXT NOT NULL,
+        action TEXT NOT NULL, invoice_id BIGINT, detail TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))",
+    "CREATE INDEX pos_actions_invoice ON pos_actions (tenant_id, invoice_id)",
 ];
 
 /// Statements that exist in one form per database: the id source.

@@ -78,15 +78,28 @@ fn tier_card(v: &ClubView, t: &TierProgress) -> Markup {
             } @else if s.tier.is_some() {
                 p.muted { (v.t(C::TopTier)) }
             }
-            @if let Some(b) = &s.benefits {
+            @let perks = benefits(v, s.benefits.as_ref());
+            @if !perks.is_empty() {
                 h3 { (v.t(C::Benefits)) }
-                ul.benefits {
-                    @if let Some(m) = b.earn_multiplier { @if m != 1.0 { li { (v.t(C::EarnBoost)) ": ×" (v.fmt.decimal(m)) } } }
-                    @if let Some(c) = b.cashback_percent { @if c > 0.0 { li { (v.t(C::Cashback)) ": " (v.fmt.percent(c)) } } }
-                    @if let Some(d) = b.discount_percent { @if d > 0.0 { li { (v.t(C::Discount)) ": " (v.fmt.percent(d)) } } }
-                    @for perk in &b.perks { li { (perk) } }
-                }
+                ul.benefits { @for p in &perks { li { (p) } } }
             }
         }
     }
+}
+
+/// A tier's benefits as lines a customer reads; those that change nothing are left out.
+fn benefits(v: &ClubView, b: Option<&philia_domain::tiers::TierBenefits>) -> Vec<String> {
+    let Some(b) = b else { return Vec::new() };
+    let mut out = Vec::new();
+    if let Some(m) = b.earn_multiplier.filter(|m| *m != 1.0) {
+        out.push(format!("{}: ×{}", v.t(C::EarnBoost), v.fmt.decimal(m)));
+    }
+    if let Some(c) = b.cashback_percent.filter(|c| *c > 0.0) {
+        out.push(format!("{}: {}", v.t(C::Cashback), v.fmt.percent(c)));
+    }
+    if let Some(d) = b.discount_percent.filter(|d| *d > 0.0) {
+        out.push(format!("{}: {}", v.t(C::Discount), v.fmt.percent(d)));
+    }
+    out.extend(b.perks.iter().cloned());
+    out
 }

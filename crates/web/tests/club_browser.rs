@@ -1,0 +1,108 @@
+//! The customer club in a real headless Chromium at a phone's size: a customer opens a game's
+//! public link, signs in with the code the local SMS server received, spins the wheel and sees
+//! the prize credited, redeems a reward, starts a mission and switches to English. Screenshots
+//! of the home page and the wheel are kept in `target/screenshots/`.
+
+mod common;
+
+use common::browser::Browser;
+use common::providers;
+use serde_json::json;
+use std::time::Duration;
+
+async fn points(b: &Browser) -> i64 {
+    let text = b.text("[data-points=purchase]").await;
+    philia_domain::digits::ascii_digits(&text).replace(['٬', ','], "").parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_customer_plays_and_redeems_in_the_club_on_a_phone() {
+    for app in common::apps().await {
+        let tag = app.backend;
+        let p = providers::start().await;
+        let r = app.put("/api/v1/channels/sms", json!({"provider": "kavenegar", "api_key": "kv-test-key", "sender": "1000", "base_url": p.base})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = app.post("/api/v1/games", json!({"code": "wheel", "name": "گردونه شانس", "kind": "wheel",
+            "cost": {"point_type": "purchase", "points": 10},
+            "prizes": [{"code": "p50", "label": "۵۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 50, "weight": 1},
+                       {"code": "p20", "label": "۲۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 20, "weight": 1},
+                       {"code": "p30", "label": "۳۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 30, "weight": 1}]})).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = app.post("/api/v1/rewards", json!({"code": "coffee", "name": "قهوه رایگان", "kind": "discount_code", "discount": "percent", "value": 100, "valid_days": 30, "point_type": "purchase", "cost": 100})).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = app.post("/api/v1/missions", json!({"code": "two-buys", "name": "دو خرید", "enrolment": "opt_in",
+            "goal": {"fact": "invoice", "target": 2}, "reward": {"point_type": "purchase", "points": 20}})).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = app.post("/api/v1/customers", json!({"mobile": "09127778899", "first_name": "مریم"})).await;
+        let id = r.body["customer"]["id"].as_i64().unwrap();
+        let r = app.post(&format!("/api/v1/customers/{id}/points/adjust"), json!({"point_type": "purchase", "points": 200, "reason": "هدیه", "idempotency_key": "gift"})).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+
+        let b = Browser::start(390, 844).await;
+        // The game's public link asks for sign-in first and comes back.
+        b.goto(&format!("{}/club/shop/games/wheel", app.base)).await;
+        assert!(b.path().await.starts_with("/club/shop/sign-in"), "{tag}");
+        b.fill("#f-mobile", "۰۹۱۲۷۷۷۸۸۹۹").await;
+        b.submit("form.card button[type=submit]").await;
+        let sent = p.sent("kavenegar");
+        let text = philia_domain::digits::ascii_digits(&sent.last().expect("a code went out").fields["message"]);
+        let at = text.find(|c: char| c.is_ascii_digit()).unwrap();
+        b.fill("#f-code", &text[at..at + 6]).await;
+        b.submit("form.card button[type=submit]").await;
+        assert_eq!(b.path().await, "/club/shop/games/wheel", "{tag}");
+
+        // The wheel spins to the prize the server drew, then shows it.
+        b.submit("form.play button").await;
+        let prize = b.eval("return document.getElementById('result').dataset.prize").await;
+        let won = match prize.as_str() {
+            Some("p50") => 50,
+            Some("p20") => 20,
+            Some("p30") => 30,
+            other => panic!("{tag}: a prize was drawn: {other:?}"),
+        };
+        let turned = b.eval("return document.querySelector('.wheel-face').style.transform").await;
+        assert!(turned.as_str().unwrap().starts_with("rotate("), "{tag}: the wheel turns");
+        let mut shown = false;
+        for _ in 0..100 {
+            if b.eval("return !document.getElementById('result').classList.contains('pending')").await == json!(true) {
+                shown = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(shown, "{tag}: the prize shows when the wheel stops");
+        assert!(b.text("#result").await.contains("بردید"), "{tag}");
+        b.screenshot(&format!("club-wheel-fa-{tag}")).await;
+        b.goto(&format!("{}/club/shop", app.base)).await;
+        assert_eq!(points(&b).await, 200 - 10 + won, "{tag}: the prize is credited");
+        b.screenshot(&format!("club-home-fa-{tag}")).await;
+
+        // Redeem a reward: a confirmation, then the code is among my rewards.
+        b.goto(&format!("{}/club/shop/rewards", app.base)).await;
+        b.submit("[data-reward=coffee] a.button").await;
+        assert!(b.path().await.ends_with("/rewards/coffee"), "{tag}");
+        b.submit("form.inline button[type=submit]").await;
+        assert!(b.text("p.notice").await.contains("جایزه دریافت شد"), "{tag}");
+        let code = b.text("ul.mine code.copy").await;
+        assert!(!code.is_empty(), "{tag}: the discount code shows");
+        b.goto(&format!("{}/club/shop", app.base)).await;
+        assert_eq!(points(&b).await, 200 - 10 + won - 100, "{tag}");
+
+        // Start a mission.
+        b.goto(&format!("{}/club/shop/missions", app.base)).await;
+        b.submit("[data-mission=two-buys] button").await;
+        let status = b.eval("return document.querySelector('[data-mission=two-buys]').dataset.status").await;
+        assert_eq!(status, json!("in_progress"), "{tag}");
+
+        // English, kept with the session.
+        b.submit("form.lang button").await;
+        assert_eq!(b.text("h1").await, "Missions", "{tag}");
+        b.goto(&format!("{}/club/shop", app.base)).await;
+        assert!(b.text("h1").await.starts_with("Hello"), "{tag}");
+        let dir = b.eval("return document.documentElement.dir").await;
+        assert_eq!(dir, json!("ltr"));
+        b.screenshot(&format!("club-home-en-{tag}")).await;
+        b.quit().await;
+        app.finish().await;
+    }
+}
