@@ -37,9 +37,16 @@ async fn programme(engine: &philia_engine::Engine, ctx: &philia_engine::TenantCo
         let reward = json!({"code": code, "name": code, "kind": "wallet_credit", "amount": cost * 100, "point_type": "purchase", "cost": cost});
         engine.create_reward(ctx, &serde_json::from_value(reward)?).await.map_err(crate::explain)?;
     }
-    for t in ["first-purchase", "third-purchase-this-month", "birthday-purchase", "invite-a-friend", "complete-profile",
-        "follow-instagram", "review-a-product", "visit-two-branches"]
-    {
+    for t in [
+        "first-purchase",
+        "third-purchase-this-month",
+        "birthday-purchase",
+        "invite-a-friend",
+        "complete-profile",
+        "follow-instagram",
+        "review-a-product",
+        "visit-two-branches",
+    ] {
         if missions.iter().any(|m| m == t) {
             continue;
         }

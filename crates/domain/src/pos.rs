@@ -51,7 +51,11 @@ impl InstantDiscount {
             }
             InstantDiscount::Amount(a) => {
                 if a < 0 || a > subtotal {
-                    return Err(Issue::new("out_of_range", "must be between zero and the cart's total", "باید بین صفر و جمع سبد باشد"));
+                    return Err(Issue::new(
+                        "out_of_range",
+                        "must be between zero and the cart's total",
+                        "باید بین صفر و جمع سبد باشد",
+                    ));
                 }
                 a
             }
@@ -128,7 +132,8 @@ mod tests {
 
     #[test]
     fn carts_name_each_bad_line() {
-        let err = check_cart(&[CartLine { sku: "A".into(), quantity: 0 }, CartLine { sku: " ".into(), quantity: 2 }]).unwrap_err();
+        let err =
+            check_cart(&[CartLine { sku: "A".into(), quantity: 0 }, CartLine { sku: " ".into(), quantity: 2 }]).unwrap_err();
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["lines[0].quantity", "lines[1].sku"]);
         assert_eq!(check_cart(&[]).unwrap_err().0[0].field, "lines");

@@ -497,7 +497,7 @@ impl Engine {
         in_write_tx!(self, |conn| self.checkout_in(conn, ctx, inv.clone(), &co).await.map_err(unique_as_race))
     }
 
-    async fn checkout_in(
+    pub(crate) async fn checkout_in(
         &self,
         conn: &mut Conn,
         ctx: &TenantContext,

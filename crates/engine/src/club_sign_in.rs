@@ -229,7 +229,9 @@ impl Engine {
         let now = now_ms();
         let expires = now + CLUB_SESSION_MAX_MS;
         let mut tx = self.store.begin_write().await?;
-        self.store.insert_customer_session(&mut tx, &hash_key(&token), ctx.id, customer_id, &csrf, lang.as_str(), now, expires).await?;
+        self.store
+            .insert_customer_session(&mut tx, &hash_key(&token), ctx.id, customer_id, &csrf, lang.as_str(), now, expires)
+            .await?;
         philia_store::commit(tx).await?;
         Ok(token)
     }

@@ -410,11 +410,24 @@ impl Engine {
     /// Records a full or partial refund of a completed invoice. A retry with the same refund id
     /// returns the first result; the refunded total can never exceed the invoice total.
     pub async fn refund_invoice(&self, ctx: &TenantContext, invoice_id: i64, input: &RefundInput) -> Result<(Refund, bool)> {
-        let now = now_ms();
         let r = input.parse(&ctx.zone, jiff::Timestamp::now())?;
         let mut tx = self.store.begin_write().await?;
-        let target = self.store.lock_refund_target(&mut tx, ctx.id, invoice_id).await?.ok_or(EngineError::NotFound("invoice"))?;
-        if let Some(existing) = self.store.refund_by_key(&mut tx, ctx.id, &r.source, &r.external_id).await? {
+        let out = self.refund_invoice_in(&mut tx, ctx, invoice_id, &r).await?;
+        philia_store::commit(tx).await?;
+        Ok(out)
+    }
+
+    /// A refund inside the caller's write transaction (the till restocks in the same one).
+    pub(crate) async fn refund_invoice_in(
+        &self,
+        tx: &mut Conn,
+        ctx: &TenantContext,
+        invoice_id: i64,
+        r: &philia_domain::invoice::ValidRefund,
+    ) -> Result<(Refund, bool)> {
+        let now = now_ms();
+        let target = self.store.lock_refund_target(tx, ctx.id, invoice_id).await?.ok_or(EngineError::NotFound("invoice"))?;
+        if let Some(existing) = self.store.refund_by_key(tx, ctx.id, &r.source, &r.external_id).await? {
             if existing.invoice_id != invoice_id {
                 return Err(EngineError::conflict(
                     "refund_id_taken",
@@ -444,7 +457,7 @@ impl Engine {
             ));
         }
         let day = local_day(r.refunded_at, &ctx.zone).to_string();
-        let id = self.store.allocate_ids(&mut tx, 1).await?[0];
+        let id = self.store.allocate_ids(tx, 1).await?[0];
         let row = RefundRow {
             id,
             invoice_id,
@@ -457,12 +470,12 @@ impl Engine {
             day: day.clone(),
             created_at: now,
         };
-        self.store.insert_refund(&mut tx, ctx.id, &row).await?;
+        self.store.insert_refund(tx, ctx.id, &row).await?;
         if let Some(customer) = target.customer_id {
-            let mut stats = self.store.lock_customer_stats(&mut tx, ctx.id, &[customer]).await?;
+            let mut stats = self.store.lock_customer_stats(tx, ctx.id, &[customer]).await?;
             let mut s = stats.remove(&customer).unwrap_or_default();
             s.add_refund(amount, amount == remaining);
-            self.store.write_customer_stats(&mut tx, ctx.id, &[(customer, s)]).await?;
+            self.store.write_customer_stats(tx, ctx.id, &[(customer, s)]).await?;
         }
         let mut deltas = DailyDeltas::default();
         let d = deltas.day(&day);
@@ -471,28 +484,19 @@ impl Engine {
         if target.customer_id.is_some() {
             d.customer_refunds += amount;
         }
-        self.store.apply_daily_deltas(&mut tx, ctx.id, &deltas).await?;
-        self.reverse_invoice_earnings(
-            &mut tx,
-            ctx,
-            invoice_id,
-            target.total,
-            target.refunded_total + amount,
-            id,
-            row.refunded_at,
-        )
-        .await?;
-        self.reverse_cashback(&mut tx, ctx, invoice_id, target.total, target.refunded_total + amount, id, now).await?;
-        self.refund_checkout_payments(&mut tx, ctx, invoice_id, target.total, target.refunded_total + amount, id, now).await?;
+        self.store.apply_daily_deltas(tx, ctx.id, &deltas).await?;
+        self.reverse_invoice_earnings(tx, ctx, invoice_id, target.total, target.refunded_total + amount, id, row.refunded_at)
+            .await?;
+        self.reverse_cashback(tx, ctx, invoice_id, target.total, target.refunded_total + amount, id, now).await?;
+        self.refund_checkout_payments(tx, ctx, invoice_id, target.total, target.refunded_total + amount, id, now).await?;
         if let Some(customer) = target.customer_id {
-            self.evaluate_tiers_in(&mut tx, ctx, &[customer], Evaluation::AfterRefund, "refund", now).await?;
-            self.classify_in(&mut tx, ctx, &[customer], now).await?;
-            self.rfm_in(&mut tx, ctx, &[customer], now).await?;
-            self.segments_in(&mut tx, ctx, &[customer]).await?;
+            self.evaluate_tiers_in(tx, ctx, &[customer], Evaluation::AfterRefund, "refund", now).await?;
+            self.classify_in(tx, ctx, &[customer], now).await?;
+            self.rfm_in(tx, ctx, &[customer], now).await?;
+            self.segments_in(tx, ctx, &[customer]).await?;
         }
         let refund =
-            self.store.refund_by_key(&mut tx, ctx.id, &r.source, &r.external_id).await?.ok_or(EngineError::NotFound("refund"))?;
-        philia_store::commit(tx).await?;
+            self.store.refund_by_key(tx, ctx.id, &r.source, &r.external_id).await?.ok_or(EngineError::NotFound("refund"))?;
         Ok((refund, true))
     }
 

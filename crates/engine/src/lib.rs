@@ -54,6 +54,7 @@ pub mod notes;
 pub mod opt_out;
 pub mod outbox;
 pub mod points;
+pub mod pos;
 pub mod promotions;
 pub mod referrals;
 pub mod reports;

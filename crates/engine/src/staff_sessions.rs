@@ -32,7 +32,7 @@ pub struct BrandChoice {
 
 pub enum SignIn {
     /// Signed in: the token goes into the session cookie.
-    Session { token: String, session: StaffSession },
+    Session { token: String, session: Box<StaffSession> },
     /// The password opens accounts at several brands; the person picks one.
     ChooseBrand(Vec<BrandChoice>),
 }
@@ -109,7 +109,7 @@ impl Engine {
             .await?;
         philia_store::commit(tx).await?;
         let session = self.staff_session(&token).await?.ok_or(EngineError::Unauthenticated)?;
-        Ok(SignIn::Session { token, session })
+        Ok(SignIn::Session { token, session: Box::new(session) })
     }
 
     /// The session of a cookie token, if it is live. Ended sessions are removed on sight.

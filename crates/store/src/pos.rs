@@ -13,8 +13,8 @@ pub struct TillProduct {
     pub name: String,
     pub category: Option<String>,
     pub price: i64,
-    /// Units held at the branch (0 when never stocked there).
-    pub stock: i64,
+    /// Units held at the branch; `None` when the branch does not keep stock of it.
+    pub stock: Option<i64>,
 }
 
 /// One action taken at a till.
@@ -28,7 +28,7 @@ pub struct PosActionRow {
     pub at: i64,
 }
 
-const COLUMNS: &str = "p.id, p.sku, p.name, p.category_code, p.price, COALESCE(s.quantity, 0) AS stock";
+const COLUMNS: &str = "p.id, p.sku, p.name, p.category_code, p.price, s.quantity AS stock";
 
 fn till_product(r: &sqlx::any::AnyRow) -> Result<TillProduct> {
     Ok(TillProduct {
@@ -43,7 +43,13 @@ fn till_product(r: &sqlx::any::AnyRow) -> Result<TillProduct> {
 
 impl Store {
     /// Products of a tenant by exact SKUs (a scanned barcode, a cart), with a branch's stock.
-    pub async fn till_products_by_sku(&self, conn: &mut Conn, tenant_id: i64, branch_id: i64, skus: &[String]) -> Result<Vec<TillProduct>> {
+    pub async fn till_products_by_sku(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        branch_id: i64,
+        skus: &[String],
+    ) -> Result<Vec<TillProduct>> {
         let mut out = Vec::with_capacity(skus.len());
         for sku in skus {
             let row = crate::bulk::dynamic(format!(
@@ -65,7 +71,14 @@ impl Store {
 
     /// Active products whose SKU or name contains `text` (lower-cased), in SKU order. The SKU
     /// index is walked in order and the scan stops at `limit` matches.
-    pub async fn till_search(&self, conn: &mut Conn, tenant_id: i64, branch_id: i64, text: &str, limit: i64) -> Result<Vec<TillProduct>> {
+    pub async fn till_search(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        branch_id: i64,
+        text: &str,
+        limit: i64,
+    ) -> Result<Vec<TillProduct>> {
         let pattern = format!("%{}%", text.replace(['%', '_'], ""));
         let rows = crate::bulk::dynamic(format!(
             "SELECT {COLUMNS} FROM products p LEFT JOIN branch_stock s
@@ -83,7 +96,11 @@ impl Store {
     }
 
     pub async fn set_session_branch(&self, conn: &mut Conn, token_hash: &str, branch: &str) -> Result<()> {
-        sqlx::query("UPDATE staff_sessions SET branch = $2 WHERE token_hash = $1").bind(token_hash).bind(branch).execute(&mut *conn).await?;
+        sqlx::query("UPDATE staff_sessions SET branch = $2 WHERE token_hash = $1")
+            .bind(token_hash)
+            .bind(branch)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 
@@ -139,5 +156,22 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+impl Store {
+    /// Points an invoice earned, less what its refunds took back (all types together).
+    pub async fn points_of_invoice(&self, tenant_id: i64, invoice_id: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries WHERE tenant_id = $1 AND (
+                (source_kind = 'invoice' AND source_id = $2 AND kind = 'earn')
+                OR (kind = 'reverse' AND ref_entry_id IN
+                    (SELECT id FROM point_entries WHERE tenant_id = $1 AND source_kind = 'invoice' AND source_id = $2)))",
+        )
+        .bind(tenant_id)
+        .bind(invoice_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get(0)?)
     }
 }

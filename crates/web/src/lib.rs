@@ -8,6 +8,7 @@ pub mod club;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod pos;
 pub mod problem;
 pub mod routes;
 
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::opt_out::router())
         .merge(admin::router(state.clone()))
         .merge(club::router(state.clone()))
+        .merge(pos::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), club::custom_domain))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(metrics::track))

@@ -144,11 +144,14 @@ async fn a_viewer_reads_and_a_cashier_stays_at_the_till() {
         assert_eq!(balance(&app, id).await, 0);
 
         let mut cashier = Panel::new(&app.base);
-        assert_eq!(cashier.sign_in("cashier@shop.ir", PASSWORD).await.status, StatusCode::SEE_OTHER);
-        let page = cashier.get("/admin").await;
-        assert_eq!(page.status, StatusCode::FORBIDDEN);
-        assert!(page.html.contains("صندوق"), "{}", page.html);
-        assert_eq!(cashier.get(&format!("/admin/customers/{id}")).await.status, StatusCode::FORBIDDEN);
+        let signed = cashier.sign_in("cashier@shop.ir", PASSWORD).await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER);
+        assert_eq!(signed.location.as_deref(), Some("/pos"), "a cashier is sent to the till");
+        let page = cashier.get(&format!("/admin/customers/{id}")).await;
+        assert_eq!((page.status, page.location.as_deref()), (StatusCode::SEE_OTHER, Some("/pos")));
+        let csrf = cashier.cookie("philia_session").map(|_| "x".to_string()).unwrap();
+        let forced = cashier.post(&format!("/admin/customers/{id}/points"), &[("csrf", &csrf), ("points", "5")]).await;
+        assert_eq!(forced.status, StatusCode::FORBIDDEN);
         app.finish().await;
     }
 }

@@ -20,7 +20,12 @@ async fn a_customer_plays_and_redeems_in_the_club_on_a_phone() {
     for app in common::apps().await {
         let tag = app.backend;
         let p = providers::start().await;
-        let r = app.put("/api/v1/channels/sms", json!({"provider": "kavenegar", "api_key": "kv-test-key", "sender": "1000", "base_url": p.base})).await;
+        let r = app
+            .put(
+                "/api/v1/channels/sms",
+                json!({"provider": "kavenegar", "api_key": "kv-test-key", "sender": "1000", "base_url": p.base}),
+            )
+            .await;
         assert_eq!(r.status, 200, "{}", r.body);
         let r = app.post("/api/v1/games", json!({"code": "wheel", "name": "گردونه شانس", "kind": "wheel",
             "cost": {"point_type": "purchase", "points": 10},
@@ -30,12 +35,22 @@ async fn a_customer_plays_and_redeems_in_the_club_on_a_phone() {
         assert_eq!(r.status, 201, "{}", r.body);
         let r = app.post("/api/v1/rewards", json!({"code": "coffee", "name": "قهوه رایگان", "kind": "discount_code", "discount": "percent", "value": 100, "valid_days": 30, "point_type": "purchase", "cost": 100})).await;
         assert_eq!(r.status, 201, "{}", r.body);
-        let r = app.post("/api/v1/missions", json!({"code": "two-buys", "name": "دو خرید", "enrolment": "opt_in",
-            "goal": {"fact": "invoice", "target": 2}, "reward": {"point_type": "purchase", "points": 20}})).await;
+        let r = app
+            .post(
+                "/api/v1/missions",
+                json!({"code": "two-buys", "name": "دو خرید", "enrolment": "opt_in",
+            "goal": {"fact": "invoice", "target": 2}, "reward": {"point_type": "purchase", "points": 20}}),
+            )
+            .await;
         assert_eq!(r.status, 201, "{}", r.body);
         let r = app.post("/api/v1/customers", json!({"mobile": "09127778899", "first_name": "مریم"})).await;
         let id = r.body["customer"]["id"].as_i64().unwrap();
-        let r = app.post(&format!("/api/v1/customers/{id}/points/adjust"), json!({"point_type": "purchase", "points": 200, "reason": "هدیه", "idempotency_key": "gift"})).await;
+        let r = app
+            .post(
+                &format!("/api/v1/customers/{id}/points/adjust"),
+                json!({"point_type": "purchase", "points": 200, "reason": "هدیه", "idempotency_key": "gift"}),
+            )
+            .await;
         assert_eq!(r.status, 201, "{}", r.body);
 
         let b = Browser::start(390, 844).await;

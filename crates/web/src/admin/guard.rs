@@ -39,6 +39,10 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     let view = View::for_session(&session);
     let any_role = ANY_ROLE_POSTS.contains(&path.as_str());
     if session.role.panel_access().is_none() && !any_role {
+        // A cashier's place is the till.
+        if req.method() == Method::GET {
+            return Redirect::to("/pos").into_response();
+        }
         return message(&view, StatusCode::FORBIDDEN, T::CashierOnly);
     }
     if req.method() == Method::POST {

@@ -35,9 +35,10 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
-/// Only addresses inside the panel are followed after sign-in (no open redirect).
+/// Only addresses inside the panel or the till are followed after sign-in (no open redirect).
 fn safe_next(next: Option<&str>) -> &str {
-    next.filter(|n| n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\')).unwrap_or("/admin")
+    let inside = |n: &&str| n.starts_with("/admin") || n == &"/pos" || n.starts_with("/pos/");
+    next.filter(|n| inside(n) && !n.starts_with("//") && !n.contains('\\')).unwrap_or("/admin")
 }
 
 fn secure(state: &AppState) -> bool {
@@ -130,6 +131,12 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, req: Requ
             {
                 tracing::error!(error = %e, "staff language");
             }
+            // A cashier works at the till, not in the panel.
+            let next = if session.role == philia_domain::roles::StaffRole::Cashier && !next.starts_with("/pos") {
+                "/pos".to_string()
+            } else {
+                next.clone()
+            };
             let mut response = Redirect::to(&next).into_response();
             let h = response.headers_mut();
             h.append(

@@ -1,0 +1,212 @@
+//! The till over HTTP on both databases: staff sign in and choose a branch; products are found
+//! by name or SKU with the branch's stock; a sale is quoted and recorded with an instant
+//! discount the role allows, stock taken and points earned, once per key and exactly under
+//! concurrency; receipts carry their barcode and are found by it; a returned line refunds its
+//! share and puts its stock back once.
+
+mod common;
+
+use common::panel::{Page, Panel};
+use common::{TestApp, apps};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "till password 1";
+
+async fn shop(app: &TestApp) {
+    assert_eq!(app.put("/api/v1/branches/north", json!({"name": "شعبه شمال", "city": "تهران"})).await.status, 200);
+    for (sku, name, price) in
+        [("TEA-1", "چای سبز", 120_000), ("CUP-2", "لیوان سفالی", 250_000), ("BAG-3", "کیسه پارچه‌ای", 50_000)]
+    {
+        let r = app.put(&format!("/api/v1/products/{sku}"), json!({"name": name, "price": price})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    // Tea and cups are counted at the branch; bags are not.
+    assert_eq!(app.post("/api/v1/branches/north/stock/TEA-1", json!({"quantity": 5})).await.status, 200);
+    assert_eq!(app.post("/api/v1/branches/north/stock/CUP-2", json!({"quantity": 2})).await.status, 200);
+    let r = app
+        .post(
+            "/api/v1/earning-rules",
+            json!({"name": "r", "trigger": "invoice", "point_type": "purchase", "points": 1, "per_amount": 10000}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    app.engine.create_staff(&app.ctx, "cashier@shop.ir", "رضا صندوق‌دار", "cashier", PASSWORD).await.unwrap();
+    app.engine.create_staff(&app.ctx, "owner@shop.ir", "مدیر", "owner", PASSWORD).await.unwrap();
+}
+
+/// A staff member at the till of branch `north`.
+async fn at_till(app: &TestApp, email: &str) -> (Panel, String) {
+    let mut p = Panel::new(&app.base);
+    let away = p.get("/pos").await;
+    assert_eq!(away.location.as_deref(), Some("/admin/sign-in?next=%2Fpos"));
+    let page = p.get("/admin/sign-in?next=%2Fpos").await;
+    let signed =
+        p.post("/admin/sign-in", &[("csrf", &page.csrf()), ("email", email), ("password", PASSWORD), ("next", "/pos")]).await;
+    assert_eq!(signed.location.as_deref(), Some("/pos"));
+    assert_eq!(p.get("/pos").await.location.as_deref(), Some("/pos/branch"), "a branch comes first");
+    let choose = p.get("/pos/branch").await;
+    let csrf = choose.csrf();
+    let bad = p.post("/pos/branch", &[("csrf", &csrf), ("branch", "nowhere")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let chosen = p.post("/pos/branch", &[("csrf", &csrf), ("branch", "north")]).await;
+    assert_eq!(chosen.location.as_deref(), Some("/pos"));
+    let till = p.get("/pos").await;
+    assert_eq!(till.status, StatusCode::OK);
+    assert!(till.html.contains("data-branch=\"north\""));
+    (p, csrf)
+}
+
+async fn api(
+    app: &TestApp,
+    p: &Panel,
+    csrf: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let client = reqwest::Client::new();
+    let mut req = client
+        .request(method, format!("{}{path}", app.base))
+        .header("cookie", format!("philia_session={}", p.cookie("philia_session").unwrap()))
+        .header("origin", app.base.clone())
+        .header("x-csrf-token", csrf);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn stock(app: &TestApp, sku: &str) -> i64 {
+    let all = app.get("/api/v1/branches/north/stock").await.body;
+    all.as_array().unwrap().iter().find(|s| s["sku"] == sku).map_or(-1, |s| s["quantity"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn a_cashier_sells_with_a_discount_and_loyalty_and_takes_a_return() {
+    for app in apps().await {
+        shop(&app).await;
+        let customer =
+            app.post("/api/v1/customers", json!({"mobile": "09121234567", "first_name": "سارا"})).await.body["customer"]["id"]
+                .as_i64()
+                .unwrap();
+        let (till, csrf) = at_till(&app, "cashier@shop.ir").await;
+        let get = |path: &'static str| api(&app, &till, &csrf, reqwest::Method::GET, path, None);
+
+        // Search by name and by SKU, with this branch's stock (none kept for bags).
+        let (s, found) = get("/pos/api/products?q=%DA%86%D8%A7%DB%8C").await;
+        assert_eq!(s, 200);
+        assert_eq!(found["items"][0]["sku"], "TEA-1");
+        assert_eq!(found["items"][0]["stock"], 5);
+        let (_, found) = get("/pos/api/products?q=bag-3").await;
+        assert_eq!((found["items"][0]["sku"].as_str(), found["items"][0]["stock"].is_null()), (Some("BAG-3"), true));
+
+        // The customer by mobile in any writing.
+        let (_, c) = get("/pos/api/customers?mobile=%DB%B0%DB%B9%DB%B1%DB%B2%DB%B1%DB%B2%DB%B3%DB%B4%DB%B5%DB%B6%DB%B7").await;
+        assert_eq!(c["customer"]["id"], customer);
+        let (_, none) = get("/pos/api/customers?mobile=09350000000").await;
+        assert!(none["customer"].is_null());
+        let (s, bad) = get("/pos/api/customers?mobile=123").await;
+        assert_eq!((s.as_u16(), bad["errors"][0]["field"].as_str()), (422, Some("mobile")));
+
+        // A cashier's discount is capped at 10 %.
+        let sale = |discount: i64| {
+            json!({"lines": [{"sku": "TEA-1", "quantity": 2}, {"sku": "BAG-3", "quantity": 1}], "customer_id": customer,
+                   "discount": {"kind": "percent", "value": discount}})
+        };
+        let post = |path: &'static str, body: Value| api(&app, &till, &csrf, reqwest::Method::POST, path, Some(body));
+        let (s, refused) = post("/pos/api/quote", sale(11)).await;
+        assert_eq!((s.as_u16(), refused["errors"][0]["field"].as_str()), (422, Some("discount")));
+        let (s, q) = post("/pos/api/quote", sale(10)).await;
+        assert_eq!(s, 200, "{q}");
+        assert_eq!(
+            (q["gross"].as_i64(), q["instant_discount"].as_i64(), q["to_pay"].as_i64()),
+            (Some(290_000), Some(29_000), Some(261_000))
+        );
+
+        // The sale: recorded once for its key, stock taken once, points earned.
+        let (s, sold) = post("/pos/api/sales", json!({"sale": sale(10), "key": "k1"})).await;
+        assert_eq!(s, 200, "{sold}");
+        let id = sold["invoice_id"].as_i64().unwrap();
+        let (_, again) = post("/pos/api/sales", json!({"sale": sale(10), "key": "k1"})).await;
+        assert_eq!(again["invoice_id"], id);
+        assert_eq!(stock(&app, "TEA-1").await, 3);
+        let invoice = app.get(&format!("/api/v1/invoices/{id}")).await.body;
+        assert_eq!(
+            (invoice["channel"].as_str(), invoice["branch"].as_str(), invoice["total"].as_i64()),
+            (Some("pos"), Some("north"), Some(261_000))
+        );
+        let points = app.get(&format!("/api/v1/customers/{customer}/points")).await.body[0]["balance"].as_i64().unwrap();
+        assert_eq!(points, 26);
+
+        // Beyond stock: refused for a cashier, naming the line; the override is a manager's.
+        let (s, over) = post("/pos/api/sales", json!({"sale": {"lines": [{"sku": "CUP-2", "quantity": 3}]}, "key": "k2"})).await;
+        assert_eq!((s.as_u16(), over["errors"][0]["field"].as_str()), (422, Some("lines[0].quantity")));
+        let (s, over) = post(
+            "/pos/api/sales",
+            json!({"sale": {"lines": [{"sku": "CUP-2", "quantity": 3}], "override_stock": true}, "key": "k3"}),
+        )
+        .await;
+        assert_eq!((s.as_u16(), over["errors"][0]["field"].as_str()), (422, Some("override_stock")));
+        assert_eq!(stock(&app, "CUP-2").await, 2);
+
+        // The receipt: its barcode, found by scanning it, every till action with its cashier.
+        let mut till_page = till;
+        let receipt = till_page.get(&format!("/pos/receipts/{id}")).await;
+        assert_eq!(receipt.status, StatusCode::OK);
+        assert!(receipt.html.contains(&format!("data-code=\"R{id}\"")) && receipt.html.contains("رضا صندوق‌دار"));
+        assert!(receipt.html.contains("id=\"receipt-points\""));
+        let scanned = till_page.get(&format!("/pos/receipts?code=r{id}")).await;
+        assert_eq!(scanned.location, Some(format!("/pos/receipts/{id}")));
+
+        // Return the tea: its share of what was paid comes back, two teas go back on the shelf.
+        let returned = till_page.post(&format!("/pos/receipts/{id}/lines/0/return"), &[("csrf", &csrf)]).await;
+        assert_eq!(returned.status, StatusCode::SEE_OTHER, "{}", returned.html);
+        till_page.post(&format!("/pos/receipts/{id}/lines/0/return"), &[("csrf", &csrf)]).await;
+        assert_eq!(stock(&app, "TEA-1").await, 5);
+        let refunds = app.get(&format!("/api/v1/invoices/{id}/refunds")).await.body;
+        assert_eq!(refunds.as_array().unwrap().len(), 1, "a line is returned once");
+        assert_eq!(refunds[0]["amount"], 216_000);
+        let points = app.get(&format!("/api/v1/customers/{customer}/points")).await.body[0]["balance"].as_i64().unwrap();
+        assert_eq!(points, 5, "the returned share's points are taken back");
+        let page: Page = till_page.get(&format!("/pos/receipts/{id}")).await;
+        assert!(page.html.contains("مرجوع شد"));
+
+        // JSON calls need the session's token.
+        let (s, _) = api(&app, &till_page, "wrong", reqwest::Method::POST, "/pos/api/quote", Some(sale(0))).await;
+        assert_eq!(s, 403);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_sales_never_take_more_than_the_shelf_holds() {
+    for app in apps().await {
+        shop(&app).await;
+        let (till, csrf) = at_till(&app, "cashier@shop.ir").await;
+        let sales = (0..12).map(|i| {
+            let (app, till, csrf) = (&app, &till, &csrf);
+            async move {
+                let body = json!({"sale": {"lines": [{"sku": "TEA-1", "quantity": 1}]}, "key": format!("c{i}")});
+                api(app, till, csrf, reqwest::Method::POST, "/pos/api/sales", Some(body)).await.0
+            }
+        });
+        let results = futures::future::join_all(sales).await;
+        let sold = results.iter().filter(|s| s.as_u16() == 200).count();
+        assert_eq!(sold, 5, "{results:?}");
+        assert!(results.iter().all(|s| s.as_u16() == 200 || s.as_u16() == 422), "{results:?}");
+        assert_eq!(stock(&app, "TEA-1").await, 0);
+        let invoices = app.get("/api/v1/invoices?limit=50").await.body;
+        assert_eq!(invoices["items"].as_array().unwrap().len(), 5);
+
+        // A manager may sell past the shelf; the stock stops at zero and the override is logged.
+        let (owner, owner_csrf) = at_till(&app, "owner@shop.ir").await;
+        let body = json!({"sale": {"lines": [{"sku": "TEA-1", "quantity": 2}], "override_stock": true}, "key": "m1"});
+        let (s, sold) = api(&app, &owner, &owner_csrf, reqwest::Method::POST, "/pos/api/sales", Some(body)).await;
+        assert_eq!(s, 200, "{sold}");
+        assert_eq!(stock(&app, "TEA-1").await, 0);
+        app.finish().await;
+    }
+}
