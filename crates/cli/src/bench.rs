@@ -107,6 +107,14 @@ enum Which {
         #[arg(long, default_value = "/tmp/philia-bench-analytics")]
         scratch: std::path::PathBuf,
     },
+    /// The till's product search as a cashier types or scans, on a catalogue of this many
+    /// products all stocked at the branch.
+    Pos {
+        #[arg(long, default_value_t = 100_000)]
+        products: u64,
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// The admin panel's pages on a large tenant (the analytics benchmark's), beside the health
     /// check and the JSON API's read of the same customer.
     Panel {
@@ -243,6 +251,7 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
         Which::Panel { customers, invoices, runs, scratch } => {
             crate::bench_panel::panel(database_url, customers, invoices, runs, &scratch).await
         }
+        Which::Pos { products, runs } => crate::bench_pos::pos(database_url, products, runs).await,
         Which::Club { customers, invoices, runs, scratch } => {
             crate::bench_club::club(database_url, customers, invoices, runs, &scratch).await
         }

@@ -167,6 +167,6 @@ pub async fn panel(database_url: &str, customers: u64, invoices: u64, runs: usiz
     Ok(())
 }
 
-fn form_encode(text: &str) -> String {
+pub(crate) fn form_encode(text: &str) -> String {
     text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }

@@ -8,6 +8,7 @@ mod bench_gamification;
 mod bench_loyalty;
 mod bench_messaging;
 mod bench_panel;
+mod bench_pos;
 mod demo;
 mod files;
 mod progress;

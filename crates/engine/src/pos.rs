@@ -107,13 +107,19 @@ impl Engine {
     /// Products for what the cashier typed or scanned: an exact SKU first, then SKUs and names
     /// that contain the text.
     pub async fn till_search(&self, session: &StaffSession, text: &str) -> Result<Vec<TillProduct>> {
-        let text = philia_domain::digits::ascii_digits(text.trim()).to_lowercase();
+        let typed = philia_domain::digits::ascii_digits(text.trim());
+        let text = typed.to_lowercase();
         if text.is_empty() {
             return Ok(Vec::new());
         }
         let mut tx = self.store.begin_read().await?;
         let branch = self.till_branch_id(&mut tx, session).await?;
-        let mut found = self.store.till_products_by_sku(&mut tx, session.ctx.id, branch, std::slice::from_ref(&text)).await?;
+        // A scanned code is one SKU: found by its index, nothing else to look for.
+        let exact = self.store.till_products_by_sku(&mut tx, session.ctx.id, branch, std::slice::from_ref(&typed)).await?;
+        if !exact.is_empty() {
+            return Ok(exact);
+        }
+        let mut found = exact;
         for p in self.store.till_search(&mut tx, session.ctx.id, branch, &text, SEARCH_LIMIT).await? {
             if !found.iter().any(|f| f.id == p.id) {
                 found.push(p);

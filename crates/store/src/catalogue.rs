@@ -18,6 +18,12 @@ fn product(r: &sqlx::any::AnyRow) -> Result<Product> {
     })
 }
 
+/// What the till's search matches: SKU and name in lower case, in one column, so a search
+/// reads one value per product and lower-cases nothing.
+pub fn product_search_key(sku: &str, name: &str) -> String {
+    format!("{} {}", sku.to_lowercase(), name.to_lowercase())
+}
+
 impl Store {
     /// Inserts or updates categories by code.
     pub async fn upsert_categories(&self, conn: &mut Conn, tenant_id: i64, items: &[ValidCategory], now: i64) -> Result<()> {
@@ -83,16 +89,17 @@ impl Store {
                     Val::I(p.price),
                     Val::I(i64::from(p.active)),
                     Val::I(now),
+                    Val::T(product_search_key(&p.sku, &p.name)),
                 ]
             })
             .collect();
         bulk::insert(
             conn,
             "products",
-            &["tenant_id", "id", "sku", "name", "category_code", "price", "active", "updated_at"],
+            &["tenant_id", "id", "sku", "name", "category_code", "price", "active", "updated_at", "search_key"],
             rows,
             "ON CONFLICT (tenant_id, sku) DO UPDATE SET name = excluded.name, category_code = excluded.category_code,
-             price = excluded.price, active = excluded.active, updated_at = excluded.updated_at
+             price = excluded.price, active = excluded.active, updated_at = excluded.updated_at, search_key = excluded.search_key
              WHERE NOT (products.name = excluded.name AND COALESCE(products.category_code, '') = COALESCE(excluded.category_code, '')
                         AND products.price = excluded.price AND products.active = excluded.active)",
         )

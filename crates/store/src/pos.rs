@@ -69,8 +69,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Active products whose SKU or name contains `text` (lower-cased), in SKU order. The SKU
-    /// index is walked in order and the scan stops at `limit` matches.
+    /// Active products whose SKU or name contains `text` (lower case), up to `limit` of them,
+    /// in SKU order. The table is read in storage order and stops at `limit` matches; sorting
+    /// the few found is cheaper than walking the SKU index and fetching every row from it.
     pub async fn till_search(
         &self,
         conn: &mut Conn,
@@ -83,8 +84,7 @@ impl Store {
         let rows = crate::bulk::dynamic(format!(
             "SELECT {COLUMNS} FROM products p LEFT JOIN branch_stock s
                ON s.tenant_id = p.tenant_id AND s.branch_id = $2 AND s.product_id = p.id
-             WHERE p.tenant_id = $1 AND p.active = 1 AND (LOWER(p.sku) LIKE $3 OR LOWER(p.name) LIKE $3)
-             ORDER BY p.sku LIMIT $4"
+             WHERE p.tenant_id = $1 AND p.active = 1 AND p.search_key LIKE $3 LIMIT $4"
         ))
         .bind(tenant_id)
         .bind(branch_id)
@@ -92,7 +92,9 @@ impl Store {
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-        rows.iter().map(till_product).collect()
+        let mut found = rows.iter().map(till_product).collect::<Result<Vec<_>>>()?;
+        found.sort_by(|a, b| a.sku.cmp(&b.sku));
+        Ok(found)
     }
 
     pub async fn set_session_branch(&self, conn: &mut Conn, token_hash: &str, branch: &str) -> Result<()> {

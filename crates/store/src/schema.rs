@@ -400,6 +400,8 @@ const V13: &[&str] = &[
         tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, staff_id BIGINT NOT NULL, branch TEXT NOT NULL,
         action TEXT NOT NULL, invoice_id BIGINT, detail TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))",
     "CREATE INDEX pos_actions_invoice ON pos_actions (tenant_id, invoice_id)",
+    "ALTER TABLE products ADD COLUMN search_key TEXT NOT NULL DEFAULT ''",
+    "UPDATE products SET search_key = LOWER(sku) || ' ' || LOWER(name)",
 ];
 
 /// Statements that exist in one form per database: the id source.

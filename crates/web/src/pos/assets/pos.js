@@ -100,7 +100,7 @@ function start(root) {
     card.className = "card";
     card.innerHTML = "";
     const line = (text) => { const p = document.createElement("p"); p.textContent = text; card.appendChild(p); return p; };
-    line(`${c.name || ""} ${c.mobile || ""}`).id = "customer-name";
+    line(`${c.name || ""} ${(c.mobile || "").replace(/^\+98/, "0")}`).id = "customer-name";
     if (c.tier) line(`${words.tier}: ${c.tier}`);
     c.points.forEach((p) => { line(`${p.name}: ${fmt.format(p.balance)} ${words.points}`).dataset.points = p.point_type; });
     line(`${words.wallet}: ${fmt.format(c.wallet)}`);
