@@ -15,9 +15,13 @@ const KINDS: [&str; 8] = ["سبز", "سیاه", "سفالی", "پارچه‌ای
 pub async fn pos(database_url: &str, products: u64, runs: usize) -> Result<()> {
     let engine = crate::open(database_url).await?;
     let slug = format!("bench-pos-{}", std::process::id());
-    engine.create_tenant(NewTenant::parse(&slug, "bench", None, None, None).map_err(|e| crate::explain(e.into()))?).await.map_err(crate::explain)?;
+    engine
+        .create_tenant(NewTenant::parse(&slug, "bench", None, None, None).map_err(|e| crate::explain(e.into()))?)
+        .await
+        .map_err(crate::explain)?;
     let ctx = engine.tenant(&slug).await.map_err(crate::explain)?;
-    let branch = philia_domain::catalogue::BranchInput { name: "شعبه مرکزی".into(), city: None, address: None, active: true };
+    let branch =
+        philia_domain::catalogue::BranchInput { name: "شعبه مرکزی".into(), city: None, address: None, active: true };
     engine.put_branch(&ctx, "main", &branch).await.map_err(crate::explain)?;
 
     eprintln!("writing {products} products, each stocked at the branch…");
@@ -38,6 +42,7 @@ pub async fn pos(database_url: &str, products: u64, runs: usize) -> Result<()> {
         let input = StockInput { quantity: Some(100), delta: None, reason: None };
         engine.change_stock(&ctx, "main", &p.sku, &input).await.map_err(crate::explain)?;
     }
+    engine.store.analyze().await?;
     eprintln!("written in {:.1?}", started.elapsed());
 
     let email = "cashier@bench.example";

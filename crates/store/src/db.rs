@@ -176,3 +176,12 @@ pub fn placeholders(start: usize, n: usize) -> String {
 pub async fn commit(tx: Tx) -> Result<()> {
     Ok(tx.tx.commit().await?)
 }
+
+impl Store {
+    /// Refreshes the planner's statistics of every table (after a bulk load, where PostgreSQL's
+    /// autovacuum has not caught up or is off, the planner would still think tables empty).
+    pub async fn analyze(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(self.pool()).await?;
+        Ok(())
+    }
+}

@@ -688,3 +688,48 @@ async fn a_reward_is_taken_off_the_store_and_put_back() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_owner_sets_the_club_look_with_errors_beside_their_fields() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        staff(&app, "sara@shop.ir", "marketer").await;
+        let mut owner = Panel::new(&app.base);
+        owner.sign_in("owner@shop.ir", PASSWORD).await;
+        let page = owner.get("/admin/branding").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.html.contains("id=\"club-preview\""));
+        let csrf = page.csrf();
+        let bad = owner
+            .post(
+                "/admin/branding",
+                &[("csrf", &csrf), ("club_name", "باشگاه رویا"), ("primary_colour", "#12345"), ("custom_domain", "not a host")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.html.contains("value=\"باشگاه رویا\""), "what was typed is kept");
+        assert_eq!(bad.html.matches("aria-invalid=\"true\"").count(), 2, "two fields are marked");
+        let ok = owner
+            .post(
+                "/admin/branding",
+                &[("csrf", &csrf), ("club_name", "باشگاه رویا"), ("primary_colour", "#aa3366"), ("font", "vazirmatn")],
+            )
+            .await;
+        assert_eq!(ok.location.as_deref(), Some("/admin/branding?saved=1"));
+        let b = app.get("/api/v1/club/branding").await.body;
+        assert_eq!(
+            (b["club_name"].as_str(), b["primary_colour"].as_str(), b["font"].as_str()),
+            (Some("باشگاه رویا"), Some("#aa3366"), Some("vazirmatn"))
+        );
+
+        // A marketer may look but not change the brand's look.
+        let mut marketer = Panel::new(&app.base);
+        marketer.sign_in("sara@shop.ir", PASSWORD).await;
+        let page = marketer.get("/admin/branding").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let tried = marketer.post("/admin/branding", &[("csrf", &page.csrf()), ("primary_colour", "#000000")]).await;
+        assert_eq!(tried.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.get("/api/v1/club/branding").await.body["primary_colour"], "#aa3366");
+        app.finish().await;
+    }
+}

@@ -20,12 +20,30 @@ async fn a_cashier_sells_and_takes_a_return_in_a_browser() {
             assert_eq!(app.put(&format!("/api/v1/products/{sku}"), json!({"name": name, "price": price})).await.status, 200);
             assert_eq!(app.post(&format!("/api/v1/branches/north/stock/{sku}"), json!({"quantity": 10})).await.status, 200);
         }
-        let r = app.put("/api/v1/point-types/purchase", json!({"code": "purchase", "name": "امتیاز خرید", "expiry": {"kind": "never"}, "cash_value": 100})).await;
+        let r = app
+            .put(
+                "/api/v1/point-types/purchase",
+                json!({"code": "purchase", "name": "امتیاز خرید", "expiry": {"kind": "never"}, "cash_value": 100}),
+            )
+            .await;
         assert_eq!(r.status, 200, "{}", r.body);
-        let r = app.post("/api/v1/promotions", json!({"code": "tea", "name": "چای", "discount": "fixed", "value": 20000, "shared_code": "TEA20"})).await;
+        let r = app
+            .post(
+                "/api/v1/promotions",
+                json!({"code": "tea", "name": "چای", "discount": "fixed", "value": 20000, "shared_code": "TEA20"}),
+            )
+            .await;
         assert_eq!(r.status, 201, "{}", r.body);
-        let c = app.post("/api/v1/customers", json!({"mobile": "09121234567", "first_name": "سارا"})).await.body["customer"]["id"].as_i64().unwrap();
-        let r = app.post(&format!("/api/v1/customers/{c}/points/adjust"), json!({"point_type": "purchase", "points": 500, "reason": "هدیه", "idempotency_key": "g"})).await;
+        let c =
+            app.post("/api/v1/customers", json!({"mobile": "09121234567", "first_name": "سارا"})).await.body["customer"]["id"]
+                .as_i64()
+                .unwrap();
+        let r = app
+            .post(
+                &format!("/api/v1/customers/{c}/points/adjust"),
+                json!({"point_type": "purchase", "points": 500, "reason": "هدیه", "idempotency_key": "g"}),
+            )
+            .await;
         assert_eq!(r.status, 201, "{}", r.body);
         app.engine.create_staff(&app.ctx, "cashier@shop.ir", "رضا", "cashier", PASSWORD).await.unwrap();
 
@@ -67,7 +85,8 @@ async fn a_cashier_sells_and_takes_a_return_in_a_browser() {
         b.screenshot(&format!("pos-till-fa-{tag}")).await;
         b.submit("#checkout").await;
         assert!(b.path().await.starts_with("/pos/receipts/"), "{tag}");
-        let bars = b.eval("const s = document.querySelector('svg.barcode'); return s ? s.getBoundingClientRect().width : 0").await;
+        let bars =
+            b.eval("const s = document.querySelector('svg.barcode'); return s ? s.getBoundingClientRect().width : 0").await;
         assert!(bars.as_f64().unwrap() > 100.0, "{tag}: the barcode is drawn");
         let print_rule = b
             .eval("return [...document.styleSheets].some(s => [...s.cssRules].some(r => r.media && r.media.mediaText.includes('print')))")

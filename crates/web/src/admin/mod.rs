@@ -17,8 +17,8 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    automations, campaigns, customer_actions, customers, dashboard, earning_rules, games, imports, inbox, messaging, missions,
-    programme, promotions, rewards, rfm, segments, sign_in, team,
+    automations, branding, campaigns, customer_actions, customers, dashboard, earning_rules, games, imports, inbox, messaging,
+    missions, programme, promotions, rewards, rfm, segments, sign_in, team,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/campaigns/{code}/send", post(campaigns::send))
         .route("/admin/campaigns/{code}/cancel", post(campaigns::cancel))
         .route("/admin/settings", get(team::page))
+        .route("/admin/branding", get(branding::page).post(branding::save))
         .route("/admin/settings/staff", post(team::add_staff))
         .route("/admin/settings/keys", post(team::add_key))
         .route("/admin/settings/keys/{id}/revoke", post(team::revoke_key))

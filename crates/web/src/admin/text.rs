@@ -451,6 +451,15 @@ crate::catalogue! {
     Female => "زن", "Female";
     Male => "مرد", "Male";
     OtherGender => "سایر", "Other";
+    ClubLook => "ظاهر باشگاه مشتریان", "Customer club look";
+    ClubName => "نام باشگاه", "Club name";
+    LogoUrl => "نشانی لوگو", "Logo address";
+    PrimaryColour => "رنگ اصلی", "Main colour";
+    AccentColour => "رنگ دوم", "Second colour";
+    Font => "قلم", "Font";
+    Layout => "چیدمان صفحه اول", "Home layout";
+    CustomDomain => "دامنه اختصاصی باشگاه", "Club's own domain";
+    OpenClub => "باز کردن باشگاه", "Open the club";
 }
 
 #[cfg(test)]

@@ -187,3 +187,25 @@ function builder(root) {
 }
 
 document.querySelectorAll("[data-builder]").forEach(builder);
+
+// The branding form: the preview follows the colours, name, logo and font as they are edited.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("branding");
+  const preview = document.getElementById("club-preview");
+  if (!form || !preview) return;
+  const update = () => {
+    const val = (n) => (form.elements[n] ? form.elements[n].value.trim() : "");
+    preview.style.setProperty("--brand", val("primary_colour"));
+    preview.style.setProperty("--accent", val("accent_colour"));
+    preview.querySelector(".preview-name").textContent = val("club_name") || preview.dataset.defaultName;
+    preview.className = "club-preview font-" + val("font");
+    let logo = preview.querySelector(".logo");
+    const url = val("logo_url");
+    if (url.startsWith("https://") || (url.startsWith("/") && !url.startsWith("//"))) {
+      if (!logo) { logo = document.createElement("img"); logo.className = "logo"; logo.alt = ""; preview.querySelector(".preview-bar").prepend(logo); }
+      logo.src = url;
+    } else if (logo) { logo.remove(); }
+  };
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+});

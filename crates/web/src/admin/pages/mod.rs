@@ -1,4 +1,5 @@
 pub mod automations;
+pub mod branding;
 pub mod campaigns;
 pub mod customer_actions;
 pub mod customers;
