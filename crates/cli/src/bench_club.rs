@@ -9,7 +9,6 @@ use crate::bench::round;
 use crate::bench_panel::Session;
 use anyhow::{Context, Result};
 use philia_domain::staff_auth::Lang;
-use philia_domain::tenant::NewTenant;
 use serde_json::json;
 
 /// The club's programme, as an owner would set it up.
@@ -57,22 +56,8 @@ async fn programme(engine: &philia_engine::Engine, ctx: &philia_engine::TenantCo
 
 pub async fn club(database_url: &str, customers: u64, invoices: u64, runs: usize, scratch: &std::path::Path) -> Result<()> {
     let engine = crate::open(database_url).await?;
-    let slug = "analytics";
-    let ctx = match engine.tenant(slug).await {
-        Ok(ctx) => {
-            eprintln!("measuring the tenant loaded by an earlier run");
-            ctx
-        }
-        Err(_) => {
-            engine
-                .create_tenant(NewTenant::parse(slug, "bench", None, None, None).map_err(|e| crate::explain(e.into()))?)
-                .await
-                .map_err(crate::explain)?;
-            let ctx = engine.tenant(slug).await.map_err(crate::explain)?;
-            crate::bench_analytics::load(&engine, &ctx, customers, invoices, jiff::Zoned::now().date(), scratch).await?;
-            ctx
-        }
-    };
+    let ctx = crate::bench_analytics::large_tenant(&engine, customers, invoices, scratch).await?;
+    let slug = ctx.slug.clone();
     programme(&engine, &ctx).await?;
     let key = engine.create_api_key(&ctx, "read_only", Some("club bench")).await.map_err(crate::explain)?.key;
     let total = engine.store.customer_count(ctx.id).await?;

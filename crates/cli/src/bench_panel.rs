@@ -7,7 +7,6 @@
 
 use crate::bench::round;
 use anyhow::{Context, Result};
-use philia_domain::tenant::NewTenant;
 use serde_json::json;
 use std::time::Instant;
 
@@ -98,23 +97,8 @@ impl Session {
 
 pub async fn panel(database_url: &str, customers: u64, invoices: u64, runs: usize, scratch: &std::path::Path) -> Result<()> {
     let engine = crate::open(database_url).await?;
-    let slug = "analytics";
-    let ctx = match engine.tenant(slug).await {
-        Ok(ctx) => {
-            eprintln!("measuring the tenant loaded by an earlier run");
-            ctx
-        }
-        Err(_) => {
-            engine
-                .create_tenant(NewTenant::parse(slug, "bench", None, None, None).map_err(|e| crate::explain(e.into()))?)
-                .await
-                .map_err(crate::explain)?;
-            let ctx = engine.tenant(slug).await.map_err(crate::explain)?;
-            crate::bench_analytics::load(&engine, &ctx, customers, invoices, jiff::Zoned::now().date(), scratch).await?;
-            ctx
-        }
-    };
-    let password = format!("bench-{}", std::process::id());
+    let ctx = crate::bench_analytics::large_tenant(&engine, customers, invoices, scratch).await?;
+    let password = format!("bench-password-{}", std::process::id());
     if engine.create_staff(&ctx, STAFF, "bench", "owner", &password).await.is_err() {
         engine.set_staff_password(&ctx, STAFF, &password).await.map_err(crate::explain)?;
     }

@@ -46,7 +46,7 @@ pub async fn pos(database_url: &str, products: u64, runs: usize) -> Result<()> {
     eprintln!("written in {:.1?}", started.elapsed());
 
     let email = "cashier@bench.example";
-    let password = format!("bench-{}", std::process::id());
+    let password = format!("bench-password-{}", std::process::id());
     engine.create_staff(&ctx, email, "bench", "cashier", &password).await.map_err(crate::explain)?;
     let SignIn::Session { token, session } = engine.sign_in(email, &password, Some(&slug)).await.map_err(crate::explain)? else {
         anyhow::bail!("the cashier signs in at one brand");

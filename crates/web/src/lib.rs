@@ -2,6 +2,7 @@
 //! health and metrics. Handlers parse input, call one engine function and render the result.
 
 pub mod admin;
+pub mod assets;
 pub mod auth;
 pub mod catalogue;
 pub mod club;

@@ -4,30 +4,11 @@
 
 mod common;
 
+use common::club::{connect_sms, last_code, opt_in_mission, wheel};
 use common::panel::{Page, Panel};
 use common::{TestApp, apps, providers};
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// The six digits of the newest code the SMS server received for `mobile` (0912… form).
-fn last_code(p: &providers::Providers, national: &str) -> String {
-    let sent = p.sent("kavenegar");
-    let msg =
-        sent.iter().rev().find(|r| r.fields.get("receptor").map(String::as_str) == Some(national)).expect("a code was sent");
-    let text = philia_domain::digits::ascii_digits(&msg.fields["message"]);
-    let at = text.find(|c: char| c.is_ascii_digit()).expect("the message has the code");
-    text[at..at + 6].to_string()
-}
-
-async fn connect_sms(app: &TestApp, p: &providers::Providers) {
-    let r = app
-        .put(
-            "/api/v1/channels/sms",
-            json!({"provider": "kavenegar", "api_key": "kv-test-key", "sender": "10004346", "base_url": p.base}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-}
 
 /// Asks for a code for `mobile` from the club's sign-in page.
 async fn ask_code(club: &mut Panel, slug: &str, mobile: &str) -> Page {
@@ -185,21 +166,10 @@ async fn a_customer_plays_redeems_starts_a_mission_and_keeps_their_details() {
     for app in apps().await {
         let p = providers::start().await;
         connect_sms(&app, &p).await;
-        let r = app.post("/api/v1/games", json!({"code": "wheel", "name": "گردونه", "kind": "wheel",
-            "cost": {"point_type": "purchase", "points": 10},
-            "prizes": [{"code": "p50", "label": "۵۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 50, "weight": 1},
-                       {"code": "p50b", "label": "باز هم ۵۰", "kind": "points", "point_type": "purchase", "points": 50, "weight": 1}]})).await;
-        assert_eq!(r.status, 201, "{}", r.body);
+        wheel(&app, &[("p50", 50), ("p50b", 50)]).await;
         let r = app.post("/api/v1/rewards", json!({"code": "cash", "name": "اعتبار ۵۰ هزار", "kind": "wallet_credit", "amount": 50000, "point_type": "purchase", "cost": 100})).await;
         assert_eq!(r.status, 201, "{}", r.body);
-        let r = app
-            .post(
-                "/api/v1/missions",
-                json!({"code": "two-buys", "name": "دو خرید", "enrolment": "opt_in",
-            "goal": {"fact": "invoice", "target": 2}, "reward": {"point_type": "purchase", "points": 20}}),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.body);
+        opt_in_mission(&app).await;
 
         let mut club = signed_in(&app, &p, "09121112233").await;
         let id = app.get("/api/v1/customers?q=09121112233").await.body["items"][0]["id"].as_i64().unwrap();

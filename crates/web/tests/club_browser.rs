@@ -6,6 +6,7 @@
 mod common;
 
 use common::browser::Browser;
+use common::club::{connect_sms, last_code, opt_in_mission, wheel};
 use common::providers;
 use serde_json::json;
 use std::time::Duration;
@@ -20,29 +21,11 @@ async fn a_customer_plays_and_redeems_in_the_club_on_a_phone() {
     for app in common::apps().await {
         let tag = app.backend;
         let p = providers::start().await;
-        let r = app
-            .put(
-                "/api/v1/channels/sms",
-                json!({"provider": "kavenegar", "api_key": "kv-test-key", "sender": "1000", "base_url": p.base}),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        let r = app.post("/api/v1/games", json!({"code": "wheel", "name": "گردونه شانس", "kind": "wheel",
-            "cost": {"point_type": "purchase", "points": 10},
-            "prizes": [{"code": "p50", "label": "۵۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 50, "weight": 1},
-                       {"code": "p20", "label": "۲۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 20, "weight": 1},
-                       {"code": "p30", "label": "۳۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 30, "weight": 1}]})).await;
-        assert_eq!(r.status, 201, "{}", r.body);
+        connect_sms(&app, &p).await;
+        wheel(&app, &[("p50", 50), ("p20", 20), ("p30", 30)]).await;
         let r = app.post("/api/v1/rewards", json!({"code": "coffee", "name": "قهوه رایگان", "kind": "discount_code", "discount": "percent", "value": 100, "valid_days": 30, "point_type": "purchase", "cost": 100})).await;
         assert_eq!(r.status, 201, "{}", r.body);
-        let r = app
-            .post(
-                "/api/v1/missions",
-                json!({"code": "two-buys", "name": "دو خرید", "enrolment": "opt_in",
-            "goal": {"fact": "invoice", "target": 2}, "reward": {"point_type": "purchase", "points": 20}}),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.body);
+        opt_in_mission(&app).await;
         let r = app.post("/api/v1/customers", json!({"mobile": "09127778899", "first_name": "مریم"})).await;
         let id = r.body["customer"]["id"].as_i64().unwrap();
         let r = app
@@ -59,10 +42,7 @@ async fn a_customer_plays_and_redeems_in_the_club_on_a_phone() {
         assert!(b.path().await.starts_with("/club/shop/sign-in"), "{tag}");
         b.fill("#f-mobile", "۰۹۱۲۷۷۷۸۸۹۹").await;
         b.submit("form.card button[type=submit]").await;
-        let sent = p.sent("kavenegar");
-        let text = philia_domain::digits::ascii_digits(&sent.last().expect("a code went out").fields["message"]);
-        let at = text.find(|c: char| c.is_ascii_digit()).unwrap();
-        b.fill("#f-code", &text[at..at + 6]).await;
+        b.fill("#f-code", &last_code(&p, "09127778899")).await;
         b.submit("form.card button[type=submit]").await;
         assert_eq!(b.path().await, "/club/shop/games/wheel", "{tag}");
 

@@ -38,8 +38,8 @@ fn head(view: &View, title: &str) -> Markup {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " · " (view.t(T::Product)) }
-            link rel="stylesheet" href=(assets::stylesheet_href());
-            script src=(assets::script_href()) defer {}
+            link rel="stylesheet" href=(assets::ASSETS.stylesheet_href());
+            script src=(assets::ASSETS.script_href()) defer {}
         }
     }
 }

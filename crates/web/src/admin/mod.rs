@@ -78,5 +78,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/language", post(sign_in::language))
         .route("/admin/sign-out", post(sign_in::sign_out))
         .route_layer(axum::middleware::from_fn_with_state(state, guard::guard));
-    Router::new().merge(assets::router()).route("/admin/sign-in", get(sign_in::page).post(sign_in::submit)).merge(signed_in)
+    Router::new()
+        .merge(assets::ASSETS.router())
+        .route("/admin/sign-in", get(sign_in::page).post(sign_in::submit))
+        .merge(signed_in)
 }

@@ -44,9 +44,9 @@ fn head(v: &ClubView, title: &str) -> Markup {
             meta name="viewport" content="width=device-width, initial-scale=1";
             meta name="theme-color" content=(v.brand.primary_colour);
             title { (title) " · " (v.club_name) }
-            link rel="stylesheet" href=(assets::stylesheet_href());
+            link rel="stylesheet" href=(assets::ASSETS.stylesheet_href());
             (brand_style(v))
-            script src=(assets::script_href()) defer {}
+            script src=(assets::ASSETS.script_href()) defer {}
         }
     }
 }

@@ -33,7 +33,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/club/{tenant}/sign-out", post(sign_in::sign_out))
         .route_layer(axum::middleware::from_fn_with_state(state, guard::guard));
     Router::new()
-        .merge(assets::router())
+        .merge(assets::ASSETS.router())
         .route("/club/{tenant}/sign-in", get(sign_in::page).post(sign_in::send))
         .route("/club/{tenant}/sign-in/code", post(sign_in::verify))
         .route("/club/{tenant}/language", post(sign_in::language))

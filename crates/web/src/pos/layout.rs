@@ -17,8 +17,8 @@ pub fn page(v: &View, title: &str, bar: Markup, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="csrf-token" content=(v.csrf);
                 title { (title) }
-                link rel="stylesheet" href=(assets::stylesheet_href());
-                script src=(assets::script_href()) defer {}
+                link rel="stylesheet" href=(assets::ASSETS.stylesheet_href());
+                script src=(assets::ASSETS.script_href()) defer {}
             }
             body.pos {
                 header.bar {

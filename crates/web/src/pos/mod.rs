@@ -29,5 +29,5 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/pos/receipts/{id}", get(receipt::page))
         .route("/pos/receipts/{id}/lines/{line}/return", post(receipt::return_line))
         .route_layer(axum::middleware::from_fn_with_state(state, guard::guard));
-    Router::new().merge(assets::router()).merge(signed_in)
+    Router::new().merge(assets::ASSETS.router()).merge(signed_in)
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod club;
 pub mod panel;
 pub mod providers;
 
