@@ -42,8 +42,16 @@ impl Engine {
         for (sku, p) in demo.products() {
             self.put_product(ctx, &sku, &p).await?;
         }
-        for (code, b) in demo.branches() {
+        let products = demo.products();
+        for (n, (code, b)) in demo.branches().into_iter().enumerate() {
             self.put_branch(ctx, &code, &b).await?;
+            // Every branch holds some of everything, so the till shows and counts stock.
+            for (k, (sku, _)) in products.iter().enumerate() {
+                let quantity = 5 + ((k * 7 + n * 13) % 40) as i64;
+                let input =
+                    philia_domain::catalogue::StockInput { quantity: Some(quantity), delta: None, reason: Some("demo".into()) };
+                self.change_stock(ctx, &code, sku, &input).await?;
+            }
         }
         self.setup_demo_programme(ctx).await?;
         let batch = 5_000u64;
