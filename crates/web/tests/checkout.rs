@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, make_points_payable};
 use serde_json::{Value, json};
 
 fn now() -> String {
@@ -41,16 +41,6 @@ async fn customer(app: &TestApp, mobile: &str, points: i64, wallet: i64) -> i64 
 async fn promotion(app: &TestApp, body: Value) {
     let r = app.post("/api/v1/promotions", body).await;
     assert_eq!(r.status, 201, "{}", r.body);
-}
-
-async fn make_points_payable(app: &TestApp) {
-    let r = app
-        .put(
-            "/api/v1/point-types/purchase",
-            json!({"code": "purchase", "name": "امتیاز خرید", "expiry": {"kind": "never"}, "cash_value": 100}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
 }
 
 #[tokio::test]

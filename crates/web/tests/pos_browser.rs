@@ -20,13 +20,7 @@ async fn a_cashier_sells_and_takes_a_return_in_a_browser() {
             assert_eq!(app.put(&format!("/api/v1/products/{sku}"), json!({"name": name, "price": price})).await.status, 200);
             assert_eq!(app.post(&format!("/api/v1/branches/north/stock/{sku}"), json!({"quantity": 10})).await.status, 200);
         }
-        let r = app
-            .put(
-                "/api/v1/point-types/purchase",
-                json!({"code": "purchase", "name": "امتیاز خرید", "expiry": {"kind": "never"}, "cash_value": 100}),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
+        common::make_points_payable(&app).await;
         let r = app
             .post(
                 "/api/v1/promotions",

@@ -130,3 +130,14 @@ pub fn invoice(id: &str, issued_at: &str, mobile: &str, total_price: i64) -> Val
         "lines": [{"sku": "SKU-1", "product_name": "مانتو", "category": "fashion", "quantity": 1, "unit_price": total_price}]
     })
 }
+
+/// The tenant's purchase points pay at checkout: one point is worth 100.
+pub async fn make_points_payable(app: &TestApp) {
+    let r = app
+        .put(
+            "/api/v1/point-types/purchase",
+            serde_json::json!({"code": "purchase", "name": "امتیاز خرید", "expiry": {"kind": "never"}, "cash_value": 100}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
