@@ -94,6 +94,11 @@ pub struct ExternalIdInput {
     pub id: String,
 }
 
+/// First and last name as one, either absent part left out ("" when both are).
+pub fn full_name(first: Option<&str>, last: Option<&str>) -> String {
+    [first, last].into_iter().flatten().collect::<Vec<_>>().join(" ")
+}
+
 /// A customer as sent by the API or read from a CSV row. Every field is optional: absent means
 /// "leave as is", an empty string clears a text field.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]

@@ -66,12 +66,6 @@ impl Engine {
         Ok(branding)
     }
 
-    /// Whether sign-in codes can go out by SMS (the tenant's provider or the platform's).
-    pub async fn has_sms_provider(&self, ctx: &TenantContext) -> Result<bool> {
-        let mut tx = self.store.begin_read().await?;
-        Ok(self.provider_for(&mut tx, ctx.id, philia_domain::messaging::Channel::Sms).await?.is_some())
-    }
-
     /// The slug of the tenant whose club a host name serves, if any.
     pub async fn club_for_host(&self, host: &str) -> Result<Option<String>> {
         let host = host.split(':').next().unwrap_or("").trim_end_matches('.').to_lowercase();

@@ -33,6 +33,15 @@ pub struct CustomerSession {
     token_hash: String,
 }
 
+/// How a sign-in code went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeDelivery {
+    /// By SMS through the tenant's (or the platform's) provider.
+    Sms,
+    /// To the server's log: the demo, which has no SMS provider.
+    Log,
+}
+
 /// What a successful code check gives the club.
 #[derive(Debug, Clone)]
 pub struct ClubSignIn {
@@ -75,7 +84,7 @@ impl Engine {
 
     /// Sends a sign-in code to a mobile number, if the limits allow. `address` is the network
     /// address the request came from.
-    pub async fn send_club_code(&self, ctx: &TenantContext, mobile: &str, address: &str, lang: Lang) -> Result<()> {
+    pub async fn send_club_code(&self, ctx: &TenantContext, mobile: &str, address: &str, lang: Lang) -> Result<CodeDelivery> {
         let mobile = Mobile::parse(mobile).map_err(|i| EngineError::field(i.at("mobile")))?;
         let mobile = mobile.as_str().to_string();
         let provider = {
@@ -128,7 +137,7 @@ impl Engine {
         let Some(provider) = provider else {
             // The demo has no SMS provider: the code goes to the server's log instead.
             tracing::warn!(tenant = %ctx.slug, mobile = %mobile, code = %code, "club sign-in code (no SMS provider: demo mode)");
-            return Ok(());
+            return Ok(CodeDelivery::Log);
         };
         let sent = self.channels.send_sms(&provider, &SmsMessage { to: mobile.clone(), text: text.clone(), lookup: None }).await;
         let outcome = match &sent {
@@ -157,7 +166,7 @@ impl Engine {
         self.store.record_outcome(&mut tx, ctx.id, message_id, &outcome, now_ms()).await?;
         philia_store::commit(tx).await?;
         match sent {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(CodeDelivery::Sms),
             Err(e) => {
                 tracing::warn!(tenant = %ctx.slug, reason = %e, "club sign-in code not sent");
                 Err(EngineError::conflict(

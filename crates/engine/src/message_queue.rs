@@ -165,7 +165,7 @@ impl Engine {
                 h.points.iter().map(|(t, b)| (t.clone(), (*b).into())).collect();
             let attributes: serde_json::Value = serde_json::from_str(&p.attributes).unwrap_or_default();
             let language = attributes.get("language").and_then(|l| l.as_str()).map(str::to_string);
-            let name = [p.first_name.as_deref(), p.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let name = philia_domain::customer::full_name(p.first_name.as_deref(), p.last_name.as_deref());
             let code = referral_code(ctx.id, id);
             let variables = json!({
                 "customer": {

@@ -124,7 +124,7 @@ impl Engine {
         let profiles = self.store.load_profiles(conn, ctx.id, &[note.customer_id]).await?;
         let customer_name = profiles
             .get(&note.customer_id)
-            .map(|p| [p.first_name.as_deref(), p.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" "))
+            .map(|p| philia_domain::customer::full_name(p.first_name.as_deref(), p.last_name.as_deref()))
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| format!("#{}", note.customer_id));
         let email_ready = self.provider_for(conn, ctx.id, Channel::Email).await?.is_some();

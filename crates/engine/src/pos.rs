@@ -13,7 +13,7 @@ use crate::tenancy::hash_key;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
 use philia_domain::catalogue::StockChange;
-use philia_domain::customer::CustomerInput;
+use philia_domain::customer::{CustomerInput, full_name};
 use philia_domain::invoice::{CheckoutInput, CustomerRefInput, InvoiceInput, LineInput, RefundInput};
 use philia_domain::pos::{CartLine, InstantDiscount, check_cart, may_override_stock, may_sell};
 use philia_domain::records::{Invoice, Refund, WalletBalance};
@@ -146,7 +146,7 @@ impl Engine {
             .filter_map(|r| r.outcome.get("code").and_then(|c| c.as_str()).map(str::to_string))
             .collect();
         let c = home.customer;
-        let name = [c.first_name.as_deref(), c.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let name = full_name(c.first_name.as_deref(), c.last_name.as_deref());
         Ok(TillCustomer { id: c.id, name, mobile: c.mobile, tier: c.tier, balances: home.balances, wallet: home.wallet, codes })
     }
 
@@ -165,14 +165,13 @@ impl Engine {
     }
 
     /// The cart priced from the catalogue, with the instant discount spread over its lines.
-    async fn till_lines(&self, session: &StaffSession, sale: &TillSale) -> Result<(Vec<LineInput>, Vec<TillProduct>, i64, i64)> {
+    async fn till_lines(&self, session: &StaffSession, sale: &TillSale) -> Result<(Vec<LineInput>, i64, i64)> {
         check_cart(&sale.lines)?;
         let mut tx = self.store.begin_read().await?;
         let branch = self.till_branch_id(&mut tx, session).await?;
         let skus: Vec<String> = sale.lines.iter().map(|l| l.sku.trim().to_string()).collect();
         let products = self.store.till_products_by_sku(&mut tx, session.ctx.id, branch, &skus).await?;
         let mut lines = Vec::with_capacity(sale.lines.len());
-        let mut picked = Vec::with_capacity(sale.lines.len());
         for (i, l) in sale.lines.iter().enumerate() {
             let p = products.iter().find(|p| p.sku == l.sku.trim()).ok_or_else(|| {
                 EngineError::field(
@@ -187,7 +186,6 @@ impl Engine {
                 unit_price: p.price,
                 discount: None,
             });
-            picked.push(p.clone());
         }
         let gross: i64 = lines.iter().map(|l| l.unit_price * l.quantity.unwrap_or(1.0) as i64).sum();
         let mut instant = 0;
@@ -195,13 +193,13 @@ impl Engine {
             instant = d.amount(gross, session.role).map_err(|i| EngineError::field(i.at("discount")))?;
             spread(&mut lines, gross, instant);
         }
-        Ok((lines, picked, gross, instant))
+        Ok((lines, gross, instant))
     }
 
     /// What the sale comes to: discounts, codes, points and wallet, what is left to pay and
     /// what it earns.
     pub async fn till_quote(&self, session: &StaffSession, sale: &TillSale) -> Result<TillQuote> {
-        let (lines, _, gross, instant_discount) = self.till_lines(session, sale).await?;
+        let (lines, gross, instant_discount) = self.till_lines(session, sale).await?;
         let input = QuoteInput {
             customer: sale.customer_id.map(|id| CustomerRefInput { id: Some(id), ..Default::default() }),
             lines,
@@ -229,7 +227,7 @@ impl Engine {
         if key.is_empty() || key.len() > 100 {
             return Err(EngineError::field(Issue::required().at("key")));
         }
-        let (lines, products, _, _) = self.till_lines(session, sale).await?;
+        let (lines, _, _) = self.till_lines(session, sale).await?;
         let branch = till_branch(session)?.to_string();
         let input = InvoiceInput {
             source: Some("pos".into()),
@@ -255,10 +253,14 @@ impl Engine {
                 let Some(id) = result.id.filter(|_| result.status == "created") else { return Ok(result) };
                 let now = now_ms();
                 let branch_id = self.store.branch_id(conn, ctx.id, &branch).await?.ok_or(EngineError::NotFound("branch"))?;
-                for (i, (line, p)) in sale.lines.iter().zip(&products).enumerate() {
-                    if p.stock.is_none() {
+                // Whether the branch counts each product, read again under the write lock: a stock
+                // row added since the quote is honoured.
+                let skus: Vec<String> = sale.lines.iter().map(|l| l.sku.trim().to_string()).collect();
+                let counted = self.store.till_products_by_sku(conn, ctx.id, branch_id, &skus).await?;
+                for (i, line) in sale.lines.iter().enumerate() {
+                    let Some(p) = counted.iter().find(|p| p.sku == line.sku.trim()).filter(|p| p.stock.is_some()) else {
                         continue;
-                    }
+                    };
                     let reason = format!("sale:{id}");
                     let moved = self
                         .store
@@ -298,13 +300,10 @@ impl Engine {
         let refunds = self.refunds_of(ctx, invoice_id).await?;
         let actions = self.store.pos_actions_of_invoice(ctx.id, invoice_id).await?;
         let points = self.store.points_of_invoice(ctx.id, invoice_id).await?;
-        let customer_name =
-            match invoice.customer_id {
-                Some(c) => self.customer(ctx, c).await.ok().map(|c| {
-                    [c.first_name.as_deref(), c.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ")
-                }),
-                None => None,
-            };
+        let customer_name = match invoice.customer_id {
+            Some(c) => Some(self.customer(ctx, c).await.map(|c| full_name(c.first_name.as_deref(), c.last_name.as_deref()))?),
+            None => None,
+        };
         Ok(Receipt { invoice, refunds, actions, points, customer_name })
     }
 

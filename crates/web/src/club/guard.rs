@@ -1,5 +1,5 @@
-//! Every club page but sign-in passes here: the club is found by the slug in the address, the
-//! customer's session by the cookie (or the reader is sent to sign in and back), every POST must
+//! Every club page but sign-in passes here: the customer's session is found by the cookie for
+//! the club in the address (or the reader is sent to sign in and back), every POST must
 //! carry the session's CSRF token and come from this site, and a failed page is rendered in the
 //! club's look and the customer's language.
 
@@ -42,14 +42,6 @@ pub fn plain_failure(status: StatusCode, text: C) -> Response {
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let slug = slug_of(&path).to_string();
-    let (_ctx, brand) = match club(&state, &slug).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return plain_failure(StatusCode::NOT_FOUND, C::NotFound),
-        Err(e) => {
-            tracing::error!(error = %e, "reading a club");
-            return plain_failure(StatusCode::INTERNAL_SERVER_ERROR, C::SomethingWrong);
-        }
-    };
     let token = cookie(req.headers(), CLUB_COOKIE).map(str::to_string);
     let session = match token {
         Some(t) => state.engine.customer_session(&slug, &t).await,
@@ -60,6 +52,14 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         Ok(None) => return to_sign_in(&req, &slug),
         Err(e) => {
             tracing::error!(error = %e, "reading a customer session");
+            return plain_failure(StatusCode::INTERNAL_SERVER_ERROR, C::SomethingWrong);
+        }
+    };
+    // The session carries its tenant; an unknown club has no sessions and its sign-in page says so.
+    let brand = match state.engine.branding(&session.ctx).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a club's branding");
             return plain_failure(StatusCode::INTERNAL_SERVER_ERROR, C::SomethingWrong);
         }
     };

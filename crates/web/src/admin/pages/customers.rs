@@ -29,7 +29,7 @@ pub struct ListQuery {
 }
 
 pub fn display_name(c: &Customer) -> String {
-    let name = [c.first_name.as_deref(), c.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let name = philia_domain::customer::full_name(c.first_name.as_deref(), c.last_name.as_deref());
     if name.is_empty() { c.mobile.clone().or_else(|| c.email.clone()).unwrap_or_else(|| format!("#{}", c.id)) } else { name }
 }
 

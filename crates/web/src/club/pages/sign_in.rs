@@ -17,6 +17,7 @@ use maud::{Markup, html};
 use philia_domain::club::CLUB_SESSION_MAX_MS;
 use philia_domain::staff_auth::Lang;
 use philia_engine::EngineError;
+use philia_engine::club_sign_in::CodeDelivery;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -176,10 +177,10 @@ pub async fn send(
     let next = safe_next(&slug, &form.next);
     let f = Typed { mobile: form.mobile.trim(), referral: form.referral.trim(), next: &next };
     match state.engine.send_club_code(&ctx, &form.mobile, &peer.ip().to_string(), v.lang).await {
-        Ok(()) => {
+        Ok(delivery) => {
             let mobile = philia_domain::mobile::Mobile::parse(&form.mobile).map(|m| m.as_str().to_string()).unwrap_or_default();
             let f = Typed { mobile: &mobile, ..f };
-            let demo = state.engine.demo_codes && !state.engine.has_sms_provider(&ctx).await.unwrap_or(true);
+            let demo = delivery == CodeDelivery::Log;
             render(&v, Step::Code { error: None, demo }, &f).into_response()
         }
         Err(e) => {
