@@ -252,9 +252,11 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Worker => {
             let engine = open(&cli.database_url).await?;
-            eprintln!("Philia worker: sending messages and running background jobs");
+            eprintln!("Philia worker: sending messages, applying deliveries, reading shops and running background jobs");
             tokio::spawn(engine.clone().run_background_jobs());
             tokio::spawn(engine.clone().run_automations());
+            tokio::spawn(engine.clone().run_inbound());
+            tokio::spawn(engine.clone().run_shop_sync());
             tokio::select! {
                 _ = engine.run_outbox() => {}
                 _ = tokio::signal::ctrl_c() => {}
@@ -406,6 +408,8 @@ pub async fn serve(mut engine: Engine, listen: &str) -> Result<()> {
     tokio::spawn(engine.clone().run_background_jobs());
     tokio::spawn(engine.clone().run_outbox());
     tokio::spawn(engine.clone().run_automations());
+    tokio::spawn(engine.clone().run_inbound());
+    tokio::spawn(engine.clone().run_shop_sync());
     philia_web::serve(philia_web::AppState { engine, operator_token }, listener).await?;
     Ok(())
 }

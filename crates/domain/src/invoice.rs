@@ -247,7 +247,7 @@ pub struct ValidInvoice {
 
 /// Converts an amount from the invoice's currency to the tenant's. Only the rial/toman pair
 /// converts (1 toman = 10 rials); other pairs must match.
-fn currency_factor(from: &str, to: &str) -> Result<(i64, i64), Issue> {
+pub fn currency_factor(from: &str, to: &str) -> Result<(i64, i64), Issue> {
     match (from, to) {
         (f, t) if f == t => Ok((1, 1)),
         ("IRR", "IRT") => Ok((1, 10)),

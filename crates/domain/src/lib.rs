@@ -9,6 +9,7 @@ pub mod checkout;
 pub mod classes;
 pub mod club;
 pub mod condition;
+pub mod connections;
 pub mod customer;
 pub mod digits;
 pub mod discounts;
@@ -40,5 +41,6 @@ pub mod segments;
 pub mod staff_auth;
 pub mod tenant;
 pub mod tiers;
+pub mod woocommerce;
 
 pub use issue::{FieldError, Invalid, Issue};

@@ -30,6 +30,41 @@ pub fn parse_amount(input: &str) -> Result<i64, Issue> {
     Ok(value)
 }
 
+/// Digits after the decimal point in a currency's smallest unit (ISO 4217). Toman and rial have
+/// none; most others have two.
+pub fn minor_units(currency: &str) -> u32 {
+    match currency {
+        "IRR" | "IRT" | "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "XAF" | "XOF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        _ => 2,
+    }
+}
+
+/// Parses a decimal amount as another system writes it (`"29.35"`, `"-10.00"`, `"1250000"`)
+/// into a signed count of the currency's smallest unit. Digits beyond the unit (a shop's tax
+/// computed to more places) round half away from zero.
+pub fn parse_decimal_amount(input: &str, minor: u32) -> Result<i64, Issue> {
+    let invalid = || Issue::new("invalid_amount", "is not a number", "عدد معتبر نیست");
+    let cleaned: String = ascii_digits(input.trim()).chars().filter(|c| !matches!(c, ',' | ' ' | '_')).collect();
+    if cleaned.is_empty() {
+        return Ok(0);
+    }
+    let (negative, digits) = match cleaned.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cleaned.strip_prefix('+').unwrap_or(&cleaned)),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && frac.is_empty() || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let kept: String = frac.chars().chain(std::iter::repeat('0')).take(minor as usize).collect();
+    let round_up = frac.chars().nth(minor as usize).is_some_and(|c| c >= '5');
+    let text = format!("{}{kept}", if whole.is_empty() { "0" } else { whole });
+    let value: i64 = text.parse().map_err(|_| invalid())?;
+    let value = value.checked_add(round_up as i64).ok_or_else(invalid)?;
+    Ok(if negative { -value } else { value })
+}
+
 /// Checks an amount given as a JSON number.
 pub fn check_amount(value: i64) -> Result<i64, Issue> {
     if value < 0 { Err(Issue::negative()) } else { Ok(value) }
@@ -88,6 +123,19 @@ impl Quantity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_amounts_count_smallest_units() {
+        assert_eq!(parse_decimal_amount("29.35", 2), Ok(2935));
+        assert_eq!(parse_decimal_amount("-10.00", 2), Ok(-1000));
+        assert_eq!(parse_decimal_amount("1250000.00", 0), Ok(1_250_000));
+        assert_eq!(parse_decimal_amount("0.9", 2), Ok(90));
+        assert_eq!(parse_decimal_amount("1.005", 2), Ok(101));
+        assert_eq!(parse_decimal_amount("۱۲۰۰۰", 0), Ok(12_000));
+        assert_eq!(parse_decimal_amount("", 2), Ok(0));
+        assert!(parse_decimal_amount("12a", 2).is_err());
+        assert!(parse_decimal_amount(".", 2).is_err());
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -29,6 +29,7 @@ pub mod checkout;
 pub mod classes;
 pub mod club;
 pub mod club_sign_in;
+pub mod connections;
 pub mod customers;
 pub mod demo;
 pub mod demo_load;
@@ -42,6 +43,7 @@ pub mod game_audit;
 pub mod game_play;
 pub mod games;
 pub mod import;
+pub mod inbound;
 pub mod invoices;
 pub mod jobs;
 pub mod lists;
@@ -64,11 +66,13 @@ pub mod rfm;
 pub mod secrets;
 pub mod segments;
 pub mod settings;
+pub mod shop_sync;
 pub mod staff_sessions;
 pub mod stats;
 pub mod tenancy;
 pub mod tiers;
 pub mod wallet;
+pub mod woocommerce;
 
 pub use error::EngineError;
 pub use philia_store::{Backend, Store};
@@ -88,6 +92,8 @@ pub struct Engine {
     pub public_url: Option<String>,
     /// Wakes this process's outbox sender when a message is queued.
     pub outbox_signal: std::sync::Arc<tokio::sync::Notify>,
+    /// Wakes this process's inbound worker when a delivery is kept.
+    pub inbound_signal: std::sync::Arc<tokio::sync::Notify>,
     /// The demo: club sign-in codes of tenants without an SMS provider go to the server's log.
     pub demo_codes: bool,
 }
@@ -103,6 +109,7 @@ impl Engine {
             channels: philia_channels::Channels::new(),
             public_url: std::env::var("PHILIA_PUBLIC_URL").ok().filter(|u| !u.trim().is_empty()),
             outbox_signal: Default::default(),
+            inbound_signal: Default::default(),
             demo_codes: false,
         })
     }

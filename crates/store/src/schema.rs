@@ -404,6 +404,27 @@ const V13: &[&str] = &[
     "UPDATE products SET search_key = LOWER(sku) || ' ' || LOWER(name)",
 ];
 
+/// Integrations: a tenant's connections to shops and other systems, every delivery they send
+/// (kept before it is answered, applied from the queue), and what Philia holds of each record a
+/// connection names (an order's newest applied state and the invoice that counts for it).
+const V14: &[&str] = &[
+    "CREATE TABLE connections (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
+        secret_sealed TEXT NOT NULL, settings_sealed TEXT, currency TEXT NOT NULL, status TEXT NOT NULL,
+        sync_state TEXT NOT NULL, created_at BIGINT NOT NULL, last_delivery_at BIGINT, PRIMARY KEY (tenant_id, id))",
+    "CREATE UNIQUE INDEX connections_code ON connections (tenant_id, code)",
+    "CREATE TABLE inbound_deliveries (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, connection_id BIGINT NOT NULL, received_at BIGINT NOT NULL,
+        topic TEXT NOT NULL, delivery_ref TEXT, body TEXT, status TEXT NOT NULL, attempts BIGINT NOT NULL,
+        due_at BIGINT NOT NULL, lease_until BIGINT, outcome TEXT, processed_at BIGINT, PRIMARY KEY (tenant_id, id))",
+    "CREATE INDEX inbound_deliveries_due ON inbound_deliveries (status, due_at)",
+    "CREATE INDEX inbound_deliveries_connection ON inbound_deliveries (tenant_id, connection_id, id)",
+    "CREATE TABLE shop_records (
+        tenant_id BIGINT NOT NULL, connection_id BIGINT NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL,
+        version BIGINT, digest TEXT, generation BIGINT NOT NULL, invoice_id BIGINT, fingerprint TEXT,
+        updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, connection_id, kind, record_id))",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -415,7 +436,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -37,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(routes::system::router())
         .merge(routes::opt_out::router())
+        .merge(routes::hooks::router())
         .merge(admin::router(state.clone()))
         .merge(club::router(state.clone()))
         .merge(pos::router(state.clone()))

@@ -1,0 +1,178 @@
+//! Connections to other systems (SPEC H1–H2): a shop or an accounting system a tenant links,
+//! with the code its delivery address carries and, for shops Philia can also read from, the
+//! address and keys of the shop's API.
+
+use crate::issue::{Checker, Invalid, Issue, optional_text};
+use crate::tenant::parse_currency;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionKind {
+    Woocommerce,
+}
+
+impl ConnectionKind {
+    pub const NAMES: [&'static str; 1] = ["woocommerce"];
+
+    pub fn parse(input: &str) -> Result<Self, Issue> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "woocommerce" | "woo" => Ok(Self::Woocommerce),
+            _ => Err(Issue::one_of(&Self::NAMES)),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// A connection as an owner describes it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionInput {
+    /// `woocommerce`.
+    pub kind: String,
+    /// Short name in the delivery address: 1–24 of a–z, 0–9 and `-`, e.g. `shop`.
+    pub code: String,
+    pub name: Option<String>,
+    /// The currency the shop prices in (the tenant's when absent; IRR and IRT convert).
+    pub currency: Option<String>,
+    /// The shop's address, e.g. `https://shop.example.com`, for backfill and reconciliation.
+    pub store_url: Option<String>,
+    /// REST API consumer key (`ck_…`) and secret (`cs_…`) with read access.
+    pub consumer_key: Option<String>,
+    pub consumer_secret: Option<String>,
+    /// The webhook secret, when the shop's webhook already has one (8–200 characters); a strong
+    /// one is made when absent.
+    pub secret: Option<String>,
+}
+
+/// Where and how to read a shop's REST API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopAccess {
+    pub store_url: String,
+    pub consumer_key: String,
+    pub consumer_secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidConnection {
+    pub kind: ConnectionKind,
+    pub code: String,
+    pub name: String,
+    pub currency: Option<String>,
+    pub access: Option<ShopAccess>,
+    pub secret: Option<String>,
+}
+
+pub fn parse_connection_code(input: &str) -> Result<String, Issue> {
+    let s = input.trim().to_ascii_lowercase();
+    if !s.is_empty()
+        && s.len() <= 24
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+    {
+        Ok(s)
+    } else {
+        Err(Issue::new("invalid_code", "must be 1–24 characters of a–z, 0–9 and -", "کد اتصال معتبر نیست"))
+    }
+}
+
+/// A shop's base address: http or https, no query; the trailing slash is dropped.
+pub fn parse_store_url(input: &str) -> Result<String, Issue> {
+    let s = input.trim().trim_end_matches('/');
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !s.contains(['?', '#', ' ']) => Ok(s.to_string()),
+        _ => Err(Issue::new(
+            "invalid_url",
+            "must be the shop's address, e.g. https://shop.example.com",
+            "نشانی فروشگاه معتبر نیست",
+        )),
+    }
+}
+
+impl ConnectionInput {
+    pub fn parse(&self) -> Result<ValidConnection, Invalid> {
+        let mut c = Checker::new();
+        let kind = c.check("kind", ConnectionKind::parse(&self.kind));
+        let code = c.check("code", parse_connection_code(&self.code));
+        let name = c.check("name", optional_text(self.name.as_deref(), 100)).flatten();
+        let currency =
+            self.currency.as_deref().filter(|s| !s.trim().is_empty()).and_then(|s| c.check("currency", parse_currency(s)));
+        let url =
+            self.store_url.as_deref().filter(|s| !s.trim().is_empty()).and_then(|s| c.check("store_url", parse_store_url(s)));
+        let key = self.consumer_key.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let secret = self.consumer_secret.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let access = match (url, key, secret) {
+            (Some(u), Some(k), Some(s)) => Some(ShopAccess { store_url: u, consumer_key: k.into(), consumer_secret: s.into() }),
+            (None, None, None) => None,
+            (u, k, s) => {
+                for (field, missing) in
+                    [("store_url", u.is_none()), ("consumer_key", k.is_none()), ("consumer_secret", s.is_none())]
+                {
+                    if missing && !(field == "store_url" && self.store_url.as_deref().is_some_and(|s| !s.trim().is_empty())) {
+                        c.push(
+                            Issue::new(
+                                "required_with",
+                                "is needed with the other API settings",
+                                "همراه با دیگر تنظیمات API لازم است",
+                            )
+                            .at(field),
+                        );
+                    }
+                }
+                None
+            }
+        };
+        let secret = match self.secret.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) if (8..=200).contains(&s.chars().count()) => Some(s.to_string()),
+            Some(_) => {
+                c.push(Issue::new("invalid_secret", "must be 8–200 characters", "رمز باید ۸ تا ۲۰۰ نویسه باشد").at("secret"));
+                None
+            }
+            None => None,
+        };
+        c.finish(|| {
+            let code = code.unwrap();
+            ValidConnection { kind: kind.unwrap(), name: name.unwrap_or_else(|| code.clone()), code, currency, access, secret }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_names_every_bad_field() {
+        let err = ConnectionInput {
+            kind: "magento".into(),
+            code: "My Shop".into(),
+            store_url: Some("ftp://x".into()),
+            consumer_key: Some("ck_1".into()),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap_err();
+        let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["kind", "code", "store_url", "consumer_secret"]);
+    }
+
+    #[test]
+    fn api_settings_come_together() {
+        let ok = ConnectionInput {
+            kind: "woocommerce".into(),
+            code: "shop".into(),
+            store_url: Some("https://shop.example.com/".into()),
+            consumer_key: Some("ck_1".into()),
+            consumer_secret: Some("cs_1".into()),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(ok.access.unwrap().store_url, "https://shop.example.com");
+        assert_eq!(ok.name, "shop");
+    }
+}
