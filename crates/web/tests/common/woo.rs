@@ -57,3 +57,99 @@ pub async fn drain(app: &TestApp) -> philia_engine::inbound::InboundRound {
         total.retried += r.retried;
     }
 }
+
+/// A local server that answers like a WooCommerce shop's REST API v3: Basic authentication with
+/// the consumer key and secret, `page` / `per_page` (at most 100), `modified_after` with
+/// `dates_are_gmt`, and the totals in `X-WP-Total` and `X-WP-TotalPages`.
+#[derive(Clone)]
+pub struct WooShop {
+    pub base: String,
+    pub data: std::sync::Arc<std::sync::Mutex<ShopData>>,
+}
+
+#[derive(Default)]
+pub struct ShopData {
+    pub customers: Vec<Value>,
+    pub products: Vec<Value>,
+    pub orders: Vec<Value>,
+    /// Requests answered, as `resource?page`.
+    pub requests: Vec<String>,
+}
+
+pub const CONSUMER_KEY: &str = "ck_4d1d0c5e9f";
+pub const CONSUMER_SECRET: &str = "cs_77a1b2c3d4";
+
+async fn list(
+    axum::extract::State(shop): axum::extract::State<WooShop>,
+    axum::extract::Path(resource): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use base64::Engine as _;
+    let expected = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{CONSUMER_KEY}:{CONSUMER_SECRET}")));
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        let body = serde_json::json!({"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list resources.", "data": {"status": 401}});
+        return (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+    }
+    let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let per_page: usize = q.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(10).min(100);
+    let mut data = shop.data.lock().unwrap();
+    data.requests.push(format!("{resource}?{page}"));
+    let all = match resource.as_str() {
+        "customers" => &data.customers,
+        "products" => &data.products,
+        "orders" => &data.orders,
+        _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
+    };
+    let after = q.get("modified_after").cloned();
+    let items: Vec<Value> = all
+        .iter()
+        .filter(|o| after.as_deref().is_none_or(|a| o["date_modified_gmt"].as_str().unwrap_or("") > a))
+        .cloned()
+        .collect();
+    let pages = items.len().div_ceil(per_page);
+    let slice: Vec<Value> = items.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
+    let mut res = axum::Json(slice).into_response();
+    res.headers_mut().insert("x-wp-total", items.len().to_string().parse().unwrap());
+    res.headers_mut().insert("x-wp-totalpages", pages.to_string().parse().unwrap());
+    res
+}
+
+impl WooShop {
+    pub async fn start() -> WooShop {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let shop = WooShop {
+            base: format!("http://{}", listener.local_addr().unwrap()),
+            data: Default::default(),
+        };
+        let app = axum::Router::new().route("/wp-json/wc/v3/{resource}", axum::routing::get(list)).with_state(shop.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        shop
+    }
+}
+
+/// An order of the published shape in tomans, for customer `customer` (1-based), with a
+/// mobile, an amount and a status.
+pub fn toman_order(id: i64, customer: i64, amount: i64, status: &str, modified: &str) -> Value {
+    let mut o = fixture_json("order.json");
+    o["id"] = serde_json::json!(id);
+    o["number"] = serde_json::json!(id.to_string());
+    o["status"] = serde_json::json!(status);
+    o["currency"] = serde_json::json!("IRT");
+    o["customer_id"] = serde_json::json!(customer);
+    o["billing"]["phone"] = serde_json::json!(format!("0912{:07}", customer));
+    o["billing"]["email"] = serde_json::json!(format!("buyer{customer}@example.com"));
+    o["date_modified_gmt"] = serde_json::json!(modified);
+    o["shipping_total"] = serde_json::json!("0");
+    o["shipping_tax"] = serde_json::json!("0");
+    o["shipping_lines"] = serde_json::json!([]);
+    o["line_items"] = serde_json::json!([{
+        "id": id * 10, "name": "کالا", "product_id": 93, "variation_id": 0, "quantity": 1,
+        "subtotal": amount.to_string(), "subtotal_tax": "0", "total": amount.to_string(), "total_tax": "0",
+        "sku": "", "price": amount
+    }]);
+    o["total"] = serde_json::json!(amount.to_string());
+    o["total_tax"] = serde_json::json!("0");
+    o
+}
