@@ -107,6 +107,14 @@ enum Which {
         #[arg(long, default_value = "/tmp/philia-bench-analytics")]
         scratch: std::path::PathBuf,
     },
+    /// WooCommerce deliveries at a fixed rate: answer times and how soon all are applied, beside
+    /// the invoice API recording the same sales.
+    Hooks {
+        #[arg(long, default_value_t = 500)]
+        rate: u64,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
     /// The till's product search as a cashier types or scans, on a catalogue of this many
     /// products all stocked at the branch.
     Pos {
@@ -251,6 +259,7 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
         Which::Panel { customers, invoices, runs, scratch } => {
             crate::bench_panel::panel(database_url, customers, invoices, runs, &scratch).await
         }
+        Which::Hooks { rate, seconds } => crate::bench_hooks::hooks(database_url, rate, seconds).await,
         Which::Pos { products, runs } => crate::bench_pos::pos(database_url, products, runs).await,
         Which::Club { customers, invoices, runs, scratch } => {
             crate::bench_club::club(database_url, customers, invoices, runs, &scratch).await

@@ -5,6 +5,7 @@ mod bench;
 mod bench_analytics;
 mod bench_club;
 mod bench_gamification;
+mod bench_hooks;
 mod bench_loyalty;
 mod bench_messaging;
 mod bench_panel;
@@ -38,7 +39,7 @@ enum Command {
         #[arg(long, env = "PHILIA_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
     },
-    /// Run the background work without serving HTTP: the message sender (outbox), automations,
+    /// Run the background work without serving HTTP: the message sender (outbox), shop deliveries and reading shops, automations,
     /// point expiry, mission deadlines and the daily evaluations. Run as many as needed beside `serve`.
     Worker,
     /// Bring the database schema up to date.

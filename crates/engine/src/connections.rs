@@ -93,7 +93,6 @@ impl Engine {
             status: "active".into(),
             sync_state: "{}".into(),
             created_at: now_ms(),
-            last_delivery_at: None,
         };
         if !self.store.insert_connection(&mut tx, ctx.id, &row).await? {
             return Err(EngineError::conflict(
@@ -132,6 +131,7 @@ impl Engine {
         let mut tx = self.store.begin_read().await?;
         let deliveries = self.store.delivery_counts(&mut tx, ctx.id, row.id).await?;
         let records = self.store.shop_record_counts(&mut tx, ctx.id, row.id).await?;
+        let last_delivery_at = self.store.last_delivery_at(&mut tx, ctx.id, row.id).await?;
         drop(tx);
         let store_url = self.shop_access(ctx.id, &row)?.map(|a| a.store_url);
         Ok(ConnectionView {
@@ -143,7 +143,7 @@ impl Engine {
             currency: row.currency,
             store_url,
             created_at: row.created_at,
-            last_delivery_at: row.last_delivery_at,
+            last_delivery_at,
             sync: serde_json::from_str(&row.sync_state).unwrap_or_default(),
             deliveries,
             records,

@@ -19,7 +19,6 @@ pub struct ConnectionRow {
     /// Backfill cursors and the last reconciliation (JSON).
     pub sync_state: String,
     pub created_at: i64,
-    pub last_delivery_at: Option<i64>,
 }
 
 /// What Philia holds of one record of a connection (an order, a customer, a product).
@@ -32,8 +31,7 @@ pub struct ShopRecordRow {
     pub fingerprint: Option<String>,
 }
 
-const COLUMNS: &str =
-    "id, kind, code, name, secret_sealed, settings_sealed, currency, status, sync_state, created_at, last_delivery_at";
+const COLUMNS: &str = "id, kind, code, name, secret_sealed, settings_sealed, currency, status, sync_state, created_at";
 
 fn connection(r: &sqlx::any::AnyRow) -> Result<ConnectionRow> {
     Ok(ConnectionRow {
@@ -47,7 +45,6 @@ fn connection(r: &sqlx::any::AnyRow) -> Result<ConnectionRow> {
         status: r.try_get("status")?,
         sync_state: r.try_get("sync_state")?,
         created_at: r.try_get("created_at")?,
-        last_delivery_at: r.try_get("last_delivery_at")?,
     })
 }
 

@@ -43,8 +43,7 @@ fn delivery(r: &sqlx::any::AnyRow) -> Result<DeliveryRow> {
 }
 
 impl Store {
-    /// Keeps a delivery (queued, or already decided when refused at the door) and notes when the
-    /// connection last heard from its system.
+    /// Keeps a delivery: queued, or already decided when refused at the door.
     pub async fn insert_delivery(&self, conn: &mut Conn, d: &DeliveryRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO inbound_deliveries (tenant_id, id, connection_id, received_at, topic, delivery_ref, body, status,
@@ -62,15 +61,22 @@ impl Store {
         .bind(d.processed_at)
         .execute(&mut *conn)
         .await?;
-        if d.status != "rejected" {
-            sqlx::query("UPDATE connections SET last_delivery_at = $3 WHERE tenant_id = $1 AND id = $2")
-                .bind(d.tenant_id)
-                .bind(d.connection_id)
-                .bind(d.received_at)
-                .execute(&mut *conn)
-                .await?;
-        }
         Ok(())
+    }
+
+    /// When the connection's system last delivered something that was not refused. Read from
+    /// the deliveries rather than kept on the connection, so a flood of deliveries does not queue
+    /// on one row.
+    pub async fn last_delivery_at(&self, conn: &mut Conn, tenant_id: i64, connection_id: i64) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT received_at FROM inbound_deliveries WHERE tenant_id = $1 AND connection_id = $2 AND status <> 'rejected'
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(tenant_id)
+        .bind(connection_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(row.map(|r| r.try_get("received_at")).transpose()?)
     }
 
     /// Whether a delivery waits (due, or abandoned by a dead worker): an idle worker asks this

@@ -411,7 +411,7 @@ const V14: &[&str] = &[
     "CREATE TABLE connections (
         tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
         secret_sealed TEXT NOT NULL, settings_sealed TEXT, currency TEXT NOT NULL, status TEXT NOT NULL,
-        sync_state TEXT NOT NULL, created_at BIGINT NOT NULL, last_delivery_at BIGINT, PRIMARY KEY (tenant_id, id))",
+        sync_state TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))",
     "CREATE UNIQUE INDEX connections_code ON connections (tenant_id, code)",
     "CREATE TABLE inbound_deliveries (
         tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, connection_id BIGINT NOT NULL, received_at BIGINT NOT NULL,

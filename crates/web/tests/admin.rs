@@ -733,3 +733,53 @@ async fn an_owner_sets_the_club_look_with_errors_beside_their_fields() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_owner_connects_a_woocommerce_shop_and_retries_a_failed_delivery() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        staff(&app, "sara@shop.ir", "marketer").await;
+        let mut owner = Panel::new(&app.base);
+        owner.sign_in("owner@shop.ir", PASSWORD).await;
+        let page = owner.get("/admin/integrations").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let csrf = page.csrf();
+        let bad = owner.post("/admin/integrations", &[("csrf", &csrf), ("name", "فروشگاه"), ("code", "My Shop")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.html.contains("aria-invalid=\"true\""), "the code is marked");
+        let made = owner.post("/admin/integrations", &[("csrf", &csrf), ("name", "فروشگاه"), ("code", "web")]).await;
+        assert_eq!(made.status, StatusCode::OK);
+        assert!(made.html.contains("/hooks/woocommerce/shop/web"), "the delivery address is shown");
+        let secret =
+            made.html.split("id=\"issued-secret\" dir=\"ltr\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+        assert!(secret.starts_with("whs_"), "the secret is shown once: {secret}");
+
+        // A delivery the shop signs with it, one that fails, and the retry after the fix.
+        let mut order = common::woo::fixture_json("order.json");
+        order["currency"] = serde_json::json!("EUR");
+        let body = serde_json::to_vec(&order).unwrap();
+        assert_eq!(common::woo::deliver(&app, "/hooks/woocommerce/shop/web", "order.created", &body, Some(&secret)).await, 200);
+        common::woo::drain(&app).await;
+        let log = owner.get("/admin/integrations/web?status=failed").await;
+        assert!(log.html.contains("currency"), "the failure names the field");
+        let id = app.get("/api/v1/connections/web/deliveries?status=failed").await.body[0]["id"].as_i64().unwrap();
+        let retried = owner.post(&format!("/admin/integrations/web/deliveries/{id}/retry"), &[("csrf", &log.csrf())]).await;
+        assert_eq!(retried.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.get(&format!("/api/v1/connections/web/deliveries/{id}")).await.body["status"], "queued");
+        let page = owner.get("/admin/integrations/web").await;
+        assert!(!page.html.contains(&secret), "the secret is not shown again");
+        let access = owner
+            .post(
+                "/admin/integrations/web/access",
+                &[("csrf", &page.csrf()), ("store_url", "ftp://shop"), ("consumer_key", "ck_1"), ("consumer_secret", "cs_1")],
+            )
+            .await;
+        assert_eq!(access.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // A marketer does not reach connections.
+        let mut marketer = Panel::new(&app.base);
+        marketer.sign_in("sara@shop.ir", PASSWORD).await;
+        assert_eq!(marketer.get("/admin/integrations").await.status, StatusCode::FORBIDDEN);
+        app.finish().await;
+    }
+}

@@ -17,8 +17,8 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    automations, branding, campaigns, customer_actions, customers, dashboard, earning_rules, games, imports, inbox, messaging,
-    missions, programme, promotions, rewards, rfm, segments, sign_in, team,
+    automations, branding, campaigns, customer_actions, customers, dashboard, earning_rules, games, imports, inbox, integrations,
+    messaging, missions, programme, promotions, rewards, rfm, segments, sign_in, team,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -73,6 +73,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/settings/staff", post(team::add_staff))
         .route("/admin/settings/keys", post(team::add_key))
         .route("/admin/settings/keys/{id}/revoke", post(team::revoke_key))
+        .route("/admin/integrations", get(integrations::list).post(integrations::create))
+        .route("/admin/integrations/{code}", get(integrations::show))
+        .route("/admin/integrations/{code}/access", post(integrations::save_access))
+        .route("/admin/integrations/{code}/backfill", post(integrations::backfill))
+        .route("/admin/integrations/{code}/pause", post(integrations::pause))
+        .route("/admin/integrations/{code}/resume", post(integrations::resume))
+        .route("/admin/integrations/{code}/secret", post(integrations::new_secret))
+        .route("/admin/integrations/{code}/deliveries/{id}/retry", post(integrations::retry))
         .route("/admin/inbox", get(inbox::page))
         .route("/admin/inbox/{id}/read", post(inbox::mark_read))
         .route("/admin/language", post(sign_in::language))

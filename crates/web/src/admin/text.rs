@@ -460,6 +460,40 @@ crate::catalogue! {
     Layout => "چیدمان صفحه اول", "Home layout";
     CustomDomain => "دامنه اختصاصی باشگاه", "Club's own domain";
     OpenClub => "باز کردن باشگاه", "Open the club";
+    Integrations => "اتصال‌ها و فروشگاه‌ها", "Connections and shops";
+    NoConnections => "هنوز اتصالی ساخته نشده است", "No connection yet";
+    NewConnection => "اتصال تازه به ووکامرس", "New WooCommerce connection";
+    ConnectionCodeHint => "کد کوتاه لاتین در نشانی تحویل، مثل shop", "A short Latin code in the delivery address, e.g. shop";
+    WebhookSecretOptional => "رمز وب‌هوک (اختیاری؛ خالی بگذارید تا ساخته شود)", "Webhook secret (optional; leave empty to have one made)";
+    DeliveryUrl => "نشانی تحویل", "Delivery URL";
+    SecretShownOnce => "این رمز فقط همین یک بار نمایش داده می‌شود؛ آن را در فیلد «رمز» وب‌هوک ووکامرس بگذارید", "This secret is shown only now; paste it into the WooCommerce webhook's Secret field";
+    WooSetupTitle => "راه‌اندازی در ووکامرس", "Setting up in WooCommerce";
+    WooStep1 => "در پیشخوان وردپرس به ووکامرس ← پیکربندی ← پیشرفته ← وب‌هوک‌ها بروید و «افزودن وب‌هوک» را بزنید.", "In WordPress go to WooCommerce → Settings → Advanced → Webhooks and press Add webhook.";
+    WooStep2 => "وضعیت را «فعال» و موضوع را «سفارش ایجاد شد» بگذارید؛ نشانی تحویل و رمز بالا را بچسبانید و نسخه API را WP REST API v3 انتخاب کنید.", "Set the status to Active and the topic to Order created; paste the delivery URL and the secret above, API version WP REST API v3.";
+    WooStep3 => "همین را برای «سفارش به‌روز شد»، «سفارش حذف شد»، «سفارش بازیابی شد»، «مشتری ایجاد/به‌روز شد» و «محصول ایجاد/به‌روز شد» تکرار کنید.", "Repeat for Order updated, Order deleted, Order restored, Customer created/updated and Product created/updated.";
+    WooStep4 => "برای آوردن سابقه و آشتی دوره‌ای، در ووکامرس ← پیکربندی ← پیشرفته ← REST API کلیدی با دسترسی خواندن بسازید و پایین همین صفحه وارد کنید.", "For history and periodic reconciliation, create a read-only key in WooCommerce → Settings → Advanced → REST API and enter it below.";
+    ApiAccess => "دسترسی به REST API فروشگاه", "The shop's REST API";
+    StoreUrl => "نشانی فروشگاه", "Shop address";
+    ConsumerKey => "کلید مصرف‌کننده (ck_…)", "Consumer key (ck_…)";
+    ConsumerSecret => "رمز مصرف‌کننده (cs_…)", "Consumer secret (cs_…)";
+    KeysKeptSealed => "کلیدها رمزنگاری‌شده نگه داشته می‌شوند و دوباره نمایش داده نمی‌شوند", "Keys are kept encrypted and never shown again";
+    StartBackfill => "آوردن همه مشتریان، محصولات و سفارش‌ها", "Bring in every customer, product and order";
+    BackfillProgress => "آوردن سابقه", "History";
+    LastReconciled => "آخرین آشتی", "Last reconciliation";
+    NewSecret => "ساختن رمز تازه", "Make a new secret";
+    LastDelivery => "آخرین تحویل", "Last delivery";
+    RecordsBrought => "رکوردهای آمده", "Records brought in";
+    Deliveries => "تحویل‌ها", "Deliveries";
+    Received => "دریافت", "Received";
+    Topic => "موضوع", "Topic";
+    Outcome => "نتیجه", "Outcome";
+    Retry => "اجرای دوباره", "Retry";
+    OnlyFailed => "فقط ناموفق‌ها", "Failed only";
+    DeliveryQueued => "در صف", "Queued";
+    DeliveryApplied => "اعمال شد", "Applied";
+    DeliverySkipped => "تکراری یا کهنه", "Repeat or stale";
+    DeliveryFailed => "ناموفق", "Failed";
+    DeliveryRejected => "امضای نادرست", "Bad signature";
 }
 
 #[cfg(test)]

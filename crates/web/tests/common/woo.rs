@@ -87,7 +87,8 @@ async fn list(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     use base64::Engine as _;
-    let expected = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{CONSUMER_KEY}:{CONSUMER_SECRET}")));
+    let expected =
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{CONSUMER_KEY}:{CONSUMER_SECRET}")));
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
         let body = serde_json::json!({"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list resources.", "data": {"status": 401}});
         return (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
@@ -119,10 +120,7 @@ async fn list(
 impl WooShop {
     pub async fn start() -> WooShop {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let shop = WooShop {
-            base: format!("http://{}", listener.local_addr().unwrap()),
-            data: Default::default(),
-        };
+        let shop = WooShop { base: format!("http://{}", listener.local_addr().unwrap()), data: Default::default() };
         let app = axum::Router::new().route("/wp-json/wc/v3/{resource}", axum::routing::get(list)).with_state(shop.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         shop

@@ -8,6 +8,7 @@ pub mod earning_rules;
 pub mod games;
 pub mod imports;
 pub mod inbox;
+pub mod integrations;
 pub mod messaging;
 pub mod missions;
 pub mod programme;

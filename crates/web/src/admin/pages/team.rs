@@ -53,7 +53,10 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
     let k = &forms.key;
     let body = html! {
         @if forms.saved { (layout::notice(v.t(T::Saved), false)) }
-        div.toolbar { a.button href="/admin/branding" { (v.t(T::ClubLook)) } }
+        div.toolbar {
+            a.button href="/admin/branding" { (v.t(T::ClubLook)) }
+            a.button href="/admin/integrations" { (v.t(T::Integrations)) }
+        }
         section.card #staff {
             h2 { (v.t(T::Staff)) }
             div.table-wrap { table {
