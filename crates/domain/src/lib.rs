@@ -38,6 +38,7 @@ pub mod rfm;
 pub mod roles;
 pub mod rollup;
 pub mod segments;
+pub mod shop_token;
 pub mod staff_auth;
 pub mod tenant;
 pub mod tiers;

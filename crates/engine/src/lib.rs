@@ -29,6 +29,7 @@ pub mod checkout;
 pub mod classes;
 pub mod club;
 pub mod club_sign_in;
+pub mod club_widget;
 pub mod connections;
 pub mod customers;
 pub mod demo;

@@ -167,6 +167,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The suffix by which concurrent queue workers on PostgreSQL claim different rows: each
+    /// skips rows another has locked. SQLite's single writer needs none.
+    pub fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+}
+
 /// `$start, $start+1, …` placeholders for an `IN (…)` list of `n` values.
 pub fn placeholders(start: usize, n: usize) -> String {
     (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")

@@ -94,10 +94,7 @@ impl Store {
     /// Claims up to `limit` due deliveries, oldest first, until `lease_until`; deliveries whose
     /// lease ran out are claimed again. Concurrent workers on PostgreSQL skip each other's rows.
     pub async fn claim_deliveries(&self, conn: &mut Conn, now: i64, lease_until: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
-        let skip = match self.backend() {
-            crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            crate::Backend::Sqlite => "",
-        };
+        let skip = self.skip_locked();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE inbound_deliveries SET status = 'processing', lease_until = $2, attempts = attempts + 1
              WHERE (tenant_id, id) IN (

@@ -366,10 +366,7 @@ impl Store {
     /// Claims up to `limit` due messages of every tenant for one worker until `lease_until`.
     /// Concurrent workers on PostgreSQL skip each other's rows.
     pub async fn claim_due_messages(&self, conn: &mut Conn, now: i64, lease_until: i64, limit: i64) -> Result<Vec<MessageRow>> {
-        let skip = match self.backend() {
-            crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            crate::Backend::Sqlite => "",
-        };
+        let skip = self.skip_locked();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE messages SET status = 'sending', lease_until = $2, attempts = attempts + 1, updated_at = $1
              WHERE (tenant_id, id) IN (

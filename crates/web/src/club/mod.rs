@@ -17,7 +17,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use pages::{games, home, missions, profile, rewards, sign_in};
+use pages::{games, home, missions, profile, rewards, sign_in, widget};
 
 pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
@@ -37,6 +37,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/club/{tenant}/sign-in", get(sign_in::page).post(sign_in::send))
         .route("/club/{tenant}/sign-in/code", post(sign_in::verify))
         .route("/club/{tenant}/language", post(sign_in::language))
+        .route("/club/{tenant}/widget.js", get(widget::script))
+        .route("/club/{tenant}/widget", get(widget::page))
+        .route("/club/{tenant}/widget/enter", get(widget::enter))
         .merge(signed_in)
 }
 

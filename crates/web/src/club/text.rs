@@ -112,6 +112,8 @@ crate::catalogue! {
     English => "English", "English";
     SomethingWrong => "مشکلی پیش آمد", "Something went wrong";
     NotFound => "پیدا نشد", "Not found";
+    WidgetSignInAgain => "برای دیدن باشگاه دوباره در فروشگاه وارد شوید", "Sign in to the shop again to see the club";
+    OpenClub => "باز کردن باشگاه", "Open the club";
     FormExpired => "فرم منقضی شده بود؛ دوباره تلاش کنید", "The form had expired; please try again";
     Back => "بازگشت", "Back";
     Earn => "کسب", "earned";

@@ -6,3 +6,4 @@ pub mod missions;
 pub mod profile;
 pub mod rewards;
 pub mod sign_in;
+pub mod widget;

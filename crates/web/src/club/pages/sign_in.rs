@@ -42,17 +42,17 @@ pub struct CodeRequest {
 }
 
 /// Only addresses inside this club are followed after sign-in (no open redirect).
-fn safe_next(slug: &str, next: &str) -> String {
+pub(crate) fn safe_next(slug: &str, next: &str) -> String {
     let home = format!("/club/{slug}");
     let inside = next == home || next.starts_with(&format!("{home}/")) || next.starts_with(&format!("{home}?"));
     if inside && !next.contains("//") && !next.contains('\\') { next.to_string() } else { home }
 }
 
-fn secure(state: &AppState) -> bool {
+pub(crate) fn secure(state: &AppState) -> bool {
     state.engine.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
 }
 
-fn lang_of(headers: &HeaderMap) -> Lang {
+pub(crate) fn lang_of(headers: &HeaderMap) -> Lang {
     cookie(headers, CLUB_LANG_COOKIE).map(Lang::or_default).unwrap_or_default()
 }
 
