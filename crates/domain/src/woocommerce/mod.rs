@@ -70,7 +70,7 @@ pub fn source_of(connection_code: &str) -> String {
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/woocommerce");
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/woocommerce");
 
     #[test]
     fn the_published_test_vector_verifies() {

@@ -120,7 +120,7 @@ impl WooProduct {
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/woocommerce");
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/woocommerce");
 
     #[test]
     fn the_documented_customer_becomes_a_patch_under_the_shop() {

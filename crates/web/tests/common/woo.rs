@@ -6,7 +6,7 @@ use philia_domain::tenant::NewTenant;
 use philia_engine::TenantContext;
 use serde_json::Value;
 
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/woocommerce");
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../domain/tests/fixtures/woocommerce");
 
 pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
