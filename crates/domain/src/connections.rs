@@ -101,18 +101,20 @@ impl ConnectionInput {
         let name = c.check("name", optional_text(self.name.as_deref(), 100)).flatten();
         let currency =
             self.currency.as_deref().filter(|s| !s.trim().is_empty()).and_then(|s| c.check("currency", parse_currency(s)));
-        let url =
-            self.store_url.as_deref().filter(|s| !s.trim().is_empty()).and_then(|s| c.check("store_url", parse_store_url(s)));
-        let key = self.consumer_key.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let secret = self.consumer_secret.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let access = match (url, key, secret) {
-            (Some(u), Some(k), Some(s)) => Some(ShopAccess { store_url: u, consumer_key: k.into(), consumer_secret: s.into() }),
-            (None, None, None) => None,
-            (u, k, s) => {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let (url_text, key, secret) = (given(&self.store_url), given(&self.consumer_key), given(&self.consumer_secret));
+        let url = url_text.as_deref().and_then(|u| c.check("store_url", parse_store_url(u)));
+        // The three come together: what was typed decides which are missing.
+        let access = match (url, &url_text, key, secret) {
+            (Some(store_url), _, Some(consumer_key), Some(consumer_secret)) => {
+                Some(ShopAccess { store_url, consumer_key, consumer_secret })
+            }
+            (_, None, None, None) => None,
+            (_, u, k, s) => {
                 for (field, missing) in
                     [("store_url", u.is_none()), ("consumer_key", k.is_none()), ("consumer_secret", s.is_none())]
                 {
-                    if missing && !(field == "store_url" && self.store_url.as_deref().is_some_and(|s| !s.trim().is_empty())) {
+                    if missing {
                         c.push(
                             Issue::new(
                                 "required_with",

@@ -4,10 +4,8 @@
 use crate::connections::secret_context;
 use crate::{Engine, EngineError, Result, TenantContext};
 use philia_domain::customer::{CustomerInput, ExternalIdInput};
-use philia_domain::email::Email;
-use philia_domain::mobile::Mobile;
 use philia_domain::shop_token::verify_shop_token;
-use philia_domain::woocommerce::source_of;
+use philia_domain::woocommerce::{Loose, identity, source_of};
 
 impl Engine {
     /// The brand and customer a shop's token names. A token that is not signed with the
@@ -20,14 +18,14 @@ impl Engine {
         let claims =
             verify_shop_token(token, &secret, jiff::Timestamp::now().as_second()).map_err(|_| EngineError::Unauthenticated)?;
         let source = source_of(&row.code);
+        let shop_id = Loose::Text(claims.customer_id.clone().unwrap_or_default());
+        let mut left_out = Vec::new();
+        let (external, mobile, email) =
+            identity(&shop_id, claims.mobile.as_deref().unwrap_or(""), claims.email.as_deref().unwrap_or(""), &mut left_out);
         let input = CustomerInput {
-            external_ids: claims
-                .customer_id
-                .as_deref()
-                .filter(|id| !id.trim().is_empty() && id.trim() != "0")
-                .map(|id| vec![ExternalIdInput { source: source.clone(), id: id.trim().to_string() }]),
-            mobile: claims.mobile.as_deref().filter(|m| Mobile::parse(m).is_ok()).map(str::to_string),
-            email: claims.email.as_deref().filter(|e| Email::parse(e).is_ok()).map(str::to_string),
+            external_ids: external.map(|id| vec![ExternalIdInput { source: source.clone(), id }]),
+            mobile,
+            email,
             first_name: claims.first_name.clone(),
             last_name: claims.last_name.clone(),
             ..Default::default()

@@ -59,6 +59,15 @@ fn topic_of(resource: WooResource) -> &'static str {
 }
 
 impl Engine {
+    async fn save_sync_state(&self, tenant_id: i64, connection_id: i64, state: &SyncState) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        self.store
+            .set_sync_state(&mut tx, tenant_id, connection_id, &serde_json::to_string(state).expect("state serialises"))
+            .await?;
+        philia_store::commit(tx).await?;
+        Ok(())
+    }
+
     fn shop_client(&self, tenant_id: i64, row: &ConnectionRow) -> Result<WooClient> {
         let access = self.shop_access(tenant_id, row)?.ok_or_else(|| {
             EngineError::conflict(
@@ -87,9 +96,7 @@ impl Engine {
             finished_at: None,
             error: None,
         });
-        let mut tx = self.store.begin_write().await?;
-        self.store.set_sync_state(&mut tx, ctx.id, row.id, &serde_json::to_string(&state).expect("state serialises")).await?;
-        philia_store::commit(tx).await?;
+        self.save_sync_state(ctx.id, row.id, &state).await?;
         self.connection(ctx, code).await
     }
 
@@ -107,11 +114,7 @@ impl Engine {
                 if let PullError::Refused { .. } = e {
                     (b.state, b.error, b.finished_at) = ("failed".into(), Some(e.to_string()), Some(now_ms()));
                     state.backfill = Some(b);
-                    let mut tx = self.store.begin_write().await?;
-                    self.store
-                        .set_sync_state(&mut tx, tenant_id, row.id, &serde_json::to_string(&state).expect("serialises"))
-                        .await?;
-                    philia_store::commit(tx).await?;
+                    self.save_sync_state(tenant_id, row.id, &state).await?;
                     return Ok(false);
                 }
                 Err(pull_failed(e))
@@ -156,11 +159,7 @@ impl Engine {
                     Ok(p) => p,
                     Err(e) => {
                         state.reconcile_error = Some(e.to_string());
-                        let mut tx = self.store.begin_write().await?;
-                        self.store
-                            .set_sync_state(&mut tx, tenant_id, row.id, &serde_json::to_string(&state).expect("serialises"))
-                            .await?;
-                        philia_store::commit(tx).await?;
+                        self.save_sync_state(tenant_id, row.id, &state).await?;
                         return Err(pull_failed(e));
                     }
                 };
@@ -175,9 +174,7 @@ impl Engine {
             }
         }
         (state.reconciled_at, state.reconciled_orders, state.reconcile_error) = (Some(now), Some(queued), None);
-        let mut tx = self.store.begin_write().await?;
-        self.store.set_sync_state(&mut tx, tenant_id, row.id, &serde_json::to_string(&state).expect("serialises")).await?;
-        philia_store::commit(tx).await?;
+        self.save_sync_state(tenant_id, row.id, &state).await?;
         Ok(queued)
     }
 

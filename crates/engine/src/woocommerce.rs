@@ -7,7 +7,9 @@ use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
 use philia_domain::catalogue::ValidCategory;
 use philia_domain::invoice::ValidRefund;
-use philia_domain::woocommerce::{OrderSnapshot, Skip, Step, Topic, Tracked, WooCustomer, WooOrder, WooProduct, plan, source_of};
+use philia_domain::woocommerce::{
+    OrderSnapshot, Skip, Step, Topic, Tracked, WooCustomer, WooOrder, WooProduct, is_news, plan, source_of,
+};
 use philia_store::Conn;
 use philia_store::connections::{ConnectionRow, ShopRecordRow};
 use sha2::{Digest, Sha256};
@@ -20,15 +22,6 @@ fn read<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {
 
 fn body_digest(body: &str) -> String {
     Sha256::digest(body.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
-
-/// Whether a customer or product state is older than, or the same as, the one held.
-fn not_news(held: &ShopRecordRow, version: Option<i64>, digest: &str) -> Option<Skip> {
-    match (version, held.version) {
-        (Some(v), Some(h)) if v < h => Some(Skip::Stale),
-        (v, h) if v == h && held.digest.as_deref() == Some(digest) => Some(Skip::Repeat),
-        _ => None,
-    }
 }
 
 fn skip_text(kind: &str, id: &str, skip: Skip) -> String {
@@ -69,7 +62,7 @@ impl Engine {
                 let digest = body_digest(body);
                 let now = now_ms();
                 let held = self.store.lock_shop_record(conn, ctx.id, row.id, "customer", &id, now).await?;
-                if let Some(skip) = not_news(&held, customer.version(), &digest) {
+                if let Err(skip) = is_news(held.version, held.digest.as_deref(), customer.version(), &digest) {
                     return Ok(Applied::skipped(skip_text("customer", &id, skip)));
                 }
                 let outcome = self.upsert_in(conn, ctx, &source, &[patch], None).await?.remove(0);
@@ -92,7 +85,7 @@ impl Engine {
                 let digest = body_digest(body);
                 let now = now_ms();
                 let held = self.store.lock_shop_record(conn, ctx.id, row.id, "product", &id, now).await?;
-                if let Some(skip) = not_news(&held, product.version(), &digest) {
+                if let Err(skip) = is_news(held.version, held.digest.as_deref(), product.version(), &digest) {
                     return Ok(Applied::skipped(skip_text("product", &id, skip)));
                 }
                 // Categories the shop names that the catalogue lacks are added at its top level;

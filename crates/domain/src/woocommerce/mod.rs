@@ -9,9 +9,10 @@ mod records;
 mod sync;
 
 pub use loose::Loose;
+pub use order::identity;
 pub use order::{OrderPhase, OrderSnapshot, RefundDraft, WooOrder};
 pub use records::{WooCustomer, WooProduct};
-pub use sync::{Skip, Step, Tracked, invoice_external_id, plan};
+pub use sync::{Skip, Step, Tracked, invoice_external_id, is_news, plan};
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};

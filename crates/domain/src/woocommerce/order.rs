@@ -151,7 +151,7 @@ pub(super) fn gmt(text: Option<&str>) -> Option<Timestamp> {
 
 /// The customer named by an order or a customer record: the shop's customer id, and the mobile
 /// and email when they are valid; invalid ones are left out and noted.
-pub(super) fn identity(
+pub fn identity(
     shop_customer: &Loose,
     phone: &str,
     email: &str,

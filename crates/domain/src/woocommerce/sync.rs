@@ -47,13 +47,19 @@ pub fn invoice_external_id(order_id: &str, generation: i64) -> String {
     if generation <= 1 { order_id.to_string() } else { format!("{order_id}~{generation}") }
 }
 
+/// Whether a state (its version and digest) is news beside the one held: an older version is
+/// stale, the same version with the same digest a repeat. Orders, customers and products alike.
+pub fn is_news(held_version: Option<i64>, held_digest: Option<&str>, version: Option<i64>, digest: &str) -> Result<(), Skip> {
+    match (version, held_version) {
+        (Some(v), Some(h)) if v < h => Err(Skip::Stale),
+        (v, h) if v == h && held_digest == Some(digest) => Err(Skip::Repeat),
+        _ => Ok(()),
+    }
+}
+
 /// The steps that bring the held record in line with `snap`, or why there are none.
 pub fn plan(tracked: &Tracked, snap: &OrderSnapshot) -> Result<Vec<Step>, Skip> {
-    match (snap.version, tracked.version) {
-        (Some(v), Some(held)) if v < held => return Err(Skip::Stale),
-        (v, held) if v == held && tracked.digest.as_deref() == Some(snap.digest.as_str()) => return Err(Skip::Repeat),
-        _ => {}
-    }
+    is_news(tracked.version, tracked.digest.as_deref(), snap.version, &snap.digest)?;
     let mut steps = Vec::new();
     let mut generation = tracked.generation;
     let refunds = |generation: i64, steps: &mut Vec<Step>| {
