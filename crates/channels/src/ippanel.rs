@@ -34,6 +34,11 @@ struct Meta {
 }
 
 impl Ippanel {
+    /// The address requests go to.
+    pub(crate) fn base(&self) -> &str {
+        self.base_url.as_deref().unwrap_or("https://edge.ippanel.com/v1")
+    }
+
     pub(crate) fn problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if self.api_key.is_empty() {
@@ -61,7 +66,7 @@ impl Ippanel {
                 "params": {"recipients": [m.to]},
             }),
         };
-        let base = self.base_url.as_deref().unwrap_or("https://edge.ippanel.com/v1").trim_end_matches('/');
+        let base = self.base().trim_end_matches('/');
         let res = http
             .post(format!("{base}/api/send"))
             .header("Authorization", self.api_key.expose())

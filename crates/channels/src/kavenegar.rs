@@ -83,8 +83,13 @@ fn classify(code: i64, message: &str) -> SendError {
 }
 
 impl Kavenegar {
+    /// The address requests go to.
+    pub(crate) fn base(&self) -> &str {
+        self.base_url.as_deref().unwrap_or("https://api.kavenegar.com")
+    }
+
     fn url(&self, method: &str) -> String {
-        let base = self.base_url.as_deref().unwrap_or("https://api.kavenegar.com").trim_end_matches('/');
+        let base = self.base().trim_end_matches('/');
         format!("{base}/v1/{}/{method}.json", self.api_key.expose())
     }
 

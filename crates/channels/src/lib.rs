@@ -120,6 +120,15 @@ impl SmsProvider {
         v
     }
 
+    /// The host and port requests go to, for checking that they can be reached.
+    pub fn endpoint(&self) -> Option<(String, u16)> {
+        match self {
+            SmsProvider::Kavenegar(k) => url_endpoint(k.base()),
+            SmsProvider::Ippanel(p) => url_endpoint(p.base()),
+            SmsProvider::Http(h) => url_endpoint(&h.url),
+        }
+    }
+
     /// Problems with the settings, as (field, message).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         match self {
@@ -144,12 +153,26 @@ impl EmailProvider {
         v
     }
 
+    /// The host and port mail goes to, for checking that they can be reached.
+    pub fn endpoint(&self) -> Option<(String, u16)> {
+        match self {
+            EmailProvider::Smtp(s) => Some((s.host.clone(), s.port())),
+            EmailProvider::Mailgun(m) => url_endpoint(m.base()),
+        }
+    }
+
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         match self {
             EmailProvider::Smtp(s) => s.problems(),
             EmailProvider::Mailgun(m) => m.problems(),
         }
     }
+}
+
+/// The host and port of an http(s) address (the scheme's port when none is written).
+fn url_endpoint(url: &str) -> Option<(String, u16)> {
+    let u = reqwest::Url::parse(url).ok()?;
+    Some((u.host_str()?.to_string(), u.port_or_known_default()?))
 }
 
 /// The senders: one HTTP client shared by every provider call.

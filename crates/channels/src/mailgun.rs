@@ -23,6 +23,11 @@ struct Answer {
 }
 
 impl Mailgun {
+    /// The address requests go to.
+    pub(crate) fn base(&self) -> &str {
+        self.base_url.as_deref().unwrap_or("https://api.mailgun.net")
+    }
+
     pub(crate) fn problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if self.domain.trim().is_empty() {
@@ -38,7 +43,7 @@ impl Mailgun {
     }
 
     pub(crate) async fn send(&self, http: &reqwest::Client, m: &EmailMessage) -> Result<Accepted, SendError> {
-        let base = self.base_url.as_deref().unwrap_or("https://api.mailgun.net").trim_end_matches('/');
+        let base = self.base().trim_end_matches('/');
         let mut form =
             vec![("from", self.from.as_str()), ("to", m.to.as_str()), ("subject", m.subject.as_str()), ("text", m.text.as_str())];
         if let Some(html) = &m.html {

@@ -43,17 +43,24 @@ impl Smtp {
         out
     }
 
+    /// The port connected to: the one set, else the usual one for the security mode.
+    pub(crate) fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            SmtpSecurity::None => 25,
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+        })
+    }
+
     fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
         let builder = match self.security {
-            SmtpSecurity::None => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host).port(self.port.unwrap_or(25))
-            }
+            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host).port(self.port()),
             SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&self.host)
                 .map_err(|e| SendError::Misconfigured(format!("smtp: {e}")))?
-                .port(self.port.unwrap_or(587)),
+                .port(self.port()),
             SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&self.host)
                 .map_err(|e| SendError::Misconfigured(format!("smtp: {e}")))?
-                .port(self.port.unwrap_or(465)),
+                .port(self.port()),
         };
         let builder = match (&self.username, &self.password) {
             (Some(u), Some(p)) => builder.credentials(Credentials::new(u.clone(), p.expose().to_string())),

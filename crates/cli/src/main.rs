@@ -12,14 +12,18 @@ mod bench_panel;
 mod bench_pos;
 mod demo;
 mod files;
+mod operations;
 mod progress;
 mod report;
+mod usage;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use philia_domain::plans::Plan;
 use philia_domain::tenant::NewTenant;
-use philia_engine::Engine;
+use philia_engine::audit::Actor;
 use philia_engine::import::ImportKind;
+use philia_engine::{Engine, EngineError, TenantContext};
 use std::sync::Arc;
 
 #[derive(Parser)]
@@ -109,6 +113,23 @@ enum Command {
     },
     /// Write a report (the series behind a dashboard chart) as CSV.
     Report(report::ReportArgs),
+    /// Sales invoices per month and their price on each tenant's plan (SPEC J3).
+    Usage(usage::UsageArgs),
+    /// Write a consistent copy of the database while it stays in use (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump). The file must not exist yet.
+    Backup {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Restore a backup into DATABASE_URL; a database holding data is replaced only with --force
+    /// (stop the servers first).
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the database, the platform key, the message providers and the public address.
+    Doctor,
     /// Chance games.
     Game {
         #[command(subcommand)]
@@ -152,8 +173,17 @@ enum TenantCommand {
         time_zone: Option<String>,
         #[arg(long)]
         calendar: Option<String>,
+        /// economic (ready missions and games, priced by monthly invoices) or prime (by contract)
+        #[arg(long, default_value = "prime")]
+        plan: String,
     },
     List,
+    /// Move a tenant to another plan.
+    Plan {
+        slug: String,
+        /// economic or prime
+        plan: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -232,6 +262,11 @@ fn explain(e: philia_engine::EngineError) -> anyhow::Error {
     }
 }
 
+/// The tenant as the operator at the console acts on it (audited as `operator`).
+async fn operator_tenant(engine: &Engine, slug: &str) -> Result<TenantContext, EngineError> {
+    Ok(engine.tenant(slug).await?.acting_as(Actor::Operator))
+}
+
 async fn open(url: &str) -> Result<Engine> {
     Engine::open(url).await.map_err(explain).with_context(|| format!("opening the database {url}"))
 }
@@ -270,14 +305,14 @@ async fn run(cli: Cli) -> Result<()> {
                 ChannelCommand::Set { channel, settings, tenant } => {
                     let settings: serde_json::Value = serde_json::from_str(&settings).context("the settings must be JSON")?;
                     let ctx = match &tenant {
-                        Some(t) => Some(engine.tenant(t).await.map_err(explain)?),
+                        Some(t) => Some(operator_tenant(&engine, t).await.map_err(explain)?),
                         None => None,
                     };
                     (tenant, engine.set_channel(ctx.as_ref(), &channel, settings).await.map_err(explain)?)
                 }
                 ChannelCommand::Show { channel, tenant } => {
                     let ctx = match &tenant {
-                        Some(t) => Some(engine.tenant(t).await.map_err(explain)?),
+                        Some(t) => Some(operator_tenant(&engine, t).await.map_err(explain)?),
                         None => None,
                     };
                     (tenant, engine.channel(ctx.as_ref(), &channel).await.map_err(explain)?)
@@ -290,16 +325,22 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Tenant { command } => {
             let engine = open(&cli.database_url).await?;
             match command {
-                TenantCommand::Create { slug, name, currency, time_zone, calendar } => {
-                    let t = NewTenant::parse(&slug, &name, currency.as_deref(), time_zone.as_deref(), calendar.as_deref())
+                TenantCommand::Create { slug, name, currency, time_zone, calendar, plan } => {
+                    let mut t = NewTenant::parse(&slug, &name, currency.as_deref(), time_zone.as_deref(), calendar.as_deref())
                         .map_err(|e| explain(e.into()))?;
+                    t.plan = Plan::parse(&plan).map_err(|e| explain(EngineError::field(e.at("plan"))))?;
                     let t = engine.create_tenant(t).await.map_err(explain)?;
                     println!("{}", serde_json::to_string_pretty(&t)?);
                 }
                 TenantCommand::List => {
                     for t in engine.list_tenants().await.map_err(explain)? {
-                        println!("{}\t{}\t{}\t{}\t{}", t.slug, t.name, t.currency, t.time_zone, t.calendar);
+                        println!("{}\t{}\t{}\t{}\t{}\t{}", t.slug, t.name, t.currency, t.time_zone, t.calendar, t.plan);
                     }
+                }
+                TenantCommand::Plan { slug, plan } => {
+                    let ctx = operator_tenant(&engine, &slug).await.map_err(explain)?;
+                    let t = engine.set_plan(&ctx, &plan).await.map_err(explain)?;
+                    println!("{} is on the {} plan", t.slug, t.plan);
                 }
             }
             Ok(())
@@ -308,12 +349,12 @@ async fn run(cli: Cli) -> Result<()> {
             let engine = open(&cli.database_url).await?;
             match command {
                 KeyCommand::Create { tenant, role, name } => {
-                    let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+                    let ctx = operator_tenant(&engine, &tenant).await.map_err(explain)?;
                     let key = engine.create_api_key(&ctx, &role, name.as_deref()).await.map_err(explain)?;
                     println!("{}", key.key);
                 }
                 KeyCommand::List { tenant } => {
-                    let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+                    let ctx = operator_tenant(&engine, &tenant).await.map_err(explain)?;
                     for k in engine.list_api_keys(&ctx).await.map_err(explain)? {
                         println!(
                             "{}\t{}\t{}…\t{}\t{}",
@@ -332,12 +373,12 @@ async fn run(cli: Cli) -> Result<()> {
             let engine = open(&cli.database_url).await?;
             match command {
                 StaffCommand::Create { tenant, email, name, role, password } => {
-                    let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+                    let ctx = operator_tenant(&engine, &tenant).await.map_err(explain)?;
                     let user = engine.create_staff(&ctx, &email, &name, &role, &password).await.map_err(explain)?;
                     println!("{}", serde_json::to_string_pretty(&user)?);
                 }
                 StaffCommand::List { tenant } => {
-                    let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+                    let ctx = operator_tenant(&engine, &tenant).await.map_err(explain)?;
                     for u in engine.list_staff(&ctx).await.map_err(explain)? {
                         println!("{}\t{}\t{}\t{}", u.id, u.role, u.email, u.name);
                     }
@@ -347,20 +388,20 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Import { kind, file, tenant, atomic, source, errors } => {
             let engine = open(&cli.database_url).await?;
-            let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+            let ctx = operator_tenant(&engine, &tenant).await.map_err(explain)?;
             let kind = ImportKind::parse(&kind).map_err(explain)?;
             let errors = errors.unwrap_or_else(|| file.with_extension("errors.csv"));
             files::import(&engine, &ctx, kind, &file, atomic, &source, &errors).await
         }
         Command::Export { kind, tenant, as_of, out } => {
             let engine = open(&cli.database_url).await?;
-            let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+            let ctx = operator_tenant(&engine, &tenant).await.map_err(explain)?;
             files::export(&engine, &ctx, &kind, as_of.as_deref(), &out).await
         }
         Command::Demo(args) => demo::run(&cli.database_url, args).await,
         Command::Rebuild { tenant } => {
             let engine = open(&cli.database_url).await?;
-            let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+            let ctx = operator_tenant(&engine, &tenant).await.map_err(explain)?;
             let started = std::time::Instant::now();
             engine.rebuild(&ctx).await.map_err(explain)?;
             eprintln!("rebuilt the rollups of {tenant} in {:.1?}", started.elapsed());
@@ -369,22 +410,45 @@ async fn run(cli: Cli) -> Result<()> {
         Command::ExpirePoints { tenant } => {
             let engine = open(&cli.database_url).await?;
             let tenant_id = match tenant {
-                Some(t) => Some(engine.tenant(&t).await.map_err(explain)?.id),
+                Some(t) => Some(operator_tenant(&engine, &t).await.map_err(explain)?.id),
                 None => None,
             };
             let report = engine.run_point_expiry(philia_engine::now_ms(), tenant_id).await.map_err(explain)?;
             eprintln!("expired the due points of {} accounts; announced {} lots expiring soon", report.accounts, report.warnings);
             Ok(())
         }
+        Command::Backup { out } => {
+            let engine = open(&cli.database_url).await?;
+            operations::backup(&engine, &cli.database_url, &out).await
+        }
+        Command::Restore { file, force } => operations::restore(&cli.database_url, &file, force).await,
+        Command::Doctor => {
+            let engine = open(&cli.database_url).await?;
+            operations::doctor(&engine).await
+        }
+        Command::Usage(args) => {
+            let engine = open(&cli.database_url).await?;
+            let tenants = match &args.tenant {
+                Some(slug) => vec![operator_tenant(&engine, slug).await.map_err(explain)?],
+                None => {
+                    let mut all = Vec::new();
+                    for t in engine.list_tenants().await.map_err(explain)? {
+                        all.push(operator_tenant(&engine, &t.slug).await.map_err(explain)?);
+                    }
+                    all
+                }
+            };
+            usage::run(&engine, tenants, &args).await
+        }
         Command::Report(args) => {
             let engine = open(&cli.database_url).await?;
-            let ctx = engine.tenant(&args.tenant_slug()).await.map_err(explain)?;
+            let ctx = operator_tenant(&engine, &args.tenant_slug()).await.map_err(explain)?;
             report::run(&engine, &ctx, args).await
         }
         Command::Bench(args) => bench::run(&cli.database_url, args).await,
         Command::Game { command: GameCommand::Audit { tenant, game, day } } => {
             let engine = open(&cli.database_url).await?;
-            let ctx = engine.tenant(&tenant).await.map_err(explain)?;
+            let ctx = operator_tenant(&engine, &tenant).await.map_err(explain)?;
             let audit = engine.audit_game_day(&ctx, &game, &day).await.map_err(explain)?;
             for f in &audit.failures {
                 println!("play {} of customer {}: {}", f.play_id, f.customer_id, f.reason);

@@ -11,6 +11,8 @@ pub struct Tenant {
     pub currency: String,
     pub time_zone: String,
     pub calendar: String,
+    /// `economic` or `prime` (SPEC J3).
+    pub plan: String,
     pub created_at: String,
 }
 
@@ -107,6 +109,8 @@ pub struct Customer {
     pub stats: CustomerStatsView,
     pub created_at: String,
     pub updated_at: String,
+    /// When the customer's personal data was erased at their request (facts kept anonymously).
+    pub erased_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -2,6 +2,7 @@
 
 use crate::calendar::{CalendarKind, parse_time_zone};
 use crate::issue::{Checker, Invalid, Issue, required_text};
+use crate::plans::Plan;
 
 /// A URL-safe tenant name: lower-case letters, digits and dashes, 2–40 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -51,6 +52,9 @@ pub struct NewTenant {
     pub currency: String,
     pub time_zone: String,
     pub calendar: CalendarKind,
+    /// Prime unless said otherwise: a tenant the operator makes is set up by hand; self-serve
+    /// sign-ups start on Economic.
+    pub plan: Plan,
 }
 
 impl NewTenant {
@@ -74,6 +78,7 @@ impl NewTenant {
             currency: currency.unwrap(),
             time_zone,
             calendar: calendar.unwrap(),
+            plan: Plan::Prime,
         })
     }
 }

@@ -140,6 +140,7 @@ impl Engine {
                 "خودکارسازی با این کد هست",
             ));
         }
+        self.audit_in(&mut tx, ctx, "automation.create", "automation", &row.code, crate::audit::NOTHING, Some(input)).await?;
         philia_store::commit(tx).await?;
         Self::automation_record(&row)
     }
@@ -164,6 +165,8 @@ impl Engine {
             self.store.set_automation_position(&mut tx, ctx.id, before.id, position, None).await?;
         }
         let row = self.store.automation_by_code(&mut tx, ctx.id, code).await?.ok_or(EngineError::NotFound("automation"))?;
+        let was = crate::audit::stored(&before.body);
+        self.audit_in(&mut tx, ctx, "automation.update", "automation", code, Some(&was), Some(input)).await?;
         philia_store::commit(tx).await?;
         Self::automation_record(&row)
     }

@@ -137,6 +137,7 @@ impl Engine {
                 "کارزاری با این کد هست",
             ));
         }
+        self.audit_in(&mut tx, ctx, "campaign.create", "campaign", &row.code, crate::audit::NOTHING, Some(input)).await?;
         let record = self.campaign_record(&mut tx, ctx, row).await?;
         philia_store::commit(tx).await?;
         Ok(record)
@@ -153,6 +154,7 @@ impl Engine {
         let mut tx = self.store.begin_write().await?;
         self.check_campaign(&mut tx, ctx, &c).await?;
         let mut row = self.campaign_row(&mut tx, ctx, code).await?;
+        let was = crate::audit::stored(&row.body);
         row.body = serde_json::to_string(input).expect("campaigns serialise");
         row.status = if c.send_at.is_some() { "scheduled" } else { "draft" }.into();
         row.send_at = c.send_at.map(|t| t.as_millisecond());
@@ -163,6 +165,7 @@ impl Engine {
                 "کارزاری که شروع شده تغییر نمی‌کند",
             ));
         }
+        self.audit_in(&mut tx, ctx, "campaign.update", "campaign", code, Some(&was), Some(input)).await?;
         let record = self.campaign_record(&mut tx, ctx, row).await?;
         philia_store::commit(tx).await?;
         Ok(record)
@@ -193,6 +196,17 @@ impl Engine {
                 "کارزاری که شروع شده لغو نمی‌شود",
             ));
         }
+        let cancelled = serde_json::json!({ "status": "cancelled" });
+        self.audit_in(
+            &mut tx,
+            ctx,
+            "campaign.cancel",
+            "campaign",
+            code,
+            Some(&crate::audit::stored(&row.body)),
+            Some(&cancelled),
+        )
+        .await?;
         philia_store::commit(tx).await?;
         self.campaign(ctx, code).await
     }

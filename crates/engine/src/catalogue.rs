@@ -91,6 +91,7 @@ impl Engine {
         let b = input.parse(code)?;
         let mut tx = self.store.begin_write().await?;
         self.store.upsert_branch(&mut tx, ctx.id, &b, now_ms()).await?;
+        self.audit_in(&mut tx, ctx, "branch.put", "branch", &b.code, crate::audit::NOTHING, Some(input)).await?;
         philia_store::commit(tx).await?;
         self.store.list_branches(ctx.id).await?.into_iter().find(|x| x.code == b.code).ok_or(EngineError::NotFound("branch"))
     }

@@ -102,7 +102,7 @@ impl Engine {
         {
             return Err(unknown_point_type(t));
         }
-        self.save_setting(&mut tx, ctx, CASHBACK, p).await?;
+        self.save_chosen_setting(&mut tx, ctx, CASHBACK, p).await?;
         philia_store::commit(tx).await?;
         Ok(p.clone())
     }

@@ -21,7 +21,7 @@ impl Engine {
     pub async fn set_loyalty_classes(&self, ctx: &TenantContext, classes: &LoyaltyClasses) -> Result<LoyaltyClasses> {
         classes.check()?;
         let mut tx = self.store.begin_write().await?;
-        self.save_setting(&mut tx, ctx, CLASSES, classes).await?;
+        self.save_chosen_setting(&mut tx, ctx, CLASSES, classes).await?;
         philia_store::commit(tx).await?;
         self.classify_all(ctx, now_ms()).await?;
         Ok(classes.clone())

@@ -61,7 +61,9 @@ impl Engine {
                 .at("custom_domain"),
             ));
         }
+        let before = self.store.setting(&mut tx, ctx.id, BRANDING_SETTING).await?.map(|b| crate::audit::stored(&b));
         self.store.set_setting(&mut tx, ctx.id, BRANDING_SETTING, &body, now_ms()).await?;
+        self.audit_in(&mut tx, ctx, "settings.branding", "settings", BRANDING_SETTING, before.as_ref(), Some(&branding)).await?;
         philia_store::commit(tx).await?;
         Ok(branding)
     }

@@ -281,7 +281,7 @@ impl Engine {
             self.store.touch_customer_session(&mut tx, &hash, now).await?;
             philia_store::commit(tx).await?;
         }
-        let ctx = TenantContext::from_record(&row.tenant)?;
+        let ctx = TenantContext::from_record(&row.tenant)?.acting_as(crate::audit::Actor::Customer { id: row.customer_id });
         let customer_id = {
             let mut tx = self.store.begin_read().await?;
             match self.live_customer(&mut tx, &ctx, row.customer_id).await {

@@ -76,6 +76,12 @@ pub(crate) fn access_context(tenant_id: i64, code: &str) -> String {
     format!("connection-access:{tenant_id}:{code}")
 }
 
+/// What the audit log keeps of a connection: never its secret or keys, only whether they are set.
+fn audited(row: &ConnectionRow) -> serde_json::Value {
+    serde_json::json!({ "kind": row.kind, "name": row.name, "currency": row.currency, "status": row.status,
+        "shop_access": row.settings_sealed.is_some() })
+}
+
 impl Engine {
     /// Creates a connection with a fresh secret, shown this once.
     pub async fn create_connection(&self, ctx: &TenantContext, input: &ConnectionInput) -> Result<ConnectionSecret> {
@@ -101,6 +107,8 @@ impl Engine {
                 "اتصالی با این کد وجود دارد",
             ));
         }
+        self.audit_in(&mut tx, ctx, "connection.create", "connection", &row.code, crate::audit::NOTHING, Some(&audited(&row)))
+            .await?;
         philia_store::commit(tx).await?;
         Ok(ConnectionSecret { connection: self.connection(ctx, &v.code).await?, secret })
     }
@@ -173,6 +181,16 @@ impl Engine {
         row.secret_sealed = self.vault.seal(&secret, &secret_context(ctx.id, &row.code))?;
         let mut tx = self.store.begin_write().await?;
         self.store.update_connection(&mut tx, ctx.id, &row).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            "connection.rotate_secret",
+            "connection",
+            &row.code,
+            crate::audit::NOTHING,
+            Some(&audited(&row)),
+        )
+        .await?;
         philia_store::commit(tx).await?;
         Ok(ConnectionSecret { connection: self.connection(ctx, code).await?, secret })
     }
@@ -184,6 +202,8 @@ impl Engine {
         row.status = if active { "active" } else { "paused" }.into();
         let mut tx = self.store.begin_write().await?;
         self.store.update_connection(&mut tx, ctx.id, &row).await?;
+        self.audit_in(&mut tx, ctx, "connection.status", "connection", &row.code, crate::audit::NOTHING, Some(&audited(&row)))
+            .await?;
         philia_store::commit(tx).await?;
         self.view(ctx, row).await
     }
@@ -206,6 +226,8 @@ impl Engine {
         }
         let mut tx = self.store.begin_write().await?;
         self.store.update_connection(&mut tx, ctx.id, &row).await?;
+        self.audit_in(&mut tx, ctx, "connection.access", "connection", &row.code, crate::audit::NOTHING, Some(&audited(&row)))
+            .await?;
         philia_store::commit(tx).await?;
         self.view(ctx, row).await
     }

@@ -1,5 +1,6 @@
 //! Customer profiles: create-or-update by identity, read, search, merge, timeline.
 
+use crate::audit::NOTHING;
 use crate::resolve::new_profile;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
@@ -293,7 +294,14 @@ impl Engine {
     /// as on create-or-update).
     pub async fn update_customer(&self, ctx: &TenantContext, id: i64, patch: CustomerPatch) -> Result<UpsertOutcome> {
         let current = self.customer(ctx, id).await?;
-        let out = self.upsert_anchored(ctx, "api", &[patch], Some(current.id)).await?;
+        let key = current.id.to_string();
+        let out = in_write_tx!(self, |conn| async {
+            let out = self.upsert_in(conn, ctx, "api", std::slice::from_ref(&patch), Some(current.id)).await?;
+            let after = self.store.customer_views(conn, ctx.id, &[current.id]).await?;
+            self.audit_in(conn, ctx, "customer.update", "customer", &key, Some(&current), after.first()).await?;
+            Ok(out)
+        }
+        .await)?;
         out.into_iter().next().ok_or(EngineError::NotFound("customer"))
     }
 
@@ -385,14 +393,20 @@ impl Engine {
         self.evaluate_tiers_in(&mut tx, ctx, &[survivor], philia_domain::tiers::Evaluation::AfterPurchase, "merge", now).await?;
         self.rfm_in(&mut tx, ctx, &[survivor, merged], now).await?;
         self.segments_in(&mut tx, ctx, &[survivor, merged]).await?;
+        let merged_note = serde_json::json!({ "merged": merged });
+        self.audit_in(&mut tx, ctx, "customer.merge", "customer", &survivor.to_string(), NOTHING, Some(&merged_note)).await?;
         philia_store::commit(tx).await?;
         self.customer(ctx, survivor).await
     }
 
     /// The activity timeline (SPEC A3): invoices, refunds and events, newest first.
     pub async fn timeline(&self, ctx: &TenantContext, id: i64, limit: i64) -> Result<Vec<TimelineItem>> {
+        self.timeline_upto(ctx, id, limit.clamp(1, 500)).await
+    }
+
+    /// The timeline with up to `limit` items of each kind (an export asks for all of them).
+    pub(crate) async fn timeline_upto(&self, ctx: &TenantContext, id: i64, limit: i64) -> Result<Vec<TimelineItem>> {
         let customer = self.customer(ctx, id).await?;
-        let limit = limit.clamp(1, 500);
         let ids = self.store.invoice_ids(ctx.id, Some(customer.id), None, limit).await?;
         let mut tx = self.store.begin_read().await?;
         let invoices = self.store.invoices_by_ids(&mut tx, ctx.id, &ids).await?;

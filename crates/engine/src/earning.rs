@@ -1,6 +1,7 @@
 //! Earning: rules kept as versions, evaluated on invoices and events inside the transaction
 //! that records them, and taken back in proportion when an invoice is refunded.
 
+use crate::audit::{NOTHING, stored};
 use crate::points::{Debit, unknown_point_type};
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::earning::{CustomerFacts, EventFacts, InvoiceFacts, LineFacts, PeriodKeys, Rule, RuleInput, Trigger};
@@ -119,6 +120,8 @@ impl Engine {
             effective_until: None,
         };
         self.store.insert_rule_version(&mut tx, ctx.id, ids[1], &v, Some(actor), now).await?;
+        let key = v.rule_id.to_string();
+        self.audit_in(&mut tx, ctx, "earning_rule.create", "earning_rule", &key, NOTHING, Some(&stored(&v.body))).await?;
         philia_store::commit(tx).await?;
         Ok(v.record(now)?)
     }
@@ -150,6 +153,7 @@ impl Engine {
             self.store.close_rule_version(&mut tx, ctx.id, rule_id, latest.version, now.max(latest.effective_from)).await?;
         }
         let id = self.store.allocate_ids(&mut tx, 1).await?[0];
+        let before = stored(&latest.body);
         let v = RuleVersion {
             rule_id,
             version: latest.version + 1,
@@ -159,6 +163,8 @@ impl Engine {
             effective_until: None,
         };
         self.store.insert_rule_version(&mut tx, ctx.id, id, &v, Some(actor), now).await?;
+        let key = rule_id.to_string();
+        self.audit_in(&mut tx, ctx, "earning_rule.update", "earning_rule", &key, Some(&before), Some(&stored(&v.body))).await?;
         philia_store::commit(tx).await?;
         Ok(v.record(now)?)
     }
@@ -173,6 +179,9 @@ impl Engine {
             let at = now.max(latest.effective_from);
             self.store.close_rule_version(&mut tx, ctx.id, rule_id, latest.version, at).await?;
             latest.effective_until = Some(at);
+            let key = rule_id.to_string();
+            self.audit_in(&mut tx, ctx, "earning_rule.disable", "earning_rule", &key, Some(&stored(&latest.body)), NOTHING)
+                .await?;
         }
         philia_store::commit(tx).await?;
         Ok(latest.record(now)?)

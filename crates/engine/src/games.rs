@@ -3,6 +3,7 @@
 //! seed of their next play. Playing is in [`crate::game_play`], the audit and report in
 //! [`crate::game_audit`].
 
+use crate::audit::{NOTHING, stored};
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
 use philia_domain::draw::{SEED_BYTES, commitment, to_hex};
@@ -107,11 +108,37 @@ pub(crate) fn limit_refusal(game: &Game, today: i64, total: i64) -> Option<Issue
     None
 }
 
+/// The ready games of the Economic plan (SPEC J3): a wheel and a slot machine paying in the
+/// tenant's `purchase` points, switched on in one step and adjustable afterwards.
+pub fn game_templates() -> Vec<GameInput> {
+    let t = |v: serde_json::Value| serde_json::from_value::<GameInput>(v).expect("a valid game template");
+    vec![
+        t(serde_json::json!({"code": "wheel", "name": "گردونه شانس", "kind": "wheel", "plays_per_day": 1,
+        "cost": {"spins": true, "point_type": "purchase", "points": 20},
+        "prizes": [
+            {"code": "p20", "label": "۲۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 20, "weight": 30},
+            {"code": "p50", "label": "۵۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 50, "weight": 15},
+            {"code": "p200", "label": "۲۰۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 200, "weight": 3},
+            {"code": "again", "label": "یک بار دیگر", "kind": "spins", "spins": 1, "weight": 12},
+            {"code": "none", "label": "پوچ", "kind": "nothing", "weight": 40}
+        ]})),
+        t(serde_json::json!({"code": "slot", "name": "ماشین شانس", "kind": "slot", "plays_per_day": 3,
+        "cost": {"point_type": "purchase", "points": 10},
+        "prizes": [
+            {"code": "cherry", "label": "۱۵ امتیاز", "kind": "points", "point_type": "purchase", "points": 15, "weight": 25, "symbol": "🍒"},
+            {"code": "bell", "label": "۶۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 60, "weight": 6, "symbol": "🔔"},
+            {"code": "diamond", "label": "۵۰۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 500, "weight": 1, "symbol": "💎"},
+            {"code": "none", "label": "پوچ", "kind": "nothing", "weight": 68}
+        ]})),
+    ]
+}
+
 impl Engine {
     /// Checks what a game refers to: point types, rewards and promotions must exist, and the
     /// cost's point type must be spendable.
     async fn checked_game(&self, conn: &mut Conn, ctx: &TenantContext, input: &GameInput) -> Result<Game> {
         let game = input.parse(&ctx.zone)?;
+        Self::check_game_plan(ctx, input)?;
         let types = self.point_type_map(conn, ctx).await?;
         if let Some(t) = &game.input.cost.point_type {
             match types.get(t) {
@@ -170,6 +197,7 @@ impl Engine {
             return Err(EngineError::conflict("code_taken", "a game with this code exists", "بازی‌ای با این کد وجود دارد"));
         }
         self.store.set_prize_stock(&mut tx, ctx.id, row.id, &stocks(&game)).await?;
+        self.audit_in(&mut tx, ctx, "game.create", "game", &row.code, NOTHING, Some(&game.input)).await?;
         let record = self.game_record(&mut tx, ctx, &row).await?;
         philia_store::commit(tx).await?;
         Ok(record)
@@ -200,6 +228,7 @@ impl Engine {
         let body = serde_json::to_string(&game.input).expect("a game serialises");
         self.store.update_game(&mut tx, ctx.id, current.id, kind_name(&game), &body, now).await?;
         self.store.set_prize_stock(&mut tx, ctx.id, current.id, &stocks(&game)).await?;
+        self.audit_in(&mut tx, ctx, "game.update", "game", code, Some(&stored(&current.body)), Some(&game.input)).await?;
         let record = self.game_record(&mut tx, ctx, &GameRow { id: current.id, code: current.code, body }).await?;
         philia_store::commit(tx).await?;
         Ok(record)
@@ -217,6 +246,12 @@ impl Engine {
             })
             .collect();
         Ok(GameRecord { id: row.id, game: game.input, stock })
+    }
+
+    /// Switches on a ready game (its points go to the tenant's `purchase` point type).
+    pub async fn enable_game_template(&self, ctx: &TenantContext, code: &str) -> Result<GameRecord> {
+        let t = game_templates().into_iter().find(|t| t.code == code).ok_or(EngineError::NotFound("template"))?;
+        self.create_game(ctx, &t).await
     }
 
     pub async fn games(&self, ctx: &TenantContext) -> Result<Vec<GameRecord>> {

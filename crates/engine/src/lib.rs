@@ -22,7 +22,9 @@ macro_rules! in_write_tx {
     }};
 }
 
+pub mod audit;
 pub mod automations;
+pub mod backup;
 pub mod campaigns;
 pub mod catalogue;
 pub mod checkout;
@@ -35,6 +37,7 @@ pub mod customers;
 pub mod demo;
 pub mod demo_load;
 pub mod demo_programme;
+pub mod doctor;
 pub mod earning;
 pub mod error;
 pub mod events;
@@ -58,6 +61,7 @@ pub mod opt_out;
 pub mod outbox;
 pub mod points;
 pub mod pos;
+pub mod privacy;
 pub mod promotions;
 pub mod referrals;
 pub mod reports;
@@ -72,6 +76,7 @@ pub mod staff_sessions;
 pub mod stats;
 pub mod tenancy;
 pub mod tiers;
+pub mod usage;
 pub mod wallet;
 pub mod woocommerce;
 

@@ -138,6 +138,8 @@ impl Engine {
             }
             self.store.delete_list(conn, ctx.id, list.id).await?;
             self.segments_in(conn, ctx, &members).await?;
+            let gone = serde_json::json!({ "members": members.len() });
+            self.audit_in(conn, ctx, "list.delete", "list", code, Some(&gone), crate::audit::NOTHING).await?;
             Ok::<_, EngineError>(())
         }
         .await)

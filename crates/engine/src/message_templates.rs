@@ -198,6 +198,7 @@ impl Engine {
                 "قالبی با این کد هست",
             ));
         }
+        self.audit_in(&mut tx, ctx, "template.create", "template", &t.code, crate::audit::NOTHING, Some(&t.input)).await?;
         philia_store::commit(tx).await?;
         Ok(TemplateRecord { id, template: t.input })
     }
@@ -213,10 +214,12 @@ impl Engine {
         let mut tx = self.store.begin_write().await?;
         self.check_promotion(&mut tx, ctx, &t).await?;
         let body = serde_json::to_string(&t.input).expect("templates serialise");
+        let was = self.store.template_by_code(&mut tx, ctx.id, code).await?.map(|r| crate::audit::stored(&r.body));
         if !self.store.update_template(&mut tx, ctx.id, code, t.channel.as_str(), &body, now_ms()).await? {
             return Err(EngineError::NotFound("message template"));
         }
         let id = self.store.template_by_code(&mut tx, ctx.id, code).await?.map(|r| r.id).unwrap_or_default();
+        self.audit_in(&mut tx, ctx, "template.update", "template", code, was.as_ref(), Some(&t.input)).await?;
         philia_store::commit(tx).await?;
         Ok(TemplateRecord { id, template: t.input })
     }

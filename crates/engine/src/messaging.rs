@@ -142,8 +142,13 @@ impl Engine {
         .expect("settings serialise");
         let sealed = self.vault.seal(&plain, &seal_context(owner, channel))?;
         self.store.set_channel_settings(&mut tx, owner, channel.as_str(), provider.name(), &sealed, now_ms()).await?;
+        let view = provider.view(channel, owner);
+        if let Some(ctx) = ctx {
+            // The view shows which secrets are set, never their values.
+            self.audit_in(&mut tx, ctx, "channel.set", "channel", channel.as_str(), crate::audit::NOTHING, Some(&view)).await?;
+        }
         philia_store::commit(tx).await?;
-        self.with_inbound(ctx, provider.view(channel, owner))
+        self.with_inbound(ctx, view)
     }
 
     fn with_inbound(&self, ctx: Option<&TenantContext>, mut view: ChannelView) -> Result<ChannelView> {
@@ -168,6 +173,11 @@ impl Engine {
         let channel = Channel::parse(channel).map_err(|i| EngineError::field(i.at("channel")))?;
         let mut tx = self.store.begin_write().await?;
         let removed = self.store.delete_channel_settings(&mut tx, ctx.map_or(PLATFORM, |c| c.id), channel.as_str()).await?;
+        if let Some(ctx) = ctx.filter(|_| removed) {
+            let gone = serde_json::json!({ "removed": true });
+            self.audit_in(&mut tx, ctx, "channel.remove", "channel", channel.as_str(), crate::audit::NOTHING, Some(&gone))
+                .await?;
+        }
         philia_store::commit(tx).await?;
         if removed { Ok(()) } else { Err(EngineError::NotFound("channel settings")) }
     }
@@ -187,7 +197,7 @@ impl Engine {
     pub async fn set_delivery_rules(&self, ctx: &TenantContext, input: &DeliveryRulesInput) -> Result<DeliveryRulesInput> {
         let rules = input.parse()?;
         let mut tx = self.store.begin_write().await?;
-        self.save_setting(&mut tx, ctx, "delivery_rules", &rules.to_input()).await?;
+        self.save_chosen_setting(&mut tx, ctx, "delivery_rules", &rules.to_input()).await?;
         philia_store::commit(tx).await?;
         Ok(rules.to_input())
     }

@@ -2,6 +2,7 @@
 //! sees (available, in progress with time left, completed), starting an opt-in mission, and the
 //! participation funnel. Progress from facts is in [`crate::mission_progress`].
 
+use crate::audit::{NOTHING, stored};
 use crate::points::unknown_point_type;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
@@ -160,6 +161,7 @@ fn time(ms: Option<i64>) -> Option<String> {
 impl Engine {
     async fn checked_mission(&self, conn: &mut Conn, ctx: &TenantContext, input: &MissionInput) -> Result<Mission> {
         let mission = input.parse(&ctx.zone)?;
+        Self::check_mission_plan(ctx, input)?;
         let types = self.point_type_map(conn, ctx).await?;
         let rewards = mission.steps.iter().enumerate().map(|(i, g)| (format!("steps[{i}].reward"), &g.reward));
         for (at, r) in rewards.chain([("reward".to_string(), &mission.reward)]) {
@@ -200,6 +202,7 @@ impl Engine {
         if !self.store.insert_mission(&mut tx, ctx.id, &row, now).await? {
             return Err(EngineError::conflict("code_taken", "a mission with this code exists", "ماموریتی با این کد وجود دارد"));
         }
+        self.audit_in(&mut tx, ctx, "mission.create", "mission", &row.code, NOTHING, Some(&mission.input)).await?;
         philia_store::commit(tx).await?;
         Ok(MissionRecord { id: row.id, mission: mission.input })
     }
@@ -217,6 +220,8 @@ impl Engine {
         let current = self.store.mission_by_code(&mut tx, ctx.id, code).await?.ok_or(EngineError::NotFound("mission"))?;
         let body = serde_json::to_string(&mission.input).expect("a mission serialises");
         self.store.update_mission(&mut tx, ctx.id, current.id, &body, now).await?;
+        self.audit_in(&mut tx, ctx, "mission.update", "mission", code, Some(&stored(&current.body)), Some(&mission.input))
+            .await?;
         philia_store::commit(tx).await?;
         Ok(MissionRecord { id: current.id, mission: mission.input })
     }

@@ -2,6 +2,7 @@
 //! debit locks its account, records the expiries already due, then draws from the oldest usable
 //! lots through [`Account`] and writes exactly what it decided.
 
+use crate::audit::NOTHING;
 use crate::customers::Page;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
@@ -182,6 +183,7 @@ impl Engine {
             ));
         }
         let types = types_by_code(self.store.point_types(&mut tx, ctx.id).await?);
+        self.audit_in(&mut tx, ctx, "point_type.create", "point_type", &t.code, NOTHING, Some(&types[&t.code].1)).await?;
         philia_store::commit(tx).await?;
         Ok(types[&t.code].1.clone())
     }
@@ -196,10 +198,12 @@ impl Engine {
         }
         let row = point_type_row(&t);
         let mut tx = self.store.begin_write().await?;
+        let before = types_by_code(self.store.point_types(&mut tx, ctx.id).await?).remove(code).map(|t| t.1);
         if !self.store.update_point_type(&mut tx, ctx.id, &row, now_ms()).await? {
             return Err(EngineError::NotFound("point type"));
         }
         let types = types_by_code(self.store.point_types(&mut tx, ctx.id).await?);
+        self.audit_in(&mut tx, ctx, "point_type.update", "point_type", code, before.as_ref(), Some(&types[&t.code].1)).await?;
         philia_store::commit(tx).await?;
         Ok(types[&t.code].1.clone())
     }
@@ -681,6 +685,9 @@ impl Engine {
                 .await?;
         }
         let entry = self.store.entry_by_key(conn, ctx.id, key).await?.ok_or(EngineError::NotFound("ledger entry"))?;
+        if kind == "adjust" {
+            self.audit_in(conn, ctx, "points.adjust", "customer", &customer.to_string(), NOTHING, Some(&entry)).await?;
+        }
         Ok((entry, true))
     }
 }

@@ -1,6 +1,7 @@
 //! Promotions and discount codes: definitions, bulk generation, validation with reasons,
 //! reservation at checkout, redemption with an invoice and release.
 
+use crate::audit::{NOTHING, stored};
 use crate::points::{key_reused, unique_as_race};
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
@@ -120,6 +121,7 @@ impl Engine {
                 Issue::new("code_taken", "this code is already in use", "این کد قبلاً استفاده شده است").at("shared_code"),
             ));
         }
+        self.audit_in(&mut tx, ctx, "promotion.create", "promotion", &p.code, NOTHING, Some(&stored(&body))).await?;
         philia_store::commit(tx).await?;
         record(&PromotionRow { id, code: p.code, body, used: 0 })
     }
@@ -147,6 +149,8 @@ impl Engine {
         }
         let body = serde_json::to_string(&p.input).expect("a promotion serialises");
         self.store.update_promotion(&mut tx, ctx.id, row.id, &body, p.total_limit, now_ms()).await?;
+        self.audit_in(&mut tx, ctx, "promotion.update", "promotion", code, Some(&stored(&row.body)), Some(&stored(&body)))
+            .await?;
         philia_store::commit(tx).await?;
         record(&PromotionRow { body, ..row })
     }
@@ -205,6 +209,8 @@ impl Engine {
             // Codes that exist already (another promotion's, or an earlier run's) are skipped and drawn again.
             created += self.store.insert_codes(&mut tx, ctx.id, row.id, codes, None).await? as usize;
         }
+        let generated = serde_json::json!({ "created": created, "prefix": prefix, "length": length });
+        self.audit_in(&mut tx, ctx, "codes.generate", "promotion", promotion, NOTHING, Some(&generated)).await?;
         philia_store::commit(tx).await?;
         Ok(Generated { created, prefix, length })
     }

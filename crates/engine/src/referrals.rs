@@ -27,7 +27,7 @@ impl Engine {
         if !self.point_type_map(&mut tx, ctx).await?.contains_key(&p.point_type) {
             return Err(unknown_point_type(&p.point_type));
         }
-        self.save_setting(&mut tx, ctx, REFERRALS, p).await?;
+        self.save_chosen_setting(&mut tx, ctx, REFERRALS, p).await?;
         philia_store::commit(tx).await?;
         Ok(p.clone())
     }

@@ -3,6 +3,7 @@
 //! update, spends the points and delivers the outcome — all in one transaction, so a failure at
 //! any step leaves points and stock untouched.
 
+use crate::audit::{NOTHING, stored};
 use crate::points::{Debit, PointsBack, key_reused, unique_as_race, unknown_point_type};
 use crate::wallet::WalletMove;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
@@ -90,6 +91,7 @@ impl Engine {
             let body = serde_json::to_string(&p).expect("a promotion serialises");
             self.store.insert_promotion(&mut tx, ctx.id, ids[1], &p.code, &body, None, now).await?;
         }
+        self.audit_in(&mut tx, ctx, "reward.create", "reward", &row.code, NOTHING, Some(&stored(&row.body))).await?;
         philia_store::commit(tx).await?;
         record(&row)
     }
@@ -132,6 +134,7 @@ impl Engine {
                 }
             }
         }
+        self.audit_in(&mut tx, ctx, "reward.update", "reward", code, Some(&stored(&current.body)), Some(&stored(&body))).await?;
         philia_store::commit(tx).await?;
         record(&RewardRow { id: current.id, code: current.code, body, stock_left, redeemed: current.redeemed })
     }
@@ -427,7 +430,9 @@ impl Engine {
                     self.store.drop_entitlements_of(conn, ctx.id, id).await?;
                 }
                 self.store.set_redemption_status(conn, ctx.id, id, status, now).await?;
-                Ok(self.store.lock_redemption(conn, ctx.id, id).await?.ok_or(EngineError::NotFound("redemption"))?.view)
+                let after = self.store.lock_redemption(conn, ctx.id, id).await?.ok_or(EngineError::NotFound("redemption"))?.view;
+                self.audit_in(conn, ctx, "redemption.status", "redemption", &id.to_string(), Some(&r.view), Some(&after)).await?;
+                Ok(after)
             }
             .await
         })

@@ -127,7 +127,7 @@ impl Engine {
     pub async fn set_rfm_grid(&self, ctx: &TenantContext, grid: &Grid) -> Result<Grid> {
         grid.check()?;
         let mut tx = self.store.begin_write().await?;
-        self.save_setting(&mut tx, ctx, GRID, grid).await?;
+        self.save_chosen_setting(&mut tx, ctx, GRID, grid).await?;
         philia_store::commit(tx).await?;
         self.refresh_rfm(ctx).await?;
         Ok(grid.clone())

@@ -104,6 +104,15 @@ impl Vault {
         Vault { source: Arc::new(source), key: Default::default() }
     }
 
+    /// Where the key comes from, to tell an operator what to keep with a backup.
+    pub fn source(&self) -> String {
+        match self.source.as_ref() {
+            KeySource::Fixed(_) => "a key given at start".into(),
+            KeySource::Environment(_) => "PHILIA_SECRET_KEY".into(),
+            KeySource::File(path) => format!("the key file {}", path.display()),
+        }
+    }
+
     /// A vault with the key given as 64 hexadecimal digits (as in `PHILIA_SECRET_KEY`).
     pub fn from_hex(key: &str) -> Result<Vault> {
         let key = parse_hex_key(key).map_err(EngineError::Io)?;

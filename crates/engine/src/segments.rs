@@ -98,6 +98,11 @@ fn not_found() -> EngineError {
     EngineError::NotFound("segment")
 }
 
+/// What staff define of a segment, as the audit log keeps it.
+fn definition(row: &SegmentRow) -> serde_json::Value {
+    serde_json::json!({ "name": row.name, "description": row.description, "rule": crate::audit::stored(&row.rule) })
+}
+
 impl Engine {
     pub(crate) fn clock(&self, ctx: &TenantContext) -> Clock {
         let now = jiff::Timestamp::now();
@@ -130,6 +135,8 @@ impl Engine {
             updated_at: now,
         };
         self.store.insert_segment(&mut tx, ctx.id, &row).await?;
+        self.audit_in(&mut tx, ctx, "segment.create", "segment", &row.code, crate::audit::NOTHING, Some(&definition(&row)))
+            .await?;
         philia_store::commit(tx).await?;
         self.refresh_membership(ctx, &s.code, false).await?;
         self.segment(ctx, &s.code).await
@@ -147,11 +154,13 @@ impl Engine {
         }
         let mut tx = self.store.begin_write().await?;
         let (mut row, _) = self.segment_row(&mut tx, ctx, code).await?;
+        let was = definition(&row);
         row.name = s.name;
         row.description = s.description;
         row.rule = s.rule.to_json().to_string();
         row.updated_at = now_ms();
         self.store.update_segment(&mut tx, ctx.id, &row).await?;
+        self.audit_in(&mut tx, ctx, "segment.update", "segment", code, Some(&was), Some(&definition(&row))).await?;
         philia_store::commit(tx).await?;
         self.refresh_membership(ctx, code, false).await?;
         self.segment(ctx, code).await
@@ -161,6 +170,7 @@ impl Engine {
         let mut tx = self.store.begin_write().await?;
         let (row, _) = self.segment_row(&mut tx, ctx, code).await?;
         self.store.delete_segment(&mut tx, ctx.id, row.id).await?;
+        self.audit_in(&mut tx, ctx, "segment.delete", "segment", code, Some(&definition(&row)), crate::audit::NOTHING).await?;
         philia_store::commit(tx).await?;
         Ok(())
     }

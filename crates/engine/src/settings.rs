@@ -28,4 +28,17 @@ impl Engine {
         let body = serde_json::to_string(value).expect("settings serialise");
         Ok(self.store.set_setting(conn, ctx.id, name, &body, now_ms()).await?)
     }
+
+    /// Saves a setting staff or a key chose, with the change in the audit log.
+    pub(crate) async fn save_chosen_setting<T: Serialize>(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        name: &str,
+        value: &T,
+    ) -> Result<()> {
+        let before = self.store.setting(conn, ctx.id, name).await?.map(|b| crate::audit::stored(&b));
+        self.save_setting(conn, ctx, name, value).await?;
+        self.audit_in(conn, ctx, &format!("settings.{name}"), "settings", name, before.as_ref(), Some(value)).await
+    }
 }

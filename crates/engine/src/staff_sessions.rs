@@ -133,7 +133,8 @@ impl Engine {
         }
         let Ok(role) = StaffRole::parse(&row.role) else { return Ok(None) };
         Ok(Some(StaffSession {
-            ctx: TenantContext::from_record(&row.tenant)?,
+            ctx: TenantContext::from_record(&row.tenant)?
+                .acting_as(crate::audit::Actor::Staff { id: row.staff_id, email: row.email.clone() }),
             staff_id: row.staff_id,
             email: row.email,
             name: row.name,

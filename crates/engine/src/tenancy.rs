@@ -1,10 +1,12 @@
 //! Tenants, API keys and staff users; authentication of API keys.
 
+use crate::audit::{Actor, NOTHING};
 use crate::{Engine, EngineError, Result, now_ms};
 use philia_domain::Issue;
 use philia_domain::calendar::{CalendarKind, parse_time_zone};
 use philia_domain::email::Email;
 use philia_domain::issue::{Checker, required_text};
+use philia_domain::plans::Plan;
 use philia_domain::records::{ApiKey, StaffUser, Tenant};
 use philia_domain::roles::{Access, KeyRole, StaffRole};
 use philia_domain::tenant::{NewTenant, Slug};
@@ -21,6 +23,9 @@ pub struct TenantContext {
     pub currency: String,
     pub zone: jiff::tz::TimeZone,
     pub calendar: CalendarKind,
+    pub plan: Plan,
+    /// Who the request acts as (written in the audit log).
+    pub actor: Actor,
 }
 
 impl TenantContext {
@@ -32,7 +37,15 @@ impl TenantContext {
             currency: t.currency.clone(),
             zone: parse_time_zone(&t.time_zone).map_err(|e| EngineError::Io(format!("tenant {}: {}", t.slug, e.message)))?,
             calendar: CalendarKind::parse(&t.calendar).unwrap_or(CalendarKind::Jalali),
+            plan: Plan::parse(&t.plan).unwrap_or(Plan::Prime),
+            actor: Actor::System,
         })
+    }
+
+    /// The same tenant, acted on by `actor`.
+    pub fn acting_as(mut self, actor: Actor) -> Self {
+        self.actor = actor;
+        self
     }
 
     /// The tenant's local day (`YYYY-MM-DD`) at an instant in milliseconds: what daily limits
@@ -64,6 +77,7 @@ impl Engine {
             currency: &t.currency,
             time_zone: &t.time_zone,
             calendar: t.calendar.as_str(),
+            plan: t.plan.as_str(),
         };
         let created = self.store.insert_tenant(&mut tx, row, now_ms()).await?;
         if let Some(t) = &created {
@@ -109,6 +123,7 @@ impl Engine {
         let (name, calendar) = c.finish(|| (name.unwrap(), calendar.unwrap()))?;
         let mut tx = self.store.begin_write().await?;
         let t = self.store.update_tenant(&mut tx, ctx.id, &name, &zone, calendar.as_str()).await?;
+        self.audit_in(&mut tx, ctx, "tenant.update", "tenant", &ctx.slug, Some(&current), t.as_ref()).await?;
         philia_store::commit(tx).await?;
         t.ok_or(EngineError::NotFound("tenant"))
     }
@@ -122,6 +137,7 @@ impl Engine {
         let mut tx = self.store.begin_write().await?;
         let record =
             self.store.insert_api_key(&mut tx, ctx.id, &name, role.as_str(), &key[..12], &hash_key(&key), now_ms()).await?;
+        self.audit_in(&mut tx, ctx, "api_key.create", "api_key", &record.id.to_string(), NOTHING, Some(&record)).await?;
         philia_store::commit(tx).await?;
         Ok(IssuedKey { key, record })
     }
@@ -133,6 +149,10 @@ impl Engine {
     pub async fn revoke_api_key(&self, ctx: &TenantContext, id: i64) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         let done = self.store.revoke_api_key(&mut tx, ctx.id, id, now_ms()).await?;
+        if done {
+            let revoked = serde_json::json!({ "revoked": true });
+            self.audit_in(&mut tx, ctx, "api_key.revoke", "api_key", &id.to_string(), NOTHING, Some(&revoked)).await?;
+        }
         philia_store::commit(tx).await?;
         if done { Ok(()) } else { Err(EngineError::NotFound("api key")) }
     }
@@ -142,10 +162,12 @@ impl Engine {
         if !key.starts_with("phk_") || key.len() > 100 {
             return Err(EngineError::Unauthenticated);
         }
-        let (tenant_id, role, key_id) = self.store.find_api_key(&hash_key(key)).await?.ok_or(EngineError::Unauthenticated)?;
+        let (tenant_id, role, key_id, name) =
+            self.store.find_api_key(&hash_key(key)).await?.ok_or(EngineError::Unauthenticated)?;
         let tenant = self.store.tenant_by_id(tenant_id).await?.ok_or(EngineError::Unauthenticated)?;
         let role = KeyRole::parse(&role).map_err(|_| EngineError::Unauthenticated)?;
-        Ok((TenantContext::from_record(&tenant)?, role, key_id))
+        let ctx = TenantContext::from_record(&tenant)?.acting_as(Actor::ApiKey { id: key_id, name });
+        Ok((ctx, role, key_id))
     }
 
     /// Refuses unless `role` allows `needed`.
@@ -174,6 +196,9 @@ impl Engine {
             tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|e| EngineError::Io(e.to_string()))??;
         let mut tx = self.store.begin_write().await?;
         let user = self.store.insert_staff(&mut tx, ctx.id, email.as_str(), &name, role.as_str(), &hash, now_ms()).await?;
+        if let Some(u) = &user {
+            self.audit_in(&mut tx, ctx, "staff.create", "staff", &u.id.to_string(), NOTHING, Some(u)).await?;
+        }
         philia_store::commit(tx).await?;
         user.ok_or_else(|| {
             EngineError::conflict("email_taken", "a staff user with this email exists", "کاربری با این ایمیل وجود دارد")
@@ -193,6 +218,10 @@ impl Engine {
             tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|e| EngineError::Io(e.to_string()))??;
         let mut tx = self.store.begin_write().await?;
         let found = self.store.set_staff_password(&mut tx, ctx.id, email.as_str(), &hash).await?;
+        if found {
+            let changed = serde_json::json!({ "password": "changed" });
+            self.audit_in(&mut tx, ctx, "staff.password", "staff", email.as_str(), NOTHING, Some(&changed)).await?;
+        }
         philia_store::commit(tx).await?;
         if found { Ok(()) } else { Err(EngineError::NotFound("staff member")) }
     }

@@ -62,7 +62,9 @@ impl Engine {
         {
             return Err(crate::points::unknown_point_type(point_type).within_field("metric"));
         }
+        let before = self.load_tier_programme(&mut tx, ctx).await?.map(|b| b.to_input());
         self.store_tier_programme(&mut tx, ctx.id, &p).await?;
+        self.audit_in(&mut tx, ctx, "tiers.update", "tiers", "programme", before.as_ref(), Some(&p.to_input())).await?;
         philia_store::commit(tx).await?;
         self.evaluate_all_tiers(ctx, now_ms(), "programme").await?;
         Ok(p.to_input())

@@ -145,6 +145,8 @@ impl Engine {
                 self.move_wallet(conn, ctx, m, false, now).await?;
                 let entry =
                     self.store.wallet_entry_by_key(conn, ctx.id, &key).await?.ok_or(EngineError::NotFound("wallet entry"))?;
+                let who = customer.to_string();
+                self.audit_in(conn, ctx, "wallet.adjust", "customer", &who, crate::audit::NOTHING, Some(&entry)).await?;
                 Ok((entry, true))
             }
             .await

@@ -160,7 +160,7 @@ impl Store {
     pub async fn customer_session(&self, token_hash: &str) -> Result<Option<CustomerSessionRow>> {
         let row = sqlx::query(
             "SELECT x.customer_id, x.csrf, x.lang, x.seen_at, x.expires_at,
-                    t.id, t.slug, t.name, t.currency, t.time_zone, t.calendar, t.created_at
+                    t.id, t.slug, t.name, t.currency, t.time_zone, t.calendar, t.plan, t.created_at
              FROM customer_sessions x JOIN tenants t ON t.id = x.tenant_id WHERE x.token_hash = $1",
         )
         .bind(token_hash)

@@ -354,6 +354,7 @@ impl Store {
             }
         }
         let mut stats = self.stats_views(conn, tenant_id, ids).await?;
+        let erased = self.erasure_times(conn, tenant_id, ids).await?;
         let consent = |opt: Option<i64>, at: Option<i64>| Consent { opted_in: opt.map(|v| v != 0), changed_at: ts_opt(at) };
         Ok(ids
             .iter()
@@ -383,6 +384,7 @@ impl Store {
                 stats: stats.remove(&p.id).unwrap_or_default(),
                 created_at: ts(p.created_at),
                 updated_at: ts(p.updated_at),
+                erased_at: erased.get(&p.id).map(|at| ts(*at)),
             })
             .collect())
     }

@@ -6,6 +6,7 @@
 //! Instants are stored as BIGINT milliseconds since the Unix epoch (UTC); tenant-local days as
 //! TEXT `YYYY-MM-DD`; flags as BIGINT 0/1; structured values as JSON text.
 
+pub mod audit;
 pub mod automations;
 pub mod baseline;
 pub mod bench_facts;
@@ -21,6 +22,7 @@ pub mod deliveries;
 pub mod error;
 pub mod events;
 pub mod games;
+pub mod health;
 pub mod identities;
 pub mod invoices;
 pub mod lists;
@@ -29,6 +31,7 @@ pub mod missions;
 pub mod notes;
 pub mod points;
 pub mod pos;
+pub mod privacy;
 pub mod rebuild;
 pub mod referrals;
 pub mod reports;

@@ -425,6 +425,27 @@ const V14: &[&str] = &[
         updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, connection_id, kind, record_id))",
 ];
 
+/// Plans (SPEC J3): tenants made before plans existed keep every feature.
+const V15: &[&str] = &["ALTER TABLE tenants ADD COLUMN plan TEXT NOT NULL DEFAULT 'prime'"];
+
+/// The audit log: every change staff, API keys and the operator make to configuration, points,
+/// rewards and customers, with what was there before and after.
+const V16: &[&str] = &[
+    "CREATE TABLE audit_log (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, at BIGINT NOT NULL, actor TEXT NOT NULL, actor_name TEXT NOT NULL,
+        action TEXT NOT NULL, entity TEXT NOT NULL, entity_key TEXT NOT NULL, before_value TEXT, after_value TEXT,
+        PRIMARY KEY (tenant_id, id))",
+    "CREATE INDEX audit_log_entity ON audit_log (tenant_id, entity, entity_key, id)",
+    "CREATE INDEX audit_log_actor ON audit_log (tenant_id, actor, id)",
+];
+
+/// Customers erased at their request: the profile row stays (facts point to it) without
+/// anything that identifies the person.
+const V17: &[&str] = &[
+    "CREATE TABLE customer_erasures (
+        tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, erased_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, customer_id))",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -436,7 +457,10 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
+/// The schema version a current database has.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -111,7 +111,7 @@ impl Store {
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
         let row = sqlx::query(
             "SELECT x.staff_id, x.csrf, x.seen_at, x.expires_at, s.email, s.name AS staff_name, s.role, s.lang,
-                    t.id, t.slug, t.name, t.currency, t.time_zone, t.calendar, t.created_at, x.branch
+                    t.id, t.slug, t.name, t.currency, t.time_zone, t.calendar, t.plan, t.created_at, x.branch
              FROM staff_sessions x JOIN staff_users s ON s.tenant_id = x.tenant_id AND s.id = x.staff_id
              JOIN tenants t ON t.id = x.tenant_id
              WHERE x.token_hash = $1 AND s.disabled_at IS NULL",

@@ -7,7 +7,7 @@ use philia_domain::records::{ApiKey, StaffUser, Tenant};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-const TENANT_COLUMNS: &str = "id, slug, name, currency, time_zone, calendar, created_at";
+const TENANT_COLUMNS: &str = "id, slug, name, currency, time_zone, calendar, plan, created_at";
 
 pub(crate) fn tenant(r: &AnyRow) -> Result<Tenant> {
     Ok(Tenant {
@@ -17,6 +17,7 @@ pub(crate) fn tenant(r: &AnyRow) -> Result<Tenant> {
         currency: r.try_get("currency")?,
         time_zone: r.try_get("time_zone")?,
         calendar: r.try_get("calendar")?,
+        plan: r.try_get("plan")?,
         created_at: ts(r.try_get("created_at")?),
     })
 }
@@ -27,6 +28,7 @@ pub struct NewTenantRow<'a> {
     pub currency: &'a str,
     pub time_zone: &'a str,
     pub calendar: &'a str,
+    pub plan: &'a str,
 }
 
 impl Store {
@@ -34,7 +36,7 @@ impl Store {
     pub async fn insert_tenant(&self, conn: &mut Conn, t: NewTenantRow<'_>, now: i64) -> Result<Option<Tenant>> {
         let id = self.allocate_ids(conn, 1).await?[0];
         let row = crate::bulk::dynamic(format!(
-            "INSERT INTO tenants ({TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO tenants ({TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (slug) DO NOTHING RETURNING {TENANT_COLUMNS}"
         ))
         .bind(id)
@@ -43,6 +45,7 @@ impl Store {
         .bind(t.currency)
         .bind(t.time_zone)
         .bind(t.calendar)
+        .bind(t.plan)
         .bind(now)
         .fetch_optional(&mut *conn)
         .await?;
@@ -91,6 +94,31 @@ impl Store {
         row.as_ref().map(tenant).transpose()
     }
 
+    /// Moves a tenant to another plan.
+    pub async fn set_tenant_plan(&self, conn: &mut Conn, id: i64, plan: &str) -> Result<Option<Tenant>> {
+        let row = crate::bulk::dynamic(format!("UPDATE tenants SET plan = $2 WHERE id = $1 RETURNING {TENANT_COLUMNS}"))
+            .bind(id)
+            .bind(plan)
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.as_ref().map(tenant).transpose()
+    }
+
+    /// Sales invoices dated within `[from, to]` (tenant-local days, both included), from the
+    /// daily statistics.
+    pub async fn invoices_between(&self, tenant_id: i64, from: &str, to: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(invoices), 0) AS BIGINT) AS n FROM tenant_daily_stats
+             WHERE tenant_id = $1 AND day >= $2 AND day <= $3",
+        )
+        .bind(tenant_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
     pub async fn insert_api_key(
         &self,
         conn: &mut Conn,
@@ -119,13 +147,14 @@ impl Store {
 
     /// The tenant and role of an active key, found by the key's hash.
     /// (tenant, role, key id) of a live key.
-    pub async fn find_api_key(&self, key_hash: &str) -> Result<Option<(i64, String, i64)>> {
-        let row = sqlx::query("SELECT tenant_id, role, id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+    /// The tenant, role, id and name of a live key.
+    pub async fn find_api_key(&self, key_hash: &str) -> Result<Option<(i64, String, i64, String)>> {
+        let row = sqlx::query("SELECT tenant_id, role, id, name FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
             .bind(key_hash)
             .fetch_optional(self.pool())
             .await?;
         Ok(match row {
-            Some(r) => Some((r.try_get("tenant_id")?, r.try_get("role")?, r.try_get("id")?)),
+            Some(r) => Some((r.try_get("tenant_id")?, r.try_get("role")?, r.try_get("id")?, r.try_get("name")?)),
             None => None,
         })
     }

@@ -17,8 +17,8 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    automations, branding, campaigns, customer_actions, customers, dashboard, earning_rules, games, imports, inbox, integrations,
-    messaging, missions, programme, promotions, rewards, rfm, segments, sign_in, team,
+    automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules, games, imports,
+    inbox, integrations, messaging, missions, platform, programme, promotions, rewards, rfm, segments, sign_in, team,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -30,6 +30,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/customers/{id}/notes", post(customer_actions::add_note))
         .route("/admin/customers/{id}/points", post(customer_actions::adjust_points))
         .route("/admin/customers/{id}/merge", post(customer_actions::merge))
+        .route("/admin/customers/{id}/export.json", get(customer_privacy::export_json))
+        .route("/admin/customers/{id}/export.csv", get(customer_privacy::export_csv))
+        .route("/admin/customers/{id}/erase", post(customer_privacy::erase))
         .route("/admin/imports", get(imports::form).post(imports::upload))
         .route("/admin/segments", get(segments::list).post(segments::create))
         .route("/admin/segments/new", get(segments::new))
@@ -69,6 +72,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/campaigns/{code}/send", post(campaigns::send))
         .route("/admin/campaigns/{code}/cancel", post(campaigns::cancel))
         .route("/admin/settings", get(team::page))
+        .route("/admin/usage", get(platform::usage))
+        .route("/admin/audit", get(platform::audit))
         .route("/admin/branding", get(branding::page).post(branding::save))
         .route("/admin/settings/staff", post(team::add_staff))
         .route("/admin/settings/keys", post(team::add_key))

@@ -494,6 +494,46 @@ crate::catalogue! {
     DeliverySkipped => "تکراری یا کهنه", "Repeat or stale";
     DeliveryFailed => "ناموفق", "Failed";
     DeliveryRejected => "امضای نادرست", "Bad signature";
+    PlanAndUsage => "طرح و مصرف", "Plan and usage";
+    YourPlan => "طرح شما", "Your plan";
+    PlanEconomic => "اکونومی", "Economic";
+    PlanPrime => "پرایم", "Prime";
+    PlanEconomicHint => "پرداخت به اندازهٔ مصرف بر پایهٔ شمار فاکتورهای ماه؛ ماموریت‌ها و بازی‌های آماده", "Pay as you go by the month's invoices; the ready missions and games";
+    PlanPrimeHint => "قیمت بر پایهٔ قرارداد؛ همهٔ امکانات", "Priced by contract; every feature";
+    InvoicesThisMonth => "فاکتورهای این ماه", "Invoices this month";
+    PriceSoFar => "هزینهٔ این ماه تا امروز", "This month's price so far";
+    UsageCounts => "هر فاکتور فروش در ماهِ تاریخ خودش شمرده می‌شود؛ مرجوعی از شمار کم نمی‌کند و فاکتور تکراری دوبار شمرده نمی‌شود.", "Each sales invoice counts in the month of its date; refunds do not lower the count and a repeated invoice counts once.";
+    PriceTable => "جدول قیمت طرح اکونومی", "Economic price table";
+    InvoicesPerMonth => "فاکتور در ماه", "Invoices per month";
+    Price => "قیمت", "Price";
+    FewerThan => "کمتر از", "Fewer than";
+    AndMore => "و بیشتر", "and more";
+    FlatFee => "ثابت ماهانه", "flat per month";
+    PerInvoice => "برای هر فاکتور", "per invoice";
+    ByContract => "طبق قرارداد", "By contract";
+    Toman => "تومان", "toman";
+    UsageByMonth => "مصرف ماه‌به‌ماه", "Usage by month";
+    Month => "ماه", "Month";
+    MonthClosed => "بسته شده", "Closed";
+    MonthOpen => "در جریان", "In progress";
+    AuditLog => "گزارش تغییرات", "Audit log";
+    AuditWho => "چه کسی", "Who";
+    AuditAction => "کار", "Action";
+    AuditWhat => "روی چه", "What";
+    AuditChange => "تغییر", "Change";
+    AuditBeforeAfter => "پیش و پس", "Before and after";
+    AuditBefore => "پیش", "Before";
+    AuditAfter => "پس", "After";
+    AuditHint => "مثلاً «روی چه» = reward یا customer، «کار» = reward برای همهٔ تغییرهای جایزه‌ها، «چه کسی» = staff:12 یا api_key:5 یا operator.", "E.g. What = reward or customer, Action = reward for every change of rewards, Who = staff:12, api_key:5 or operator.";
+    ActorOperator => "اپراتور سکو", "Platform operator";
+    ActorSystem => "سامانه", "The system";
+    DataRights => "حق مشتری بر داده‌هایش", "The customer's data rights";
+    DownloadJson => "دریافت همهٔ داده‌ها (JSON)", "Download all data (JSON)";
+    DownloadCsv => "دریافت همهٔ داده‌ها (CSV)", "Download all data (CSV)";
+    EraseHint => "پاک کردن، نام و شماره و نشانی و هر چه این مشتری را می‌شناساند برای همیشه پاک می‌کند؛ خریدها و امتیازها بی‌نام می‌مانند تا گزارش‌ها درست بمانند. برگشت‌پذیر نیست.", "Erasing removes the name, number, address and everything that identifies this customer for good; purchases and points stay without a name so reports stay right. It cannot be undone.";
+    EraseReason => "دلیل (مثلاً درخواست مشتری و تاریخ آن)", "Reason (e.g. the customer's request and its date)";
+    ErasePersonalData => "پاک کردن داده‌های شخصی", "Erase personal data";
+    ErasedOn => "داده‌های شخصی این مشتری پاک شده است:", "This customer's personal data was erased on";
 }
 
 #[cfg(test)]

@@ -27,6 +27,26 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(plays))
         .routes(routes!(audit))
         .routes(routes!(report))
+        .routes(routes!(list_game_templates))
+        .routes(routes!(enable_game_template))
+}
+
+/// The ready games (the Economic plan's) a tenant can switch on in one step.
+#[utoipa::path(get, path = "/game-templates", tag = "games", responses((status = 200, body = Vec<GameInput>)))]
+async fn list_game_templates(auth: Auth) -> ApiResult<Json<Vec<GameInput>>> {
+    auth.require(Access::Read)?;
+    Ok(Json(philia_engine::games::game_templates()))
+}
+
+#[utoipa::path(post, path = "/game-templates/{code}/enable", tag = "games", params(("code" = String, Path)),
+    responses((status = 201, body = GameRecord), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)))]
+async fn enable_game_template(
+    auth: Auth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<(axum::http::StatusCode, Json<GameRecord>)> {
+    auth.require(Access::Manage)?;
+    Ok((axum::http::StatusCode::CREATED, Json(s.engine.enable_game_template(&auth.ctx, &code).await?)))
 }
 
 #[utoipa::path(get, path = "/games", tag = "games", responses((status = 200, body = Vec<GameRecord>)))]

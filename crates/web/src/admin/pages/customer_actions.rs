@@ -19,11 +19,11 @@ use philia_engine::EngineError;
 use philia_engine::points::PointsChangeInput;
 use serde::Deserialize;
 
-fn back_to(id: i64, anchor: &str) -> Response {
+pub(crate) fn back_to(id: i64, anchor: &str) -> Response {
     Redirect::to(&format!("/admin/customers/{id}?saved=1#{anchor}")).into_response()
 }
 
-async fn again(state: &AppState, staff: &Staff, id: i64, forms: ProfileForms) -> PanelResult<Response> {
+pub(crate) async fn again(state: &AppState, staff: &Staff, id: i64, forms: ProfileForms) -> PanelResult<Response> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render_profile(state, staff, id, forms).await?).into_response())
 }
 

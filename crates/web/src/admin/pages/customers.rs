@@ -93,6 +93,7 @@ pub struct ProfileForms {
     pub adjust: FormState,
     pub note: FormState,
     pub merge: FormState,
+    pub erase: FormState,
     pub saved: bool,
 }
 
@@ -264,6 +265,25 @@ pub async fn render_profile(state: &AppState, staff: &Staff, id: i64, forms: Pro
                     (csrf_field(&v))
                     (field(v.t(T::OtherCustomerId), "other", "text", forms.merge.value("other"), forms.merge.error("other")))
                     div.field { button type="submit" { (v.t(T::Merge)) } }
+                }
+            }
+            section.card #privacy {
+                h2 { (v.t(T::DataRights)) }
+                p {
+                    a.button href=(format!("/admin/customers/{id}/export.json")) download { (v.t(T::DownloadJson)) }
+                    " "
+                    a.button href=(format!("/admin/customers/{id}/export.csv")) download { (v.t(T::DownloadCsv)) }
+                }
+                @if let Some(at) = &c.erased_at {
+                    p.notice #erased { (v.t(T::ErasedOn)) " " (v.date_time(at)) }
+                } @else {
+                    p.muted { (v.t(T::EraseHint)) }
+                    form method="post" action=(format!("/admin/customers/{id}/erase")) {
+                        @if let Some(g) = &forms.erase.general { (layout::notice(g, true)) }
+                        (csrf_field(&v))
+                        (field(v.t(T::EraseReason), "reason", "text", forms.erase.value("reason"), forms.erase.error("reason")))
+                        button.danger type="submit" { (v.t(T::ErasePersonalData)) }
+                    }
                 }
             }
         }
