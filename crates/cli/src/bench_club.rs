@@ -67,7 +67,7 @@ pub async fn club(database_url: &str, customers: u64, invoices: u64, runs: usize
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let state = philia_web::AppState { engine: engine.clone(), operator_token: None };
+    let state = philia_web::AppState::new(engine.clone(), None);
     tokio::spawn(philia_web::serve(state, listener));
     let session = Session::with_cookie(&base, format!("philia_club={token}"))?;
 

@@ -59,7 +59,7 @@ pub async fn hooks(database_url: &str, rate: u64, seconds: u64) -> Result<()> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let state = philia_web::AppState { engine: engine.clone(), operator_token: None };
+    let state = philia_web::AppState::new(engine.clone(), None);
     tokio::spawn(philia_web::serve(state, listener));
     tokio::spawn(engine.clone().run_inbound());
     if engine.store.backend() == philia_engine::Backend::Postgres {

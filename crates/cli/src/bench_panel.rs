@@ -107,7 +107,7 @@ pub async fn panel(database_url: &str, customers: u64, invoices: u64, runs: usiz
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let state = philia_web::AppState { engine: engine.clone(), operator_token: None };
+    let state = philia_web::AppState::new(engine.clone(), None);
     tokio::spawn(philia_web::serve(state, listener));
     let session = Session::sign_in(&base, &password).await?;
 

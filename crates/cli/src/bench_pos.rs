@@ -55,7 +55,7 @@ pub async fn pos(database_url: &str, products: u64, runs: usize) -> Result<()> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let state = philia_web::AppState { engine: engine.clone(), operator_token: None };
+    let state = philia_web::AppState::new(engine.clone(), None);
     tokio::spawn(philia_web::serve(state, listener));
     let browser = Session::with_cookie(&base, format!("philia_session={token}"))?;
 

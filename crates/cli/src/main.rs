@@ -10,6 +10,7 @@ mod bench_loyalty;
 mod bench_messaging;
 mod bench_panel;
 mod bench_pos;
+mod config;
 mod demo;
 mod files;
 mod operations;
@@ -32,13 +33,17 @@ struct Cli {
     /// `sqlite://FILE` (embedded, the default) or `postgres://USER@HOST/DB`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://philia.db", global = true)]
     database_url: String,
+    /// A file of `KEY=value` settings (docs/CONFIG.md), read before everything else; variables
+    /// already in the environment win. Also `PHILIA_CONFIG`.
+    #[arg(long, global = true)]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API (and, as they land, the admin panel, club and POS).
+    /// Serve the API, the admin panel, the club and the till.
     Serve {
         #[arg(long, env = "PHILIA_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
@@ -242,6 +247,11 @@ enum StaffCommand {
 }
 
 fn main() -> Result<()> {
+    // The configuration file fills the environment before the arguments read it.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(path) = config::config_path(&args) {
+        config::load(std::path::Path::new(&path))?;
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
@@ -289,14 +299,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Worker => {
             let engine = open(&cli.database_url).await?;
             eprintln!("Philia worker: sending messages, applying deliveries, reading shops and running background jobs");
-            tokio::spawn(engine.clone().run_background_jobs());
-            tokio::spawn(engine.clone().run_automations());
-            tokio::spawn(engine.clone().run_inbound());
-            tokio::spawn(engine.clone().run_shop_sync());
-            tokio::select! {
-                _ = engine.run_outbox() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
+            let loops = spawn_background(&engine);
+            philia_web::shutdown_signal().await;
+            finish_background(&engine, loops).await;
             Ok(())
         }
         Command::Channel { command } => {
@@ -470,11 +475,39 @@ pub async fn serve(mut engine: Engine, listen: &str) -> Result<()> {
     eprintln!("Philia is serving on http://{addr}");
     eprintln!("  API:      http://{addr}/api/v1   (OpenAPI: http://{addr}/api/openapi.json)");
     eprintln!("  health:   http://{addr}/healthz   metrics: http://{addr}/metrics");
-    tokio::spawn(engine.clone().run_background_jobs());
-    tokio::spawn(engine.clone().run_outbox());
-    tokio::spawn(engine.clone().run_automations());
-    tokio::spawn(engine.clone().run_inbound());
-    tokio::spawn(engine.clone().run_shop_sync());
-    philia_web::serve(philia_web::AppState { engine, operator_token }, listener).await?;
+    let limits = philia_web::limits::RateLimits::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    let loops = spawn_background(&engine);
+    // Returns once stopped, after answering the requests already accepted.
+    philia_web::serve(philia_web::AppState::new(engine.clone(), operator_token).with_limits(limits), listener).await?;
+    finish_background(&engine, loops).await;
     Ok(())
+}
+
+/// The background loops of a process: the outbox, automations, shop deliveries and reading,
+/// point expiry and the daily evaluations.
+fn spawn_background(engine: &Engine) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(engine.clone().run_background_jobs()),
+        tokio::spawn(engine.clone().run_outbox()),
+        tokio::spawn(engine.clone().run_automations()),
+        tokio::spawn(engine.clone().run_inbound()),
+        tokio::spawn(engine.clone().run_shop_sync()),
+    ]
+}
+
+/// How long a stopping process waits for its loops to finish the batch in hand; work still
+/// unfinished then is taken over by another process when its lease ends.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn finish_background(engine: &Engine, loops: Vec<tokio::task::JoinHandle<()>>) {
+    engine.stop();
+    let all = async {
+        for handle in loops {
+            let _ = handle.await;
+        }
+    };
+    if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
+        eprintln!("stopping: background work still running after {} s is left to other processes", STOP_GRACE.as_secs());
+    }
+    engine.store.close().await;
 }

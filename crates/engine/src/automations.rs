@@ -447,7 +447,9 @@ impl Engine {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "automation round failed"),
             }
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            if self.pause(std::time::Duration::from_secs(5), None).await {
+                return;
+            }
         }
     }
 }

@@ -256,12 +256,17 @@ impl Engine {
             match self.apply_inbound(now_ms()).await {
                 Ok(r) if r.claimed > 0 => {
                     tracing::debug!(claimed = r.claimed, applied = r.applied, failed = r.failed, "inbound round");
+                    if self.is_stopping() {
+                        return;
+                    }
                     continue;
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "inbound round failed"),
             }
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.inbound_signal.notified()).await;
+            if self.pause(Duration::from_secs(1), Some(&self.inbound_signal)).await {
+                return;
+            }
         }
     }
 }

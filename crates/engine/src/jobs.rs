@@ -14,7 +14,11 @@ impl Engine {
         // does not begin with a pass over every customer of every tenant.
         let mut next_evaluation = std::time::Instant::now() + std::time::Duration::from_secs(10 * 60);
         loop {
-            tick.tick().await;
+            let mut stop = self.stopping_signal();
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
             if std::time::Instant::now() >= next_evaluation {
                 next_evaluation = std::time::Instant::now() + std::time::Duration::from_secs(24 * 3600);
                 self.evaluate_every_tenant().await;

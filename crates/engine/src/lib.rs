@@ -50,6 +50,7 @@ pub mod import;
 pub mod inbound;
 pub mod invoices;
 pub mod jobs;
+pub mod lifecycle;
 pub mod lists;
 pub mod message_queue;
 pub mod message_templates;
@@ -102,6 +103,8 @@ pub struct Engine {
     pub inbound_signal: std::sync::Arc<tokio::sync::Notify>,
     /// The demo: club sign-in codes of tenants without an SMS provider go to the server's log.
     pub demo_codes: bool,
+    /// Set when the process is stopping: background loops finish the batch in hand and return.
+    stopping: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Engine {
@@ -117,6 +120,7 @@ impl Engine {
             outbox_signal: Default::default(),
             inbound_signal: Default::default(),
             demo_codes: false,
+            stopping: std::sync::Arc::new(tokio::sync::watch::Sender::new(false)),
         })
     }
 

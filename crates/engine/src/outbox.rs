@@ -315,6 +315,9 @@ impl Engine {
             match self.deliver_due(now_ms(), BATCH).await {
                 Ok(r) if r.claimed > 0 => {
                     tracing::debug!(claimed = r.claimed, sent = r.sent, retried = r.retried, failed = r.failed, "outbox round");
+                    if self.is_stopping() {
+                        return;
+                    }
                     continue;
                 }
                 Ok(_) => {}
@@ -326,7 +329,9 @@ impl Engine {
                     tracing::warn!(error = %e, "delivery reports failed");
                 }
             }
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.outbox_signal.notified()).await;
+            if self.pause(Duration::from_secs(1), Some(&self.outbox_signal)).await {
+                return;
+            }
         }
     }
 }

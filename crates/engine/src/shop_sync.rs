@@ -213,7 +213,9 @@ impl Engine {
             if let Err(e) = self.sync_shops(now_ms()).await {
                 tracing::warn!(error = %e, "reading shops failed");
             }
-            tokio::time::sleep(Duration::from_secs(5)).await;
+            if self.pause(Duration::from_secs(5), None).await {
+                return;
+            }
         }
     }
 }

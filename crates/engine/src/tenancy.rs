@@ -55,6 +55,9 @@ impl TenantContext {
     }
 }
 
+/// The longest time a rotated key's old secret keeps working.
+const MAX_GRACE_MINUTES: i64 = 1440;
+
 /// A new API key: the secret is returned once and only its hash is kept.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct IssuedKey {
@@ -142,6 +145,34 @@ impl Engine {
         Ok(IssuedKey { key, record })
     }
 
+    /// Gives a key a new secret, shown once; the old secret keeps working for `grace_minutes`
+    /// (0–1440), so the systems using it can change over without a gap.
+    pub async fn rotate_api_key(&self, ctx: &TenantContext, id: i64, grace_minutes: Option<i64>) -> Result<IssuedKey> {
+        let grace = grace_minutes.unwrap_or(0);
+        if !(0..=MAX_GRACE_MINUTES).contains(&grace) {
+            return Err(EngineError::field(
+                Issue::new(
+                    "out_of_range",
+                    format!("must be between 0 and {MAX_GRACE_MINUTES} minutes"),
+                    format!("باید بین ۰ و {MAX_GRACE_MINUTES} دقیقه باشد"),
+                )
+                .at("grace_minutes"),
+            ));
+        }
+        let key = format!("phk_{}", crate::secrets::random_hex(24));
+        let now = now_ms();
+        let mut tx = self.store.begin_write().await?;
+        let record = self
+            .store
+            .rotate_api_key(&mut tx, ctx.id, id, &key[..12], &hash_key(&key), now + grace * 60_000)
+            .await?
+            .ok_or(EngineError::NotFound("api key"))?;
+        let rotated = serde_json::json!({ "prefix": record.prefix, "grace_minutes": grace });
+        self.audit_in(&mut tx, ctx, "api_key.rotate", "api_key", &id.to_string(), NOTHING, Some(&rotated)).await?;
+        philia_store::commit(tx).await?;
+        Ok(IssuedKey { key, record })
+    }
+
     pub async fn list_api_keys(&self, ctx: &TenantContext) -> Result<Vec<ApiKey>> {
         Ok(self.store.list_api_keys(ctx.id).await?)
     }
@@ -163,7 +194,7 @@ impl Engine {
             return Err(EngineError::Unauthenticated);
         }
         let (tenant_id, role, key_id, name) =
-            self.store.find_api_key(&hash_key(key)).await?.ok_or(EngineError::Unauthenticated)?;
+            self.store.find_api_key(&hash_key(key), now_ms()).await?.ok_or(EngineError::Unauthenticated)?;
         let tenant = self.store.tenant_by_id(tenant_id).await?.ok_or(EngineError::Unauthenticated)?;
         let role = KeyRole::parse(&role).map_err(|_| EngineError::Unauthenticated)?;
         let ctx = TenantContext::from_record(&tenant)?.acting_as(Actor::ApiKey { id: key_id, name });

@@ -446,6 +446,13 @@ const V17: &[&str] = &[
         tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, erased_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, customer_id))",
 ];
 
+/// Rotating an API key: the replaced secret may keep working for a grace period.
+const V18: &[&str] = &[
+    "ALTER TABLE api_keys ADD COLUMN previous_hash TEXT",
+    "ALTER TABLE api_keys ADD COLUMN previous_until BIGINT",
+    "CREATE INDEX api_keys_previous ON api_keys (previous_hash)",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -460,7 +467,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
 /// The schema version a current database has.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

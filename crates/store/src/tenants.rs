@@ -22,6 +22,17 @@ pub(crate) fn tenant(r: &AnyRow) -> Result<Tenant> {
     })
 }
 
+fn api_key(r: &AnyRow) -> Result<ApiKey> {
+    Ok(ApiKey {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        role: r.try_get("role")?,
+        prefix: r.try_get("prefix")?,
+        created_at: ts(r.try_get("created_at")?),
+        revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(ts),
+    })
+}
+
 pub struct NewTenantRow<'a> {
     pub slug: &'a str,
     pub name: &'a str,
@@ -145,14 +156,17 @@ impl Store {
         Ok(ApiKey { id, name: name.into(), role: role.into(), prefix: prefix.into(), created_at: ts(now), revoked_at: None })
     }
 
-    /// The tenant and role of an active key, found by the key's hash.
-    /// (tenant, role, key id) of a live key.
-    /// The tenant, role, id and name of a live key.
-    pub async fn find_api_key(&self, key_hash: &str) -> Result<Option<(i64, String, i64, String)>> {
-        let row = sqlx::query("SELECT tenant_id, role, id, name FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-            .bind(key_hash)
-            .fetch_optional(self.pool())
-            .await?;
+    /// The tenant, role, id and name of a live key, found by its hash (or by the hash it had
+    /// before a rotation, until its grace period ends at `now`).
+    pub async fn find_api_key(&self, key_hash: &str, now: i64) -> Result<Option<(i64, String, i64, String)>> {
+        let row = sqlx::query(
+            "SELECT tenant_id, role, id, name FROM api_keys
+             WHERE (key_hash = $1 OR (previous_hash = $1 AND previous_until > $2)) AND revoked_at IS NULL",
+        )
+        .bind(key_hash)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(match row {
             Some(r) => Some((r.try_get("tenant_id")?, r.try_get("role")?, r.try_get("id")?, r.try_get("name")?)),
             None => None,
@@ -165,18 +179,32 @@ impl Store {
                 .bind(tenant_id)
                 .fetch_all(self.pool())
                 .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ApiKey {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    role: r.try_get("role")?,
-                    prefix: r.try_get("prefix")?,
-                    created_at: ts(r.try_get("created_at")?),
-                    revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(ts),
-                })
-            })
-            .collect()
+        rows.iter().map(api_key).collect()
+    }
+
+    /// Gives a live key a new secret; the old one keeps working until `previous_until` (now:
+    /// not at all). `None` when the tenant has no such live key.
+    pub async fn rotate_api_key(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        id: i64,
+        prefix: &str,
+        key_hash: &str,
+        previous_until: i64,
+    ) -> Result<Option<ApiKey>> {
+        let row = sqlx::query(
+            "UPDATE api_keys SET previous_hash = key_hash, previous_until = $5, key_hash = $4, prefix = $3
+             WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id, name, role, prefix, created_at, revoked_at",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .bind(prefix)
+        .bind(key_hash)
+        .bind(previous_until)
+        .fetch_optional(&mut *conn)
+        .await?;
+        row.as_ref().map(api_key).transpose()
     }
 
     /// Revokes a key; false when the tenant has no such active key.

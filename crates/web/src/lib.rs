@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod club;
 pub mod extract;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod pos;
@@ -28,6 +29,19 @@ pub struct AppState {
     pub engine: Engine,
     /// The platform operator's token for creating tenants over the API (unset: disabled).
     pub operator_token: Option<Arc<str>>,
+    pub limits: Arc<limits::RateLimits>,
+}
+
+impl AppState {
+    /// The application without request rate limits.
+    pub fn new(engine: Engine, operator_token: Option<Arc<str>>) -> AppState {
+        AppState { engine, operator_token, limits: Arc::new(limits::RateLimits::off()) }
+    }
+
+    pub fn with_limits(mut self, limits: limits::RateLimits) -> AppState {
+        self.limits = Arc::new(limits);
+        self
+    }
 }
 
 /// The whole HTTP application.
@@ -42,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         .merge(club::router(state.clone()))
         .merge(pos::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), club::custom_domain))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(problem::panic_response))
@@ -55,7 +70,8 @@ pub async fn serve(state: AppState, listener: TcpListener) -> std::io::Result<()
         .await
 }
 
-async fn shutdown_signal() {
+/// Resolves when the process is told to stop: Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -43,6 +43,19 @@ async fn owners_see_the_plan_and_each_month_s_price() {
         let current = page.html.find("class=\"current\"").expect("the month's band is marked");
         assert!(page.html[current..].contains("کمتر از ۱٬۰۰۰"), "{tag}");
 
+        // A key gets a new secret from the settings page, shown once; the old one stops.
+        let old = app.engine.create_api_key(&app.ctx, "integration", Some("till")).await.unwrap();
+        let csrf = owner.get("/admin/settings").await.csrf();
+        let rotated = owner
+            .post(&format!("/admin/settings/keys/{}/rotate", old.record.id), &[("csrf", &csrf), ("grace_minutes", "0")])
+            .await;
+        assert_eq!(rotated.status, StatusCode::OK, "{tag}");
+        let at = rotated.html.find("id=\"issued-key\" dir=\"ltr\">").unwrap() + 26;
+        let new_key = rotated.html[at..at + rotated.html[at..].find('<').unwrap()].to_string();
+        assert!(new_key.starts_with("phk_") && new_key != old.key, "{tag}");
+        assert_eq!(app.request(Method::GET, "/api/v1/customers", Some(&old.key), None).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.request(Method::GET, "/api/v1/customers", Some(&new_key), None).await.status, StatusCode::OK);
+
         let mut viewer = Panel::new(&app.base);
         viewer.sign_in("viewer@shop.ir", PASSWORD).await;
         assert_eq!(viewer.get("/admin/usage").await.status, StatusCode::FORBIDDEN, "{tag}");

@@ -328,3 +328,43 @@ async fn a_customer_s_data_is_exported_whole_and_erased_without_moving_any_figur
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_key_is_rotated_with_or_without_a_grace_period() {
+    for app in common::apps().await {
+        let created = app.post("/api/v1/keys", json!({"role": "integration", "name": "shop"})).await.body;
+        let (id, old) = (created["id"].as_i64().unwrap(), created["key"].as_str().unwrap().to_string());
+        let with_key = |key: String| {
+            let app = &app;
+            async move { app.request(Method::GET, "/api/v1/customers?limit=1", Some(&key), None).await.status.as_u16() }
+        };
+
+        // With a grace period both secrets work for now; the id, name and role stay.
+        let r = app.post(&format!("/api/v1/keys/{id}/rotate"), json!({"grace_minutes": 10})).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let (new, prefix) = (r.body["key"].as_str().unwrap().to_string(), r.body["prefix"].as_str().unwrap().to_string());
+        assert_eq!(
+            (r.body["id"].as_i64(), r.body["name"].as_str(), r.body["role"].as_str()),
+            (Some(id), Some("shop"), Some("integration"))
+        );
+        assert!(new.starts_with(&prefix) && new != old);
+        assert_eq!((with_key(old.clone()).await, with_key(new.clone()).await), (200, 200));
+
+        // Without one, the secret it replaces stops at once (and so does the one before it).
+        let r = app.post(&format!("/api/v1/keys/{id}/rotate"), json!({})).await;
+        let newest = r.body["key"].as_str().unwrap().to_string();
+        assert_eq!((with_key(old).await, with_key(new).await, with_key(newest.clone()).await), (401, 401, 200));
+
+        let r = app.post(&format!("/api/v1/keys/{id}/rotate"), json!({"grace_minutes": 5000})).await;
+        assert_eq!((r.status.as_u16(), r.body["errors"][0]["field"].as_str()), (422, Some("grace_minutes")));
+        assert_eq!(app.post("/api/v1/keys/99999999/rotate", json!({})).await.status, 404);
+        assert_eq!(app.request(Method::DELETE, &format!("/api/v1/keys/{id}"), Some(&app.key), None).await.status, 204);
+        assert_eq!(with_key(newest).await, 401, "a revoked key stays revoked");
+        let changes = audit(&app, &format!("entity=api_key&key={id}")).await;
+        let actions: Vec<&str> = changes.iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["api_key.revoke", "api_key.rotate", "api_key.rotate", "api_key.create"]);
+        let secret = &created["key"].as_str().unwrap()[12..];
+        assert!(!changes.iter().any(|e| e.to_string().contains(secret)), "no secret in the log");
+        app.finish().await;
+    }
+}

@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/settings/staff", post(team::add_staff))
         .route("/admin/settings/keys", post(team::add_key))
         .route("/admin/settings/keys/{id}/revoke", post(team::revoke_key))
+        .route("/admin/settings/keys/{id}/rotate", post(team::rotate_key))
         .route("/admin/integrations", get(integrations::list).post(integrations::create))
         .route("/admin/integrations/{code}", get(integrations::show))
         .route("/admin/integrations/{code}/access", post(integrations::save_access))

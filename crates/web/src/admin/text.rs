@@ -534,6 +534,10 @@ crate::catalogue! {
     EraseReason => "دلیل (مثلاً درخواست مشتری و تاریخ آن)", "Reason (e.g. the customer's request and its date)";
     ErasePersonalData => "پاک کردن داده‌های شخصی", "Erase personal data";
     ErasedOn => "داده‌های شخصی این مشتری پاک شده است:", "This customer's personal data was erased on";
+    Rotate => "کلید تازه", "New secret";
+    OldKeyWorksFor => "کلید قبلی کار کند تا", "Old secret works for";
+    NoGrace => "هیچ (همین حالا قطع شود)", "none (stops now)";
+    Minutes => "دقیقه", "minutes";
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_tenant, update_tenant))
         .routes(routes!(list_keys, create_key))
         .routes(routes!(revoke_key))
+        .routes(routes!(rotate_key))
         .routes(routes!(list_staff, create_staff))
 }
 
@@ -139,6 +140,26 @@ async fn revoke_key(auth: Auth, State(s): State<AppState>, Id(id): Id) -> ApiRes
     auth.require(Access::Manage)?;
     s.engine.revoke_api_key(&auth.ctx, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RotateInput {
+    /// Minutes the old secret keeps working (0–1440, default 0: it stops at once).
+    pub grace_minutes: Option<i64>,
+}
+
+/// Gives a key a new secret (shown only now); its id, name and role stay.
+#[utoipa::path(post, path = "/keys/{id}/rotate", tag = "tenants", params(("id" = i64, Path)), request_body = RotateInput,
+    responses((status = 201, body = IssuedKey), (status = 404, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn rotate_key(
+    auth: Auth,
+    State(s): State<AppState>,
+    Id(id): Id,
+    Json(input): Json<RotateInput>,
+) -> ApiResult<(StatusCode, Json<IssuedKey>)> {
+    auth.require(Access::Manage)?;
+    Ok((StatusCode::CREATED, Json(s.engine.rotate_api_key(&auth.ctx, id, input.grace_minutes).await?)))
 }
 
 #[utoipa::path(get, path = "/staff", tag = "tenants", responses((status = 200, body = Vec<StaffUser>)))]

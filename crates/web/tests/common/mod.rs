@@ -90,7 +90,7 @@ async fn start(url: String, backend: &'static str, dir: Option<tempfile::TempDir
     let key = engine.create_api_key(&ctx, "admin", Some("tests")).await.unwrap().key;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = philia_web::AppState { engine: engine.clone(), operator_token: Some("operator-token-for-tests".into()) };
+    let state = philia_web::AppState::new(engine.clone(), Some("operator-token-for-tests".into()));
     tokio::spawn(philia_web::serve(state, listener));
     let _ = rustls::crypto::ring::default_provider().install_default();
     TestApp { backend, base, engine, ctx, key, client: reqwest::Client::new(), _dir: dir, pg }

@@ -96,6 +96,17 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
                 tbody { @for key in &keys { tr {
                     td { (key.name) } td { (key_role(&v, &key.role)) } td dir="ltr" { code { (key.prefix) "…" } } td { (v.date(&key.created_at)) }
                     td { @if key.revoked_at.is_some() { span.muted { (v.t(T::Revoked)) } } @else {
+                        form method="post" action=(format!("/admin/settings/keys/{}/rotate", key.id)) {
+                            (csrf_field(&v))
+                            label.muted { (v.t(T::OldKeyWorksFor)) " "
+                                select name="grace_minutes" {
+                                    option value="0" { (v.t(T::NoGrace)) }
+                                    option value="60" { (v.digits("60")) " " (v.t(T::Minutes)) }
+                                    option value="1440" { (v.digits("1440")) " " (v.t(T::Minutes)) }
+                                }
+                            }
+                            " " button.link type="submit" { (v.t(T::Rotate)) }
+                        }
                         form method="post" action=(format!("/admin/settings/keys/{}/revoke", key.id)) {
                             (csrf_field(&v)) button.link type="submit" { (v.t(T::Revoke)) }
                         }
@@ -175,6 +186,25 @@ pub async fn add_key(State(state): State<AppState>, staff: Staff, Form(f): Form<
                 .into_response())
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct RotateForm {
+    #[serde(default)]
+    grace_minutes: String,
+}
+
+/// A new secret for a key, shown once; the old one keeps working for the minutes chosen.
+pub async fn rotate_key(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<RotateForm>,
+) -> PanelResult<Response> {
+    staff.require(Access::Manage)?;
+    let grace = philia_domain::digits::ascii_digits(f.grace_minutes.trim()).parse::<i64>().unwrap_or(0);
+    let issued = state.engine.rotate_api_key(staff.ctx(), id, Some(grace)).await?;
+    Ok(render(&state, &staff, Forms { issued: Some(issued.key), ..Forms::default() }).await?.into_response())
 }
 
 pub async fn revoke_key(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PanelResult<Response> {
