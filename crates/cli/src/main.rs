@@ -478,7 +478,9 @@ pub async fn serve(mut engine: Engine, listen: &str) -> Result<()> {
     let limits = philia_web::limits::RateLimits::from_env().map_err(|e| anyhow::anyhow!(e))?;
     let loops = spawn_background(&engine);
     // Returns once stopped, after answering the requests already accepted.
-    philia_web::serve(philia_web::AppState::new(engine.clone(), operator_token).with_limits(limits), listener).await?;
+    let signup = std::env::var("PHILIA_SIGNUP").is_ok_and(|v| v.trim() == "open");
+    let state = philia_web::AppState::new(engine.clone(), operator_token).with_limits(limits).with_signup(signup);
+    philia_web::serve(state, listener).await?;
     finish_background(&engine, loops).await;
     Ok(())
 }

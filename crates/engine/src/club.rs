@@ -7,7 +7,7 @@ use philia_domain::club::{Branding, BrandingInput};
 use philia_domain::records::{Customer, PointBalance, TierStatus, WalletBalance};
 use philia_domain::tiers::TierMetric;
 
-const BRANDING_SETTING: &str = "club";
+pub(crate) const BRANDING_SETTING: &str = "club";
 
 /// A point balance with its type's name.
 #[derive(Debug, Clone)]

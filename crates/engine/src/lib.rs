@@ -58,6 +58,7 @@ pub mod messaging;
 pub mod mission_progress;
 pub mod missions;
 pub mod notes;
+pub mod onboarding;
 pub mod opt_out;
 pub mod outbox;
 pub mod points;

@@ -30,12 +30,19 @@ pub struct AppState {
     /// The platform operator's token for creating tenants over the API (unset: disabled).
     pub operator_token: Option<Arc<str>>,
     pub limits: Arc<limits::RateLimits>,
+    /// Businesses may sign themselves up at `/admin/sign-up` (`PHILIA_SIGNUP=open`).
+    pub signup_open: bool,
 }
 
 impl AppState {
     /// The application without request rate limits.
     pub fn new(engine: Engine, operator_token: Option<Arc<str>>) -> AppState {
-        AppState { engine, operator_token, limits: Arc::new(limits::RateLimits::off()) }
+        AppState { engine, operator_token, limits: Arc::new(limits::RateLimits::off()), signup_open: false }
+    }
+
+    pub fn with_signup(mut self, open: bool) -> AppState {
+        self.signup_open = open;
+        self
     }
 
     pub fn with_limits(mut self, limits: limits::RateLimits) -> AppState {

@@ -62,6 +62,16 @@ impl FormState {
         FormState { values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..FormState::default() }
     }
 
+    /// The form as typed, without errors yet.
+    pub fn typed(values: &[(&str, &str)]) -> FormState {
+        FormState { values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..FormState::default() }
+    }
+
+    pub fn with_general(mut self, text: &str) -> FormState {
+        self.general = Some(text.to_string());
+        self
+    }
+
     pub fn value(&self, name: &str) -> &str {
         self.values.get(name).map(String::as_str).unwrap_or("")
     }

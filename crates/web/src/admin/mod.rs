@@ -18,7 +18,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use pages::{
     automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules, games, imports,
-    inbox, integrations, messaging, missions, platform, programme, promotions, rewards, rfm, segments, sign_in, team,
+    inbox, integrations, messaging, missions, onboarding, platform, programme, promotions, rewards, rfm, segments, sign_in, team,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -72,6 +72,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/campaigns/{code}/send", post(campaigns::send))
         .route("/admin/campaigns/{code}/cancel", post(campaigns::cancel))
         .route("/admin/settings", get(team::page))
+        .route("/admin/setup", get(onboarding::setup))
+        .route("/admin/setup/missions", post(onboarding::missions))
+        .route("/admin/setup/games/{code}", post(onboarding::game))
         .route("/admin/usage", get(platform::usage))
         .route("/admin/audit", get(platform::audit))
         .route("/admin/branding", get(branding::page).post(branding::save))
@@ -95,5 +98,6 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(assets::ASSETS.router())
         .route("/admin/sign-in", get(sign_in::page).post(sign_in::submit))
+        .route("/admin/sign-up", get(onboarding::page).post(onboarding::submit))
         .merge(signed_in)
 }

@@ -538,6 +538,26 @@ crate::catalogue! {
     OldKeyWorksFor => "کلید قبلی کار کند تا", "Old secret works for";
     NoGrace => "هیچ (همین حالا قطع شود)", "none (stops now)";
     Minutes => "دقیقه", "minutes";
+    SignUp => "ساختن باشگاه", "Create the club";
+    SignUpTitle => "باشگاه مشتریان کسب‌وکارتان را بسازید", "Create your business's customer club";
+    SignUpClosed => "ثبت‌نام در این سامانه بسته است؛ با گردانندهٔ آن تماس بگیرید.", "Sign-up is closed on this installation; ask its operator.";
+    Business => "نام کسب‌وکار", "Business name";
+    ClubAddress => "نشانی باشگاه", "Club address";
+    ClubAddressHint => "حروف کوچک لاتین، رقم و خط تیره؛ باشگاه شما در /club/این-نشانی خواهد بود", "Lower-case Latin letters, digits and dashes; your club will be at /club/this-address";
+    YourName => "نام شما", "Your name";
+    HaveAccount => "حساب دارید؟ وارد شوید", "Have an account? Sign in";
+    Setup => "راه‌اندازی باشگاه", "Setting up the club";
+    StepsDone => "گام‌های انجام‌شده", "Steps done";
+    StepProgramme => "امتیازها و سطح‌ها", "Points and tiers";
+    StepProgrammeHint => "امتیاز خرید و سطح‌های برنز، نقره و طلا آماده است؛ در صورت نیاز تغییرشان دهید.", "Purchase points and Bronze, Silver and Gold tiers are in place; change them if you like.";
+    StepMissions => "ماموریت‌ها", "Missions";
+    SwitchOnChosen => "روشن کردن انتخاب‌شده‌ها", "Switch on the chosen ones";
+    StepGames => "یک بازی", "A game";
+    StepClubLook => "ظاهر باشگاه", "The club's look";
+    StepSms => "پیامک", "SMS";
+    StepSmsHint => "برای ارسال کد ورود و پیام به مشتریان، پنل پیامکی خود را وصل کنید.", "Connect your SMS panel to send sign-in codes and messages to customers.";
+    StepCustomers => "مشتریان", "Customers";
+    Adjust => "تنظیم", "Adjust";
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ fn safe_next(next: Option<&str>) -> &str {
     next.filter(|n| inside(n) && !n.starts_with("//") && !n.contains('\\')).unwrap_or("/admin")
 }
 
-fn secure(state: &AppState) -> bool {
+pub(crate) fn secure(state: &AppState) -> bool {
     state.engine.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
 }
 
