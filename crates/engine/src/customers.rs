@@ -401,11 +401,18 @@ impl Engine {
 
     /// The activity timeline (SPEC A3): invoices, refunds and events, newest first.
     pub async fn timeline(&self, ctx: &TenantContext, id: i64, limit: i64) -> Result<Vec<TimelineItem>> {
-        self.timeline_upto(ctx, id, limit.clamp(1, 500)).await
+        self.timeline_upto(ctx, id, limit.clamp(1, 500), true).await
     }
 
-    /// The timeline with up to `limit` items of each kind (an export asks for all of them).
-    pub(crate) async fn timeline_upto(&self, ctx: &TenantContext, id: i64, limit: i64) -> Result<Vec<TimelineItem>> {
+    /// The timeline with up to `limit` items of each kind (an export asks for all of them, and
+    /// reads the messages on its own, every one of them).
+    pub(crate) async fn timeline_upto(
+        &self,
+        ctx: &TenantContext,
+        id: i64,
+        limit: i64,
+        with_messages: bool,
+    ) -> Result<Vec<TimelineItem>> {
         let customer = self.customer(ctx, id).await?;
         let ids = self.store.invoice_ids(ctx.id, Some(customer.id), None, limit).await?;
         let mut tx = self.store.begin_read().await?;
@@ -433,8 +440,15 @@ impl Engine {
         for n in self.notes(ctx, customer.id, limit).await? {
             items.push(TimelineItem { at: n.created_at.clone(), kind: "note".into(), note: Some(n), ..Default::default() });
         }
-        for m in self.message_log(ctx, Some(customer.id), None, None, limit).await? {
-            items.push(TimelineItem { at: m.created_at.clone(), kind: "message".into(), message: Some(m), ..Default::default() });
+        if with_messages {
+            for m in self.message_log(ctx, Some(customer.id), None, None, limit).await? {
+                items.push(TimelineItem {
+                    at: m.created_at.clone(),
+                    kind: "message".into(),
+                    message: Some(m),
+                    ..Default::default()
+                });
+            }
         }
         items.sort_by(|a, b| b.at.cmp(&a.at));
         items.truncate(limit as usize);

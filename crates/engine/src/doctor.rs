@@ -2,6 +2,7 @@
 //! key against what it sealed, the message providers' addresses, the public address — and says
 //! what to fix.
 
+use crate::messaging::seal_context;
 use crate::{Engine, Result};
 use philia_channels::{EmailProvider, SmsProvider};
 use philia_store::health::SealedItem;
@@ -57,7 +58,7 @@ impl Engine {
             .filter_map(|item| {
                 let (sealed, context, name) = match item {
                     SealedItem::Channel { owner, channel, sealed } => {
-                        (sealed, format!("channel:{owner}:{channel}"), format!("{channel} settings of {}", owner_name(*owner)))
+                        (sealed, seal_context(*owner, channel), format!("{channel} settings of {}", owner_name(*owner)))
                     }
                     SealedItem::Connection { tenant_id, code, sealed } => (
                         sealed,
@@ -106,7 +107,7 @@ impl Engine {
                     _ => platform.1 = true,
                 }
             }
-            let Ok(plain) = self.vault.open(sealed, &format!("channel:{owner}:{channel}")) else { continue };
+            let Ok(plain) = self.vault.open(sealed, &seal_context(*owner, channel)) else { continue };
             let parsed = match channel.as_str() {
                 "sms" => serde_json::from_str::<SmsProvider>(&plain).map(|p| (p.name(), p.endpoint(), p.problems())),
                 _ => serde_json::from_str::<EmailProvider>(&plain).map(|p| (p.name(), p.endpoint(), p.problems())),

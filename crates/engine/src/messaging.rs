@@ -51,8 +51,9 @@ impl Provider {
     }
 }
 
-fn seal_context(owner: i64, channel: Channel) -> String {
-    format!("channel:{owner}:{}", channel.as_str())
+/// What a channel's settings are sealed under: whose they are and which channel.
+pub(crate) fn seal_context(owner: i64, channel: &str) -> String {
+    format!("channel:{owner}:{channel}")
 }
 
 /// A settings problem at `field`.
@@ -87,7 +88,7 @@ impl Engine {
         let Some((owner, sealed)) = self.store.channel_settings(conn, tenant_id, channel.as_str()).await? else {
             return Ok(None);
         };
-        let plain = self.vault.open(&sealed, &seal_context(owner, channel))?;
+        let plain = self.vault.open(&sealed, &seal_context(owner, channel.as_str()))?;
         let bad = |e: serde_json::Error| EngineError::Io(format!("stored {} settings: {e}", channel.as_str()));
         let provider = match channel {
             Channel::Sms => Provider::Sms(serde_json::from_str(&plain).map_err(bad)?),
@@ -140,7 +141,7 @@ impl Engine {
             Provider::Email(p) => serde_json::to_string(p),
         }
         .expect("settings serialise");
-        let sealed = self.vault.seal(&plain, &seal_context(owner, channel))?;
+        let sealed = self.vault.seal(&plain, &seal_context(owner, channel.as_str()))?;
         self.store.set_channel_settings(&mut tx, owner, channel.as_str(), provider.name(), &sealed, now_ms()).await?;
         let view = provider.view(channel, owner);
         if let Some(ctx) = ctx {

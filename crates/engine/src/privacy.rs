@@ -87,7 +87,7 @@ impl Engine {
                 break;
             }
         }
-        let activity = self.timeline_upto(ctx, id, EXPORT_LIMIT).await?.into_iter().filter(|i| i.kind != "message").collect();
+        let activity = self.timeline_upto(ctx, id, EXPORT_LIMIT, false).await?;
         let mut changes = Vec::new();
         let mut query =
             AuditQuery { entity: Some("customer".into()), key: Some(id.to_string()), limit: Some(200), ..Default::default() };

@@ -65,11 +65,19 @@ impl Engine {
                 .at("months"),
             ));
         }
+        // One read of the whole span; each month sums its own days.
+        let first_day = last.plus(1 - months).days().0.to_string();
+        let days = self.store.daily_invoices(ctx.id, &first_day, &last.days().1.to_string()).await?;
         let mut out = Vec::with_capacity(months as usize);
         for back in 0..months {
             let m = last.plus(-back);
             let (from, to) = m.days();
-            let invoices = self.store.invoices_between(ctx.id, &from.to_string(), &to.to_string()).await?;
+            let (from_text, to_text) = (from.to_string(), to.to_string());
+            let invoices = days
+                .iter()
+                .filter(|(d, _)| d.as_str() >= from_text.as_str() && d.as_str() <= to_text.as_str())
+                .map(|(_, n)| n)
+                .sum();
             let price = charge(ctx.plan, invoices);
             out.push(MonthUsage {
                 month: m.label(),

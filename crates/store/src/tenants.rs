@@ -115,19 +115,18 @@ impl Store {
         row.as_ref().map(tenant).transpose()
     }
 
-    /// Sales invoices dated within `[from, to]` (tenant-local days, both included), from the
-    /// daily statistics.
-    pub async fn invoices_between(&self, tenant_id: i64, from: &str, to: &str) -> Result<i64> {
-        let row = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(invoices), 0) AS BIGINT) AS n FROM tenant_daily_stats
-             WHERE tenant_id = $1 AND day >= $2 AND day <= $3",
+    /// Sales invoices per tenant-local day within `[from, to]` (both included), from the daily
+    /// statistics; days without any are left out.
+    pub async fn daily_invoices(&self, tenant_id: i64, from: &str, to: &str) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT day, invoices FROM tenant_daily_stats WHERE tenant_id = $1 AND day >= $2 AND day <= $3 AND invoices <> 0",
         )
         .bind(tenant_id)
         .bind(from)
         .bind(to)
-        .fetch_one(self.pool())
+        .fetch_all(self.pool())
         .await?;
-        Ok(row.try_get("n")?)
+        rows.iter().map(|r| Ok((r.try_get("day")?, r.try_get("invoices")?))).collect()
     }
 
     pub async fn insert_api_key(

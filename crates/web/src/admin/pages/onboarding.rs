@@ -7,17 +7,17 @@ use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
 use crate::admin::guard::same_origin;
 use crate::admin::layout::{self, Section, csrf_field, field};
-use crate::admin::pages::sign_in::secure;
-use crate::admin::session::{PRE_SESSION_COOKIE, SESSION_COOKIE, Staff, cookie, random_hex, same_secret, set_cookie};
+use crate::admin::pages::sign_in::{into_session, keep_pre_session, pre_session_token};
+use crate::admin::session::{PRE_SESSION_COOKIE, Staff, cookie, same_secret};
 use crate::admin::text::T;
 use crate::admin::view::View;
 use axum::Form;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use philia_domain::roles::Access;
-use philia_domain::staff_auth::{Lang, SESSION_MAX_MS};
+use philia_domain::staff_auth::Lang;
 use philia_engine::onboarding::{SetupProgress, SignUpInput};
 use philia_engine::staff_sessions::SignIn;
 use serde::Deserialize;
@@ -50,18 +50,13 @@ fn closed(v: &View) -> Response {
 }
 
 pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let csrf = match cookie(&headers, PRE_SESSION_COOKIE) {
-        Some(c) if c.len() == 32 => c.to_string(),
-        _ => random_hex(16),
-    };
+    let csrf = pre_session_token(&headers);
     let v = View::anonymous(Lang::Fa, csrf.clone());
     if !state.signup_open {
         return closed(&v);
     }
     let mut response = sign_up_form(&v, &FormState::default()).into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(PRE_SESSION_COOKIE, &csrf, 3600, secure(&state)).parse().unwrap());
+    keep_pre_session(&state, &mut response, &csrf);
     response
 }
 
@@ -116,14 +111,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, req: Requ
     match state.engine.sign_in(&input.email, &input.password, Some(&input.slug)).await {
         Ok(SignIn::Session { token, session }) => {
             tracing::info!(tenant = %session.ctx.slug, "a business signed up");
-            let mut response = Redirect::to("/admin/setup").into_response();
-            let h = response.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &token, SESSION_MAX_MS / 1000, secure(&state)).parse().unwrap(),
-            );
-            h.append(header::SET_COOKIE, set_cookie(PRE_SESSION_COOKIE, "", 0, secure(&state)).parse().unwrap());
-            response
+            into_session(&state, &token, "/admin/setup")
         }
         // The account exists; signing in is left to the person.
         _ => Redirect::to("/admin/sign-in").into_response(),

@@ -88,21 +88,41 @@ fn render(p: SignInPage) -> Markup {
     )
 }
 
-pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<SignInQuery>) -> Response {
-    let lang = lang_of(&headers, q.lang.as_deref());
-    let csrf = match cookie(&headers, PRE_SESSION_COOKIE) {
+/// The token a form before sign-in carries: the browser's pre-session cookie, or a new one.
+pub(crate) fn pre_session_token(headers: &HeaderMap) -> String {
+    match cookie(headers, PRE_SESSION_COOKIE) {
         Some(c) if c.len() == 32 => c.to_string(),
         _ => random_hex(16),
-    };
+    }
+}
+
+/// Sets the pre-session cookie that a form before sign-in is checked against.
+pub(crate) fn keep_pre_session(state: &AppState, response: &mut Response, token: &str) {
+    let cookie = set_cookie(PRE_SESSION_COOKIE, token, 3600, secure(state));
+    response.headers_mut().append(header::SET_COOKIE, cookie.parse().unwrap());
+}
+
+/// Goes to `next` with the new session's cookie (the pre-session cookie is dropped).
+pub(crate) fn into_session(state: &AppState, token: &str, next: &str) -> Response {
+    let mut response = Redirect::to(next).into_response();
+    let h = response.headers_mut();
+    h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, token, SESSION_MAX_MS / 1000, secure(state)).parse().unwrap());
+    h.append(header::SET_COOKIE, set_cookie(PRE_SESSION_COOKIE, "", 0, secure(state)).parse().unwrap());
+    response
+}
+
+pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<SignInQuery>) -> Response {
+    let lang = lang_of(&headers, q.lang.as_deref());
+    let csrf = pre_session_token(&headers);
     let next = safe_next(q.next.as_deref()).to_string();
     let markup =
         render(SignInPage { view: View::anonymous(lang, csrf.clone()), email: "", next: &next, error: None, brands: vec![] });
     let mut response = markup.into_response();
-    let h = response.headers_mut();
-    h.append(header::SET_COOKIE, set_cookie(PRE_SESSION_COOKIE, &csrf, 3600, secure(&state)).parse().unwrap());
+    keep_pre_session(&state, &mut response, &csrf);
     if q.lang.is_some() {
         // Chosen here: remembered by this browser and given to the account at sign-in.
-        h.append(header::SET_COOKIE, set_cookie(LANG_COOKIE, lang.as_str(), 365 * 86_400, secure(&state)).parse().unwrap());
+        let lang_cookie = set_cookie(LANG_COOKIE, lang.as_str(), 365 * 86_400, secure(&state));
+        response.headers_mut().append(header::SET_COOKIE, lang_cookie.parse().unwrap());
     }
     response
 }
@@ -137,15 +157,8 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, req: Requ
             } else {
                 next.clone()
             };
-            let mut response = Redirect::to(&next).into_response();
-            let h = response.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &token, SESSION_MAX_MS / 1000, secure(&state)).parse().unwrap(),
-            );
-            h.append(header::SET_COOKIE, set_cookie(PRE_SESSION_COOKIE, "", 0, secure(&state)).parse().unwrap());
             tracing::info!(tenant = %session.ctx.slug, staff = session.staff_id, "staff signed in");
-            response
+            into_session(&state, &token, &next)
         }
         Ok(SignIn::ChooseBrand(brands)) => again(StatusCode::OK, view.t(T::ChooseBrand).to_string(), brands),
         Err(EngineError::Conflict { code, message, message_fa }) => {
