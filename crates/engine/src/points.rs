@@ -373,8 +373,9 @@ impl Engine {
         }
         open.delta.balance += row.points;
         open.delta.debt -= paid;
-        // Points given back (a cancelled redemption) were earned once already.
-        if row.kind != "return" {
+        // Points given back (a cancelled redemption) were earned once already; points moved in
+        // from a coalition network were earned at another brand.
+        if !matches!(row.kind, "return" | "transfer") {
             open.delta.earned += row.points;
         }
         self.store

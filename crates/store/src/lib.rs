@@ -28,6 +28,7 @@ pub mod invoices;
 pub mod lists;
 pub mod messages;
 pub mod missions;
+pub mod networks;
 pub mod notes;
 pub mod points;
 pub mod pos;

@@ -589,7 +589,7 @@ impl Store {
         sqlx::query(
             "UPDATE point_entries SET remaining = points + debt_change - COALESCE((SELECT SUM(d.points) FROM point_draws d
                 WHERE d.tenant_id = point_entries.tenant_id AND d.lot_id = point_entries.id), 0)
-             WHERE tenant_id = $1 AND points > 0 AND kind IN ('earn', 'adjust', 'return')",
+             WHERE tenant_id = $1 AND points > 0 AND kind IN ('earn', 'adjust', 'return', 'transfer')",
         )
         .bind(tenant_id)
         .execute(&mut *conn)

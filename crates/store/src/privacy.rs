@@ -37,6 +37,8 @@ impl Store {
                 (SELECT id FROM customer_notes WHERE tenant_id = $1 AND customer_id = $2)",
             "UPDATE customer_merges SET merged_profile = '{}' WHERE tenant_id = $1 AND (survivor_id = $2 OR merged_id = $2)",
             "UPDATE staff_notifications SET text = '' WHERE tenant_id = $1 AND customer_id = $2",
+            // Their consent to be known across coalition networks by mobile goes with them.
+            "DELETE FROM network_joins WHERE tenant_id = $1 AND customer_id = $2",
         ] {
             sqlx::query(sql).bind(tenant_id).bind(customer_id).execute(&mut *conn).await?;
         }

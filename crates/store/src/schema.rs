@@ -453,6 +453,53 @@ const V18: &[&str] = &[
     "CREATE INDEX api_keys_previous ON api_keys (previous_hash)",
 ];
 
+/// Coalition networks (SPEC I1–I4): members and their rates, the people who joined, network
+/// points as lots that keep their issuer, exchanges, settlements between members and offers
+/// published to the network.
+const V19: &[&str] = &[
+    "CREATE TABLE networks (
+        id BIGINT PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL, point_name TEXT NOT NULL,
+        point_value BIGINT NOT NULL, currency TEXT NOT NULL, time_zone TEXT NOT NULL, calendar TEXT NOT NULL,
+        created_at BIGINT NOT NULL)",
+    "CREATE TABLE network_members (
+        network_id BIGINT NOT NULL, tenant_id BIGINT NOT NULL, status TEXT NOT NULL, rate_own BIGINT NOT NULL,
+        rate_network BIGINT NOT NULL, point_type TEXT, invited_at BIGINT NOT NULL, joined_at BIGINT, left_at BIGINT,
+        PRIMARY KEY (network_id, tenant_id))",
+    "CREATE INDEX network_members_tenant ON network_members (tenant_id)",
+    "CREATE TABLE network_joins (
+        network_id BIGINT NOT NULL, tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, mobile TEXT NOT NULL,
+        joined_at BIGINT NOT NULL, left_at BIGINT, PRIMARY KEY (network_id, tenant_id, customer_id))",
+    "CREATE INDEX network_joins_mobile ON network_joins (network_id, mobile)",
+    "CREATE TABLE network_people (
+        network_id BIGINT NOT NULL, mobile TEXT NOT NULL, balance BIGINT NOT NULL, created_at BIGINT NOT NULL,
+        PRIMARY KEY (network_id, mobile))",
+    "CREATE TABLE network_lots (
+        network_id BIGINT NOT NULL, id BIGINT NOT NULL, mobile TEXT NOT NULL, issuer_id BIGINT NOT NULL,
+        entry_id BIGINT NOT NULL, points BIGINT NOT NULL, remaining BIGINT NOT NULL, created_at BIGINT NOT NULL,
+        PRIMARY KEY (network_id, id))",
+    "CREATE INDEX network_lots_person ON network_lots (network_id, mobile, id)",
+    "CREATE TABLE network_entries (
+        network_id BIGINT NOT NULL, id BIGINT NOT NULL, mobile TEXT NOT NULL, tenant_id BIGINT NOT NULL,
+        customer_id BIGINT NOT NULL, direction TEXT NOT NULL, points BIGINT NOT NULL, own_points BIGINT NOT NULL,
+        point_type TEXT NOT NULL, idem_key TEXT NOT NULL, at BIGINT NOT NULL,
+        PRIMARY KEY (network_id, id), UNIQUE (network_id, tenant_id, idem_key))",
+    "CREATE INDEX network_entries_person ON network_entries (network_id, mobile, id)",
+    "CREATE INDEX network_entries_at ON network_entries (network_id, at)",
+    "CREATE TABLE network_settlements (
+        network_id BIGINT NOT NULL, id BIGINT NOT NULL, entry_id BIGINT NOT NULL, debtor_id BIGINT NOT NULL,
+        creditor_id BIGINT NOT NULL, points BIGINT NOT NULL, amount BIGINT NOT NULL, at BIGINT NOT NULL,
+        PRIMARY KEY (network_id, id))",
+    "CREATE INDEX network_settlements_at ON network_settlements (network_id, at)",
+    "CREATE TABLE network_offers (
+        network_id BIGINT NOT NULL, id BIGINT NOT NULL, tenant_id BIGINT NOT NULL, promotion_code TEXT NOT NULL,
+        title TEXT NOT NULL, description TEXT, valid_days BIGINT NOT NULL, published_at BIGINT NOT NULL,
+        withdrawn_at BIGINT, PRIMARY KEY (network_id, id))",
+    "CREATE TABLE network_offer_claims (
+        network_id BIGINT NOT NULL, offer_id BIGINT NOT NULL, mobile TEXT NOT NULL, shown_by_id BIGINT NOT NULL,
+        customer_id BIGINT NOT NULL, code TEXT NOT NULL, claimed_at BIGINT NOT NULL,
+        PRIMARY KEY (network_id, offer_id, mobile))",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -467,7 +514,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
 /// The schema version a current database has.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

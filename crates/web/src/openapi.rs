@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
     info(title = "Philia API", description = "Customer data, loyalty and customer club. Errors are RFC 9457 problem documents."),
     modifiers(&ApiKeyAuth),
     security(("api_key" = [])),
-    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "points"), (name = "tiers"), (name = "rewards"), (name = "games"), (name = "missions"), (name = "messaging"), (name = "wallet"), (name = "codes"), (name = "checkout"), (name = "referrals"), (name = "segments"), (name = "reports"), (name = "imports"), (name = "stats"), (name = "integrations"), (name = "platform"))
+    tags((name = "tenants"), (name = "customers"), (name = "catalogue"), (name = "invoices"), (name = "events"), (name = "points"), (name = "tiers"), (name = "rewards"), (name = "games"), (name = "missions"), (name = "messaging"), (name = "wallet"), (name = "codes"), (name = "checkout"), (name = "referrals"), (name = "segments"), (name = "reports"), (name = "imports"), (name = "stats"), (name = "integrations"), (name = "platform"), (name = "networks"))
 )]
 struct ApiDoc;
 
@@ -60,6 +60,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::connections::router())
         .merge(routes::platform::router())
         .merge(routes::privacy::router())
+        .merge(routes::networks::router())
 }
 
 /// The document served at `/api/openapi.json`, with paths under `/api/v1`.

@@ -15,6 +15,7 @@ pub mod invoices;
 pub mod lists;
 pub mod messages;
 pub mod missions;
+pub mod networks;
 pub mod notes;
 pub mod opt_out;
 pub mod platform;
