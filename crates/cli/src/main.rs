@@ -13,6 +13,7 @@ mod bench_pos;
 mod config;
 mod demo;
 mod files;
+mod network;
 mod operations;
 mod progress;
 mod report;
@@ -120,6 +121,11 @@ enum Command {
     Report(report::ReportArgs),
     /// Sales invoices per month and their price on each tenant's plan (SPEC J3).
     Usage(usage::UsageArgs),
+    /// Coalition networks: brands sharing a point, their rates, settlements and report.
+    Network {
+        #[command(subcommand)]
+        command: network::NetworkCommand,
+    },
     /// Write a consistent copy of the database while it stays in use (SQLite: VACUUM INTO;
     /// PostgreSQL: pg_dump). The file must not exist yet.
     Backup {
@@ -444,6 +450,10 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             };
             usage::run(&engine, tenants, &args).await
+        }
+        Command::Network { command } => {
+            let engine = open(&cli.database_url).await?;
+            network::run(&engine, command).await
         }
         Command::Report(args) => {
             let engine = open(&cli.database_url).await?;

@@ -159,3 +159,35 @@ fn demo_loads_a_tenant_and_prints_a_key() {
         }
     }
 }
+
+#[test]
+fn networks_are_created_joined_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    for (db, pg) in databases(dir.path()) {
+        for slug in ["roya", "baran"] {
+            let (ok, _, err) = philia(&db, &["tenant", "create", "--slug", slug, "--name", slug]);
+            assert!(ok, "{err}");
+        }
+        let create =
+            ["network", "create", "--slug", "mall", "--name", "پاساژ", "--point-name", "امتیاز پاساژ", "--point-value", "1000"];
+        let (ok, out, err) = philia(&db, &create);
+        assert!(ok && out.contains("mall created") && out.contains("1,000 IRT"), "{out}{err}");
+        let (ok, _, err) = philia(&db, &create);
+        assert!(!ok && err.contains("slug"), "{err}");
+        let (ok, out, err) = philia(&db, &["network", "invite", "mall", "roya", "--rate", "10:1"]);
+        assert!(ok && out.contains("roya in mall: invited at 10:1"), "{out}{err}");
+        let (ok, _, err) = philia(&db, &["network", "invite", "mall", "baran", "--rate", "ten"]);
+        assert!(!ok && err.contains("rate"), "{err}");
+        let (ok, _, err) = philia(&db, &["network", "invite", "mall", "nobody", "--rate", "2"]);
+        assert!(!ok && err.contains("tenant"), "{err}");
+        let (ok, out, _) = philia(&db, &["network", "list"]);
+        assert!(ok && out.lines().any(|l| l.starts_with("mall\t") && l.contains("roya\tinvited\t10:1")), "{out}");
+        let (ok, out, err) = philia(&db, &["network", "statement", "mall", "--month", "1405-09"]);
+        assert!(ok && out.contains("roya\t1405-09\ttotal\t0\t0\t0 IRT"), "{out}{err}");
+        let (ok, out, err) = philia(&db, &["network", "report", "mall"]);
+        assert!(ok && out.contains("people <10"), "{out}{err}");
+        if let Some(pg) = pg {
+            drop_database(&pg);
+        }
+    }
+}

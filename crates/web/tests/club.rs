@@ -4,35 +4,11 @@
 
 mod common;
 
-use common::club::{connect_sms, last_code, opt_in_mission, wheel};
-use common::panel::{Page, Panel};
+use common::club::{ask_code, connect_sms, enter_code, field_value, last_code, opt_in_mission, signed_in, wheel};
+use common::panel::Panel;
 use common::{TestApp, apps, providers};
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// Asks for a code for `mobile` from the club's sign-in page.
-async fn ask_code(club: &mut Panel, slug: &str, mobile: &str) -> Page {
-    let page = club.get(&format!("/club/{slug}/sign-in")).await;
-    assert_eq!(page.status, StatusCode::OK);
-    let csrf = page.csrf();
-    club.post(&format!("/club/{slug}/sign-in"), &[("csrf", &csrf), ("mobile", mobile)]).await
-}
-
-async fn enter_code(club: &mut Panel, slug: &str, mobile: &str, code: &str) -> Page {
-    let csrf = club.cookie("philia_club_pre").expect("the sign-in page set its token");
-    club.post(&format!("/club/{slug}/sign-in/code"), &[("csrf", &csrf), ("mobile", mobile), ("code", code)]).await
-}
-
-/// A customer signed in to the club of `shop` through the whole SMS round trip.
-async fn signed_in(app: &TestApp, p: &providers::Providers, mobile: &str) -> Panel {
-    let mut club = Panel::new(&app.base);
-    let asked = ask_code(&mut club, "shop", mobile).await;
-    assert_eq!(asked.status, StatusCode::OK, "{}", asked.html);
-    let code = last_code(p, mobile);
-    let done = enter_code(&mut club, "shop", mobile, &code).await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
-    club
-}
 
 #[tokio::test]
 async fn a_customer_signs_in_with_a_code_by_sms_and_joins_the_club() {
@@ -281,10 +257,4 @@ async fn the_club_wears_the_brand_and_answers_on_its_own_host() {
 
 async fn balance(app: &TestApp, id: i64) -> i64 {
     app.get(&format!("/api/v1/customers/{id}/points")).await.body.as_array().unwrap()[0]["balance"].as_i64().unwrap()
-}
-
-fn field_value(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let at = html.find(&marker).expect("the form has the field") + marker.len();
-    html[at..at + html[at..].find('"').unwrap()].to_string()
 }

@@ -6,7 +6,8 @@
 mod common;
 
 use common::TestApp;
-use reqwest::Method;
+use common::club::{connect_sms, field_value, signed_in};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const OPERATOR: &str = "operator-token-for-tests";
@@ -292,6 +293,84 @@ async fn partner_offers_count_at_the_offering_brand_and_reports_hide_small_group
         // No identity of anyone appears anywhere in the report.
         let text = body.to_string();
         assert!(!text.contains("0912") && !text.contains("+98") && !text.contains("customer_id"), "{text}");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_customer_joins_exchanges_and_claims_a_partner_offer_in_the_club() {
+    for app in common::apps().await {
+        let cafe = mall(&app).await;
+        let p = common::providers::start().await;
+        connect_sms(&app, &p).await;
+        let mut club = signed_in(&app, &p, "09121112233").await;
+        let id = app.get("/api/v1/customers?q=09121112233").await.body["items"][0]["id"].as_i64().unwrap();
+        give_points(&app, &app.key, id, 200).await;
+
+        // Joining asks first: the page explains what the partner brands will know.
+        let page = club.get("/club/shop/network").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.html.contains("data-network=\"mall\"") && page.html.contains("/club/shop/network/mall/join"));
+        let joined = club.post("/club/shop/network/mall/join", &[("csrf", &page.csrf())]).await;
+        assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.html);
+
+        // Ten network points for a hundred of the shop's, typed in Persian digits; a double
+        // submit of the same form exchanges once.
+        let page = club.get("/club/shop/network").await;
+        let key = field_value(&page.html, "key");
+        let form = [("csrf", page.csrf()), ("direction", "to_network".into()), ("points", "۱۰".into()), ("key", key)];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let done = club.post("/club/shop/network/mall/exchange", &form).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+        club.post("/club/shop/network/mall/exchange", &form).await;
+        assert_eq!(purchase_balance(&app, &app.key, id).await.0, 100);
+        let page = club.get(done.location.as_deref().unwrap()).await;
+        assert!(page.html.contains("data-balance=\"10\""), "{}", page.html);
+        let csrf = page.csrf();
+        let bad = club
+            .post(
+                "/club/shop/network/mall/exchange",
+                &[("csrf", &csrf), ("direction", "to_network"), ("points", "ده"), ("key", "k2")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let short = club
+            .post(
+                "/club/shop/network/mall/exchange",
+                &[("csrf", &csrf), ("direction", "to_network"), ("points", "50"), ("key", "k3")],
+            )
+            .await;
+        assert_eq!(short.status, StatusCode::CONFLICT);
+        assert!(short.html.contains("role=\"alert\""), "{}", short.html);
+
+        // The café's offer shows in the shop's rewards store; claiming gives a code of the café.
+        let r = app
+            .request(
+                Method::POST,
+                "/api/v1/promotions",
+                Some(&cafe),
+                Some(json!({"code": "latte", "name": "Latte", "discount": "fixed", "value": 30000})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = app
+            .request(
+                Method::POST,
+                "/api/v1/network-memberships/mall/offers",
+                Some(&cafe),
+                Some(json!({"promotion": "latte", "title": "لاته مهمان ما"})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let store = club.get("/club/shop/rewards").await;
+        assert!(store.html.contains("لاته مهمان ما") && store.html.contains("data-offer="), "{}", store.html);
+        let claim = format!("/club/shop/partner-offers/mall/{}", r.body["id"]);
+        let claimed = club.post(&claim, &[("csrf", &store.csrf())]).await;
+        assert_eq!(claimed.status, StatusCode::SEE_OTHER, "{}", claimed.html);
+        let store = club.get("/club/shop/rewards").await;
+        let code = app.request(Method::GET, "/api/v1/promotions/latte/codes.csv", Some(&cafe), None).await;
+        let code = code.body.as_str().unwrap().lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+        assert!(store.html.contains(&code), "{}", store.html);
         app.finish().await;
     }
 }

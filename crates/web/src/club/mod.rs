@@ -17,7 +17,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use pages::{games, home, missions, profile, rewards, sign_in, widget};
+use pages::{games, home, missions, network, profile, rewards, sign_in, widget};
 
 pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
@@ -30,6 +30,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/club/{tenant}/rewards", get(rewards::store))
         .route("/club/{tenant}/rewards/{code}", get(rewards::confirm).post(rewards::redeem))
         .route("/club/{tenant}/me", get(profile::page).post(profile::save))
+        .route("/club/{tenant}/network", get(network::page))
+        .route("/club/{tenant}/network/{network}/join", post(network::join))
+        .route("/club/{tenant}/network/{network}/leave", post(network::leave))
+        .route("/club/{tenant}/network/{network}/exchange", post(network::exchange))
+        .route("/club/{tenant}/partner-offers/{network}/{offer}", post(network::claim))
         .route("/club/{tenant}/sign-out", post(sign_in::sign_out))
         .route_layer(axum::middleware::from_fn_with_state(state, guard::guard));
     Router::new()

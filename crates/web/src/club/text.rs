@@ -121,6 +121,22 @@ crate::catalogue! {
     ExpireKind => "انقضا", "expired";
     AdjustKind => "اصلاح", "adjusted";
     ReverseKind => "برگشت", "reversed";
+    TransferKind => "تبادل با شبکه", "exchanged with a network";
+    Networks => "امتیاز مشترک", "Shared points";
+    NoNetworks => "این باشگاه عضو شبکه‌ای نیست", "This club is not part of a network";
+    Partners => "برندهای همراه", "Partner brands";
+    JoinLead => "با پیوستن، شماره موبایل شما نزد برندهای همراه این شبکه شناخته می‌شود تا امتیازتان را در همه آن‌ها خرج کنید و پیشنهادهایشان را بگیرید.", "When you join, the network's partner brands know you by your mobile number, so you can spend your points at any of them and get their offers.";
+    JoinNetwork => "پیوستن به", "Join";
+    LeaveNetwork => "لغو عضویت در شبکه", "Leave the network";
+    RateHere => "نرخ این فروشگاه (امتیاز فروشگاه:امتیاز شبکه)", "This brand's rate (brand points:network points)";
+    WorthHere => "ارزش موجودی شما در این فروشگاه:", "Your balance is worth here:";
+    MoveToNetwork => "تبدیل امتیاز این فروشگاه به امتیاز شبکه", "Turn this brand's points into network points";
+    MoveHere => "تبدیل امتیاز شبکه به امتیاز این فروشگاه", "Turn network points into this brand's points";
+    Move => "تبدیل", "Exchange";
+    Exchanged => "تبدیل انجام شد", "Exchanged";
+    WholeNumber => "تعداد امتیاز باید عدد صحیح باشد", "The points must be a whole number";
+    PartnerOffers => "پیشنهاد برندهای همراه", "Offers from partner brands";
+    GetCode => "دریافت کد", "Get the code";
 }
 
 #[cfg(test)]

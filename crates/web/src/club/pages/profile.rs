@@ -169,6 +169,7 @@ fn kind_text(v: &ClubView, kind: &str) -> &'static str {
         "expire" => C::ExpireKind,
         "adjust" => C::AdjustKind,
         "reverse" => C::ReverseKind,
+        "transfer" => C::TransferKind,
         _ => C::Earn,
     })
 }

@@ -31,9 +31,17 @@ pub async fn store(State(state): State<AppState>, member: Member, Query(q): Quer
     let rewards: Vec<RewardRecord> = state.engine.rewards(ctx).await?.into_iter().filter(offered).collect();
     let balances = state.engine.balances(ctx, id).await?;
     let mine = state.engine.redemptions(ctx, Some(id), None).await?;
+    let networks = state.engine.customer_networks(ctx, id).await?;
+    let partner_offers = state.engine.partner_offers(ctx, id).await?;
     let balance_of = |t: &str| balances.iter().find(|b| b.point_type == t).map_or(0, |b| b.balance);
     let body = html! {
         @if q.got.is_some() { (layout::notice(v.t(C::RedeemedNow), false)) }
+        @for n in &networks {
+            a.card.network href=(v.href("/network")) {
+                strong { (n.name) } " · " (v.fmt.num(n.balance)) " " (n.point_name)
+                @if !n.joined { " — " (v.t(C::JoinNetwork)) }
+            }
+        }
         div.tiles {
             @for r in &rewards {
                 @let affordable = balance_of(&r.reward.point_type) >= r.reward.cost;
@@ -52,6 +60,7 @@ pub async fn store(State(state): State<AppState>, member: Member, Query(q): Quer
                 }
             }
         }
+        (super::network::partner_offers(&v, &partner_offers))
         h2 { (v.t(C::MyRewards)) }
         @if mine.is_empty() { p.muted { (v.t(C::NoRewards)) } }
         ul.mine { @for r in &mine { (redemption(&v, &rewards, r)) } }
