@@ -32,7 +32,8 @@ pub struct OfferInput {
 pub struct Offer {
     pub id: i64,
     pub network: String,
-    /// The offering brand.
+    /// The offering brand's slug and name.
+    pub tenant: String,
     pub brand: String,
     pub promotion: String,
     pub title: String,
@@ -62,6 +63,7 @@ fn offer_view(n: &NetworkRow, o: &OfferRow) -> Offer {
     Offer {
         id: o.id,
         network: n.slug.clone(),
+        tenant: o.tenant_slug.clone(),
         brand: o.tenant_name.clone(),
         promotion: o.promotion_code.clone(),
         title: o.title.clone(),
@@ -99,6 +101,7 @@ impl Engine {
             id: self.store.allocate_ids(&mut tx, 1).await?[0],
             network_id: n.id,
             tenant_id: ctx.id,
+            tenant_slug: m.tenant_slug,
             tenant_name: m.tenant_name,
             promotion_code: p.code,
             title,

@@ -59,6 +59,7 @@ pub struct OfferRow {
     pub id: i64,
     pub network_id: i64,
     pub tenant_id: i64,
+    pub tenant_slug: String,
     pub tenant_name: String,
     pub promotion_code: String,
     pub title: String,
@@ -145,17 +146,19 @@ fn offer(r: &AnyRow) -> Result<OfferRow> {
         id: r.try_get(0)?,
         network_id: r.try_get(1)?,
         tenant_id: r.try_get(2)?,
-        tenant_name: r.try_get(3)?,
-        promotion_code: r.try_get(4)?,
-        title: r.try_get(5)?,
-        description: r.try_get(6)?,
-        valid_days: r.try_get(7)?,
-        published_at: r.try_get(8)?,
-        withdrawn_at: r.try_get(9)?,
+        tenant_slug: r.try_get(3)?,
+        tenant_name: r.try_get(4)?,
+        promotion_code: r.try_get(5)?,
+        title: r.try_get(6)?,
+        description: r.try_get(7)?,
+        valid_days: r.try_get(8)?,
+        published_at: r.try_get(9)?,
+        withdrawn_at: r.try_get(10)?,
     })
 }
 
-const OFFER: &str = "SELECT o.id, o.network_id, o.tenant_id, t.name, o.promotion_code, o.title, o.description, o.valid_days,
+const OFFER: &str =
+    "SELECT o.id, o.network_id, o.tenant_id, t.slug, t.name, o.promotion_code, o.title, o.description, o.valid_days,
         o.published_at, o.withdrawn_at
      FROM network_offers o JOIN tenants t ON t.id = o.tenant_id";
 

@@ -7,6 +7,7 @@ mod common;
 
 use common::TestApp;
 use common::club::{connect_sms, field_value, signed_in};
+use common::panel::Panel;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -371,6 +372,75 @@ async fn a_customer_joins_exchanges_and_claims_a_partner_offer_in_the_club() {
         let code = app.request(Method::GET, "/api/v1/promotions/latte/codes.csv", Some(&cafe), None).await;
         let code = code.body.as_str().unwrap().lines().nth(1).unwrap().split(',').next().unwrap().to_string();
         assert!(store.html.contains(&code), "{}", store.html);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn owners_accept_publish_and_read_the_network_in_the_panel() {
+    for app in common::apps().await {
+        let tag = app.backend;
+        app.engine.create_staff(&app.ctx, "owner@shop.ir", "مالک", "owner", "correct horse battery").await.unwrap();
+        app.engine.create_staff(&app.ctx, "viewer@shop.ir", "بیننده", "viewer", "correct horse battery").await.unwrap();
+        let r = operator(
+            &app,
+            Method::POST,
+            "/api/v1/networks",
+            Some(json!({"slug": "mall", "name": "پاساژ نور", "point_name": "امتیاز نور", "point_value": 500})),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r =
+            operator(&app, Method::POST, "/api/v1/networks/mall/members", Some(json!({"tenant": "shop", "rate": "4:1"}))).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        app.post("/api/v1/promotions", json!({"code": "noor10", "name": "ده درصد", "discount": "percent", "value": 10})).await;
+
+        let mut viewer = Panel::new(&app.base);
+        viewer.sign_in("viewer@shop.ir", "correct horse battery").await;
+        assert_eq!(viewer.get("/admin/networks").await.status, StatusCode::FORBIDDEN, "{tag}");
+
+        let mut owner = Panel::new(&app.base);
+        owner.sign_in("owner@shop.ir", "correct horse battery").await;
+        let page = owner.get("/admin/networks").await;
+        assert_eq!(page.status, StatusCode::OK, "{tag}");
+        assert!(page.html.contains("پاساژ نور") && page.html.contains("/admin/networks/mall/accept"), "{tag}");
+        let accepted = owner.post("/admin/networks/mall/accept", &[("csrf", &page.csrf()), ("point_type", "purchase")]).await;
+        assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{tag}: {}", accepted.html);
+        let r = app.get("/api/v1/network-memberships").await;
+        assert_eq!((r.body[0]["status"].as_str(), r.body[0]["point_type"].as_str()), (Some("active"), Some("purchase")));
+
+        // The network page: this month's statement, the report with hidden small groups, offers.
+        let page = owner.get("/admin/networks/mall").await;
+        assert_eq!(page.status, StatusCode::OK, "{tag}");
+        assert!(page.html.contains("id=\"statement\"") && page.html.contains("id=\"report\""), "{tag}");
+        assert!(page.html.contains("id=\"people\">کمتر از ۱۰<"), "{tag}: {}", page.html);
+        let refused = owner
+            .post(
+                "/admin/networks/mall/offers",
+                &[("csrf", &page.csrf()), ("promotion", "noor10"), ("title", ""), ("valid_days", "۴۰۰")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(refused.html.contains("aria-invalid=\"true\""), "{tag}");
+        let published = owner
+            .post(
+                "/admin/networks/mall/offers",
+                &[("csrf", &page.csrf()), ("promotion", "noor10"), ("title", "ده درصد برای همسایه‌ها"), ("valid_days", "۱۴")],
+            )
+            .await;
+        assert_eq!(published.status, StatusCode::SEE_OTHER, "{tag}: {}", published.html);
+        let offers = app.get("/api/v1/network-memberships/mall/offers").await;
+        assert_eq!((offers.body[0]["valid_days"].as_i64(), offers.body[0]["tenant"].as_str()), (Some(14), Some("shop")));
+        let page = owner.get("/admin/networks/mall").await;
+        let withdraw = format!("/admin/networks/mall/offers/{}/withdraw", offers.body[0]["id"]);
+        assert!(page.html.contains(&withdraw), "{tag}");
+        assert_eq!(owner.post(&withdraw, &[("csrf", &page.csrf())]).await.status, StatusCode::SEE_OTHER);
+        assert!(app.get("/api/v1/network-memberships/mall/offers").await.body[0]["withdrawn_at"].is_string());
+        // Every step is in the audit log.
+        let audit = app.get("/api/v1/audit?action=network.").await;
+        let actions: Vec<&str> =
+            audit.body["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["network.offer.withdraw", "network.offer.publish", "network.accept", "network.invite"], "{tag}");
         app.finish().await;
     }
 }

@@ -18,7 +18,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use pages::{
     automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules, games, imports,
-    inbox, integrations, messaging, missions, onboarding, platform, programme, promotions, rewards, rfm, segments, sign_in, team,
+    inbox, integrations, messaging, missions, networks, onboarding, platform, programme, promotions, rewards, rfm, segments,
+    sign_in, team,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -77,6 +78,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/setup/games/{code}", post(onboarding::game))
         .route("/admin/usage", get(platform::usage))
         .route("/admin/audit", get(platform::audit))
+        .route("/admin/networks", get(networks::list))
+        .route("/admin/networks/{network}", get(networks::show))
+        .route("/admin/networks/{network}/accept", post(networks::accept))
+        .route("/admin/networks/{network}/leave", post(networks::leave))
+        .route("/admin/networks/{network}/offers", post(networks::publish))
+        .route("/admin/networks/{network}/offers/{id}/withdraw", post(networks::withdraw))
         .route("/admin/branding", get(branding::page).post(branding::save))
         .route("/admin/settings/staff", post(team::add_staff))
         .route("/admin/settings/keys", post(team::add_key))

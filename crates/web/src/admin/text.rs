@@ -558,6 +558,42 @@ crate::catalogue! {
     StepSmsHint => "برای ارسال کد ورود و پیام به مشتریان، پنل پیامکی خود را وصل کنید.", "Connect your SMS panel to send sign-in codes and messages to customers.";
     StepCustomers => "مشتریان", "Customers";
     Adjust => "تنظیم", "Adjust";
+    Networks => "شبکه‌های ائتلافی", "Coalition networks";
+    NetworksLead => "برندهای یک شبکه امتیاز مشترک دارند: مشتری در یک برند امتیاز می‌گیرد و در برند دیگر خرج می‌کند و هر ماه صورت‌حساب تسویه بین برندها ساخته می‌شود.", "The brands of a network share a point: a customer earns at one brand and spends at another, and each month a settlement statement says who owes whom.";
+    NoNetworks => "این برند هنوز به شبکه‌ای دعوت نشده است؛ گرداننده سکو شبکه‌ها را می‌سازد و برندها را دعوت می‌کند.", "This brand has not been invited to a network yet; the platform operator creates networks and invites brands.";
+    LeftNetwork => "خارج‌شده", "Left";
+    SharedPoint => "امتیاز مشترک", "Shared point";
+    PointWorth => "ارزش هر امتیاز", "each worth";
+    YourRate => "نرخ شما", "Your rate";
+    RateHint => "امتیاز شما:امتیاز شبکه", "your points:network points";
+    PartnerBrands => "برندهای همراه", "Partner brands";
+    AcceptInvitation => "پذیرفتن دعوت", "Accept the invitation";
+    Decline => "رد دعوت", "Decline";
+    LeaveNetwork => "خروج از شبکه", "Leave the network";
+    Show => "نمایش", "Show";
+    Settlement => "صورت‌حساب تسویه", "Settlement statement";
+    SettlementHint => "برندی که امتیازش در برند دیگر خرج شده، ارزش آن را به آن برند بدهکار است.", "A brand whose points were spent at another brand owes that brand their value.";
+    WeOwe => "بدهی ما", "We owe";
+    OwedToUs => "طلب ما", "Owed to us";
+    Net => "خالص", "Net";
+    NetworkOffers => "پیشنهادهای شبکه", "Network offers";
+    Title => "عنوان", "Title";
+    Withdrawn => "برداشته‌شده", "Withdrawn";
+    Withdraw => "برداشتن", "Withdraw";
+    PublishOffer => "انتشار یک تخفیف در باشگاه برندهای همراه", "Publish a discount to the partner brands' clubs";
+    ValidDays => "اعتبار کد (روز)", "Code valid for (days)";
+    Publish => "انتشار", "Publish";
+    NetworkReport => "تحلیل مشترک شبکه", "Shared network analysis";
+    NetworkReportHint => "فقط آمار کلی؛ هر عدد درباره کمتر از ۱۰ نفر پنهان می‌ماند تا هیچ برندی مشتریان برند دیگر را نشناسد.", "Aggregates only: any figure about fewer than 10 people is hidden, so no brand learns about another brand's customers.";
+    NetworkPeople => "اعضای شبکه", "Network members";
+    SharedCustomers => "مشتریان مشترک", "Shared customers";
+    Joined => "پیوسته", "Joined";
+    Shoppers => "خریداران", "Shoppers";
+    AlsoElsewhere => "خرید در برند دیگر هم", "Also bought elsewhere";
+    Issued => "امتیاز صادرشده", "Points issued";
+    TakenIn => "امتیاز پذیرفته", "Points taken in";
+    CrossShopping => "خرید متقابل", "Cross-shopping";
+    PointsFlow => "جریان امتیاز", "Points flow";
 }
 
 #[cfg(test)]

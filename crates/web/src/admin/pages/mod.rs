@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod integrations;
 pub mod messaging;
 pub mod missions;
+pub mod networks;
 pub mod onboarding;
 pub mod platform;
 pub mod programme;
