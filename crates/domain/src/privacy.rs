@@ -39,10 +39,68 @@ pub fn erasure_reason(input: Option<&str>) -> Result<String, Issue> {
     required_text(input, 500)
 }
 
+/// How long a tenant keeps the raw detail of its records; `None` keeps it for good. Only the
+/// detail goes (event properties, message texts, webhook bodies): the facts, their times and
+/// every figure made from them stay.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// Days an event keeps its properties.
+    pub event_details_days: Option<i64>,
+    /// Days a sent (or finished) message keeps its subject and text.
+    pub message_bodies_days: Option<i64>,
+    /// Days an applied shop delivery keeps its raw body.
+    pub delivery_bodies_days: Option<i64>,
+}
+
+/// The shortest retention: automations read an event's properties minutes after it arrives and
+/// a failed delivery is retried from its body, so a week keeps every reader whole.
+pub const MIN_RETENTION_DAYS: i64 = 7;
+
+impl Retention {
+    /// Every period from a week to ten years, or none.
+    pub fn check(self) -> Result<Retention, crate::issue::Invalid> {
+        let mut c = crate::issue::Checker::new();
+        for (field, days) in [
+            ("event_details_days", self.event_details_days),
+            ("message_bodies_days", self.message_bodies_days),
+            ("delivery_bodies_days", self.delivery_bodies_days),
+        ] {
+            if let Some(d) = days
+                && !(MIN_RETENTION_DAYS..=3650).contains(&d)
+            {
+                c.push(
+                    Issue::new(
+                        "out_of_range",
+                        format!("must be from {MIN_RETENTION_DAYS} to 3650 days, or empty to keep for good"),
+                        format!("باید از {MIN_RETENTION_DAYS} تا ۳۶۵۰ روز باشد، یا خالی برای نگه‌داری همیشگی"),
+                    )
+                    .at(field),
+                );
+            }
+        }
+        c.finish(|| self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn retention_is_a_week_to_ten_years() {
+        assert!(
+            Retention { event_details_days: Some(7), message_bodies_days: None, delivery_bodies_days: Some(3650) }
+                .check()
+                .is_ok()
+        );
+        let err = Retention { event_details_days: Some(6), message_bodies_days: Some(3651), delivery_bodies_days: None }
+            .check()
+            .unwrap_err();
+        let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["event_details_days", "message_bodies_days"]);
+    }
 
     #[test]
     fn flattens_every_leaf() {

@@ -5,7 +5,7 @@ use crate::Engine;
 impl Engine {
     /// The jobs a serving process runs: point expiry, release of expired code reservations, due
     /// campaigns and mission deadlines every minute; tier and loyalty class evaluation, the RFM refresh,
-    /// segment membership and forgetting old club sign-in codes once a day.
+    /// segment membership, retention and forgetting old club sign-in codes once a day.
     /// Errors are logged and the next round tries again.
     pub async fn run_background_jobs(self) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -22,6 +22,7 @@ impl Engine {
             if std::time::Instant::now() >= next_evaluation {
                 next_evaluation = std::time::Instant::now() + std::time::Duration::from_secs(24 * 3600);
                 self.evaluate_every_tenant().await;
+                self.apply_data_retention_everywhere().await;
                 if let Err(e) = self.forget_old_club_codes().await {
                     tracing::warn!(error = %e, "forgetting old club sign-in codes failed");
                 }

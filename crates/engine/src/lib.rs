@@ -37,6 +37,7 @@ pub mod coalition_offers;
 pub mod coalition_reports;
 pub mod connections;
 pub mod customers;
+pub mod data_retention;
 pub mod demo;
 pub mod demo_load;
 pub mod demo_programme;

@@ -36,6 +36,7 @@ pub mod privacy;
 pub mod rebuild;
 pub mod referrals;
 pub mod reports;
+pub mod retention;
 pub mod rewards;
 pub mod rfm;
 pub mod rollups;

@@ -104,3 +104,32 @@ async fn a_customer_s_data_is_downloaded_and_erased_from_the_profile_and_the_log
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn owners_set_how_long_raw_detail_is_kept() {
+    for app in apps().await {
+        let tag = app.backend;
+        app.engine.create_staff(&app.ctx, "owner@shop.ir", "مالک", "owner", PASSWORD).await.unwrap();
+        let mut owner = Panel::new(&app.base);
+        owner.sign_in("owner@shop.ir", PASSWORD).await;
+        let page = owner.get("/admin/retention").await;
+        assert_eq!(page.status, StatusCode::OK, "{tag}");
+        let refused = owner
+            .post("/admin/retention", &[("csrf", &page.csrf()), ("event_details_days", "۶"), ("message_bodies_days", "۹۰")])
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(
+            refused.html.contains("aria-invalid=\"true\"") && refused.html.contains("value=\"۹۰\""),
+            "{tag}: what was typed stays"
+        );
+        let saved = owner
+            .post("/admin/retention", &[("csrf", &page.csrf()), ("event_details_days", "۳۶۵"), ("message_bodies_days", "90")])
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{tag}: {}", saved.html);
+        let r = app.get("/api/v1/retention").await.body;
+        assert_eq!(r, json!({"event_details_days": 365, "message_bodies_days": 90, "delivery_bodies_days": null}), "{tag}");
+        let page = owner.get("/admin/retention").await;
+        assert!(page.html.contains("value=\"365\""), "{tag}");
+        app.finish().await;
+    }
+}

@@ -368,3 +368,86 @@ async fn a_key_is_rotated_with_or_without_a_grace_period() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn retention_empties_old_detail_and_keeps_every_fact() {
+    for app in common::apps().await {
+        let tag = app.backend;
+        let p = common::providers::start().await;
+        common::club::connect_sms(&app, &p).await;
+        let r = app.put("/api/v1/retention", json!({"event_details_days": 3, "message_bodies_days": 9000})).await;
+        let fields: Vec<&str> = r.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!((r.status.as_u16(), fields), (422, vec!["event_details_days", "message_bodies_days"]), "{tag}");
+        assert_eq!(app.get("/api/v1/retention").await.body["event_details_days"], Value::Null, "{tag}: nothing was saved");
+
+        let customer =
+            app.post("/api/v1/customers", json!({"mobile": "09121234567", "first_name": "سارا"})).await.body["customer"]["id"]
+                .as_i64()
+                .unwrap();
+        let old = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 40)).to_string();
+        for (key, at) in [("e-old", old.as_str()), ("e-new", &jiff::Timestamp::now().to_string())] {
+            let r = app
+                .post(
+                    "/api/v1/events",
+                    json!({"event_id": key, "type": "review", "occurred_at": at, "customer": {"id": customer}, "properties": {"stars": 5, "text": "عالی"}}),
+                )
+                .await;
+            assert!(r.status.is_success(), "{tag}: {}", r.body);
+        }
+        let r = app
+            .post(
+                "/api/v1/message-templates",
+                json!({"code": "hello", "name": "Hello", "channel": "sms", "versions": {"fa": {"body": "{{ customer.first_name }} عزیز، سلام"}}}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{tag}: {}", r.body);
+        let sent = app
+            .post(&format!("/api/v1/customers/{customer}/messages"), json!({"template": "hello", "idempotency_key": "m1"}))
+            .await;
+        assert!(sent.status.is_success(), "{tag}: {}", sent.body);
+        // Sent through a local Kavenegar server: finished, its text kept until retention.
+        app.engine.deliver_due(philia_engine::now_ms(), 10).await.unwrap();
+        let message = app.get(&format!("/api/v1/messages/{}", sent.body["id"])).await.body;
+        assert_eq!(message["status"], "sent", "{tag}: {message}");
+
+        let r = app
+            .put("/api/v1/retention", json!({"event_details_days": 30, "message_bodies_days": 7, "delivery_bodies_days": 7}))
+            .await;
+        assert_eq!(r.status, 200, "{tag}: {}", r.body);
+        let before = app.engine.store.points_snapshot(app.ctx.id).await.unwrap();
+        let stats = app.get(&format!("/api/v1/customers/{customer}")).await.body;
+        let run = app.post("/api/v1/retention/apply", json!({})).await;
+        assert_eq!(
+            (run.body["event_details"].as_i64(), run.body["message_bodies"].as_i64()),
+            (Some(1), Some(0)),
+            "{tag}: {}",
+            run.body
+        );
+        // A week later the message's text goes too; applying again finds nothing more.
+        let later = app.engine.apply_data_retention(&app.ctx, philia_engine::now_ms() + 8 * 86_400_000).await.unwrap();
+        assert_eq!((later.event_details, later.message_bodies), (0, 1), "{tag}");
+        let message = app.get(&format!("/api/v1/messages/{}", sent.body["id"])).await.body;
+        assert_eq!((message["body"].as_str(), message["recipient"].as_str()), (Some(""), Some("+989121234567")), "{tag}");
+
+        let events = app.engine.store.customer_events(app.ctx.id, customer, 10).await.unwrap();
+        let props: Vec<(String, String)> = events
+            .iter()
+            .map(|e| (e.event_id.clone().unwrap_or_default(), serde_json::to_string(&e.properties).unwrap()))
+            .collect();
+        assert_eq!(
+            props,
+            [("e-new".to_string(), r#"{"stars":5,"text":"عالی"}"#.to_string()), ("e-old".into(), "{}".into())],
+            "{tag}"
+        );
+        // Facts and figures are untouched.
+        assert_eq!(app.get(&format!("/api/v1/customers/{customer}")).await.body, stats, "{tag}");
+        assert_eq!(app.engine.store.points_snapshot(app.ctx.id).await.unwrap(), before, "{tag}");
+        let changes = audit(&app, "action=settings.retention").await;
+        assert_eq!(
+            (changes.len(), changes[0]["after"]["message_bodies_days"].as_i64()),
+            (1, Some(7)),
+            "{tag}: only the accepted change"
+        );
+        app.finish().await;
+    }
+}

@@ -18,8 +18,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use pages::{
     automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules, games, imports,
-    inbox, integrations, messaging, missions, networks, onboarding, platform, programme, promotions, rewards, rfm, segments,
-    sign_in, team,
+    inbox, integrations, messaging, missions, networks, onboarding, platform, programme, promotions, retention, rewards, rfm,
+    segments, sign_in, team,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/setup/games/{code}", post(onboarding::game))
         .route("/admin/usage", get(platform::usage))
         .route("/admin/audit", get(platform::audit))
+        .route("/admin/retention", get(retention::page).post(retention::save))
         .route("/admin/networks", get(networks::list))
         .route("/admin/networks/{network}", get(networks::show))
         .route("/admin/networks/{network}/accept", post(networks::accept))

@@ -594,6 +594,12 @@ crate::catalogue! {
     TakenIn => "امتیاز پذیرفته", "Points taken in";
     CrossShopping => "خرید متقابل", "Cross-shopping";
     PointsFlow => "جریان امتیاز", "Points flow";
+    DataRetention => "نگه‌داری داده", "Data retention";
+    RetentionLead => "جزئیات خام رکوردهای قدیمی پس از این مدت پاک می‌شود؛ خود رکوردها، زمانشان و همه آمار و امتیازها می‌مانند.", "The raw detail of old records is emptied after these periods; the records, their times and every figure and balance stay.";
+    EventDetailsDays => "ویژگی‌های رویدادها (روز)", "Event properties (days)";
+    MessageBodiesDays => "متن پیام‌های ارسال‌شده (روز)", "Texts of sent messages (days)";
+    DeliveryBodiesDays => "بدنه خام تحویل‌های فروشگاه (روز)", "Raw bodies of shop deliveries (days)";
+    RetentionHint => "از ۷ تا ۳۶۵۰ روز؛ خالی یعنی نگه‌داری همیشگی. روزی یک بار اعمال می‌شود.", "From 7 to 3,650 days; empty keeps it for good. Applied once a day.";
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use crate::problem::{ApiError, ApiResult};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use philia_domain::privacy::Retention;
 use philia_domain::roles::Access;
+use philia_engine::data_retention::RetentionRun;
 use philia_engine::privacy::{CustomerExport, Erasure};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -16,7 +18,34 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(export)).routes(routes!(erase))
+    OpenApiRouter::new()
+        .routes(routes!(export))
+        .routes(routes!(erase))
+        .routes(routes!(get_retention, set_retention))
+        .routes(routes!(apply_retention))
+}
+
+/// How long old records keep their raw detail (event properties, message texts, shop delivery
+/// bodies); empty keeps it for good.
+#[utoipa::path(get, path = "/retention", tag = "platform", responses((status = 200, body = Retention)))]
+async fn get_retention(auth: Auth, State(s): State<AppState>) -> ApiResult<Json<Retention>> {
+    auth.require(Access::Read)?;
+    Ok(Json(s.engine.data_retention(&auth.ctx).await?))
+}
+
+/// Sets the retention periods (7–3,650 days each, or null); applied once a day.
+#[utoipa::path(put, path = "/retention", tag = "platform", request_body = Retention,
+    responses((status = 200, body = Retention), (status = 422, body = crate::problem::Problem)))]
+async fn set_retention(auth: Auth, State(s): State<AppState>, Json(input): Json<Retention>) -> ApiResult<Json<Retention>> {
+    auth.require(Access::Manage)?;
+    Ok(Json(s.engine.set_data_retention(&auth.ctx, input).await?))
+}
+
+/// Applies the retention periods now rather than at the daily pass.
+#[utoipa::path(post, path = "/retention/apply", tag = "platform", responses((status = 200, body = RetentionRun)))]
+async fn apply_retention(auth: Auth, State(s): State<AppState>) -> ApiResult<Json<RetentionRun>> {
+    auth.require(Access::Manage)?;
+    Ok(Json(s.engine.apply_data_retention(&auth.ctx, philia_engine::now_ms()).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -17,6 +17,7 @@ pub mod onboarding;
 pub mod platform;
 pub mod programme;
 pub mod promotions;
+pub mod retention;
 pub mod rewards;
 pub mod rfm;
 pub mod segments;

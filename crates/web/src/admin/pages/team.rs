@@ -60,6 +60,7 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
             a.button href="/admin/usage" { (v.t(T::PlanAndUsage)) }
             a.button href="/admin/audit" { (v.t(T::AuditLog)) }
             a.button href="/admin/networks" { (v.t(T::Networks)) }
+            a.button href="/admin/retention" { (v.t(T::DataRetention)) }
         }
         section.card #staff {
             h2 { (v.t(T::Staff)) }
