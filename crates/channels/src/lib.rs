@@ -215,6 +215,23 @@ impl Channels {
         }
     }
 
+    /// POSTs a signed webhook delivery. `Ok` with the status of a 2xx answer; any other answer or
+    /// a transport failure is an error the sender retries (`Refused` for a 4xx other than 408
+    /// and 429, which retrying is unlikely to change).
+    pub async fn post_webhook(&self, url: &str, body: String, headers: &[(&str, String)]) -> Result<u16, SendError> {
+        let mut req = self.http.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        let res = req.send().await.map_err(unreachable)?;
+        let status = res.status();
+        if status.is_success() {
+            return Ok(status.as_u16());
+        }
+        let text = res.text().await.unwrap_or_default();
+        Err(by_status(status, &text))
+    }
+
     /// Delivery reports for messages sent through `provider`, by provider id; providers without
     /// a report API give none.
     pub async fn sms_delivery(&self, provider: &SmsProvider, ids: &[String]) -> Result<Vec<(String, Delivery)>, SendError> {

@@ -504,6 +504,7 @@ fn spawn_background(engine: &Engine) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(engine.clone().run_automations()),
         tokio::spawn(engine.clone().run_inbound()),
         tokio::spawn(engine.clone().run_shop_sync()),
+        tokio::spawn(engine.clone().run_webhooks()),
     ]
 }
 

@@ -45,6 +45,7 @@ pub mod shop_token;
 pub mod staff_auth;
 pub mod tenant;
 pub mod tiers;
+pub mod webhooks;
 pub mod woocommerce;
 
 pub use issue::{FieldError, Invalid, Issue};

@@ -84,6 +84,7 @@ pub mod tenancy;
 pub mod tiers;
 pub mod usage;
 pub mod wallet;
+pub mod webhooks;
 pub mod woocommerce;
 
 pub use error::EngineError;

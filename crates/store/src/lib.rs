@@ -50,6 +50,7 @@ pub mod staging;
 pub mod tenants;
 pub mod tiers;
 pub mod wallet;
+pub mod webhooks;
 
 pub use db::{Backend, Conn, Store, Tx, commit};
 pub use error::StoreError;

@@ -500,6 +500,22 @@ const V19: &[&str] = &[
         PRIMARY KEY (network_id, offer_id, mobile))",
 ];
 
+/// Outgoing webhooks: endpoints with the topics they take and how far each source has been read,
+/// and deliveries queued with leases like messages.
+const V20: &[&str] = &[
+    "CREATE TABLE webhook_endpoints (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, url TEXT NOT NULL, topics TEXT NOT NULL, description TEXT,
+        secret_sealed TEXT NOT NULL, active BIGINT NOT NULL, invoices_after BIGINT NOT NULL, customers_after BIGINT NOT NULL,
+        events_after BIGINT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))",
+    "CREATE TABLE webhook_deliveries (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, endpoint_id BIGINT NOT NULL, topic TEXT NOT NULL,
+        occurrence TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, attempts BIGINT NOT NULL,
+        due_at BIGINT NOT NULL, lease_until BIGINT, response_status BIGINT, last_error TEXT, created_at BIGINT NOT NULL,
+        delivered_at BIGINT, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, endpoint_id, occurrence))",
+    "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, due_at)",
+    "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (tenant_id, endpoint_id, id)",
+];
+
 /// Statements that exist in one form per database: the id source.
 fn id_source(backend: Backend) -> &'static [&'static str] {
     match backend {
@@ -514,7 +530,7 @@ fn id_source(backend: Backend) -> &'static [&'static str] {
 /// The schema version a current database has.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19];
+const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -61,6 +61,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::platform::router())
         .merge(routes::privacy::router())
         .merge(routes::networks::router())
+        .merge(routes::webhooks::router())
 }
 
 /// The document served at `/api/openapi.json`, with paths under `/api/v1`.

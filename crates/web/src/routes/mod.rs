@@ -32,6 +32,7 @@ pub mod system;
 pub mod tenants;
 pub mod tiers;
 pub mod wallet;
+pub mod webhooks;
 
 /// Default and largest page sizes of list endpoints.
 pub const DEFAULT_LIMIT: i64 = 50;

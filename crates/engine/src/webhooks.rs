@@ -1,0 +1,316 @@
+//! Outgoing webhooks (SPEC H4): endpoints a tenant registers with the topics they take; new
+//! invoices, customers and events become signed deliveries, queued with leases and retried with
+//! backoff like messages.
+//!
+//! Facts are read by id after each endpoint's position. Ids are drawn before their transaction
+//! commits, so a fact with a lower id can appear after a higher one: the position only moves
+//! past facts older than a settling window, later ones are read again, and a delivery's
+//! occurrence key keeps each fact to one delivery per endpoint.
+
+use crate::audit::NOTHING;
+use crate::secrets::random_hex;
+use crate::tenancy::TenantContext;
+use crate::{Engine, EngineError, Result, now_ms};
+use philia_domain::messaging::retry_delay_ms;
+use philia_domain::webhooks::{Topic, WebhookInput, WebhookPayload, signature};
+use philia_store::bulk::ts;
+use philia_store::webhooks::{EndpointRow, SourceFact, WebhookDeliveryRow};
+use serde::Serialize;
+use std::time::Duration;
+
+const PAGE: i64 = 500;
+const SETTLE_MS: i64 = 120_000;
+const LEASE_MS: i64 = 60_000;
+const BATCH: i64 = 100;
+
+fn secret_context(tenant_id: i64, id: i64) -> String {
+    format!("webhook-secret:{tenant_id}:{id}")
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WebhookEndpoint {
+    pub id: i64,
+    pub url: String,
+    pub topics: Vec<String>,
+    pub description: Option<String>,
+    pub active: bool,
+    pub created_at: String,
+    /// The signing secret: in the answer that creates the endpoint only.
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WebhookDelivery {
+    pub id: i64,
+    pub topic: String,
+    /// `queued`, `sending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<String>,
+    pub response_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub delivered_at: Option<String>,
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+/// What one round of sending did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebhookRound {
+    pub queued: u64,
+    pub claimed: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+fn view(e: &EndpointRow, secret: Option<String>) -> WebhookEndpoint {
+    WebhookEndpoint {
+        id: e.id,
+        url: e.url.clone(),
+        topics: serde_json::from_str(&e.topics).unwrap_or_default(),
+        description: e.description.clone(),
+        active: e.active,
+        created_at: ts(e.created_at),
+        secret,
+    }
+}
+
+fn delivery_view(d: &WebhookDeliveryRow) -> WebhookDelivery {
+    WebhookDelivery {
+        id: d.id,
+        topic: d.topic.clone(),
+        status: d.status.clone(),
+        attempts: d.attempts,
+        next_attempt_at: (d.status == "queued").then(|| ts(d.due_at)),
+        response_status: d.response_status,
+        last_error: d.last_error.clone(),
+        created_at: ts(d.created_at),
+        delivered_at: d.delivered_at.map(ts),
+        payload: serde_json::from_str(&d.payload).unwrap_or_default(),
+    }
+}
+
+impl Engine {
+    /// Registers an endpoint with a fresh signing secret (shown this once). It receives what
+    /// happens from now on, not the history before it.
+    pub async fn create_webhook(&self, ctx: &TenantContext, input: &WebhookInput) -> Result<WebhookEndpoint> {
+        let w = input.parse()?;
+        let secret = format!("whsec_{}", random_hex(24));
+        let mut tx = self.store.begin_write().await?;
+        let id = self.store.allocate_ids(&mut tx, 1).await?[0];
+        let (invoices_after, customers_after, events_after) = self.store.latest_fact_ids(&mut tx, ctx.id).await?;
+        let row = EndpointRow {
+            tenant_id: ctx.id,
+            id,
+            url: w.url,
+            topics: serde_json::to_string(&w.topics.iter().map(Topic::name).collect::<Vec<_>>()).expect("names serialise"),
+            description: w.description,
+            secret_sealed: self.vault.seal(&secret, &secret_context(ctx.id, id))?,
+            active: true,
+            invoices_after,
+            customers_after,
+            events_after,
+            created_at: now_ms(),
+        };
+        self.store.insert_endpoint(&mut tx, &row).await?;
+        let shown = view(&row, None);
+        self.audit_in(&mut tx, ctx, "webhook.create", "webhook", &id.to_string(), NOTHING, Some(&shown)).await?;
+        philia_store::commit(tx).await?;
+        Ok(view(&row, Some(secret)))
+    }
+
+    pub async fn webhooks(&self, ctx: &TenantContext) -> Result<Vec<WebhookEndpoint>> {
+        let mut conn = self.store.begin_read().await?;
+        Ok(self.store.endpoints(&mut conn, ctx.id).await?.iter().map(|e| view(e, None)).collect())
+    }
+
+    /// Switches an endpoint off (nothing more is queued for it; queued deliveries still go) or
+    /// back on (from what happens next).
+    pub async fn set_webhook_active(&self, ctx: &TenantContext, id: i64, active: bool) -> Result<WebhookEndpoint> {
+        let mut tx = self.store.begin_write().await?;
+        if !self.store.set_endpoint_active(&mut tx, ctx.id, id, active).await? {
+            return Err(EngineError::NotFound("webhook"));
+        }
+        if active {
+            let latest = self.store.latest_fact_ids(&mut tx, ctx.id).await?;
+            self.store.set_endpoint_positions(&mut tx, ctx.id, id, latest).await?;
+        }
+        let action = if active { "webhook.resume" } else { "webhook.pause" };
+        self.audit_in(&mut tx, ctx, action, "webhook", &id.to_string(), NOTHING, NOTHING).await?;
+        let row = self.store.endpoints(&mut tx, ctx.id).await?.into_iter().find(|e| e.id == id);
+        philia_store::commit(tx).await?;
+        row.map(|e| view(&e, None)).ok_or(EngineError::NotFound("webhook"))
+    }
+
+    pub async fn webhook_deliveries(&self, ctx: &TenantContext, id: i64, limit: i64) -> Result<Vec<WebhookDelivery>> {
+        let mut conn = self.store.begin_read().await?;
+        if !self.store.endpoints(&mut conn, ctx.id).await?.iter().any(|e| e.id == id) {
+            return Err(EngineError::NotFound("webhook"));
+        }
+        Ok(self
+            .store
+            .webhook_deliveries_of(&mut conn, ctx.id, id, limit.clamp(1, 500))
+            .await?
+            .iter()
+            .map(delivery_view)
+            .collect())
+    }
+
+    /// Queues a delivery for every new fact each active endpoint takes.
+    pub async fn queue_webhooks(&self, now: i64) -> Result<u64> {
+        let endpoints = {
+            let mut conn = self.store.begin_read().await?;
+            self.store.active_endpoints(&mut conn).await?
+        };
+        let mut queued = 0;
+        for e in endpoints {
+            queued += self.queue_for(&e, now).await?;
+        }
+        Ok(queued)
+    }
+
+    async fn queue_for(&self, e: &EndpointRow, now: i64) -> Result<u64> {
+        let topics: Vec<Topic> = serde_json::from_str::<Vec<String>>(&e.topics)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| Topic::parse(t).ok())
+            .collect();
+        let ctx = self.tenant_by_id(e.tenant_id).await?;
+        let mut tx = self.store.begin_write().await?;
+        let mut positions = (e.invoices_after, e.customers_after, e.events_after);
+        let mut rows = Vec::new();
+        if topics.contains(&Topic::InvoiceCreated) {
+            let facts = self.store.invoice_sources(&mut tx, e.tenant_id, e.invoices_after, PAGE).await?;
+            positions.0 = settled_position(e.invoices_after, &facts, now);
+            rows.extend(facts.into_iter().map(|f| ("invoice.created".to_string(), f)));
+        }
+        if topics.contains(&Topic::CustomerCreated) {
+            let facts = self.store.customer_sources(&mut tx, e.tenant_id, e.customers_after, PAGE).await?;
+            positions.1 = settled_position(e.customers_after, &facts, now);
+            rows.extend(facts.into_iter().map(|f| ("customer.created".to_string(), f)));
+        }
+        if topics.iter().any(|t| matches!(t, Topic::AnyEvent | Topic::Event(_))) {
+            let facts = self.store.event_sources(&mut tx, e.tenant_id, e.events_after, PAGE).await?;
+            positions.2 = settled_position(e.events_after, &facts, now);
+            rows.extend(
+                facts
+                    .into_iter()
+                    .filter(|f| topics.iter().any(|t| t.takes_event(&f.kind)))
+                    .map(|f| (format!("event.{}", f.kind), f)),
+            );
+        }
+        let ids = self.store.allocate_ids(&mut tx, rows.len()).await?;
+        let deliveries: Vec<WebhookDeliveryRow> = rows
+            .into_iter()
+            .zip(ids)
+            .map(|((topic, f), id)| {
+                let payload = WebhookPayload {
+                    id,
+                    topic: topic.clone(),
+                    tenant: ctx.slug.clone(),
+                    occurred_at: ts(f.occurred_at),
+                    data: f.data,
+                };
+                WebhookDeliveryRow {
+                    tenant_id: e.tenant_id,
+                    id,
+                    endpoint_id: e.id,
+                    occurrence: format!("{}:{}", f.kind.split('.').next().unwrap_or("event"), f.id),
+                    topic,
+                    payload: serde_json::to_string(&payload).expect("payloads serialise"),
+                    status: "queued".into(),
+                    attempts: 0,
+                    due_at: now,
+                    response_status: None,
+                    last_error: None,
+                    created_at: now,
+                    delivered_at: None,
+                }
+            })
+            .collect();
+        let queued = self.store.insert_webhook_deliveries(&mut tx, &deliveries).await?;
+        self.store.set_endpoint_positions(&mut tx, e.tenant_id, e.id, positions).await?;
+        philia_store::commit(tx).await?;
+        Ok(queued)
+    }
+
+    /// Queues what is new, then sends what is due: each delivery signed with its endpoint's
+    /// secret; a 2xx answer is a delivery, anything else is tried again with backoff until the
+    /// attempts run out.
+    pub async fn deliver_webhooks(&self, now: i64) -> Result<WebhookRound> {
+        let mut round = WebhookRound { queued: self.queue_webhooks(now).await?, ..Default::default() };
+        let claimed = {
+            let mut tx = self.store.begin_write().await?;
+            let rows = self.store.claim_webhook_deliveries(&mut tx, now, now + LEASE_MS, BATCH).await?;
+            philia_store::commit(tx).await?;
+            rows
+        };
+        round.claimed = claimed.len();
+        for d in claimed {
+            let endpoint = {
+                let mut conn = self.store.begin_read().await?;
+                self.store.endpoints(&mut conn, d.tenant_id).await?.into_iter().find(|e| e.id == d.endpoint_id)
+            };
+            let Some(endpoint) = endpoint else { continue };
+            let secret = self.vault.open(&endpoint.secret_sealed, &secret_context(d.tenant_id, endpoint.id))?;
+            let sent_at = now_ms();
+            let headers = [
+                ("Philia-Signature", signature(&secret, sent_at / 1000, &d.payload)),
+                ("Philia-Delivery", d.id.to_string()),
+                ("Philia-Topic", d.topic.clone()),
+            ];
+            let outcome = self.channels.post_webhook(&endpoint.url, d.payload.clone(), &headers).await;
+            let (status, due_at, code, error) = match outcome {
+                Ok(code) => {
+                    round.sent += 1;
+                    ("sent", d.due_at, Some(code as i64), None)
+                }
+                Err(e) => match retry_delay_ms(d.attempts as u32) {
+                    Some(wait) => {
+                        round.retried += 1;
+                        ("queued", now + wait, None, Some(e.to_string()))
+                    }
+                    None => {
+                        round.failed += 1;
+                        ("failed", d.due_at, None, Some(e.to_string()))
+                    }
+                },
+            };
+            let mut tx = self.store.begin_write().await?;
+            self.store
+                .finish_webhook_delivery(&mut tx, d.tenant_id, d.id, status, due_at, code, error.as_deref(), sent_at)
+                .await?;
+            philia_store::commit(tx).await?;
+        }
+        Ok(round)
+    }
+
+    /// Sends webhooks until the process stops, every second.
+    pub async fn run_webhooks(self) {
+        loop {
+            match self.deliver_webhooks(now_ms()).await {
+                Ok(r) if r.claimed > 0 => tracing::debug!(?r, "webhook round"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "webhook round failed"),
+            }
+            if self.pause(Duration::from_secs(1), None).await {
+                return;
+            }
+        }
+    }
+}
+
+/// How far a source may be marked read: past every fact of this page up to the first one still
+/// inside the settling window (or the whole page when all are settled).
+fn settled_position(after: i64, facts: &[SourceFact], now: i64) -> i64 {
+    let mut position = after;
+    for f in facts {
+        if f.created_at >= now - SETTLE_MS {
+            break;
+        }
+        position = f.id;
+    }
+    position
+}

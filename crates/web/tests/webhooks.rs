@@ -1,0 +1,132 @@
+//! Outgoing webhooks on every backend: an endpoint receives new invoices and events as signed
+//! JSON at a local receiver, a failed delivery is retried until it goes, a paused endpoint gets
+//! nothing new, and each fact is delivered once per endpoint however often the queue runs.
+
+mod common;
+
+use axum::http::{HeaderMap, StatusCode};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<(HeaderMap, String)>>>,
+    /// Answers to give, in order; 200 once they run out.
+    answers: Arc<Mutex<Vec<u16>>>,
+}
+
+async fn receiver() -> (String, Receiver) {
+    let r = Receiver::default();
+    let state = r.clone();
+    let app = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let state = state.clone();
+            async move {
+                state.got.lock().unwrap().push((headers, body));
+                let mut answers = state.answers.lock().unwrap();
+                let code = if answers.is_empty() { 200 } else { answers.remove(0) };
+                StatusCode::from_u16(code).unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, r)
+}
+
+/// Checks a delivery's signature with the secret, as a receiver would.
+fn signed_by(headers: &HeaderMap, body: &str, secret: &str) -> bool {
+    let header = headers["philia-signature"].to_str().unwrap();
+    let (t, v1) = header.split_once(",v1=").unwrap();
+    let t = t.strip_prefix("t=").unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    hex == v1
+}
+
+#[tokio::test]
+async fn invoices_and_events_reach_the_endpoint_signed_once_each() {
+    for app in common::apps().await {
+        let tag = app.backend;
+        let (url, rx) = receiver().await;
+        // History from before the endpoint is not sent.
+        app.post("/api/v1/invoices", common::invoice("before", &jiff::Timestamp::now().to_string(), "09121234567", 10_000)).await;
+        let bad = app.post("/api/v1/webhooks", json!({"url": "shop.example/hooks", "topics": ["order.paid"]})).await;
+        let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!((bad.status.as_u16(), fields), (422, vec!["url", "topics[0]"]), "{tag}");
+        let created = app.post("/api/v1/webhooks", json!({"url": url, "topics": ["invoice.created", "event.review"]})).await;
+        assert_eq!(created.status, 201, "{tag}: {}", created.body);
+        let secret = created.body["secret"].as_str().unwrap().to_string();
+        let id = created.body["id"].as_i64().unwrap();
+        assert!(app.get("/api/v1/webhooks").await.body[0]["secret"].is_null(), "{tag}: the secret is shown once");
+
+        let sale = app
+            .post("/api/v1/invoices", common::invoice("w-1", &jiff::Timestamp::now().to_string(), "09121234567", 70_000))
+            .await;
+        assert_eq!(sale.status, 201, "{tag}: {}", sale.body);
+        for (key, kind) in [("ev-1", "review"), ("ev-2", "share")] {
+            let r = app
+                .post(
+                    "/api/v1/events",
+                    json!({"event_id": key, "type": kind, "customer": {"mobile": "09121234567"}, "properties": {"stars": 4}}),
+                )
+                .await;
+            assert!(r.status.is_success(), "{tag}: {}", r.body);
+        }
+
+        // The receiver is down for the first attempt: the invoice is retried, the review goes.
+        rx.answers.lock().unwrap().push(503);
+        let now = philia_engine::now_ms();
+        let round = app.engine.deliver_webhooks(now).await.unwrap();
+        assert_eq!((round.queued, round.claimed, round.sent, round.retried), (2, 2, 1, 1), "{tag}: {round:?}");
+        // Running the queue again finds nothing new to queue (each fact once per endpoint).
+        let again = app.engine.deliver_webhooks(now).await.unwrap();
+        assert_eq!((again.queued, again.claimed), (0, 0), "{tag}");
+        let later = app.engine.deliver_webhooks(now + 60_000).await.unwrap();
+        assert_eq!((later.claimed, later.sent), (1, 1), "{tag}");
+
+        let got = rx.got.lock().unwrap().clone();
+        assert_eq!(got.len(), 3, "{tag}");
+        for (headers, body) in &got {
+            assert!(signed_by(headers, body, &secret), "{tag}: {body}");
+            assert!(!signed_by(headers, body, "whsec_wrong"), "{tag}");
+        }
+        let bodies: Vec<Value> = got.iter().map(|(_, b)| serde_json::from_str(b).unwrap()).collect();
+        let invoice = bodies.iter().find(|b| b["topic"] == "invoice.created").unwrap();
+        assert_eq!(
+            (invoice["data"]["external_id"].as_str(), invoice["data"]["total"].as_i64()),
+            (Some("w-1"), Some(70_000)),
+            "{tag}"
+        );
+        assert_eq!(invoice["tenant"], "shop");
+        let review = bodies.iter().find(|b| b["topic"] == "event.review").unwrap();
+        assert_eq!(review["data"]["properties"]["stars"], 4);
+        assert!(!bodies.iter().any(|b| b["topic"] == "event.share" || b["data"]["external_id"] == "before"), "{tag}");
+        // A retry carries the same delivery id.
+        let ids: Vec<&str> = got.iter().map(|(h, _)| h["philia-delivery"].to_str().unwrap()).collect();
+        assert_eq!(ids.iter().collect::<std::collections::BTreeSet<_>>().len(), 2, "{tag}");
+
+        let log = app.get(&format!("/api/v1/webhooks/{id}/deliveries")).await.body;
+        let statuses: Vec<(&str, i64)> =
+            log.as_array().unwrap().iter().map(|d| (d["status"].as_str().unwrap(), d["attempts"].as_i64().unwrap())).collect();
+        assert!(statuses.contains(&("sent", 2)) && statuses.contains(&("sent", 1)), "{tag}: {log}");
+
+        // Paused, nothing new is queued; resumed, it takes what happens next.
+        assert_eq!(app.post(&format!("/api/v1/webhooks/{id}/pause"), json!({})).await.body["active"], false);
+        app.post("/api/v1/invoices", common::invoice("w-2", &jiff::Timestamp::now().to_string(), "09121234567", 5_000)).await;
+        assert_eq!(app.engine.deliver_webhooks(philia_engine::now_ms()).await.unwrap().queued, 0, "{tag}");
+        assert_eq!(app.post(&format!("/api/v1/webhooks/{id}/resume"), json!({})).await.body["active"], true);
+        app.post("/api/v1/invoices", common::invoice("w-3", &jiff::Timestamp::now().to_string(), "09121234567", 5_000)).await;
+        let round = app.engine.deliver_webhooks(philia_engine::now_ms()).await.unwrap();
+        assert_eq!((round.queued, round.sent), (1, 1), "{tag}");
+        let last: Value = serde_json::from_str(&rx.got.lock().unwrap().last().unwrap().1).unwrap();
+        assert_eq!(last["data"]["external_id"], "w-3", "{tag}");
+        assert_eq!(app.get("/api/v1/audit?action=webhook.").await.body["entries"].as_array().unwrap().len(), 3, "{tag}");
+        app.finish().await;
+    }
+}
