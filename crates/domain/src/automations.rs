@@ -58,6 +58,9 @@ pub enum Action {
         #[serde(default)]
         remove: Vec<String>,
     },
+    /// Posts the run (automation, customer, what triggered it) to one of the tenant's outgoing
+    /// webhook endpoints, signed and retried like every delivery (topic `automation.<code>`).
+    Webhook { webhook: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -147,6 +150,8 @@ impl AutomationInput {
                         c.check(&at(&format!("tags[{j}]")), required_text(Some(t), 64));
                     }
                 }
+                // The endpoint's existence is checked against the tenant's webhooks.
+                Action::Webhook { .. } => {}
             }
         }
         c.finish(|| Automation { input: self.clone(), conditions, delay_ms: i64::from(self.delay_minutes.unwrap_or(0)) * 60_000 })

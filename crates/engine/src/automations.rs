@@ -103,6 +103,9 @@ impl Engine {
                 Action::Code { promotion, .. } if self.store.promotion_by_code(conn, ctx.id, promotion).await?.is_none() => {
                     return Err(reference_error(format!("actions[{i}].promotion"), "promotion", promotion));
                 }
+                Action::Webhook { webhook } if !self.store.endpoints(conn, ctx.id).await?.iter().any(|e| e.id == *webhook) => {
+                    return Err(reference_error(format!("actions[{i}].webhook"), "webhook", &webhook.to_string()));
+                }
                 _ => {}
             }
         }
@@ -423,6 +426,12 @@ impl Engine {
                 Action::Tag { add, remove } => {
                     self.change_tags_in(conn, ctx, customer, add, remove, now).await?;
                     json!({"tags_added": add, "tags_removed": remove})
+                }
+                Action::Webhook { webhook } => {
+                    let body = json!({"automation": a.input.code, "run": run.id, "customer_id": customer, "trigger": data});
+                    let topic = format!("automation.{}", a.input.code);
+                    let id = self.queue_webhook_in(conn, ctx, *webhook, &topic, &key, body, now).await?;
+                    json!({"webhook": webhook, "delivery": id})
                 }
             };
             results.push(done);

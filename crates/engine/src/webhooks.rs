@@ -236,6 +236,40 @@ impl Engine {
         Ok(queued)
     }
 
+    /// Queues one delivery to an endpoint in the caller's transaction (an automation's action);
+    /// the same occurrence queues once. Returns the delivery's id.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn queue_webhook_in(
+        &self,
+        conn: &mut philia_store::Conn,
+        ctx: &TenantContext,
+        endpoint: i64,
+        topic: &str,
+        occurrence: &str,
+        data: serde_json::Value,
+        now: i64,
+    ) -> Result<i64> {
+        let id = self.store.allocate_ids(conn, 1).await?[0];
+        let payload = WebhookPayload { id, topic: topic.to_string(), tenant: ctx.slug.clone(), occurred_at: ts(now), data };
+        let row = WebhookDeliveryRow {
+            tenant_id: ctx.id,
+            id,
+            endpoint_id: endpoint,
+            topic: topic.to_string(),
+            occurrence: occurrence.to_string(),
+            payload: serde_json::to_string(&payload).expect("payloads serialise"),
+            status: "queued".into(),
+            attempts: 0,
+            due_at: now,
+            response_status: None,
+            last_error: None,
+            created_at: now,
+            delivered_at: None,
+        };
+        self.store.insert_webhook_deliveries(conn, &[row]).await?;
+        Ok(id)
+    }
+
     /// Queues what is new, then sends what is due: each delivery signed with its endpoint's
     /// secret; a 2xx answer is a delivery, anything else is tried again with backoff until the
     /// attempts run out.

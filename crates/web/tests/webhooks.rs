@@ -130,3 +130,56 @@ async fn invoices_and_events_reach_the_endpoint_signed_once_each() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_automation_calls_a_webhook_once_per_run() {
+    for app in common::apps().await {
+        let tag = app.backend;
+        let (url, rx) = receiver().await;
+        let created = app.post("/api/v1/webhooks", json!({"url": url, "topics": ["customer.created"]})).await;
+        let (id, secret) = (created.body["id"].as_i64().unwrap(), created.body["secret"].as_str().unwrap().to_string());
+        let bad = app
+            .post(
+                "/api/v1/automations",
+                json!({"code": "x", "name": "x", "trigger": {"kind": "event", "event_type": "review"}, "actions": [{"kind": "webhook", "webhook": 999}]}),
+            )
+            .await;
+        assert_eq!((bad.status.as_u16(), bad.body["errors"][0]["field"].as_str()), (422, Some("actions[0].webhook")), "{tag}");
+        let r = app
+            .post(
+                "/api/v1/automations",
+                json!({"code": "reviewers", "name": "Tell the CRM about reviews", "trigger": {"kind": "event", "event_type": "review"},
+                       "actions": [{"kind": "webhook", "webhook": id}]}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{tag}: {}", r.body);
+        let r = app
+            .post(
+                "/api/v1/events",
+                json!({"event_id": "rv-1", "type": "review", "customer": {"mobile": "09121234567"}, "properties": {"stars": 5}}),
+            )
+            .await;
+        assert!(r.status.is_success(), "{tag}: {}", r.body);
+        let now = philia_engine::now_ms();
+        let round = app.engine.automation_round(now).await.unwrap();
+        assert_eq!(round.done, 1, "{tag}: {round:?}");
+        app.engine.automation_round(now + 1000).await.unwrap();
+        let sent = app.engine.deliver_webhooks(now + 2000).await.unwrap();
+        // The customer the event created, and the automation's run: two deliveries.
+        assert_eq!(sent.sent, 2, "{tag}: {sent:?}");
+        let got = rx.got.lock().unwrap().clone();
+        let run: Value = got
+            .iter()
+            .map(|(_, b)| serde_json::from_str::<Value>(b).unwrap())
+            .find(|b| b["topic"] == "automation.reviewers")
+            .unwrap();
+        assert_eq!(
+            (run["data"]["automation"].as_str(), run["data"]["trigger"]["stars"].as_i64()),
+            (Some("reviewers"), Some(5)),
+            "{tag}: {run}"
+        );
+        assert!(got.iter().all(|(h, b)| signed_by(h, b, &secret)), "{tag}");
+        assert_eq!(app.engine.deliver_webhooks(now + 3000).await.unwrap().claimed, 0, "{tag}");
+        app.finish().await;
+    }
+}

@@ -32,6 +32,7 @@ fn actions_text(a: &AutomationInput) -> String {
             Action::Points { point_type, points } => format!("+{points} {point_type}"),
             Action::Code { promotion, .. } => format!("code {promotion}"),
             Action::Tag { add, remove } => format!("tag +{} -{}", add.join(","), remove.join(",")),
+            Action::Webhook { webhook } => format!("webhook {webhook}"),
         })
         .collect::<Vec<_>>()
         .join(" · ")
