@@ -17,6 +17,29 @@ pub enum Topic {
     Event(String),
     /// Every event.
     AnyEvent,
+    /// Two profiles merged into one.
+    CustomerMerged,
+    /// Ledger entries of one kind (`points.earned`, `points.spent`, `points.expired`, …).
+    Points(String),
+    /// Every ledger entry.
+    AnyPoints,
+}
+
+/// Ledger entry kinds and the names their topics use.
+const LEDGER: [(&str, &str); 7] = [
+    ("earn", "earned"),
+    ("spend", "spent"),
+    ("expire", "expired"),
+    ("adjust", "adjusted"),
+    ("reverse", "reversed"),
+    ("return", "returned"),
+    ("transfer", "transferred"),
+];
+
+/// The topic name of a ledger entry kind: `earn` → `points.earned`.
+pub fn points_topic(kind: &str) -> String {
+    let name = LEDGER.iter().find(|(k, _)| *k == kind).map_or(kind, |(_, n)| n);
+    format!("points.{name}")
 }
 
 impl Topic {
@@ -25,7 +48,14 @@ impl Topic {
         match t {
             "invoice.created" => Ok(Topic::InvoiceCreated),
             "customer.created" => Ok(Topic::CustomerCreated),
+            "customer.merged" => Ok(Topic::CustomerMerged),
             "event.*" => Ok(Topic::AnyEvent),
+            "points.*" => Ok(Topic::AnyPoints),
+            _ if t.starts_with("points.") => LEDGER
+                .iter()
+                .find(|(_, name)| Some(*name) == t.strip_prefix("points."))
+                .map(|(kind, _)| Topic::Points(kind.to_string()))
+                .ok_or_else(unknown_topic),
             _ => match t.strip_prefix("event.") {
                 Some(kind)
                     if !kind.is_empty()
@@ -34,11 +64,7 @@ impl Topic {
                 {
                     Ok(Topic::Event(kind.to_string()))
                 }
-                _ => Err(Issue::new(
-                    "unknown_topic",
-                    "must be invoice.created, customer.created, event.* or event.<type>",
-                    "باید invoice.created، customer.created، event.* یا event.<نوع> باشد",
-                )),
+                _ => Err(unknown_topic()),
             },
         }
     }
@@ -49,7 +75,15 @@ impl Topic {
             Topic::CustomerCreated => "customer.created".into(),
             Topic::Event(kind) => format!("event.{kind}"),
             Topic::AnyEvent => "event.*".into(),
+            Topic::CustomerMerged => "customer.merged".into(),
+            Topic::Points(kind) => points_topic(kind),
+            Topic::AnyPoints => "points.*".into(),
         }
+    }
+
+    /// Whether this subscription takes a ledger entry of `kind`.
+    pub fn takes_entry(&self, kind: &str) -> bool {
+        matches!(self, Topic::AnyPoints) || matches!(self, Topic::Points(k) if k == kind)
     }
 
     /// Whether this subscription takes an event of `kind`.
@@ -58,13 +92,33 @@ impl Topic {
     }
 }
 
+fn unknown_topic() -> Issue {
+    Issue::new(
+        "unknown_topic",
+        "must be invoice.created, customer.created, customer.merged, points.earned|spent|expired|adjusted|reversed|returned|transferred, points.*, event.<type> or event.*",
+        "باید یکی از invoice.created، customer.created، customer.merged، points.earned و مانند آن، points.*، event.<نوع> یا event.* باشد",
+    )
+}
+
+/// How long a delivery keeps being retried after it was queued.
+pub const RETRY_FOR_MS: i64 = 24 * 3_600_000;
+
+/// The wait after failed attempt `attempt` (1-based) of a delivery queued at `queued_at`: 30 s
+/// doubling to at most an hour, for 24 hours; `None` when the next attempt would be later than that.
+pub fn retry_delay_ms(attempt: u32, queued_at: i64, now: i64) -> Option<i64> {
+    let wait = (30_000i64 << attempt.saturating_sub(1).min(10)).min(3_600_000);
+    (now + wait <= queued_at + RETRY_FOR_MS).then_some(wait)
+}
+
 /// A request to add an endpoint.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookInput {
     /// Where deliveries are POSTed: an `https://` address (or `http://` for a local receiver).
     pub url: String,
-    /// `invoice.created`, `customer.created`, `event.*` or `event.<type>`.
+    /// `invoice.created`, `customer.created`, `customer.merged`, `points.earned` (also `spent`,
+    /// `expired`, `adjusted`, `reversed`, `returned`, `transferred`), `points.*`, `event.<type>`
+    /// or `event.*`.
     pub topics: Vec<String>,
     pub description: Option<String>,
 }
@@ -159,6 +213,29 @@ mod tests {
         assert_eq!((ok.url.as_str(), ok.topics.len()), ("https://shop.example/hooks?x=1", 1));
         assert!(Topic::AnyEvent.takes_event("game_played") && !Topic::Event("a".into()).takes_event("b"));
         assert_eq!(Topic::parse("event.mission_completed").unwrap().name(), "event.mission_completed");
+        assert_eq!(Topic::parse("points.expired").unwrap(), Topic::Points("expire".into()));
+        assert!(Topic::parse("points.expire").is_err() && Topic::parse("points.").is_err());
+        assert!(
+            Topic::parse("points.*").unwrap().takes_entry("transfer")
+                && Topic::parse("points.spent").unwrap().takes_entry("spend")
+        );
+        assert_eq!(points_topic("earn"), "points.earned");
+    }
+
+    #[test]
+    fn retries_back_off_for_a_day() {
+        assert_eq!(retry_delay_ms(1, 0, 0), Some(30_000));
+        assert_eq!(retry_delay_ms(2, 0, 30_000), Some(60_000));
+        assert_eq!(retry_delay_ms(9, 0, 0), Some(3_600_000));
+        assert_eq!(retry_delay_ms(30, 0, RETRY_FOR_MS - 3_600_000), Some(3_600_000));
+        assert_eq!(retry_delay_ms(30, 0, RETRY_FOR_MS - 3_599_999), None);
+        // Attempts over a day: 30 s doubling to an hour, then hourly.
+        let (mut now, mut attempts) = (0i64, 1u32);
+        while let Some(wait) = retry_delay_ms(attempts, 0, now) {
+            now += wait;
+            attempts += 1;
+        }
+        assert!(now <= RETRY_FOR_MS && now > RETRY_FOR_MS - 3_600_000 && attempts == 30, "{now} {attempts}");
     }
 
     #[test]

@@ -11,10 +11,9 @@ use crate::audit::NOTHING;
 use crate::secrets::random_hex;
 use crate::tenancy::TenantContext;
 use crate::{Engine, EngineError, Result, now_ms};
-use philia_domain::messaging::retry_delay_ms;
-use philia_domain::webhooks::{Topic, WebhookInput, WebhookPayload, signature};
+use philia_domain::webhooks::{Topic, WebhookInput, WebhookPayload, points_topic, retry_delay_ms, signature};
 use philia_store::bulk::ts;
-use philia_store::webhooks::{EndpointRow, SourceFact, WebhookDeliveryRow};
+use philia_store::webhooks::{EndpointRow, Source, SourceFact, WebhookDeliveryRow};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -100,7 +99,7 @@ impl Engine {
         let secret = format!("whsec_{}", random_hex(24));
         let mut tx = self.store.begin_write().await?;
         let id = self.store.allocate_ids(&mut tx, 1).await?[0];
-        let (invoices_after, customers_after, events_after) = self.store.latest_fact_ids(&mut tx, ctx.id).await?;
+        let after = self.store.latest_fact_ids(&mut tx, ctx.id).await?;
         let row = EndpointRow {
             tenant_id: ctx.id,
             id,
@@ -109,9 +108,7 @@ impl Engine {
             description: w.description,
             secret_sealed: self.vault.seal(&secret, &secret_context(ctx.id, id))?,
             active: true,
-            invoices_after,
-            customers_after,
-            events_after,
+            after,
             created_at: now_ms(),
         };
         self.store.insert_endpoint(&mut tx, &row).await?;
@@ -142,6 +139,17 @@ impl Engine {
         let row = self.store.endpoints(&mut tx, ctx.id).await?.into_iter().find(|e| e.id == id);
         philia_store::commit(tx).await?;
         row.map(|e| view(&e, None)).ok_or(EngineError::NotFound("webhook"))
+    }
+
+    /// Sends a delivered or failed delivery again, now, with the same id and body.
+    pub async fn replay_webhook_delivery(&self, ctx: &TenantContext, endpoint: i64, id: i64) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        if !self.store.replay_webhook_delivery(&mut tx, ctx.id, endpoint, id, now_ms()).await? {
+            return Err(EngineError::NotFound("finished delivery"));
+        }
+        self.audit_in(&mut tx, ctx, "webhook.replay", "webhook", &endpoint.to_string(), NOTHING, Some(&id)).await?;
+        philia_store::commit(tx).await?;
+        Ok(())
     }
 
     pub async fn webhook_deliveries(&self, ctx: &TenantContext, id: i64, limit: i64) -> Result<Vec<WebhookDelivery>> {
@@ -179,28 +187,35 @@ impl Engine {
             .collect();
         let ctx = self.tenant_by_id(e.tenant_id).await?;
         let mut tx = self.store.begin_write().await?;
-        let mut positions = (e.invoices_after, e.customers_after, e.events_after);
-        let mut rows = Vec::new();
-        if topics.contains(&Topic::InvoiceCreated) {
-            let facts = self.store.invoice_sources(&mut tx, e.tenant_id, e.invoices_after, PAGE).await?;
-            positions.0 = settled_position(e.invoices_after, &facts, now);
-            rows.extend(facts.into_iter().map(|f| ("invoice.created".to_string(), f)));
+        let mut positions = e.after;
+        let mut rows: Vec<(String, SourceFact)> = Vec::new();
+        for source in [Source::Invoices, Source::Customers, Source::Events, Source::Points, Source::Merges] {
+            let topic_of = |f: &SourceFact| -> Option<String> {
+                match source {
+                    Source::Invoices => topics.contains(&Topic::InvoiceCreated).then(|| "invoice.created".into()),
+                    Source::Customers => topics.contains(&Topic::CustomerCreated).then(|| "customer.created".into()),
+                    Source::Merges => topics.contains(&Topic::CustomerMerged).then(|| "customer.merged".into()),
+                    Source::Events => topics.iter().any(|t| t.takes_event(&f.kind)).then(|| format!("event.{}", f.kind)),
+                    Source::Points => topics.iter().any(|t| t.takes_entry(&f.kind)).then(|| points_topic(&f.kind)),
+                }
+            };
+            let wanted = match source {
+                Source::Invoices => topics.contains(&Topic::InvoiceCreated),
+                Source::Customers => topics.contains(&Topic::CustomerCreated),
+                Source::Merges => topics.contains(&Topic::CustomerMerged),
+                Source::Events => topics.iter().any(|t| matches!(t, Topic::AnyEvent | Topic::Event(_))),
+                Source::Points => topics.iter().any(|t| matches!(t, Topic::AnyPoints | Topic::Points(_))),
+            };
+            if !wanted {
+                continue;
+            }
+            let after = e.after.get(source);
+            let facts = self.store.source_facts(&mut tx, e.tenant_id, source, after, PAGE).await?;
+            positions.set(source, settled_position(after, &facts, now));
+            rows.extend(facts.into_iter().filter_map(|f| topic_of(&f).map(|t| (t, f))));
         }
-        if topics.contains(&Topic::CustomerCreated) {
-            let facts = self.store.customer_sources(&mut tx, e.tenant_id, e.customers_after, PAGE).await?;
-            positions.1 = settled_position(e.customers_after, &facts, now);
-            rows.extend(facts.into_iter().map(|f| ("customer.created".to_string(), f)));
-        }
-        if topics.iter().any(|t| matches!(t, Topic::AnyEvent | Topic::Event(_))) {
-            let facts = self.store.event_sources(&mut tx, e.tenant_id, e.events_after, PAGE).await?;
-            positions.2 = settled_position(e.events_after, &facts, now);
-            rows.extend(
-                facts
-                    .into_iter()
-                    .filter(|f| topics.iter().any(|t| t.takes_event(&f.kind)))
-                    .map(|f| (format!("event.{}", f.kind), f)),
-            );
-        }
+        // Facts of different sources about one customer go out in the order they happened.
+        rows.sort_by_key(|(_, f)| (f.created_at, f.id));
         let ids = self.store.allocate_ids(&mut tx, rows.len()).await?;
         let deliveries: Vec<WebhookDeliveryRow> = rows
             .into_iter()
@@ -217,7 +232,8 @@ impl Engine {
                     tenant_id: e.tenant_id,
                     id,
                     endpoint_id: e.id,
-                    occurrence: format!("{}:{}", f.kind.split('.').next().unwrap_or("event"), f.id),
+                    customer_id: f.customer_id,
+                    occurrence: format!("{}:{}", f.kind, f.id),
                     topic,
                     payload: serde_json::to_string(&payload).expect("payloads serialise"),
                     status: "queued".into(),
@@ -250,11 +266,13 @@ impl Engine {
         now: i64,
     ) -> Result<i64> {
         let id = self.store.allocate_ids(conn, 1).await?[0];
+        let customer_id = data.get("customer_id").and_then(|c| c.as_i64());
         let payload = WebhookPayload { id, topic: topic.to_string(), tenant: ctx.slug.clone(), occurred_at: ts(now), data };
         let row = WebhookDeliveryRow {
             tenant_id: ctx.id,
             id,
             endpoint_id: endpoint,
+            customer_id,
             topic: topic.to_string(),
             occurrence: occurrence.to_string(),
             payload: serde_json::to_string(&payload).expect("payloads serialise"),
@@ -301,7 +319,7 @@ impl Engine {
                     round.sent += 1;
                     ("sent", d.due_at, Some(code as i64), None)
                 }
-                Err(e) => match retry_delay_ms(d.attempts as u32) {
+                Err(e) => match retry_delay_ms(d.attempts as u32, d.created_at, now) {
                     Some(wait) => {
                         round.retried += 1;
                         ("queued", now + wait, None, Some(e.to_string()))

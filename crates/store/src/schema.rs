@@ -506,14 +506,16 @@ const V20: &[&str] = &[
     "CREATE TABLE webhook_endpoints (
         tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, url TEXT NOT NULL, topics TEXT NOT NULL, description TEXT,
         secret_sealed TEXT NOT NULL, active BIGINT NOT NULL, invoices_after BIGINT NOT NULL, customers_after BIGINT NOT NULL,
-        events_after BIGINT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))",
+        events_after BIGINT NOT NULL, points_after BIGINT NOT NULL, merges_after BIGINT NOT NULL, created_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant_id, id))",
     "CREATE TABLE webhook_deliveries (
-        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, endpoint_id BIGINT NOT NULL, topic TEXT NOT NULL,
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, endpoint_id BIGINT NOT NULL, customer_id BIGINT, topic TEXT NOT NULL,
         occurrence TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, attempts BIGINT NOT NULL,
         due_at BIGINT NOT NULL, lease_until BIGINT, response_status BIGINT, last_error TEXT, created_at BIGINT NOT NULL,
         delivered_at BIGINT, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, endpoint_id, occurrence))",
     "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, due_at)",
     "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (tenant_id, endpoint_id, id)",
+    "CREATE INDEX webhook_deliveries_customer ON webhook_deliveries (tenant_id, endpoint_id, customer_id, id)",
 ];
 
 /// Statements that exist in one form per database: the id source.

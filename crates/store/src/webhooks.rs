@@ -16,11 +16,50 @@ pub struct EndpointRow {
     pub description: Option<String>,
     pub secret_sealed: String,
     pub active: bool,
-    /// The last fact id of each source read for certain (later ones are read again until settled).
-    pub invoices_after: i64,
-    pub customers_after: i64,
-    pub events_after: i64,
+    pub after: Positions,
     pub created_at: i64,
+}
+
+/// The last fact id of each source read for certain (later ones are read again until settled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Positions {
+    pub invoices: i64,
+    pub customers: i64,
+    pub events: i64,
+    pub points: i64,
+    pub merges: i64,
+}
+
+/// Where facts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Invoices,
+    Customers,
+    Events,
+    Points,
+    Merges,
+}
+
+impl Positions {
+    pub fn get(&self, s: Source) -> i64 {
+        match s {
+            Source::Invoices => self.invoices,
+            Source::Customers => self.customers,
+            Source::Events => self.events,
+            Source::Points => self.points,
+            Source::Merges => self.merges,
+        }
+    }
+
+    pub fn set(&mut self, s: Source, v: i64) {
+        match s {
+            Source::Invoices => self.invoices = v,
+            Source::Customers => self.customers = v,
+            Source::Events => self.events = v,
+            Source::Points => self.points = v,
+            Source::Merges => self.merges = v,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +67,8 @@ pub struct WebhookDeliveryRow {
     pub tenant_id: i64,
     pub id: i64,
     pub endpoint_id: i64,
+    /// Deliveries about one customer go in the order they were queued.
+    pub customer_id: Option<i64>,
     pub topic: String,
     pub occurrence: String,
     pub payload: String,
@@ -40,18 +81,20 @@ pub struct WebhookDeliveryRow {
     pub delivered_at: Option<i64>,
 }
 
-/// A fact a webhook may carry: its id, when it was written, its kind (event type) and its data.
+/// A fact a webhook may carry: its id, when it was written, its kind (an event's type, a ledger
+/// entry's kind), the customer it is about and its data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceFact {
     pub id: i64,
     pub created_at: i64,
     pub occurred_at: i64,
     pub kind: String,
+    pub customer_id: Option<i64>,
     pub data: serde_json::Value,
 }
 
 const ENDPOINT: &str = "SELECT tenant_id, id, url, topics, description, secret_sealed, active, invoices_after, customers_after,
-    events_after, created_at FROM webhook_endpoints";
+    events_after, points_after, merges_after, created_at FROM webhook_endpoints";
 
 fn endpoint(r: &AnyRow) -> Result<EndpointRow> {
     Ok(EndpointRow {
@@ -62,31 +105,36 @@ fn endpoint(r: &AnyRow) -> Result<EndpointRow> {
         description: r.try_get(4)?,
         secret_sealed: r.try_get(5)?,
         active: r.try_get::<i64, _>(6)? == 1,
-        invoices_after: r.try_get(7)?,
-        customers_after: r.try_get(8)?,
-        events_after: r.try_get(9)?,
-        created_at: r.try_get(10)?,
+        after: Positions {
+            invoices: r.try_get(7)?,
+            customers: r.try_get(8)?,
+            events: r.try_get(9)?,
+            points: r.try_get(10)?,
+            merges: r.try_get(11)?,
+        },
+        created_at: r.try_get(12)?,
     })
 }
 
-const DELIVERY: &str = "tenant_id, id, endpoint_id, topic, occurrence, payload, status, attempts, due_at, response_status,
-    last_error, created_at, delivered_at";
+const DELIVERY: &str = "tenant_id, id, endpoint_id, customer_id, topic, occurrence, payload, status, attempts, due_at,
+    response_status, last_error, created_at, delivered_at";
 
 fn delivery(r: &AnyRow) -> Result<WebhookDeliveryRow> {
     Ok(WebhookDeliveryRow {
         tenant_id: r.try_get(0)?,
         id: r.try_get(1)?,
         endpoint_id: r.try_get(2)?,
-        topic: r.try_get(3)?,
-        occurrence: r.try_get(4)?,
-        payload: r.try_get(5)?,
-        status: r.try_get(6)?,
-        attempts: r.try_get(7)?,
-        due_at: r.try_get(8)?,
-        response_status: r.try_get(9)?,
-        last_error: r.try_get(10)?,
-        created_at: r.try_get(11)?,
-        delivered_at: r.try_get(12)?,
+        customer_id: r.try_get(3)?,
+        topic: r.try_get(4)?,
+        occurrence: r.try_get(5)?,
+        payload: r.try_get(6)?,
+        status: r.try_get(7)?,
+        attempts: r.try_get(8)?,
+        due_at: r.try_get(9)?,
+        response_status: r.try_get(10)?,
+        last_error: r.try_get(11)?,
+        created_at: r.try_get(12)?,
+        delivered_at: r.try_get(13)?,
     })
 }
 
@@ -98,7 +146,8 @@ impl Store {
     pub async fn insert_endpoint(&self, conn: &mut Conn, e: &EndpointRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO webhook_endpoints (tenant_id, id, url, topics, description, secret_sealed, active, invoices_after,
-                customers_after, events_after, created_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10)",
+                customers_after, events_after, points_after, merges_after, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12)",
         )
         .bind(e.tenant_id)
         .bind(e.id)
@@ -106,9 +155,11 @@ impl Store {
         .bind(&e.topics)
         .bind(&e.description)
         .bind(&e.secret_sealed)
-        .bind(e.invoices_after)
-        .bind(e.customers_after)
-        .bind(e.events_after)
+        .bind(e.after.invoices)
+        .bind(e.after.customers)
+        .bind(e.after.events)
+        .bind(e.after.points)
+        .bind(e.after.merges)
         .bind(e.created_at)
         .execute(&mut *conn)
         .await?;
@@ -140,43 +191,120 @@ impl Store {
         Ok(n.rows_affected() == 1)
     }
 
-    pub async fn set_endpoint_positions(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        id: i64,
-        positions: (i64, i64, i64),
-    ) -> Result<()> {
+    pub async fn set_endpoint_positions(&self, conn: &mut Conn, tenant_id: i64, id: i64, p: Positions) -> Result<()> {
         sqlx::query(
-            "UPDATE webhook_endpoints SET invoices_after = $3, customers_after = $4, events_after = $5 WHERE tenant_id = $1 AND id = $2",
+            "UPDATE webhook_endpoints SET invoices_after = $3, customers_after = $4, events_after = $5, points_after = $6,
+                merges_after = $7 WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant_id)
         .bind(id)
-        .bind(positions.0)
-        .bind(positions.1)
-        .bind(positions.2)
+        .bind(p.invoices)
+        .bind(p.customers)
+        .bind(p.events)
+        .bind(p.points)
+        .bind(p.merges)
         .execute(&mut *conn)
         .await?;
         Ok(())
     }
 
-    /// The newest id of invoices, customers and events of a tenant: where a new endpoint starts.
-    pub async fn latest_fact_ids(&self, conn: &mut Conn, tenant_id: i64) -> Result<(i64, i64, i64)> {
-        let mut out = [0i64; 3];
-        for (i, table) in ["invoices", "customers", "events"].iter().enumerate() {
+    /// The newest id of every source of a tenant: where a new endpoint starts.
+    pub async fn latest_fact_ids(&self, conn: &mut Conn, tenant_id: i64) -> Result<Positions> {
+        let mut out = Positions::default();
+        for (source, table) in [
+            (Source::Invoices, "invoices"),
+            (Source::Customers, "customers"),
+            (Source::Events, "events"),
+            (Source::Points, "point_entries"),
+            (Source::Merges, "customer_merges"),
+        ] {
             let row = bulk::query(
                 format!("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table} WHERE tenant_id = $1"),
                 vec![Val::I(tenant_id)],
             )
             .fetch_one(&mut *conn)
             .await?;
-            out[i] = row.try_get(0)?;
+            out.set(source, row.try_get(0)?);
         }
-        Ok((out[0], out[1], out[2]))
+        Ok(out)
+    }
+
+    /// Facts of a source after `after`, oldest first, as webhooks carry them.
+    pub async fn source_facts(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        source: Source,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<SourceFact>> {
+        match source {
+            Source::Invoices => self.invoice_sources(conn, tenant_id, after, limit).await,
+            Source::Customers => self.customer_sources(conn, tenant_id, after, limit).await,
+            Source::Events => self.event_sources(conn, tenant_id, after, limit).await,
+            Source::Points => self.point_sources(conn, tenant_id, after, limit).await,
+            Source::Merges => self.merge_sources(conn, tenant_id, after, limit).await,
+        }
+    }
+
+    async fn point_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
+        let rows = sqlx::query(
+            "SELECT e.id, e.created_at, e.at, e.kind, e.customer_id, t.code, e.points, e.source_kind, e.source_id, e.reason, e.expires_at
+             FROM point_entries e JOIN point_types t ON t.tenant_id = e.tenant_id AND t.id = e.point_type_id
+             WHERE e.tenant_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3",
+        )
+        .bind(tenant_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get(3)?;
+                let customer: i64 = r.try_get(4)?;
+                Ok(SourceFact {
+                    id: r.try_get(0)?,
+                    created_at: r.try_get(1)?,
+                    occurred_at: r.try_get(2)?,
+                    customer_id: Some(customer),
+                    data: serde_json::json!({
+                        "id": r.try_get::<i64, _>(0)?, "kind": kind, "customer_id": customer, "point_type": r.try_get::<String, _>(5)?,
+                        "points": r.try_get::<i64, _>(6)?, "source": r.try_get::<String, _>(7)?,
+                        "source_id": r.try_get::<Option<i64>, _>(8)?, "reason": r.try_get::<Option<String>, _>(9)?,
+                        "expires_at": r.try_get::<Option<i64>, _>(10)?.map(crate::bulk::ts),
+                    }),
+                    kind,
+                })
+            })
+            .collect()
+    }
+
+    async fn merge_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
+        let rows = sqlx::query(
+            "SELECT id, merged_at, survivor_id, merged_id FROM customer_merges WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(tenant_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let survivor: i64 = r.try_get(2)?;
+                Ok(SourceFact {
+                    id: r.try_get(0)?,
+                    created_at: r.try_get(1)?,
+                    occurred_at: r.try_get(1)?,
+                    kind: "merge".into(),
+                    customer_id: Some(survivor),
+                    data: serde_json::json!({"survivor_id": survivor, "merged_id": r.try_get::<i64, _>(3)?}),
+                })
+            })
+            .collect()
     }
 
     /// Invoices after `after`, oldest first, as a webhook carries them.
-    pub async fn invoice_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
+    async fn invoice_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
         let rows = sqlx::query(
             "SELECT id, created_at, issued_at, external_id, source, customer_id, channel, branch_code, status, subtotal, discount,
                 shipping, total FROM invoices WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
@@ -193,6 +321,7 @@ impl Store {
                     created_at: r.try_get(1)?,
                     occurred_at: r.try_get(2)?,
                     kind: "invoice".into(),
+                    customer_id: r.try_get(5)?,
                     data: serde_json::json!({
                         "id": r.try_get::<i64, _>(0)?, "external_id": r.try_get::<String, _>(3)?, "source": r.try_get::<String, _>(4)?,
                         "customer_id": r.try_get::<Option<i64>, _>(5)?, "channel": r.try_get::<String, _>(6)?,
@@ -206,7 +335,7 @@ impl Store {
     }
 
     /// Customers created after `after`, oldest first.
-    pub async fn customer_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
+    async fn customer_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
         let rows = sqlx::query(
             "SELECT id, created_at, first_name, last_name, mobile, email FROM customers
              WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
@@ -223,6 +352,7 @@ impl Store {
                     created_at: r.try_get(1)?,
                     occurred_at: r.try_get(1)?,
                     kind: "customer".into(),
+                    customer_id: r.try_get(0)?,
                     data: serde_json::json!({
                         "id": r.try_get::<i64, _>(0)?, "first_name": r.try_get::<Option<String>, _>(2)?,
                         "last_name": r.try_get::<Option<String>, _>(3)?, "mobile": r.try_get::<Option<String>, _>(4)?,
@@ -234,7 +364,7 @@ impl Store {
     }
 
     /// Events after `after`, oldest first, with their type and properties.
-    pub async fn event_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
+    async fn event_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
         let rows = sqlx::query(
             "SELECT id, created_at, occurred_at, type, event_key, customer_id, source, properties FROM events
              WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
@@ -251,6 +381,7 @@ impl Store {
                     id: r.try_get(0)?,
                     created_at: r.try_get(1)?,
                     occurred_at: r.try_get(2)?,
+                    customer_id: r.try_get(5)?,
                     data: serde_json::json!({
                         "id": r.try_get::<i64, _>(0)?, "type": kind, "event_id": r.try_get::<Option<String>, _>(4)?,
                         "customer_id": r.try_get::<Option<i64>, _>(5)?, "source": r.try_get::<String, _>(6)?,
@@ -274,6 +405,7 @@ impl Store {
                     Val::I(d.tenant_id),
                     Val::I(d.id),
                     Val::I(d.endpoint_id),
+                    Val::OI(d.customer_id),
                     Val::T(d.topic.clone()),
                     Val::T(d.occurrence.clone()),
                     Val::T(d.payload.clone()),
@@ -287,7 +419,19 @@ impl Store {
         bulk::insert_counted(
             conn,
             "webhook_deliveries",
-            &["tenant_id", "id", "endpoint_id", "topic", "occurrence", "payload", "status", "attempts", "due_at", "created_at"],
+            &[
+                "tenant_id",
+                "id",
+                "endpoint_id",
+                "customer_id",
+                "topic",
+                "occurrence",
+                "payload",
+                "status",
+                "attempts",
+                "due_at",
+                "created_at",
+            ],
             values,
             " ON CONFLICT (tenant_id, endpoint_id, occurrence) DO NOTHING",
         )
@@ -295,6 +439,8 @@ impl Store {
     }
 
     /// Claims due deliveries of every tenant until `lease_until` (and those whose lease ran out).
+    /// A delivery about a customer waits while an earlier one to the same endpoint about the same
+    /// customer is still queued or being sent, so each customer's deliveries arrive in order.
     pub async fn claim_webhook_deliveries(
         &self,
         conn: &mut Conn,
@@ -307,9 +453,12 @@ impl Store {
             format!(
                 "UPDATE webhook_deliveries SET status = 'sending', lease_until = $2, attempts = attempts + 1
                  WHERE (tenant_id, id) IN (
-                    SELECT tenant_id, id FROM webhook_deliveries
-                    WHERE (status = 'queued' AND due_at <= $1) OR (status = 'sending' AND lease_until < $1)
-                    ORDER BY due_at LIMIT $3{skip})
+                    SELECT d.tenant_id, d.id FROM webhook_deliveries d
+                    WHERE ((d.status = 'queued' AND d.due_at <= $1) OR (d.status = 'sending' AND d.lease_until < $1))
+                      AND (d.customer_id IS NULL OR NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+                        WHERE p.tenant_id = d.tenant_id AND p.endpoint_id = d.endpoint_id AND p.customer_id = d.customer_id
+                          AND p.id < d.id AND p.status IN ('queued', 'sending')))
+                    ORDER BY d.due_at LIMIT $3{skip})
                  RETURNING {DELIVERY}"
             ),
             vec![Val::I(now), Val::I(lease_until), Val::I(limit)],
@@ -348,6 +497,29 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         Ok(())
+    }
+
+    /// Sends a finished delivery again (same id and body), now; false when there is no such
+    /// delivery or it is still queued or being sent.
+    pub async fn replay_webhook_delivery(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        endpoint_id: i64,
+        id: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE webhook_deliveries SET status = 'queued', due_at = $4, attempts = 0, created_at = $4, last_error = NULL
+             WHERE tenant_id = $1 AND endpoint_id = $2 AND id = $3 AND status IN ('sent', 'failed')",
+        )
+        .bind(tenant_id)
+        .bind(endpoint_id)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(n.rows_affected() == 1)
     }
 
     /// An endpoint's deliveries, newest first.

@@ -79,16 +79,19 @@ async fn invoices_and_events_reach_the_endpoint_signed_once_each() {
             assert!(r.status.is_success(), "{tag}: {}", r.body);
         }
 
-        // The receiver is down for the first attempt: the invoice is retried, the review goes.
+        // The receiver is down for the first attempt: the invoice is retried, and the review of
+        // the same customer waits behind it so the customer's deliveries arrive in order.
         rx.answers.lock().unwrap().push(503);
         let now = philia_engine::now_ms();
         let round = app.engine.deliver_webhooks(now).await.unwrap();
-        assert_eq!((round.queued, round.claimed, round.sent, round.retried), (2, 2, 1, 1), "{tag}: {round:?}");
+        assert_eq!((round.queued, round.claimed, round.sent, round.retried), (2, 1, 0, 1), "{tag}: {round:?}");
         // Running the queue again finds nothing new to queue (each fact once per endpoint).
         let again = app.engine.deliver_webhooks(now).await.unwrap();
         assert_eq!((again.queued, again.claimed), (0, 0), "{tag}");
-        let later = app.engine.deliver_webhooks(now + 60_000).await.unwrap();
-        assert_eq!((later.claimed, later.sent), (1, 1), "{tag}");
+        for at in [now + 60_000, now + 60_001] {
+            let later = app.engine.deliver_webhooks(at).await.unwrap();
+            assert_eq!((later.claimed, later.sent), (1, 1), "{tag}");
+        }
 
         let got = rx.got.lock().unwrap().clone();
         assert_eq!(got.len(), 3, "{tag}");
@@ -104,6 +107,7 @@ async fn invoices_and_events_reach_the_endpoint_signed_once_each() {
             "{tag}"
         );
         assert_eq!(invoice["tenant"], "shop");
+        assert_eq!(bodies.last().unwrap()["topic"], "event.review", "{tag}: the review after the invoice");
         let review = bodies.iter().find(|b| b["topic"] == "event.review").unwrap();
         assert_eq!(review["data"]["properties"]["stars"], 4);
         assert!(!bodies.iter().any(|b| b["topic"] == "event.share" || b["data"]["external_id"] == "before"), "{tag}");
@@ -164,9 +168,11 @@ async fn an_automation_calls_a_webhook_once_per_run() {
         let round = app.engine.automation_round(now).await.unwrap();
         assert_eq!(round.done, 1, "{tag}: {round:?}");
         app.engine.automation_round(now + 1000).await.unwrap();
-        let sent = app.engine.deliver_webhooks(now + 2000).await.unwrap();
-        // The customer the event created, and the automation's run: two deliveries.
-        assert_eq!(sent.sent, 2, "{tag}: {sent:?}");
+        // The customer the event created, then the automation's run about the same customer.
+        for at in [now + 2000, now + 2001] {
+            let sent = app.engine.deliver_webhooks(at).await.unwrap();
+            assert_eq!(sent.sent, 1, "{tag}: {sent:?}");
+        }
         let got = rx.got.lock().unwrap().clone();
         let run: Value = got
             .iter()
@@ -180,6 +186,112 @@ async fn an_automation_calls_a_webhook_once_per_run() {
         );
         assert!(got.iter().all(|(h, b)| signed_by(h, b, &secret)), "{tag}");
         assert_eq!(app.engine.deliver_webhooks(now + 3000).await.unwrap().claimed, 0, "{tag}");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn points_and_merges_arrive_in_order_per_customer_and_can_be_replayed() {
+    for app in common::apps().await {
+        let tag = app.backend;
+        let (url, rx) = receiver().await;
+        let created = app
+            .post("/api/v1/webhooks", json!({"url": url, "topics": ["points.earned", "points.spent", "customer.merged"]}))
+            .await;
+        assert_eq!(created.status, 201, "{tag}: {}", created.body);
+        let endpoint = created.body["id"].as_i64().unwrap();
+        let customer = |mobile: &'static str| {
+            let app = &app;
+            async move { app.post("/api/v1/customers", json!({"mobile": mobile})).await.body["customer"]["id"].as_i64().unwrap() }
+        };
+        let (sara, reza) = (customer("09121110001").await, customer("09121110002").await);
+        for (c, key) in [(sara, "a"), (reza, "b")] {
+            let r = app
+                .post(
+                    &format!("/api/v1/customers/{c}/points/adjust"),
+                    json!({"point_type": "purchase", "points": 100, "reason": "gift", "idempotency_key": key}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{tag}: {}", r.body);
+        }
+        let r = app
+            .post(
+                &format!("/api/v1/customers/{sara}/points/spend"),
+                json!({"point_type": "purchase", "points": 40, "idempotency_key": "s1"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{tag}: {}", r.body);
+
+        // An adjustment is not an earning: only the spend is a subscribed topic.
+        let now = philia_engine::now_ms();
+        let first = app.engine.deliver_webhooks(now).await.unwrap();
+        assert_eq!((first.queued, first.sent), (1, 1), "{tag}: {first:?}");
+        let all = app.post("/api/v1/webhooks", json!({"url": url, "topics": ["points.*", "customer.merged"]})).await;
+        let all_id = all.body["id"].as_i64().unwrap();
+        // History before an endpoint is not sent; new facts are.
+        let r = app
+            .post(
+                &format!("/api/v1/customers/{reza}/points/spend"),
+                json!({"point_type": "purchase", "points": 10, "idempotency_key": "s2"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{tag}: {}", r.body);
+        let second = app.engine.deliver_webhooks(now + 1000).await.unwrap();
+        assert_eq!((second.queued, second.sent), (2, 2), "{tag}: {second:?}");
+
+        // Two spends of Sara's to both endpoints; one endpoint's first answer is a 503.
+        rx.answers.lock().unwrap().push(503);
+        for key in ["s3", "s4"] {
+            let r = app
+                .post(
+                    &format!("/api/v1/customers/{sara}/points/spend"),
+                    json!({"point_type": "purchase", "points": 5, "idempotency_key": key}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{tag}: {}", r.body);
+        }
+        let t = philia_engine::now_ms() + 2000;
+        let r1 = app.engine.deliver_webhooks(t).await.unwrap();
+        assert_eq!((r1.queued, r1.claimed, r1.sent, r1.retried), (4, 2, 1, 1), "{tag}: each endpoint sends s3 first; {r1:?}");
+        let r2 = app.engine.deliver_webhooks(t + 1).await.unwrap();
+        assert_eq!((r2.claimed, r2.sent), (1, 1), "{tag}: the endpoint that answered goes on with s4; the other waits; {r2:?}");
+        let r3 = app.engine.deliver_webhooks(t + 60_000).await.unwrap();
+        assert_eq!((r3.claimed, r3.sent), (1, 1), "{tag}: the retry of s3 goes first; {r3:?}");
+        let r4 = app.engine.deliver_webhooks(t + 60_001).await.unwrap();
+        assert_eq!((r4.claimed, r4.sent), (1, 1), "{tag}: then s4; {r4:?}");
+        for e in [endpoint, all_id] {
+            let log = app.get(&format!("/api/v1/webhooks/{e}/deliveries")).await.body;
+            let mut spends: Vec<(i64, jiff::Timestamp)> = log
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["payload"]["data"]["customer_id"] == sara && d["topic"] == "points.spent")
+                .map(|d| (d["payload"]["data"]["id"].as_i64().unwrap(), d["delivered_at"].as_str().unwrap().parse().unwrap()))
+                .collect();
+            spends.sort();
+            assert!(spends.len() >= 2, "{tag}: {log}");
+            assert!(spends.windows(2).all(|w| w[0].1 <= w[1].1), "{tag}: delivered in the order they happened: {spends:?}");
+        }
+
+        // A merge is delivered to the endpoints that take it.
+        let merged = app.post(&format!("/api/v1/customers/{sara}/merge"), json!({"merge_id": reza})).await;
+        assert_eq!(merged.status, 200, "{tag}: {}", merged.body);
+        app.engine.deliver_webhooks(philia_engine::now_ms() + 70_000).await.unwrap();
+        let last: Value = serde_json::from_str(&rx.got.lock().unwrap().last().unwrap().1).unwrap();
+        assert_eq!((last["topic"].as_str(), last["data"]["merged_id"].as_i64()), (Some("customer.merged"), Some(reza)), "{tag}");
+
+        // Replay: the same delivery, id and body, again.
+        let log = app.get(&format!("/api/v1/webhooks/{endpoint}/deliveries")).await.body;
+        let sent = log.as_array().unwrap().iter().find(|d| d["status"] == "sent").unwrap();
+        let before = rx.got.lock().unwrap().len();
+        let r = app.post(&format!("/api/v1/webhooks/{endpoint}/deliveries/{}/replay", sent["id"]), json!({})).await;
+        assert_eq!(r.status, 202, "{tag}: {}", r.body);
+        let queued = app.post(&format!("/api/v1/webhooks/{endpoint}/deliveries/{}/replay", sent["id"]), json!({})).await;
+        assert_eq!(queued.status, 404, "{tag}: a delivery waiting to go is not replayed twice");
+        app.engine.deliver_webhooks(philia_engine::now_ms() + 80_000).await.unwrap();
+        let got = rx.got.lock().unwrap().clone();
+        assert_eq!(got.len(), before + 1, "{tag}");
+        assert_eq!(got.last().unwrap().0["philia-delivery"].to_str().unwrap(), sent["id"].to_string(), "{tag}");
         app.finish().await;
     }
 }

@@ -16,7 +16,25 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create, list)).routes(routes!(pause)).routes(routes!(resume)).routes(routes!(deliveries))
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(pause))
+        .routes(routes!(resume))
+        .routes(routes!(deliveries))
+        .routes(routes!(replay))
+}
+
+/// Sends a delivered or failed delivery again now, with the same id and body.
+#[utoipa::path(post, path = "/webhooks/{id}/deliveries/{delivery}/replay", tag = "integrations",
+    params(("id" = i64, Path), ("delivery" = i64, Path)), responses((status = 202), (status = 404, body = crate::problem::Problem)))]
+async fn replay(
+    auth: Auth,
+    State(s): State<AppState>,
+    axum::extract::Path((id, delivery)): axum::extract::Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    auth.require(Access::Manage)?;
+    s.engine.replay_webhook_delivery(&auth.ctx, id, delivery).await?;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// Registers an endpoint. The answer holds its signing secret, shown this once: each delivery
