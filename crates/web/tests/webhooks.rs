@@ -295,3 +295,39 @@ async fn points_and_merges_arrive_in_order_per_customer_and_can_be_replayed() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn owners_manage_endpoints_and_replay_deliveries_in_the_panel() {
+    for app in common::apps().await {
+        let tag = app.backend;
+        let (url, rx) = receiver().await;
+        app.engine.create_staff(&app.ctx, "owner@shop.ir", "مالک", "owner", "correct horse battery").await.unwrap();
+        let mut owner = common::panel::Panel::new(&app.base);
+        owner.sign_in("owner@shop.ir", "correct horse battery").await;
+        let page = owner.get("/admin/webhooks").await;
+        assert_eq!(page.status, StatusCode::OK, "{tag}");
+        let refused = owner
+            .post("/admin/webhooks", &[("csrf", &page.csrf()), ("url", &url), ("topics", "invoice.created, order.paid")])
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(refused.html.contains("order.paid") && refused.html.contains("aria-invalid=\"true\""), "{tag}: {}", refused.html);
+        let made = owner.post("/admin/webhooks", &[("csrf", &page.csrf()), ("url", &url), ("topics", "invoice.created")]).await;
+        assert_eq!(made.status, StatusCode::OK, "{tag}");
+        assert!(made.html.contains("id=\"webhook-secret\"") && made.html.contains("whsec_"), "{tag}: the secret is shown once");
+        let id = app.get("/api/v1/webhooks").await.body[0]["id"].as_i64().unwrap();
+
+        app.post("/api/v1/invoices", common::invoice("p-1", &jiff::Timestamp::now().to_string(), "09121234567", 9_000)).await;
+        app.engine.deliver_webhooks(philia_engine::now_ms()).await.unwrap();
+        let show = owner.get(&format!("/admin/webhooks/{id}")).await;
+        assert!(show.html.contains("invoice.created") && show.html.contains("/replay"), "{tag}: {}", show.html);
+        let delivery = app.get(&format!("/api/v1/webhooks/{id}/deliveries")).await.body[0]["id"].as_i64().unwrap();
+        let replayed = owner.post(&format!("/admin/webhooks/{id}/deliveries/{delivery}/replay"), &[("csrf", &show.csrf())]).await;
+        assert_eq!(replayed.status, StatusCode::SEE_OTHER, "{tag}");
+        app.engine.deliver_webhooks(philia_engine::now_ms() + 1000).await.unwrap();
+        assert_eq!(rx.got.lock().unwrap().len(), 2, "{tag}: sent, then sent again");
+        let paused = owner.post(&format!("/admin/webhooks/{id}/pause"), &[("csrf", &show.csrf())]).await;
+        assert_eq!(paused.status, StatusCode::SEE_OTHER, "{tag}");
+        assert_eq!(app.get("/api/v1/webhooks").await.body[0]["active"], false, "{tag}");
+        app.finish().await;
+    }
+}

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use pages::{
     automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules, games, imports,
     inbox, integrations, messaging, missions, networks, onboarding, platform, programme, promotions, retention, rewards, rfm,
-    segments, sign_in, team,
+    segments, sign_in, team, webhooks,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -79,6 +79,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/usage", get(platform::usage))
         .route("/admin/audit", get(platform::audit))
         .route("/admin/retention", get(retention::page).post(retention::save))
+        .route("/admin/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/admin/webhooks/{id}", get(webhooks::show))
+        .route("/admin/webhooks/{id}/pause", post(webhooks::pause))
+        .route("/admin/webhooks/{id}/resume", post(webhooks::resume))
+        .route("/admin/webhooks/{id}/deliveries/{delivery}/replay", post(webhooks::replay))
         .route("/admin/networks", get(networks::list))
         .route("/admin/networks/{network}", get(networks::show))
         .route("/admin/networks/{network}/accept", post(networks::accept))

@@ -599,6 +599,14 @@ crate::catalogue! {
     EventDetailsDays => "ویژگی‌های رویدادها (روز)", "Event properties (days)";
     MessageBodiesDays => "متن پیام‌های ارسال‌شده (روز)", "Texts of sent messages (days)";
     DeliveryBodiesDays => "بدنه خام تحویل‌های فروشگاه (روز)", "Raw bodies of shop deliveries (days)";
+    Webhooks => "وب‌هوک‌های خروجی", "Outgoing webhooks";
+    WebhooksLead => "هر رویداد اشتراک‌شده با امضای HMAC به این نشانی‌ها فرستاده می‌شود و تا ۲۴ ساعت دوباره تلاش می‌شود.", "Each subscribed happening is posted to these addresses signed with HMAC, and retried for 24 hours.";
+    NewWebhook => "نشانی تازه", "New endpoint";
+    Topics => "موضوع‌ها", "Topics";
+    WebhookSecretOnce => "کلید امضای این نشانی (فقط همین یک بار نمایش داده می‌شود)", "This endpoint's signing secret (shown this once)";
+    Attempts => "تلاش", "Attempts";
+    Answer => "پاسخ", "Answer";
+    Replay => "ارسال دوباره", "Send again";
     RetentionHint => "از ۷ تا ۳۶۵۰ روز؛ خالی یعنی نگه‌داری همیشگی. روزی یک بار اعمال می‌شود.", "From 7 to 3,650 days; empty keeps it for good. Applied once a day.";
 }
 

@@ -23,3 +23,4 @@ pub mod rfm;
 pub mod segments;
 pub mod sign_in;
 pub mod team;
+pub mod webhooks;
