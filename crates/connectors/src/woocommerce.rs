@@ -11,6 +11,8 @@ pub enum WooResource {
     Customers,
     Products,
     Orders,
+    /// Orders in the shop's trash: `status=any` leaves them out, so they are asked for apart.
+    TrashedOrders,
 }
 
 impl WooResource {
@@ -20,7 +22,7 @@ impl WooResource {
         match self {
             WooResource::Customers => "customers",
             WooResource::Products => "products",
-            WooResource::Orders => "orders",
+            WooResource::Orders | WooResource::TrashedOrders => "orders",
         }
     }
 
@@ -77,9 +79,11 @@ impl WooClient {
             ("order", "asc".into()),
             ("orderby", "id".into()),
         ];
-        if resource == WooResource::Orders || resource == WooResource::Products {
-            // Every status, trashed orders included, so a reversal is seen too.
-            query.push(("status", "any".into()));
+        match resource {
+            // Every status but the trash, which WooCommerce's `any` does not include.
+            WooResource::Orders | WooResource::Products => query.push(("status", "any".into())),
+            WooResource::TrashedOrders => query.push(("status", "trash".into())),
+            WooResource::Customers => {}
         }
         if resource == WooResource::Customers {
             query.push(("role", "all".into()));

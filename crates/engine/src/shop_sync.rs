@@ -54,7 +54,7 @@ fn topic_of(resource: WooResource) -> &'static str {
     match resource {
         WooResource::Customers => "customer.updated",
         WooResource::Products => "product.updated",
-        WooResource::Orders => "order.updated",
+        WooResource::Orders | WooResource::TrashedOrders => "order.updated",
     }
 }
 
@@ -153,24 +153,27 @@ impl Engine {
                 .map_err(|e| EngineError::Io(e.to_string()))?
                 .strftime("%Y-%m-%dT%H:%M:%S")
                 .to_string();
-            let mut page = 1;
-            loop {
-                let got = match client.page(WooResource::Orders, page, PER_PAGE, Some(&after)).await {
-                    Ok(p) => p,
-                    Err(e) => {
-                        state.reconcile_error = Some(e.to_string());
-                        self.save_sync_state(tenant_id, row.id, &state).await?;
-                        return Err(pull_failed(e));
+            // Orders changed since, then those moved to the trash since (a reversal too).
+            for resource in [WooResource::Orders, WooResource::TrashedOrders] {
+                let mut page = 1;
+                loop {
+                    let got = match client.page(resource, page, PER_PAGE, Some(&after)).await {
+                        Ok(p) => p,
+                        Err(e) => {
+                            state.reconcile_error = Some(e.to_string());
+                            self.save_sync_state(tenant_id, row.id, &state).await?;
+                            return Err(pull_failed(e));
+                        }
+                    };
+                    queued += got.items.len() as u64;
+                    let last = got.items.len() < PER_PAGE as usize || got.total_pages.is_some_and(|t| page >= t);
+                    let progress = serde_json::to_string(&state).expect("serialises");
+                    self.queue_pulled(tenant_id, row.id, "order.updated", &got.items, "reconciliation", &progress).await?;
+                    if last {
+                        break;
                     }
-                };
-                queued += got.items.len() as u64;
-                let last = got.items.len() < PER_PAGE as usize || got.total_pages.is_some_and(|t| page >= t);
-                let progress = serde_json::to_string(&state).expect("serialises");
-                self.queue_pulled(tenant_id, row.id, "order.updated", &got.items, "reconciliation", &progress).await?;
-                if last {
-                    break;
+                    page += 1;
                 }
-                page += 1;
             }
         }
         (state.reconciled_at, state.reconciled_orders, state.reconcile_error) = (Some(now), Some(queued), None);

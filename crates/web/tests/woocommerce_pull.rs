@@ -102,8 +102,9 @@ async fn backfill_and_reconciliation_read_the_shop() {
         assert_eq!((again.applied, again.skipped), (0, 292));
         assert_eq!(net_sales(&app).await, (225, expected));
 
-        // The first reconciliation marks where the next begins. Then an order is refunded and
-        // another placed at the shop, and neither webhook arrives: the next one finds both.
+        // The first reconciliation marks where the next begins. Then an order is refunded,
+        // another moved to the trash and a third placed at the shop, and no webhook arrives: the
+        // next one finds all three (the trash is asked for apart, as `any` leaves it out).
         let start = philia_engine::now_ms();
         app.engine.sync_shops(start).await.unwrap();
         assert_eq!(drain(&app).await.claimed, 0);
@@ -114,14 +115,19 @@ async fn backfill_and_reconciliation_read_the_shop() {
             refunded["status"] = json!("refunded");
             refunded["date_modified_gmt"] = json!(now_gmt);
             refunded["refunds"] = json!([{"id": 77, "reason": "", "total": "-103000"}]);
+            let trashed = &mut d.orders[5];
+            trashed["status"] = json!("trash");
+            trashed["date_modified_gmt"] = json!(now_gmt);
             d.orders.push(toman_order(9000, 4, 500_000, "processing", &now_gmt));
         }
         app.engine.sync_shops(start + philia_engine::shop_sync::RECONCILE_EVERY_MS).await.unwrap();
         let caught = drain(&app).await;
-        assert_eq!(caught.applied, 2, "{caught:?}");
-        assert_eq!(net_sales(&app).await, (226, expected - 103_000 + 500_000));
+        assert_eq!(caught.applied, 3, "{caught:?}");
+        assert_eq!(net_sales(&app).await.1, expected - 103_000 - 105_000 + 500_000);
         let view = app.get("/api/v1/connections/shop").await.body;
-        assert_eq!(view["sync"]["reconciled_orders"], 2);
+        assert_eq!(view["sync"]["reconciled_orders"], 3);
+        let requests = shop.data.lock().unwrap().requests.clone();
+        assert!(requests.iter().filter(|r| r.starts_with("orders?")).count() >= 2, "{requests:?}");
         app.finish().await;
     }
 }

@@ -60,7 +60,8 @@ pub async fn drain(app: &TestApp) -> philia_engine::inbound::InboundRound {
 
 /// A local server that answers like a WooCommerce shop's REST API v3: Basic authentication with
 /// the consumer key and secret, `page` / `per_page` (at most 100), `modified_after` with
-/// `dates_are_gmt`, and the totals in `X-WP-Total` and `X-WP-TotalPages`.
+/// `dates_are_gmt`, `status` (`any` leaves the trash out), and the totals in `X-WP-Total` and
+/// `X-WP-TotalPages`.
 #[derive(Clone)]
 pub struct WooShop {
     pub base: String,
@@ -104,9 +105,15 @@ async fn list(
         _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
     };
     let after = q.get("modified_after").cloned();
+    // Like WooCommerce: `any` (the default) is every status but `trash`; a status names one.
+    let status = q.get("status").cloned().unwrap_or_else(|| "any".into());
     let items: Vec<Value> = all
         .iter()
         .filter(|o| after.as_deref().is_none_or(|a| o["date_modified_gmt"].as_str().unwrap_or("") > a))
+        .filter(|o| {
+            let s = o["status"].as_str().unwrap_or("");
+            resource == "customers" || if status == "any" { s != "trash" } else { s == status }
+        })
         .cloned()
         .collect();
     let pages = items.len().div_ceil(per_page);
