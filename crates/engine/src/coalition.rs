@@ -5,7 +5,7 @@
 //! ledger; taking in points another member issued records what that member owes.
 
 use crate::audit::{Actor, NOTHING};
-use crate::points::{Credit, Debit, key_reused, unique_as_race, unknown_point_type};
+use crate::points::{Credit, Debit, insufficient_points, key_reused, unique_as_race, unknown_point_type};
 use crate::tenancy::TenantContext;
 use crate::{Engine, EngineError, Result, now_ms};
 use philia_domain::Issue;
@@ -517,13 +517,7 @@ impl Engine {
         let ledger_key = format!("network:{}:{key}", n.id);
         if to_network {
             let mut open = self.open_account(conn, ctx, customer, *type_id, now).await?;
-            let takes = open.acc.spend(own, now).map_err(|short| {
-                EngineError::conflict(
-                    "insufficient_points",
-                    format!("only {} points are available", short.available),
-                    format!("فقط {} امتیاز قابل استفاده است", short.available),
-                )
-            })?;
+            let takes = open.acc.spend(own, now).map_err(|short| insufficient_points(short.available))?;
             let debit = Debit {
                 kind: "transfer",
                 points: own,

@@ -127,6 +127,15 @@ fn point_type_row(t: &philia_domain::points::PointType) -> PointTypeRow {
     }
 }
 
+/// A debit larger than what can be spent.
+pub(crate) fn insufficient_points(available: i64) -> EngineError {
+    EngineError::conflict(
+        "insufficient_points",
+        format!("only {available} points are available"),
+        format!("فقط {available} امتیاز قابل استفاده است"),
+    )
+}
+
 pub(crate) fn key_reused() -> EngineError {
     EngineError::conflict(
         "idempotency_key_reused",
@@ -658,13 +667,7 @@ impl Engine {
             };
             self.record_credit(conn, ctx, &mut open, lot, row).await?;
         } else {
-            let takes = open.acc.spend(-signed, now).map_err(|short| {
-                EngineError::conflict(
-                    "insufficient_points",
-                    format!("only {} points are available", short.available),
-                    format!("فقط {} امتیاز قابل استفاده است", short.available),
-                )
-            })?;
+            let takes = open.acc.spend(-signed, now).map_err(|short| insufficient_points(short.available))?;
             let debit = Debit {
                 kind,
                 points: -signed,

@@ -228,22 +228,7 @@ impl Engine {
                     occurred_at: ts(f.occurred_at),
                     data: f.data,
                 };
-                WebhookDeliveryRow {
-                    tenant_id: e.tenant_id,
-                    id,
-                    endpoint_id: e.id,
-                    customer_id: f.customer_id,
-                    occurrence: format!("{}:{}", f.kind, f.id),
-                    topic,
-                    payload: serde_json::to_string(&payload).expect("payloads serialise"),
-                    status: "queued".into(),
-                    attempts: 0,
-                    due_at: now,
-                    response_status: None,
-                    last_error: None,
-                    created_at: now,
-                    delivered_at: None,
-                }
+                queued_delivery((e.tenant_id, e.id), f.customer_id, &payload, format!("{}:{}", f.kind, f.id), now)
             })
             .collect();
         let queued = self.store.insert_webhook_deliveries(&mut tx, &deliveries).await?;
@@ -268,22 +253,7 @@ impl Engine {
         let id = self.store.allocate_ids(conn, 1).await?[0];
         let customer_id = data.get("customer_id").and_then(|c| c.as_i64());
         let payload = WebhookPayload { id, topic: topic.to_string(), tenant: ctx.slug.clone(), occurred_at: ts(now), data };
-        let row = WebhookDeliveryRow {
-            tenant_id: ctx.id,
-            id,
-            endpoint_id: endpoint,
-            customer_id,
-            topic: topic.to_string(),
-            occurrence: occurrence.to_string(),
-            payload: serde_json::to_string(&payload).expect("payloads serialise"),
-            status: "queued".into(),
-            attempts: 0,
-            due_at: now,
-            response_status: None,
-            last_error: None,
-            created_at: now,
-            delivered_at: None,
-        };
+        let row = queued_delivery((ctx.id, endpoint), customer_id, &payload, occurrence.to_string(), now);
         self.store.insert_webhook_deliveries(conn, &[row]).await?;
         Ok(id)
     }
@@ -351,6 +321,32 @@ impl Engine {
                 return;
             }
         }
+    }
+}
+
+/// A delivery of `payload` to `(tenant, endpoint)`, due now.
+fn queued_delivery(
+    (tenant_id, endpoint_id): (i64, i64),
+    customer_id: Option<i64>,
+    payload: &WebhookPayload,
+    occurrence: String,
+    now: i64,
+) -> WebhookDeliveryRow {
+    WebhookDeliveryRow {
+        tenant_id,
+        id: payload.id,
+        endpoint_id,
+        customer_id,
+        topic: payload.topic.clone(),
+        occurrence,
+        payload: serde_json::to_string(payload).expect("payloads serialise"),
+        status: "queued".into(),
+        attempts: 0,
+        due_at: now,
+        response_status: None,
+        last_error: None,
+        created_at: now,
+        delivered_at: None,
     }
 }
 

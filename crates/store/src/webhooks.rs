@@ -138,6 +138,11 @@ fn delivery(r: &AnyRow) -> Result<WebhookDeliveryRow> {
     })
 }
 
+/// Runs a source query whose parameters are the tenant, the id to read after and the page size.
+async fn fetch_after(conn: &mut Conn, sql: &'static str, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<AnyRow>> {
+    Ok(sqlx::query(sql).bind(tenant_id).bind(after).bind(limit).fetch_all(&mut *conn).await?)
+}
+
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
 }
@@ -248,16 +253,9 @@ impl Store {
     }
 
     async fn point_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
-        let rows = sqlx::query(
-            "SELECT e.id, e.created_at, e.at, e.kind, e.customer_id, t.code, e.points, e.source_kind, e.source_id, e.reason, e.expires_at
+        let rows = fetch_after(conn, "SELECT e.id, e.created_at, e.at, e.kind, e.customer_id, t.code, e.points, e.source_kind, e.source_id, e.reason, e.expires_at
              FROM point_entries e JOIN point_types t ON t.tenant_id = e.tenant_id AND t.id = e.point_type_id
-             WHERE e.tenant_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3",
-        )
-        .bind(tenant_id)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+             WHERE e.tenant_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3", tenant_id, after, limit).await?;
         rows.iter()
             .map(|r| {
                 let kind: String = r.try_get(3)?;
@@ -280,14 +278,7 @@ impl Store {
     }
 
     async fn merge_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
-        let rows = sqlx::query(
-            "SELECT id, merged_at, survivor_id, merged_id FROM customer_merges WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(tenant_id)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = fetch_after(conn, "SELECT id, merged_at, survivor_id, merged_id FROM customer_merges WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3", tenant_id, after, limit).await?;
         rows.iter()
             .map(|r| {
                 let survivor: i64 = r.try_get(2)?;
@@ -305,15 +296,8 @@ impl Store {
 
     /// Invoices after `after`, oldest first, as a webhook carries them.
     async fn invoice_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
-        let rows = sqlx::query(
-            "SELECT id, created_at, issued_at, external_id, source, customer_id, channel, branch_code, status, subtotal, discount,
-                shipping, total FROM invoices WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(tenant_id)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = fetch_after(conn, "SELECT id, created_at, issued_at, external_id, source, customer_id, channel, branch_code, status, subtotal, discount,
+                shipping, total FROM invoices WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3", tenant_id, after, limit).await?;
         rows.iter()
             .map(|r| {
                 Ok(SourceFact {
@@ -336,14 +320,14 @@ impl Store {
 
     /// Customers created after `after`, oldest first.
     async fn customer_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
-        let rows = sqlx::query(
+        let rows = fetch_after(
+            conn,
             "SELECT id, created_at, first_name, last_name, mobile, email FROM customers
              WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            tenant_id,
+            after,
+            limit,
         )
-        .bind(tenant_id)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&mut *conn)
         .await?;
         rows.iter()
             .map(|r| {
@@ -365,14 +349,14 @@ impl Store {
 
     /// Events after `after`, oldest first, with their type and properties.
     async fn event_sources(&self, conn: &mut Conn, tenant_id: i64, after: i64, limit: i64) -> Result<Vec<SourceFact>> {
-        let rows = sqlx::query(
+        let rows = fetch_after(
+            conn,
             "SELECT id, created_at, occurred_at, type, event_key, customer_id, source, properties FROM events
              WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            tenant_id,
+            after,
+            limit,
         )
-        .bind(tenant_id)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&mut *conn)
         .await?;
         rows.iter()
             .map(|r| {
