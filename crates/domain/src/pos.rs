@@ -115,9 +115,37 @@ pub fn parse_receipt_code(scanned: &str) -> Option<i64> {
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.parse().ok()).flatten()
 }
 
+/// What returning `quantity` more units of a line brings back, when `before` of its `units` were
+/// returned already and the whole line's share of the payment is `share`. The parts telescope:
+/// however a line is returned, one unit at a time or all at once, they add up to `share`.
+pub fn return_amount(share: i64, units: i64, before: i64, quantity: i64) -> i64 {
+    if units <= 0 {
+        return 0;
+    }
+    let upto = |n: i64| (share as i128 * n as i128 / units as i128) as i64;
+    upto(before + quantity) - upto(before)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Any way of returning a line in parts gives back exactly its share, never more.
+        #[test]
+        fn returns_in_parts_add_up_to_the_share(share in 0i64..10_000_000, parts in proptest::collection::vec(1i64..5, 1..10)) {
+            let units: i64 = parts.iter().sum();
+            let mut before = 0;
+            let mut total = 0;
+            for q in &parts {
+                let a = return_amount(share, units, before, *q);
+                proptest::prop_assert!(a >= 0);
+                total += a;
+                before += q;
+            }
+            proptest::prop_assert_eq!(total, share);
+        }
+    }
 
     #[test]
     fn a_cashier_gives_at_most_ten_percent_a_manager_more() {

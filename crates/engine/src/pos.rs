@@ -307,10 +307,19 @@ impl Engine {
         Ok(Receipt { invoice, refunds, actions, points, customer_name })
     }
 
-    /// Takes back one line of a receipt: its share of what was paid is refunded (points, cashback
-    /// and loyalty payments follow) and its units go back to the branch's stock, in one
-    /// transaction. A line is returned once; pressing again changes nothing.
-    pub async fn till_return_line(&self, session: &StaffSession, invoice_id: i64, line: usize) -> Result<(Refund, bool)> {
+    /// Takes back units of one line of a receipt (all that are left unless `quantity` says
+    /// fewer): their part of the line's share of what was paid is refunded (points, cashback and
+    /// loyalty payments follow) and they go back to the branch's stock, in one transaction that
+    /// holds the invoice, so concurrent returns never take back more units than were sold. A
+    /// return is made once per `key`; pressing again changes nothing.
+    pub async fn till_return_line(
+        &self,
+        session: &StaffSession,
+        invoice_id: i64,
+        line: usize,
+        quantity: Option<i64>,
+        key: &str,
+    ) -> Result<(Refund, bool)> {
         if !may_sell(session.role) {
             return Err(not_a_till_role());
         }
@@ -320,17 +329,45 @@ impl Engine {
             .lines
             .get(line)
             .ok_or_else(|| EngineError::field(Issue::new("unknown_line", "no such line", "چنین ردیفی نیست").at("line")))?;
-        let amount = line_share(&invoice, line);
+        let units = l.quantity.round() as i64;
+        let branch = till_branch(session)?.to_string();
+        let external_id = format!("pos-return:{invoice_id}:{line}:{key}");
+        let mut tx = self.store.begin_write().await?;
+        self.store.lock_refund_target(&mut tx, ctx.id, invoice_id).await?.ok_or(EngineError::NotFound("invoice"))?;
+        let returns: Vec<serde_json::Value> = self
+            .store
+            .return_details(&mut tx, ctx.id, invoice_id)
+            .await?
+            .iter()
+            .filter_map(|d| serde_json::from_str(d).ok())
+            .filter(|d: &serde_json::Value| d["line"].as_u64() == Some(line as u64))
+            .collect();
+        let repeated = returns.iter().any(|d| d["key"].as_str() == Some(key));
+        // A return from before partial returns carries no quantity: it took the whole line.
+        let before: i64 = returns.iter().map(|d| d["quantity"].as_i64().unwrap_or(units)).sum();
+        let left = (units - before).max(0);
+        let quantity = quantity.unwrap_or(left);
+        if !repeated && !(1..=left).contains(&quantity) {
+            return Err(EngineError::field(
+                Issue::new(
+                    "out_of_range",
+                    format!("{left} of this line's {units} units are left to return"),
+                    format!("از {units} عدد این ردیف {left} عدد قابل مرجوع است"),
+                )
+                .at("quantity"),
+            ));
+        }
+        let share = line_share(&invoice, line);
+        let amount =
+            philia_domain::pos::return_amount(share, units, before, quantity).min(invoice.total - invoice.refunded_total);
         let input = RefundInput {
-            external_id: format!("pos-return:{invoice_id}:{line}"),
+            external_id,
             source: Some("pos".into()),
             amount: Some(amount),
-            reason: Some(format!("returned {} × {}", l.quantity, l.sku.as_deref().unwrap_or(""))),
+            reason: Some(format!("returned {quantity} × {}", l.sku.as_deref().unwrap_or(""))),
             refunded_at: None,
         };
         let r = input.parse(&ctx.zone, jiff::Timestamp::now())?;
-        let branch = till_branch(session)?.to_string();
-        let mut tx = self.store.begin_write().await?;
         let (refund, created) = self.refund_invoice_in(&mut tx, ctx, invoice_id, &r).await?;
         if created {
             let now = now_ms();
@@ -338,14 +375,14 @@ impl Engine {
             if let Some(sku) = &l.sku {
                 let stocked = self.store.till_products_by_sku(&mut tx, ctx.id, branch_id, std::slice::from_ref(sku)).await?;
                 if let Some(p) = stocked.first().filter(|p| p.stock.is_some()) {
-                    let back = l.quantity.round() as i64;
                     let reason = format!("return:{invoice_id}:{line}");
                     self.store
-                        .change_stock(&mut tx, ctx.id, branch_id, p.id, StockChange::Move(back), Some(&reason), now)
+                        .change_stock(&mut tx, ctx.id, branch_id, p.id, StockChange::Move(quantity), Some(&reason), now)
                         .await?;
                 }
             }
-            let detail = serde_json::json!({"line": line, "amount": amount, "refund": refund.id});
+            let detail =
+                serde_json::json!({"line": line, "quantity": quantity, "amount": amount, "refund": refund.id, "key": key});
             self.store
                 .insert_pos_action(
                     &mut tx,
@@ -380,15 +417,14 @@ fn spread(lines: &mut [LineInput], subtotal: i64, discount: i64) {
     }
 }
 
-/// What returning one line gives back: its share of what the invoice finally cost (after
-/// codes and loyalty payments), with the last unreturned money going to the line that ends it.
+/// A line's share of what the invoice finally cost (after codes and loyalty payments), in
+/// proportion to the line's amount.
 fn line_share(invoice: &Invoice, line: usize) -> i64 {
     let sum: i64 = invoice.lines.iter().map(|l| l.total).sum();
     if sum <= 0 {
         return 0;
     }
-    let share = invoice.total * invoice.lines[line].total / sum;
-    share.min(invoice.total - invoice.refunded_total)
+    invoice.total * invoice.lines[line].total / sum
 }
 
 #[cfg(test)]

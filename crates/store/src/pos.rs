@@ -136,6 +136,19 @@ impl Store {
     }
 
     /// What was done at a till about one invoice, oldest first, with who did it.
+    /// The details of the returns recorded against an invoice, read in the caller's transaction
+    /// (which holds the invoice's lock).
+    pub async fn return_details(&self, conn: &mut Conn, tenant_id: i64, invoice_id: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT detail FROM pos_actions WHERE tenant_id = $1 AND invoice_id = $2 AND action = 'return' ORDER BY id",
+        )
+        .bind(tenant_id)
+        .bind(invoice_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
     pub async fn pos_actions_of_invoice(&self, tenant_id: i64, invoice_id: i64) -> Result<Vec<PosActionRow>> {
         let rows = sqlx::query(
             "SELECT a.staff_id, COALESCE(s.name, ''), a.branch, a.action, a.detail, a.at FROM pos_actions a

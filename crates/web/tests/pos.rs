@@ -161,18 +161,33 @@ async fn a_cashier_sells_with_a_discount_and_loyalty_and_takes_a_return() {
         let scanned = till_page.get(&format!("/pos/receipts?code=r{id}")).await;
         assert_eq!(scanned.location, Some(format!("/pos/receipts/{id}")));
 
-        // Return the tea: its share of what was paid comes back, two teas go back on the shelf.
-        let returned = till_page.post(&format!("/pos/receipts/{id}/lines/0/return"), &[("csrf", &csrf)]).await;
-        assert_eq!(returned.status, StatusCode::SEE_OTHER, "{}", returned.html);
-        till_page.post(&format!("/pos/receipts/{id}/lines/0/return"), &[("csrf", &csrf)]).await;
+        // Return the teas one at a time: each brings back half the line's share of what was paid
+        // and one tea goes back on the shelf; a form sent twice returns once; nothing is left
+        // to return after the second.
+        let back = |key: &'static str, quantity: &'static str| {
+            let csrf = csrf.clone();
+            (
+                format!("/pos/receipts/{id}/lines/0/return"),
+                vec![("csrf", csrf), ("quantity", quantity.to_string()), ("key", key.to_string())],
+            )
+        };
+        for (key, quantity) in [("a", "1"), ("a", "1"), ("b", "۱")] {
+            let (path, form) = back(key, quantity);
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let returned = till_page.post(&path, &form).await;
+            assert_eq!(returned.status, StatusCode::SEE_OTHER, "{}", returned.html);
+        }
+        let (path, form) = back("c", "1");
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(till_page.post(&path, &form).await.status, StatusCode::UNPROCESSABLE_ENTITY, "nothing is left to return");
         assert_eq!(stock(&app, "TEA-1").await, 5);
         let refunds = app.get(&format!("/api/v1/invoices/{id}/refunds")).await.body;
-        assert_eq!(refunds.as_array().unwrap().len(), 1, "a line is returned once");
-        assert_eq!(refunds[0]["amount"], 216_000);
+        let amounts: Vec<i64> = refunds.as_array().unwrap().iter().map(|r| r["amount"].as_i64().unwrap()).collect();
+        assert_eq!(amounts, [108_000, 108_000], "two returns of one tea each, adding up to the line's share");
         let points = app.get(&format!("/api/v1/customers/{customer}/points")).await.body[0]["balance"].as_i64().unwrap();
         assert_eq!(points, 5, "the returned share's points are taken back");
         let page: Page = till_page.get(&format!("/pos/receipts/{id}")).await;
-        assert!(page.html.contains("مرجوع شد"));
+        assert!(page.html.contains("مرجوع شد") && page.html.contains("data-returned=\"2\""), "{}", page.html);
 
         // JSON calls need the session's token.
         let (s, _) = api(&app, &till_page, "wrong", reqwest::Method::POST, "/pos/api/quote", Some(sale(0))).await;
@@ -207,6 +222,35 @@ async fn concurrent_sales_never_take_more_than_the_shelf_holds() {
         let (s, sold) = api(&app, &owner, &owner_csrf, reqwest::Method::POST, "/pos/api/sales", Some(body)).await;
         assert_eq!(s, 200, "{sold}");
         assert_eq!(stock(&app, "TEA-1").await, 0);
+
+        // Eight returns of one tea each, at once, against the two sold: exactly two go through.
+        let invoice = sold["invoice_id"].as_i64().unwrap();
+        let cookie = format!("philia_session={}", owner.cookie("philia_session").unwrap());
+        let returns = (0..8).map(|i| {
+            let (app, cookie, csrf) = (&app, &cookie, &owner_csrf);
+            async move {
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap()
+                    .post(format!("{}/pos/receipts/{invoice}/lines/0/return", app.base))
+                    .header("cookie", cookie)
+                    .header("origin", app.base.clone())
+                    .form(&[("csrf", csrf.as_str()), ("quantity", "1"), ("key", &format!("r{i}"))])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        });
+        let results = futures::future::join_all(returns).await;
+        assert_eq!(results.iter().filter(|s| s.as_u16() == 303).count(), 2, "{results:?}");
+        assert!(results.iter().all(|s| s.as_u16() == 303 || s.as_u16() == 422), "{results:?}");
+        assert_eq!(stock(&app, "TEA-1").await, 2);
+        let refunds = app.get(&format!("/api/v1/invoices/{invoice}/refunds")).await.body;
+        let total: i64 = refunds.as_array().unwrap().iter().map(|r| r["amount"].as_i64().unwrap()).sum();
+        let paid = app.get(&format!("/api/v1/invoices/{invoice}")).await.body["total"].as_i64().unwrap();
+        assert_eq!((refunds.as_array().unwrap().len(), total), (2, paid));
         app.finish().await;
     }
 }

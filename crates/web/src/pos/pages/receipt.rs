@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::admin::failure::{PanelError, PanelResult};
+use crate::admin::session::random_hex;
 use crate::admin::view::View;
 use crate::pos::barcode::code128;
 use crate::pos::guard::Till;
@@ -39,9 +40,16 @@ pub async fn page(State(state): State<AppState>, till: Till, Path(id): Path<i64>
     Ok(render(&till, &receipt))
 }
 
-fn returned(r: &Receipt, line: usize) -> bool {
-    let key = format!("pos-return:{}:{line}", r.invoice.id);
-    r.refunds.iter().any(|x| x.external_id == key)
+/// Units of a line returned so far (a return recorded without a quantity took the whole line).
+fn returned(r: &Receipt, line: usize) -> i64 {
+    let units = r.invoice.lines.get(line).map_or(0, |l| l.quantity.round() as i64);
+    r.actions
+        .iter()
+        .filter(|a| a.action == "return")
+        .filter_map(|a| serde_json::from_str::<serde_json::Value>(&a.detail).ok())
+        .filter(|d| d["line"].as_u64() == Some(line as u64))
+        .map(|d| d["quantity"].as_i64().unwrap_or(units))
+        .sum()
 }
 
 fn render(till: &Till, r: &Receipt) -> Markup {
@@ -67,12 +75,15 @@ fn render(till: &Till, r: &Receipt) -> Markup {
                         tr data-line=(i) {
                             td { (l.product_name.as_deref().or(l.sku.as_deref()).unwrap_or("")) br; span.small { (v.decimal(l.quantity)) " × " (v.num(l.unit_price)) } }
                             td.num { (v.num(l.total)) }
+                            @let back = returned(r, i);
+                            @let left = (l.quantity.round() as i64 - back).max(0);
                             td.no-print {
-                                @if returned(r, i) {
-                                    span.pill { (t(P::Returned)) }
-                                } @else {
-                                    form method="post" action=(format!("/pos/receipts/{}/lines/{i}/return", inv.id)) {
+                                @if back > 0 { span.pill data-returned=(back) { (t(P::Returned)) " " (v.num(back)) } }
+                                @if left > 0 {
+                                    form.inline method="post" action=(format!("/pos/receipts/{}/lines/{i}/return", inv.id)) {
                                         input type="hidden" name="csrf" value=(v.csrf);
+                                        input type="hidden" name="key" value=(random_hex(12));
+                                        input.qty type="number" name="quantity" min="1" max=(left) value=(left) aria-label=(t(P::Quantity));
                                         button.link type="submit" { (t(P::Return)) }
                                     }
                                 }
@@ -95,11 +106,22 @@ fn render(till: &Till, r: &Receipt) -> Markup {
     layout::page(&v, t(P::Receipt), who(&v, till.session.branch.as_deref()), body)
 }
 
+#[derive(Deserialize)]
+pub struct ReturnForm {
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    key: String,
+}
+
 pub async fn return_line(
     State(state): State<AppState>,
     till: Till,
     Path((id, line)): Path<(i64, usize)>,
+    axum::Form(f): axum::Form<ReturnForm>,
 ) -> PanelResult<Response> {
-    state.engine.till_return_line(&till.session, id, line).await?;
+    let quantity = crate::admin::forms::number(&f.quantity, "quantity")?;
+    let key = if f.key.trim().is_empty() { "whole".to_string() } else { f.key.trim().to_string() };
+    state.engine.till_return_line(&till.session, id, line, quantity, &key).await?;
     Ok(Redirect::to(&format!("/pos/receipts/{id}")).into_response())
 }
