@@ -65,6 +65,7 @@ pub async fn run(database_url: &str, args: DemoArgs) -> Result<()> {
                 }
             };
             engine.load_demo(&ctx, &demo, &mut progress).await.map_err(crate::explain)?;
+            engine.setup_demo_network(&ctx).await.map_err(crate::explain)?;
             if let Some((_, b)) = bars.last() {
                 b.finish_and_clear();
             }
@@ -80,6 +81,10 @@ pub async fn run(database_url: &str, args: DemoArgs) -> Result<()> {
     eprintln!(
         "Customer club: http://{}/club/{}   sign in with any mobile; with no SMS provider the code is printed here",
         args.listen, ctx.slug
+    );
+    eprintln!(
+        "Coalition: {0}-mall shares points with the bakery next door ({0}-bakery): Settings → Coalition networks, and /club/{0}/network",
+        ctx.slug
     );
     eprintln!("Try:  curl -H 'Authorization: Bearer {}' http://{}/api/v1/customers?limit=3", key.key, args.listen);
     eprintln!();

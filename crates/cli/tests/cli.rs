@@ -152,6 +152,17 @@ fn demo_loads_a_tenant_and_prints_a_key() {
         let (ok, _, err) = philia(&db, &["demo", "--customers", "120", "--invoices", "600", "--no-serve"]);
         assert!(ok, "{err}");
         assert!(err.contains("API key (admin, shown once): phk_"), "{err}");
+        // The demo's coalition: the bakery next door, shared customers, points taken in there
+        // and owed for by the demo brand.
+        let (ok, out, err) = philia(&db, &["network", "statement", "demo-mall"]);
+        assert!(ok && out.contains("demo\t") && out.contains("demo-bakery\t"), "{out}{err}");
+        let owed: i64 = out
+            .lines()
+            .find(|l| l.starts_with("demo\t") && l.contains("\ttotal\t"))
+            .and_then(|l| l.split('\t').nth(3))
+            .map(|n| n.replace(',', "").parse().unwrap())
+            .unwrap();
+        assert!(owed > 0, "{out}");
         let (ok, _, err) = philia(&db, &["demo", "--no-serve"]);
         assert!(ok && err.contains("exists"), "a second run keeps the data: {err}");
         if let Some(name) = pg {

@@ -5,7 +5,7 @@ use crate::{Engine, EngineError, Result, TenantContext};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-fn parse<T: DeserializeOwned>(v: serde_json::Value) -> Result<T> {
+pub(crate) fn parse<T: DeserializeOwned>(v: serde_json::Value) -> Result<T> {
     serde_json::from_value(v).map_err(|e| EngineError::Io(format!("demo programme: {e}")))
 }
 

@@ -40,6 +40,7 @@ pub mod customers;
 pub mod data_retention;
 pub mod demo;
 pub mod demo_load;
+pub mod demo_network;
 pub mod demo_programme;
 pub mod doctor;
 pub mod earning;
