@@ -186,7 +186,8 @@ impl Engine {
             .filter_map(|t| Topic::parse(t).ok())
             .collect();
         let ctx = self.tenant_by_id(e.tenant_id).await?;
-        let mut tx = self.store.begin_write().await?;
+        // Read first: most rounds find nothing new, and then nothing is written.
+        let mut read = self.store.begin_read().await?;
         let mut positions = e.after;
         let mut rows: Vec<(String, SourceFact)> = Vec::new();
         for source in [Source::Invoices, Source::Customers, Source::Events, Source::Points, Source::Merges] {
@@ -210,12 +211,17 @@ impl Engine {
                 continue;
             }
             let after = e.after.get(source);
-            let facts = self.store.source_facts(&mut tx, e.tenant_id, source, after, PAGE).await?;
+            let facts = self.store.source_facts(&mut read, e.tenant_id, source, after, PAGE).await?;
             positions.set(source, settled_position(after, &facts, now));
             rows.extend(facts.into_iter().filter_map(|f| topic_of(&f).map(|t| (t, f))));
         }
+        drop(read);
+        if rows.is_empty() && positions == e.after {
+            return Ok(0);
+        }
         // Facts of different sources about one customer go out in the order they happened.
         rows.sort_by_key(|(_, f)| (f.created_at, f.id));
+        let mut tx = self.store.begin_write().await?;
         let ids = self.store.allocate_ids(&mut tx, rows.len()).await?;
         let deliveries: Vec<WebhookDeliveryRow> = rows
             .into_iter()
@@ -263,6 +269,12 @@ impl Engine {
     /// attempts run out.
     pub async fn deliver_webhooks(&self, now: i64) -> Result<WebhookRound> {
         let mut round = WebhookRound { queued: self.queue_webhooks(now).await?, ..Default::default() };
+        {
+            let mut conn = self.store.begin_read().await?;
+            if !self.store.webhook_work_due(&mut conn, now).await? {
+                return Ok(round);
+            }
+        }
         let claimed = {
             let mut tx = self.store.begin_write().await?;
             let rows = self.store.claim_webhook_deliveries(&mut tx, now, now + LEASE_MS, BATCH).await?;

@@ -422,6 +422,17 @@ impl Store {
         .await
     }
 
+    /// Whether any delivery is due (or its lease ran out): a read that spares idle rounds a write.
+    pub async fn webhook_work_due(&self, conn: &mut Conn, now: i64) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 FROM webhook_deliveries WHERE (status = 'queued' AND due_at <= $1) OR (status = 'sending' AND lease_until < $1) LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Claims due deliveries of every tenant until `lease_until` (and those whose lease ran out).
     /// A delivery about a customer waits while an earlier one to the same endpoint about the same
     /// customer is still queued or being sent, so each customer's deliveries arrive in order.
