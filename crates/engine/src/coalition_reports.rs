@@ -114,7 +114,8 @@ impl Engine {
     pub async fn settlement_statement(&self, ctx: &TenantContext, network: &str, month: Option<&str>) -> Result<Statement> {
         let mut conn = self.store.begin_read().await?;
         let (n, m) = self.membership(&mut conn, ctx, network).await?;
-        self.statement_of(&mut conn, &n, &m, month).await
+        let members = self.store.network_members(&mut conn, n.id).await?;
+        self.statement_of(&mut conn, &n, &members, &m, month).await
     }
 
     /// Every member's statement for a month (the operator's view).
@@ -122,21 +123,28 @@ impl Engine {
         let mut conn = self.store.begin_read().await?;
         let n = self.network_row(&mut conn, network).await?;
         let mut out = Vec::new();
-        for m in self.store.network_members(&mut conn, n.id).await? {
-            out.push(self.statement_of(&mut conn, &n, &m, month).await?);
+        let members = self.store.network_members(&mut conn, n.id).await?;
+        for m in &members {
+            out.push(self.statement_of(&mut conn, &n, &members, m, month).await?);
         }
         Ok(out)
     }
 
-    async fn statement_of(&self, conn: &mut Conn, n: &NetworkRow, m: &MemberRow, month: Option<&str>) -> Result<Statement> {
+    async fn statement_of(
+        &self,
+        conn: &mut Conn,
+        n: &NetworkRow,
+        members: &[MemberRow],
+        m: &MemberRow,
+        month: Option<&str>,
+    ) -> Result<Statement> {
         let (from, to, label) = network_months(n, month, 1)?;
-        let members = self.store.network_members(conn, n.id).await?;
         let rows = self.store.settlements(conn, n.id, Some(m.tenant_id), from, to).await?;
         let positions: BTreeMap<i64, Position> = statement(m.tenant_id, &rows);
         let lines: Vec<StatementLine> = positions
             .iter()
             .map(|(other, p)| {
-                let (tenant, name) = slug_of(&members, *other);
+                let (tenant, name) = slug_of(members, *other);
                 StatementLine {
                     tenant,
                     name,

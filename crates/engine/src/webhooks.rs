@@ -282,12 +282,19 @@ impl Engine {
             rows
         };
         round.claimed = claimed.len();
+        // Each tenant's endpoints once per round (a paused one still sends what it had queued).
+        let mut endpoints: std::collections::HashMap<(i64, i64), EndpointRow> = Default::default();
+        {
+            let mut conn = self.store.begin_read().await?;
+            let mut tenants: Vec<i64> = claimed.iter().map(|d| d.tenant_id).collect();
+            tenants.sort_unstable();
+            tenants.dedup();
+            for t in tenants {
+                endpoints.extend(self.store.endpoints(&mut conn, t).await?.into_iter().map(|e| ((e.tenant_id, e.id), e)));
+            }
+        }
         for d in claimed {
-            let endpoint = {
-                let mut conn = self.store.begin_read().await?;
-                self.store.endpoints(&mut conn, d.tenant_id).await?.into_iter().find(|e| e.id == d.endpoint_id)
-            };
-            let Some(endpoint) = endpoint else { continue };
+            let Some(endpoint) = endpoints.get(&(d.tenant_id, d.endpoint_id)) else { continue };
             let secret = self.vault.open(&endpoint.secret_sealed, &secret_context(d.tenant_id, endpoint.id))?;
             let sent_at = now_ms();
             let headers = [

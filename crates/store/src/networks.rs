@@ -106,16 +106,21 @@ pub struct ExchangeTotals {
 }
 
 fn network(r: &AnyRow) -> Result<NetworkRow> {
+    network_at(r, 0)
+}
+
+/// A network whose columns start at `at` (after a member's, in a join).
+fn network_at(r: &AnyRow, at: usize) -> Result<NetworkRow> {
     Ok(NetworkRow {
-        id: r.try_get(0)?,
-        slug: r.try_get(1)?,
-        name: r.try_get(2)?,
-        point_name: r.try_get(3)?,
-        point_value: r.try_get(4)?,
-        currency: r.try_get(5)?,
-        time_zone: r.try_get(6)?,
-        calendar: r.try_get(7)?,
-        created_at: r.try_get(8)?,
+        id: r.try_get(at)?,
+        slug: r.try_get(at + 1)?,
+        name: r.try_get(at + 2)?,
+        point_name: r.try_get(at + 3)?,
+        point_value: r.try_get(at + 4)?,
+        currency: r.try_get(at + 5)?,
+        time_zone: r.try_get(at + 6)?,
+        calendar: r.try_get(at + 7)?,
+        created_at: r.try_get(at + 8)?,
     })
 }
 
@@ -275,16 +280,17 @@ impl Store {
 
     /// The networks a tenant was invited to or belongs to, with its membership.
     pub async fn memberships(&self, conn: &mut Conn, tenant_id: i64) -> Result<Vec<(NetworkRow, MemberRow)>> {
-        let rows = bulk::query(format!("{MEMBER} WHERE m.tenant_id = $1 ORDER BY m.network_id"), vec![Val::I(tenant_id)])
-            .fetch_all(&mut *conn)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let m = member(r)?;
-            let n = bulk::query(format!("{NETWORK} WHERE id = $1"), vec![Val::I(m.network_id)]).fetch_one(&mut *conn).await?;
-            out.push((network(&n)?, m));
-        }
-        Ok(out)
+        let rows = sqlx::query(
+            "SELECT m.network_id, m.tenant_id, t.slug, t.name, m.status, m.rate_own, m.rate_network, m.point_type,
+                m.invited_at, m.joined_at, m.left_at,
+                n.id, n.slug, n.name, n.point_name, n.point_value, n.currency, n.time_zone, n.calendar, n.created_at
+             FROM network_members m JOIN tenants t ON t.id = m.tenant_id JOIN networks n ON n.id = m.network_id
+             WHERE m.tenant_id = $1 ORDER BY m.network_id",
+        )
+        .bind(tenant_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(|r| Ok((network_at(r, 11)?, member(r)?))).collect()
     }
 
     /// Records that a customer joined the network at a brand (their consent to be matched by
