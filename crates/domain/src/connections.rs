@@ -10,14 +10,16 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum ConnectionKind {
     Woocommerce,
+    Shopify,
 }
 
 impl ConnectionKind {
-    pub const NAMES: [&'static str; 1] = ["woocommerce"];
+    pub const NAMES: [&'static str; 2] = ["woocommerce", "shopify"];
 
     pub fn parse(input: &str) -> Result<Self, Issue> {
         match input.trim().to_ascii_lowercase().as_str() {
             "woocommerce" | "woo" => Ok(Self::Woocommerce),
+            "shopify" => Ok(Self::Shopify),
             _ => Err(Issue::one_of(&Self::NAMES)),
         }
     }
@@ -31,7 +33,7 @@ impl ConnectionKind {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionInput {
-    /// `woocommerce`.
+    /// `woocommerce` or `shopify`.
     pub kind: String,
     /// Short name in the delivery address: 1–24 of a–z, 0–9 and `-`, e.g. `shop`.
     pub code: String,
@@ -44,7 +46,8 @@ pub struct ConnectionInput {
     pub consumer_key: Option<String>,
     pub consumer_secret: Option<String>,
     /// The webhook secret, when the shop's webhook already has one (8–200 characters); a strong
-    /// one is made when absent.
+    /// one is made when absent. Shopify chooses its own: the key its webhooks page says they are
+    /// signed with (or the app's client secret) is required for a Shopify connection.
     pub secret: Option<String>,
 }
 
@@ -94,6 +97,20 @@ pub fn parse_store_url(input: &str) -> Result<String, Issue> {
 }
 
 impl ConnectionInput {
+    /// A new connection: as [`ConnectionInput::parse`], and a Shopify connection must bring the
+    /// key Shopify signs with (Philia cannot make one up for it).
+    pub fn parse_new(&self) -> Result<ValidConnection, Invalid> {
+        let parsed = self.parse();
+        let shopify = ConnectionKind::parse(&self.kind) == Ok(ConnectionKind::Shopify);
+        if shopify && self.secret.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            let mut errors = parsed.err().map(|e| e.0).unwrap_or_default();
+            errors.push(Issue::required().at("secret"));
+            return Err(Invalid(errors));
+        }
+        parsed
+    }
+
+    /// A connection's settings, new or changed.
     pub fn parse(&self) -> Result<ValidConnection, Invalid> {
         let mut c = Checker::new();
         let kind = c.check("kind", ConnectionKind::parse(&self.kind));
@@ -136,6 +153,17 @@ impl ConnectionInput {
             }
             None => None,
         };
+        // Shopify's webhooks are read, not its API, and it signs with a key of its own choosing.
+        if kind == Some(ConnectionKind::Shopify) && access.is_some() {
+            c.push(
+                Issue::new(
+                    "not_supported",
+                    "a Shopify connection reads webhooks only; leave the shop API settings empty",
+                    "اتصال شاپیفای فقط وب‌هوک می‌خواند",
+                )
+                .at("store_url"),
+            );
+        }
         c.finish(|| {
             let code = code.unwrap();
             ValidConnection { kind: kind.unwrap(), name: name.unwrap_or_else(|| code.clone()), code, currency, access, secret }
@@ -160,6 +188,31 @@ mod tests {
         .unwrap_err();
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["kind", "code", "store_url", "consumer_secret"]);
+    }
+
+    #[test]
+    fn a_shopify_connection_needs_the_shops_signing_key_and_no_api_settings() {
+        let err = ConnectionInput {
+            kind: "shopify".into(),
+            code: "shop".into(),
+            store_url: Some("https://x.myshopify.com".into()),
+            consumer_key: Some("k".into()),
+            consumer_secret: Some("s".into()),
+            ..Default::default()
+        }
+        .parse_new()
+        .unwrap_err();
+        let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["store_url", "secret"]);
+        let ok = ConnectionInput {
+            kind: "shopify".into(),
+            code: "shop".into(),
+            secret: Some("shpss_0123456789".into()),
+            ..Default::default()
+        }
+        .parse_new()
+        .unwrap();
+        assert_eq!(ok.kind, ConnectionKind::Shopify);
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub mod roles;
 pub mod rollup;
 pub mod segments;
 pub mod shop_token;
+pub mod shopify;
 pub mod staff_auth;
 pub mod tenant;
 pub mod tiers;

@@ -85,7 +85,7 @@ fn audited(row: &ConnectionRow) -> serde_json::Value {
 impl Engine {
     /// Creates a connection with a fresh secret, shown this once.
     pub async fn create_connection(&self, ctx: &TenantContext, input: &ConnectionInput) -> Result<ConnectionSecret> {
-        let v: ValidConnection = input.parse()?;
+        let v: ValidConnection = input.parse_new()?;
         let secret = v.secret.clone().unwrap_or_else(|| format!("whs_{}", random_hex(24)));
         let mut tx = self.store.begin_write().await?;
         let row = ConnectionRow {
@@ -177,6 +177,13 @@ impl Engine {
     /// Replaces the secret (the old one stops verifying at once); shown this once.
     pub async fn rotate_connection_secret(&self, ctx: &TenantContext, code: &str) -> Result<ConnectionSecret> {
         let mut row = self.connection_row(ctx, code).await?;
+        if row.kind == "shopify" {
+            return Err(EngineError::conflict(
+                "secret_chosen_by_shop",
+                "Shopify chooses the key it signs with; enter its new key in the connection's settings",
+                "شاپیفای کلید امضا را خودش تعیین می‌کند؛ کلید تازه را در تنظیمات اتصال وارد کنید",
+            ));
+        }
         let secret = format!("whs_{}", random_hex(24));
         row.secret_sealed = self.vault.seal(&secret, &secret_context(ctx.id, &row.code))?;
         let mut tx = self.store.begin_write().await?;
@@ -208,7 +215,8 @@ impl Engine {
         self.view(ctx, row).await
     }
 
-    /// Sets or clears the shop's API address and keys (for backfill and reconciliation).
+    /// Sets or clears the shop's API address and keys (for backfill and reconciliation), and
+    /// takes a new signing key when one is given (the one a shop chose for itself).
     pub async fn set_connection_access(
         &self,
         ctx: &TenantContext,
@@ -218,6 +226,9 @@ impl Engine {
         let mut row = self.connection_row(ctx, code).await?;
         let v = ConnectionInput { kind: row.kind.clone(), code: row.code.clone(), ..input.clone() }.parse()?;
         row.settings_sealed = self.seal_access(ctx, &row.code, v.access.as_ref())?;
+        if let Some(secret) = &v.secret {
+            row.secret_sealed = self.vault.seal(secret, &secret_context(ctx.id, &row.code))?;
+        }
         if input.name.as_deref().is_some_and(|n| !n.trim().is_empty()) {
             row.name = v.name.clone();
         }

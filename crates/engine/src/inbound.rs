@@ -23,6 +23,9 @@ pub struct Incoming<'a> {
     pub topic: Option<&'a str>,
     pub signature: Option<&'a str>,
     pub delivery_ref: Option<&'a str>,
+    /// The id of the event the delivery carries, when the system names one that its retries
+    /// repeat (Shopify's `X-Shopify-Event-Id`): a second delivery of it is logged, not applied.
+    pub event_id: Option<&'a str>,
     pub body: &'a [u8],
 }
 
@@ -34,6 +37,8 @@ pub enum Received {
     Queued(i64),
     /// Kept but not applied: the connection is paused.
     Paused(i64),
+    /// An event already received: logged under this id, not applied again.
+    Repeat(i64),
 }
 
 /// What applying a delivery did, for its log line.
@@ -70,15 +75,16 @@ fn lasting(e: &EngineError) -> bool {
 }
 
 impl Engine {
-    /// Takes a delivery at `/hooks/{kind}/{tenant}/{connection}`: answers the creation ping,
-    /// refuses (and records) a bad or missing signature, keeps the rest for the queue.
+    /// Takes a delivery at `/hooks/{kind}/{tenant}/{connection}`: answers WooCommerce's creation
+    /// ping, refuses (and records) a bad or missing signature, logs a repeated event without
+    /// applying it, keeps the rest for the queue.
     pub async fn receive_delivery(&self, kind: &str, tenant: &str, code: &str, d: Incoming<'_>) -> Result<Received> {
         let ctx = self.tenant(tenant).await.map_err(|_| EngineError::NotFound("connection"))?;
         let row = self.connection_row(&ctx, code).await?;
         if row.kind != kind {
             return Err(EngineError::NotFound("connection"));
         }
-        if d.signature.is_none() && d.topic.is_none() && d.body.starts_with(b"webhook_id=") {
+        if kind == "woocommerce" && d.signature.is_none() && d.topic.is_none() && d.body.starts_with(b"webhook_id=") {
             return Ok(Received::Ping);
         }
         let secret = self.vault.open(&row.secret_sealed, &secret_context(ctx.id, &row.code))?;
@@ -103,7 +109,15 @@ impl Engine {
             outcome: refusal.map(str::to_string),
             processed_at: Some(now),
         };
-        if refusal.is_none() {
+        let event = d.event_id.map(str::trim).filter(|e| !e.is_empty() && refusal.is_none());
+        let first = match event {
+            Some(event) => self.store.claim_event_id(&mut tx, ctx.id, row.id, event, delivery.id).await?,
+            None => None,
+        };
+        if let Some(first) = first {
+            (delivery.status, delivery.outcome) =
+                ("skipped".into(), Some(format!("event {} was received before (delivery {first})", event.unwrap_or(""))));
+        } else if refusal.is_none() {
             delivery.body = Some(String::from_utf8_lossy(d.body).into_owned());
             if row.status == "active" {
                 (delivery.status, delivery.outcome, delivery.processed_at) = ("queued".into(), None, None);
@@ -115,6 +129,7 @@ impl Engine {
         philia_store::commit(tx).await?;
         match delivery.status.as_str() {
             "rejected" => Err(EngineError::Unauthenticated),
+            "skipped" if first.is_some() => Ok(Received::Repeat(delivery.id)),
             "skipped" => Ok(Received::Paused(delivery.id)),
             _ => {
                 self.inbound_signal.notify_one();
@@ -245,6 +260,7 @@ impl Engine {
         let body = d.body.as_deref().unwrap_or("");
         match row.kind.as_str() {
             "woocommerce" => self.apply_woocommerce_in(conn, ctx, row, &d.topic, body).await,
+            "shopify" => self.apply_shopify_in(conn, ctx, row, &d.topic, body).await,
             other => Err(EngineError::Io(format!("no handler for {other} deliveries"))),
         }
     }

@@ -64,6 +64,41 @@ impl Store {
         Ok(())
     }
 
+    /// Claims an event id for a delivery: `None` when it is new, or the delivery that first
+    /// carried it.
+    pub async fn claim_event_id(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        connection_id: i64,
+        event_id: &str,
+        delivery_id: i64,
+    ) -> Result<Option<i64>> {
+        let inserted = sqlx::query(
+            "INSERT INTO inbound_event_ids (tenant_id, connection_id, event_id, delivery_id) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (tenant_id, connection_id, event_id) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(connection_id)
+        .bind(event_id)
+        .bind(delivery_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(None);
+        }
+        let first: i64 = sqlx::query_scalar(
+            "SELECT delivery_id FROM inbound_event_ids WHERE tenant_id = $1 AND connection_id = $2 AND event_id = $3",
+        )
+        .bind(tenant_id)
+        .bind(connection_id)
+        .bind(event_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(Some(first))
+    }
+
     /// When the connection's system last delivered something that was not refused. Read from
     /// the deliveries rather than kept on the connection, so a flood of deliveries does not queue
     /// on one row.

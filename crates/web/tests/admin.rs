@@ -776,6 +776,43 @@ async fn an_owner_connects_a_woocommerce_shop_and_retries_a_failed_delivery() {
             .await;
         assert_eq!(access.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+        // A Shopify shop: the key Shopify signs with is required, entered, and replaced later.
+        let form = |secret: &'static str| [("kind", "shopify"), ("name", "Shopify"), ("code", "sfy"), ("secret", secret)];
+        let csrf = owner.get("/admin/integrations").await.csrf();
+        let no_key = owner.post("/admin/integrations", &[&[("csrf", csrf.as_str())][..], &form("")[..]].concat()).await;
+        assert_eq!(no_key.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(no_key.html.contains("<option value=\"shopify\" selected"), "the choice is kept");
+        let made =
+            owner.post("/admin/integrations", &[&[("csrf", csrf.as_str())][..], &form("shpss_first_key_123")[..]].concat()).await;
+        assert_eq!(made.status, StatusCode::OK);
+        assert!(
+            made.html.contains("/hooks/shopify/shop/sfy") && made.html.contains("Notifications"),
+            "address and Shopify's steps"
+        );
+        assert!(!made.html.contains("/admin/integrations/sfy/secret"), "no secret is made for Shopify");
+        let sent = |key: &'static str| {
+            let app = &app;
+            async move {
+                let body = br#"{"id": 1, "financial_status": "pending"}"#;
+                app.client
+                    .post(format!("{}/hooks/shopify/shop/sfy", app.base))
+                    .header("x-shopify-topic", "orders/create")
+                    .header("x-shopify-hmac-sha256", philia_domain::shopify::sign(body, key))
+                    .body(&body[..])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        assert_eq!(sent("shpss_first_key_123").await, StatusCode::OK);
+        let page = owner.get("/admin/integrations/sfy").await;
+        let saved =
+            owner.post("/admin/integrations/sfy/access", &[("csrf", &page.csrf()), ("secret", "shpss_second_key_456")]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        assert_eq!(sent("shpss_first_key_123").await, StatusCode::UNAUTHORIZED, "the old key stops at once");
+        assert_eq!(sent("shpss_second_key_456").await, StatusCode::OK);
+
         // A marketer does not reach connections.
         let mut marketer = Panel::new(&app.base);
         marketer.sign_in("sara@shop.ir", PASSWORD).await;

@@ -75,6 +75,13 @@ async fn render_list(state: &AppState, staff: &Staff, form: FormState) -> PanelR
             @if let Some(g) = &form.general { (layout::notice(g, true)) }
             (csrf_field(&v))
             div.inline {
+                label { (v.t(T::ShopSystem))
+                    select name="kind" {
+                        @for (value, label) in [("woocommerce", "WooCommerce"), ("shopify", "Shopify")] {
+                            option value=(value) selected[form.value("kind") == value] { (label) }
+                        }
+                    }
+                }
                 (field(v.t(T::Name), "name", "text", form.value("name"), form.error("name")))
                 (field(v.t(T::Code), "code", "text", form.value("code"), form.error("code")))
                 (field(v.t(T::WebhookSecretOptional), "secret", "text", "", form.error("secret")))
@@ -89,6 +96,8 @@ async fn render_list(state: &AppState, staff: &Staff, form: FormState) -> PanelR
 #[derive(Deserialize)]
 pub struct NewForm {
     #[serde(default)]
+    kind: String,
+    #[serde(default)]
     name: String,
     #[serde(default)]
     code: String,
@@ -99,7 +108,7 @@ pub struct NewForm {
 pub async fn create(State(state): State<AppState>, staff: Staff, Form(f): Form<NewForm>) -> PanelResult<Response> {
     staff.require(Access::Manage)?;
     let input = ConnectionInput {
-        kind: "woocommerce".into(),
+        kind: if f.kind.is_empty() { "woocommerce".into() } else { f.kind.clone() },
         code: f.code.clone(),
         name: Some(f.name.clone()),
         secret: Some(f.secret.clone()),
@@ -113,7 +122,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, Form(f): Form<N
                 .into_response())
         }
         Err(e) => {
-            let form = FormState::refused(&staff.view(), &[("name", &f.name), ("code", &f.code)], e);
+            let form = FormState::refused(&staff.view(), &[("kind", &f.kind), ("name", &f.name), ("code", &f.code)], e);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render_list(&state, &staff, form).await?).into_response())
         }
     }
@@ -152,6 +161,14 @@ async fn render_one(state: &AppState, staff: &Staff, code: &str, shown: Shown) -
     let base = format!("/admin/integrations/{}", c.code);
     let backfill = c.sync.get("backfill");
     let a = &shown.access;
+    let shopify = c.kind == "shopify";
+    // Shopify chooses its own signing key: there is nothing to make, only a key to enter.
+    let actions: &[(&str, T)] = match (c.status == "active", shopify) {
+        (true, false) => &[("pause", T::Pause), ("secret", T::NewSecret)],
+        (false, false) => &[("resume", T::Resume), ("secret", T::NewSecret)],
+        (true, true) => &[("pause", T::Pause)],
+        (false, true) => &[("resume", T::Resume)],
+    };
     let body = html! {
         @if shown.saved { (layout::notice(v.t(T::Saved), false)) }
         div.toolbar { a.button href="/admin/integrations" { (v.t(T::Back)) } }
@@ -170,14 +187,28 @@ async fn render_one(state: &AppState, staff: &Staff, code: &str, shown: Shown) -
             }
             p { (v.t(T::LastReconciled)) ": " (instant(&v, c.sync.get("reconciled_at").and_then(|x| x.as_i64()))) }
             div.inline {
-                @for (action, label) in [(if c.status == "active" { "pause" } else { "resume" }, if c.status == "active" { T::Pause } else { T::Resume }), ("secret", T::NewSecret)] {
-                    form method="post" action=(format!("{base}/{action}")) { (csrf_field(&v)) button.secondary type="submit" { (v.t(label)) } }
+                @for (action, label) in actions {
+                    form method="post" action=(format!("{base}/{action}")) { (csrf_field(&v)) button.secondary type="submit" { (v.t(*label)) } }
                 }
                 @if c.store_url.is_some() {
                     form method="post" action=(format!("{base}/backfill")) { (csrf_field(&v)) button type="submit" { (v.t(T::StartBackfill)) } }
                 }
             }
         }
+        @if shopify {
+            section.card #setup {
+                h2 { (v.t(T::ShopifySetupTitle)) }
+                ol { li { (v.t(T::ShopifyStep1)) } li { (v.t(T::ShopifyStep2)) } li { (v.t(T::ShopifyStep3)) } li { (v.t(T::ShopifyStep4)) } }
+            }
+            form.card #access method="post" action=(format!("{base}/access")) {
+                h2 { (v.t(T::SigningKey)) }
+                @if let Some(g) = &a.general { (layout::notice(g, true)) }
+                (csrf_field(&v))
+                (field(v.t(T::SigningKey), "secret", "password", "", a.error("secret")))
+                p.muted { small { (v.t(T::KeysKeptSealed)) } }
+                button type="submit" { (v.t(T::Save)) }
+            }
+        } @else {
         section.card #setup {
             h2 { (v.t(T::WooSetupTitle)) }
             ol { li { (v.t(T::WooStep1)) } li { (v.t(T::WooStep2)) } li { (v.t(T::WooStep3)) } li { (v.t(T::WooStep4)) } }
@@ -193,6 +224,7 @@ async fn render_one(state: &AppState, staff: &Staff, code: &str, shown: Shown) -
             }
             p.muted { small { (v.t(T::KeysKeptSealed)) } }
             button type="submit" { (v.t(T::Save)) }
+        }
         }
         section.card #deliveries {
             h2 { (v.t(T::Deliveries)) }
@@ -222,6 +254,8 @@ pub struct AccessForm {
     consumer_key: String,
     #[serde(default)]
     consumer_secret: String,
+    #[serde(default)]
+    secret: String,
 }
 
 pub async fn save_access(
@@ -235,6 +269,7 @@ pub async fn save_access(
         store_url: Some(f.store_url.clone()),
         consumer_key: Some(f.consumer_key),
         consumer_secret: Some(f.consumer_secret),
+        secret: Some(f.secret),
         ..Default::default()
     };
     match state.engine.set_connection_access(staff.ctx(), &code, &input).await {
