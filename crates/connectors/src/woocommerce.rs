@@ -49,13 +49,7 @@ pub struct WooClient {
 
 impl WooClient {
     pub fn new(store_url: &str, consumer_key: &str, consumer_secret: &str) -> WooClient {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("philia/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("an HTTP client builds");
+        let http = crate::http_client(Duration::from_secs(60));
         WooClient {
             http,
             base: store_url.trim_end_matches('/').to_string(),

@@ -3,6 +3,7 @@
 //! address and keys of the shop's API.
 
 use crate::issue::{Checker, Invalid, Issue, optional_text};
+use crate::sepidar::SepidarAccess;
 use crate::tenant::parse_currency;
 use serde::{Deserialize, Serialize};
 
@@ -11,15 +12,17 @@ use serde::{Deserialize, Serialize};
 pub enum ConnectionKind {
     Woocommerce,
     Shopify,
+    Sepidar,
 }
 
 impl ConnectionKind {
-    pub const NAMES: [&'static str; 2] = ["woocommerce", "shopify"];
+    pub const NAMES: [&'static str; 3] = ["woocommerce", "shopify", "sepidar"];
 
     pub fn parse(input: &str) -> Result<Self, Issue> {
         match input.trim().to_ascii_lowercase().as_str() {
             "woocommerce" | "woo" => Ok(Self::Woocommerce),
             "shopify" => Ok(Self::Shopify),
+            "sepidar" | "سپیدار" => Ok(Self::Sepidar),
             _ => Err(Issue::one_of(&Self::NAMES)),
         }
     }
@@ -33,14 +36,15 @@ impl ConnectionKind {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionInput {
-    /// `woocommerce` or `shopify`.
+    /// `woocommerce`, `shopify` or `sepidar`.
     pub kind: String,
     /// Short name in the delivery address: 1–24 of a–z, 0–9 and `-`, e.g. `shop`.
     pub code: String,
     pub name: Option<String>,
     /// The currency the shop prices in (the tenant's when absent; IRR and IRT convert).
     pub currency: Option<String>,
-    /// The shop's address, e.g. `https://shop.example.com`, for backfill and reconciliation.
+    /// The shop's address, e.g. `https://shop.example.com`, for backfill and reconciliation;
+    /// for Sepidar, its web service's address, e.g. `http://192.168.1.5:7373`.
     pub store_url: Option<String>,
     /// REST API consumer key (`ck_…`) and secret (`cs_…`) with read access.
     pub consumer_key: Option<String>,
@@ -49,6 +53,10 @@ pub struct ConnectionInput {
     /// one is made when absent. Shopify chooses its own: the key its webhooks page says they are
     /// signed with (or the app's client secret) is required for a Shopify connection.
     pub secret: Option<String>,
+    /// Sepidar: the device serial (registration code) and the user Philia signs in as.
+    pub device_serial: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
 }
 
 /// Where and how to read a shop's REST API.
@@ -66,6 +74,8 @@ pub struct ValidConnection {
     pub name: String,
     pub currency: Option<String>,
     pub access: Option<ShopAccess>,
+    /// A Sepidar connection's service and sign-in.
+    pub sepidar: Option<SepidarAccess>,
     pub secret: Option<String>,
 }
 
@@ -110,19 +120,13 @@ impl ConnectionInput {
         parsed
     }
 
-    /// A connection's settings, new or changed.
-    pub fn parse(&self) -> Result<ValidConnection, Invalid> {
-        let mut c = Checker::new();
-        let kind = c.check("kind", ConnectionKind::parse(&self.kind));
-        let code = c.check("code", parse_connection_code(&self.code));
-        let name = c.check("name", optional_text(self.name.as_deref(), 100)).flatten();
-        let currency =
-            self.currency.as_deref().filter(|s| !s.trim().is_empty()).and_then(|s| c.check("currency", parse_currency(s)));
+    /// A shop's API address and keys: the three come together, and what was typed decides
+    /// which are missing.
+    fn shop_access(&self, c: &mut Checker) -> Option<ShopAccess> {
         let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         let (url_text, key, secret) = (given(&self.store_url), given(&self.consumer_key), given(&self.consumer_secret));
         let url = url_text.as_deref().and_then(|u| c.check("store_url", parse_store_url(u)));
-        // The three come together: what was typed decides which are missing.
-        let access = match (url, &url_text, key, secret) {
+        match (url, &url_text, key, secret) {
             (Some(store_url), _, Some(consumer_key), Some(consumer_secret)) => {
                 Some(ShopAccess { store_url, consumer_key, consumer_secret })
             }
@@ -144,7 +148,38 @@ impl ConnectionInput {
                 }
                 None
             }
-        };
+        }
+    }
+
+    /// A connection's settings, new or changed.
+    pub fn parse(&self) -> Result<ValidConnection, Invalid> {
+        let mut c = Checker::new();
+        let kind = c.check("kind", ConnectionKind::parse(&self.kind));
+        let code = c.check("code", parse_connection_code(&self.code));
+        let name = c.check("name", optional_text(self.name.as_deref(), 100)).flatten();
+        let currency =
+            self.currency.as_deref().filter(|s| !s.trim().is_empty()).and_then(|s| c.check("currency", parse_currency(s)));
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let mut access = None;
+        let mut sepidar = None;
+        if kind == Some(ConnectionKind::Sepidar) {
+            // A Sepidar connection is read only through its web service: all four settings come
+            // together, or none yet.
+            let typed = [&self.store_url, &self.device_serial, &self.username, &self.password];
+            if typed.iter().any(|v| given(v).is_some()) {
+                match SepidarAccess::parse(
+                    self.store_url.as_deref(),
+                    self.device_serial.as_deref(),
+                    self.username.as_deref(),
+                    self.password.as_deref(),
+                ) {
+                    Ok(a) => sepidar = Some(a),
+                    Err(e) => e.0.into_iter().for_each(|issue| c.push(issue)),
+                }
+            }
+        } else {
+            access = self.shop_access(&mut c);
+        }
         let secret = match self.secret.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) if (8..=200).contains(&s.chars().count()) => Some(s.to_string()),
             Some(_) => {
@@ -166,7 +201,15 @@ impl ConnectionInput {
         }
         c.finish(|| {
             let code = code.unwrap();
-            ValidConnection { kind: kind.unwrap(), name: name.unwrap_or_else(|| code.clone()), code, currency, access, secret }
+            ValidConnection {
+                kind: kind.unwrap(),
+                name: name.unwrap_or_else(|| code.clone()),
+                code,
+                currency,
+                access,
+                sepidar,
+                secret,
+            }
         })
     }
 }
@@ -213,6 +256,25 @@ mod tests {
         .parse_new()
         .unwrap();
         assert_eq!(ok.kind, ConnectionKind::Shopify);
+    }
+
+    #[test]
+    fn a_sepidar_connection_takes_its_service_and_sign_in_together() {
+        let input = |serial: &str| ConnectionInput {
+            kind: "sepidar".into(),
+            code: "acc".into(),
+            store_url: Some("http://10.0.0.5:7373".into()),
+            device_serial: Some(serial.into()),
+            username: Some("philia".into()),
+            ..Default::default()
+        };
+        let fields: Vec<String> = input("12").parse().unwrap_err().0.into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["device_serial", "password"]);
+        let ok = ConnectionInput { password: Some("secret".into()), ..input("10051234") }.parse().unwrap();
+        assert_eq!(ok.sepidar.unwrap().device_serial, "10051234");
+        assert!(ok.access.is_none());
+        let bare = ConnectionInput { kind: "sepidar".into(), code: "acc".into(), ..Default::default() }.parse().unwrap();
+        assert!(bare.sepidar.is_none(), "the settings may come later");
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod rfm;
 pub mod roles;
 pub mod rollup;
 pub mod segments;
+pub mod sepidar;
 pub mod shop_token;
 pub mod shopify;
 pub mod staff_auth;

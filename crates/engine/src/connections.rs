@@ -4,6 +4,7 @@
 use crate::secrets::random_hex;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::connections::{ConnectionInput, ShopAccess, ValidConnection, parse_connection_code};
+use philia_domain::sepidar::SepidarAccess;
 use philia_store::connections::ConnectionRow;
 use philia_store::deliveries::DeliveryRow;
 use serde::Serialize;
@@ -17,9 +18,11 @@ pub struct ConnectionView {
     /// `active` or `paused`.
     pub status: String,
     pub currency: String,
-    /// The path the other system delivers to, below the platform's address.
+    /// The path the other system delivers to, below the platform's address; empty for a system
+    /// Philia reads from (Sepidar).
     pub delivery_path: String,
-    /// The shop address backfill and reconciliation read from, when API keys are set.
+    /// The shop address backfill and reconciliation read from, when API keys are set (for
+    /// Sepidar, its service's address once the sign-in is set).
     pub store_url: Option<String>,
     pub created_at: i64,
     pub last_delivery_at: Option<i64>,
@@ -92,9 +95,9 @@ impl Engine {
             id: self.store.allocate_ids(&mut tx, 1).await?[0],
             kind: v.kind.as_str().into(),
             code: v.code.clone(),
-            name: v.name,
+            name: v.name.clone(),
             secret_sealed: self.vault.seal(&secret, &secret_context(ctx.id, &v.code))?,
-            settings_sealed: self.seal_access(ctx, &v.code, v.access.as_ref())?,
+            settings_sealed: self.seal_settings(ctx, &v.code, &v)?,
             currency: v.currency.unwrap_or_else(|| ctx.currency.clone()),
             status: "active".into(),
             sync_state: "{}".into(),
@@ -113,13 +116,17 @@ impl Engine {
         Ok(ConnectionSecret { connection: self.connection(ctx, &v.code).await?, secret })
     }
 
-    fn seal_access(&self, ctx: &TenantContext, code: &str, access: Option<&ShopAccess>) -> Result<Option<String>> {
-        access
-            .map(|a| self.vault.seal(&serde_json::to_string(a).expect("settings serialise"), &access_context(ctx.id, code)))
-            .transpose()
+    /// Seals what Philia reads the other system with: a shop's API keys or a Sepidar sign-in.
+    fn seal_settings(&self, ctx: &TenantContext, code: &str, v: &ValidConnection) -> Result<Option<String>> {
+        let plain = match (&v.access, &v.sepidar) {
+            (Some(a), _) => serde_json::to_string(a),
+            (None, Some(s)) => serde_json::to_string(s),
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(self.vault.seal(&plain.expect("settings serialise"), &access_context(ctx.id, code))?))
     }
 
-    pub(crate) fn shop_access(&self, tenant_id: i64, row: &ConnectionRow) -> Result<Option<ShopAccess>> {
+    fn open_settings<T: serde::de::DeserializeOwned>(&self, tenant_id: i64, row: &ConnectionRow) -> Result<Option<T>> {
         match &row.settings_sealed {
             None => Ok(None),
             Some(sealed) => {
@@ -127,6 +134,14 @@ impl Engine {
                 Ok(Some(serde_json::from_str(&plain).map_err(|e| EngineError::Io(format!("connection settings: {e}")))?))
             }
         }
+    }
+
+    pub(crate) fn shop_access(&self, tenant_id: i64, row: &ConnectionRow) -> Result<Option<ShopAccess>> {
+        if row.kind == "sepidar" { Ok(None) } else { self.open_settings(tenant_id, row) }
+    }
+
+    pub(crate) fn sepidar_access(&self, tenant_id: i64, row: &ConnectionRow) -> Result<Option<SepidarAccess>> {
+        if row.kind == "sepidar" { self.open_settings(tenant_id, row) } else { Ok(None) }
     }
 
     pub(crate) async fn connection_row(&self, ctx: &TenantContext, code: &str) -> Result<ConnectionRow> {
@@ -141,9 +156,16 @@ impl Engine {
         let records = self.store.shop_record_counts(&mut tx, ctx.id, row.id).await?;
         let last_delivery_at = self.store.last_delivery_at(&mut tx, ctx.id, row.id).await?;
         drop(tx);
-        let store_url = self.shop_access(ctx.id, &row)?.map(|a| a.store_url);
+        let store_url = match self.sepidar_access(ctx.id, &row)? {
+            Some(s) => Some(s.server_url),
+            None => self.shop_access(ctx.id, &row)?.map(|a| a.store_url),
+        };
         Ok(ConnectionView {
-            delivery_path: format!("/hooks/{}/{}/{}", row.kind, ctx.slug, row.code),
+            delivery_path: if row.kind == "sepidar" {
+                String::new()
+            } else {
+                format!("/hooks/{}/{}/{}", row.kind, ctx.slug, row.code)
+            },
             kind: row.kind,
             code: row.code,
             name: row.name,
@@ -225,7 +247,7 @@ impl Engine {
     ) -> Result<ConnectionView> {
         let mut row = self.connection_row(ctx, code).await?;
         let v = ConnectionInput { kind: row.kind.clone(), code: row.code.clone(), ..input.clone() }.parse()?;
-        row.settings_sealed = self.seal_access(ctx, &row.code, v.access.as_ref())?;
+        row.settings_sealed = self.seal_settings(ctx, &row.code, &v)?;
         if let Some(secret) = &v.secret {
             row.secret_sealed = self.vault.seal(secret, &secret_context(ctx.id, &row.code))?;
         }

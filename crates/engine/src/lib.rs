@@ -77,6 +77,7 @@ pub mod rewards;
 pub mod rfm;
 pub mod secrets;
 pub mod segments;
+pub mod sepidar;
 pub mod settings;
 pub mod shop_orders;
 pub mod shop_sync;

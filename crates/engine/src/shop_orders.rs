@@ -6,6 +6,7 @@
 use crate::inbound::Applied;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
+use philia_domain::catalogue::{ValidCategory, ValidProduct};
 use philia_domain::customer::CustomerPatch;
 use philia_domain::invoice::ValidRefund;
 use philia_domain::woocommerce::{OrderSnapshot, Skip, Step, Tracked, is_news, plan};
@@ -77,6 +78,38 @@ impl Engine {
             said.push_str(&format!("; {n}"));
         }
         Ok(Applied::done(said))
+    }
+
+    /// Puts a shop's product in the catalogue, unless this state is stale or a repeat.
+    /// Categories (code, name) the catalogue lacks are added at its top level; existing ones
+    /// keep their place in the tree.
+    pub(crate) async fn apply_shop_product_in(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        row: &ConnectionRow,
+        seen: &Seen,
+        product: ValidProduct,
+        categories: Vec<(String, String)>,
+    ) -> Result<Applied> {
+        let now = now_ms();
+        let held = self.store.lock_shop_record(conn, ctx.id, row.id, "product", &seen.id, now).await?;
+        if let Err(skip) = is_news(held.version, held.digest.as_deref(), seen.version, &seen.digest) {
+            return Ok(Applied::skipped(skip_text("product", &seen.id, skip)));
+        }
+        let mut missing = Vec::new();
+        for (code, name) in categories {
+            if philia_domain::catalogue::parse_code(&code).is_ok()
+                && self.store.category_parent(conn, ctx.id, &code).await?.is_none()
+            {
+                missing.push(ValidCategory { code, name: name.chars().take(200).collect(), parent: None });
+            }
+        }
+        self.store.upsert_categories(conn, ctx.id, &missing, now).await?;
+        self.store.upsert_products(conn, ctx.id, std::slice::from_ref(&product), now).await?;
+        let kept = ShopRecordRow { version: held.version.max(seen.version), digest: Some(seen.digest.clone()), ..held };
+        self.store.write_shop_record(conn, ctx.id, row.id, "product", &seen.id, &kept, now).await?;
+        Ok(Applied::done(format!("product {}: {} in the catalogue", seen.id, product.sku)))
     }
 
     /// Brings Philia's record of one order in line with `snap`, under the order's lock.

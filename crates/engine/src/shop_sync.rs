@@ -24,6 +24,10 @@ pub struct SyncState {
     pub reconciled_at: Option<i64>,
     pub reconciled_orders: Option<u64>,
     pub reconcile_error: Option<String>,
+    /// When a read that failed was tried (Sepidar), so a service that is down is tried again at
+    /// the next turn rather than at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tried_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -42,11 +46,11 @@ pub struct Backfill {
     pub error: Option<String>,
 }
 
-fn pull_failed(e: PullError) -> EngineError {
+pub(crate) fn pull_failed(e: PullError) -> EngineError {
     EngineError::conflict("shop_unreachable", e.to_string(), format!("خواندن از فروشگاه ممکن نشد: {e}"))
 }
 
-fn state_of(row: &ConnectionRow) -> SyncState {
+pub(crate) fn state_of(row: &ConnectionRow) -> SyncState {
     serde_json::from_str(&row.sync_state).unwrap_or_default()
 }
 
@@ -59,7 +63,7 @@ fn topic_of(resource: WooResource) -> &'static str {
 }
 
 impl Engine {
-    async fn save_sync_state(&self, tenant_id: i64, connection_id: i64, state: &SyncState) -> Result<()> {
+    pub(crate) async fn save_sync_state(&self, tenant_id: i64, connection_id: i64, state: &SyncState) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         self.store
             .set_sync_state(&mut tx, tenant_id, connection_id, &serde_json::to_string(state).expect("state serialises"))
@@ -83,6 +87,10 @@ impl Engine {
     /// read, so wrong keys are reported at once.
     pub async fn start_backfill(&self, ctx: &TenantContext, code: &str) -> Result<crate::connections::ConnectionView> {
         let row = self.connection_row(ctx, code).await?;
+        // A Sepidar service is read whole each time: bringing everything in is reading it now.
+        if row.kind == "sepidar" {
+            return self.pull_sepidar_now(ctx, code).await;
+        }
         let client = self.shop_client(ctx.id, &row)?;
         client.page(WooResource::Customers, 1, 1, None).await.map_err(pull_failed)?;
         let mut state = state_of(&row);
@@ -181,12 +189,21 @@ impl Engine {
         Ok(queued)
     }
 
-    /// One pass over every active WooCommerce connection with API keys: running backfills read
-    /// their next pages, due reconciliations run.
+    /// One pass over every active WooCommerce connection with API keys (running backfills read
+    /// their next pages, due reconciliations run) and every Sepidar connection due a read.
     pub async fn sync_shops(&self, now: i64) -> Result<()> {
         let mut tx = self.store.begin_read().await?;
         let connections = self.store.active_connections(&mut tx, "woocommerce").await?;
+        let sepidar = self.store.active_connections(&mut tx, "sepidar").await?;
         drop(tx);
+        for (tenant_id, row) in sepidar.into_iter().filter(|(_, r)| r.settings_sealed.is_some()) {
+            let state = state_of(&row);
+            let last = state.reconciled_at.max(state.tried_at);
+            let due = last.is_none_or(|at| now - at >= crate::sepidar::PULL_EVERY_MS);
+            if due && let Err(e) = self.pull_sepidar(tenant_id, &row, now).await {
+                tracing::warn!(tenant = tenant_id, connection = %row.code, error = %e, "reading Sepidar failed");
+            }
+        }
         // One shop failing is logged and the others go on.
         for (tenant_id, row) in connections.into_iter().filter(|(_, r)| r.settings_sealed.is_some()) {
             if let Err(e) = self.sync_shop(tenant_id, row.clone(), now).await {

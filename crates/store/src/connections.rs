@@ -210,4 +210,27 @@ impl Store {
         .await?;
         rows.iter().map(|r| Ok((r.try_get("kind")?, r.try_get("n")?))).collect()
     }
+
+    /// What is held for every record of one kind of a connection: its id, digest and whether an
+    /// invoice counts for it. For systems that are read whole (Sepidar), to queue only what
+    /// changed.
+    pub async fn shop_record_digests(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        connection_id: i64,
+        kind: &str,
+    ) -> Result<Vec<(String, Option<String>, bool)>> {
+        let rows = sqlx::query(
+            "SELECT record_id, digest, invoice_id FROM shop_records WHERE tenant_id = $1 AND connection_id = $2 AND kind = $3",
+        )
+        .bind(tenant_id)
+        .bind(connection_id)
+        .bind(kind)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("record_id")?, r.try_get("digest")?, r.try_get::<Option<i64>, _>("invoice_id")?.is_some())))
+            .collect()
+    }
 }

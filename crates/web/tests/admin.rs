@@ -813,6 +813,29 @@ async fn an_owner_connects_a_woocommerce_shop_and_retries_a_failed_delivery() {
         assert_eq!(sent("shpss_first_key_123").await, StatusCode::UNAUTHORIZED, "the old key stops at once");
         assert_eq!(sent("shpss_second_key_456").await, StatusCode::OK);
 
+        // Sepidar: read, not delivered from; its sign-in is checked field by field.
+        let made = owner
+            .post("/admin/integrations", &[("csrf", &csrf), ("kind", "sepidar"), ("name", "حسابداری"), ("code", "acc")])
+            .await;
+        assert_eq!(made.status, StatusCode::OK);
+        assert!(!made.html.contains("id=\"delivery-url\""), "no delivery address for Sepidar");
+        let page = owner.get("/admin/integrations/acc").await;
+        assert!(page.html.contains("name=\"device_serial\""));
+        let bad = owner
+            .post(
+                "/admin/integrations/acc/access",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("store_url", "http://10.0.0.5:7373"),
+                    ("device_serial", "12"),
+                    ("username", "u"),
+                    ("password", "p"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.html.contains("سریال دستگاه سپیدار معتبر نیست"), "the serial is named");
+
         // A marketer does not reach connections.
         let mut marketer = Panel::new(&app.base);
         marketer.sign_in("sara@shop.ir", PASSWORD).await;

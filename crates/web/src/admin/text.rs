@@ -465,7 +465,16 @@ crate::catalogue! {
     NewConnection => "اتصال تازه به فروشگاه", "New shop connection";
     ConnectionCodeHint => "کد کوتاه لاتین در نشانی تحویل، مثل shop", "A short Latin code in the delivery address, e.g. shop";
     WebhookSecretOptional => "رمز وب‌هوک (برای ووکامرس اختیاری؛ برای شاپیفای کلید امضای آن)", "Webhook secret (optional for WooCommerce; for Shopify, the key it signs with)";
-    ShopSystem => "سامانه فروشگاه", "Shop system";
+    ShopSystem => "سامانه", "System";
+    SepidarSetupTitle => "خواندن از سپیدار", "Reading from Sepidar";
+    SepidarStep1 => "در سپیدار سرویس فروشگاه اینترنتی (وب‌سرویس) را فعال کنید و برای Philia دستگاهی با سریال (کد ثبت) بسازید.", "In Sepidar, switch on the e-commerce web service and make a device for Philia; note its serial (registration code).";
+    SepidarStep2 => "کاربری با دسترسی خواندن مشتریان، کالاها و فاکتورها بسازید.", "Make a user that may read customers, items and invoices.";
+    SepidarStep3 => "نشانی سرویس، سریال دستگاه و کاربر را این‌جا وارد کنید؛ هر ۱۵ دقیقه آنچه تغییر کرده خوانده می‌شود و فاکتورهای ابطال‌شده برگشت می‌خورند.", "Enter the service's address, the device serial and the user here; every 15 minutes what changed is read, and revoked invoices are taken back.";
+    SepidarAccessTitle => "دسترسی به وب‌سرویس سپیدار", "Sepidar web service";
+    ServiceUrl => "نشانی سرویس (مثل http://192.168.1.5:7373)", "Service address (e.g. http://192.168.1.5:7373)";
+    DeviceSerial => "سریال دستگاه", "Device serial";
+    UserName => "نام کاربری", "User name";
+    ReadNow => "خواندن همین حالا", "Read now";
     SigningKey => "کلید امضای وب‌هوک‌های شاپیفای", "The key Shopify signs webhooks with";
     ShopifySetupTitle => "راه‌اندازی در شاپیفای", "Setting up in Shopify";
     ShopifyStep1 => "در پیشخوان شاپیفای به Settings ← Notifications ← Webhooks بروید و «Create webhook» را بزنید.", "In Shopify admin go to Settings → Notifications → Webhooks and press Create webhook.";

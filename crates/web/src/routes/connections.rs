@@ -52,8 +52,10 @@ async fn get_connection(auth: Auth, State(s): State<AppState>, Path(code): Path<
     Ok(Json(s.engine.connection(&auth.ctx, &code).await?))
 }
 
-/// Sets the shop's address and REST API keys (all three, or none to clear), the name or the
-/// currency. `kind` and `code` in the body are ignored.
+/// Sets the shop's address and REST API keys (all three, or none to clear), a Sepidar
+/// connection's service address, device serial, user and password (all four, or none), the key
+/// a shop signs with (`secret`), the name or the currency. `kind` and `code` in the body are
+/// ignored.
 #[utoipa::path(put, path = "/connections/{code}", tag = "integrations", request_body = ConnectionInput,
     responses((status = 200, body = ConnectionView), (status = 422, body = crate::problem::Problem)))]
 async fn set_access(
@@ -87,7 +89,9 @@ async fn resume(auth: Auth, State(s): State<AppState>, Path(code): Path<String>)
 }
 
 /// Starts bringing in every customer, product and order of the shop through its REST API;
-/// progress is in the connection's `sync.backfill`. Needs the API keys; wrong keys are 409.
+/// progress is in the connection's `sync.backfill`. For Sepidar, reads the service now (what
+/// changed since the last read is queued; `sync.reconciled_orders` says how many). Needs the
+/// API keys or the sign-in; a refusal is 409 with the other system's reason.
 #[utoipa::path(post, path = "/connections/{code}/backfill", tag = "integrations",
     responses((status = 202, body = ConnectionView), (status = 409, body = crate::problem::Problem)))]
 async fn backfill(

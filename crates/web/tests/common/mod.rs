@@ -7,6 +7,7 @@ pub mod browser;
 pub mod club;
 pub mod panel;
 pub mod providers;
+pub mod sepidar;
 pub mod woo;
 
 use philia_domain::tenant::NewTenant;

@@ -77,7 +77,7 @@ async fn render_list(state: &AppState, staff: &Staff, form: FormState) -> PanelR
             div.inline {
                 label { (v.t(T::ShopSystem))
                     select name="kind" {
-                        @for (value, label) in [("woocommerce", "WooCommerce"), ("shopify", "Shopify")] {
+                        @for (value, label) in [("woocommerce", "WooCommerce"), ("shopify", "Shopify"), ("sepidar", "سپیدار / Sepidar")] {
                             option value=(value) selected[form.value("kind") == value] { (label) }
                         }
                     }
@@ -161,20 +161,19 @@ async fn render_one(state: &AppState, staff: &Staff, code: &str, shown: Shown) -
     let base = format!("/admin/integrations/{}", c.code);
     let backfill = c.sync.get("backfill");
     let a = &shown.access;
-    let shopify = c.kind == "shopify";
-    // Shopify chooses its own signing key: there is nothing to make, only a key to enter.
-    let actions: &[(&str, T)] = match (c.status == "active", shopify) {
-        (true, false) => &[("pause", T::Pause), ("secret", T::NewSecret)],
-        (false, false) => &[("resume", T::Resume), ("secret", T::NewSecret)],
-        (true, true) => &[("pause", T::Pause)],
-        (false, true) => &[("resume", T::Resume)],
-    };
+    let (shopify, sepidar) = (c.kind == "shopify", c.kind == "sepidar");
+    // Only a WooCommerce shop signs with a secret Philia makes; Shopify chooses its own and
+    // Sepidar is read, not delivered from.
+    let mut actions = vec![if c.status == "active" { ("pause", T::Pause) } else { ("resume", T::Resume) }];
+    if !shopify && !sepidar {
+        actions.push(("secret", T::NewSecret));
+    }
     let body = html! {
         @if shown.saved { (layout::notice(v.t(T::Saved), false)) }
         div.toolbar { a.button href="/admin/integrations" { (v.t(T::Back)) } }
         section.card #connection {
             h2 { (c.name) " · " (status_word(&v, &c.status)) }
-            p { (v.t(T::DeliveryUrl)) ": " code #delivery-url dir="ltr" { (delivery_url(state, &c)) } }
+            @if !sepidar { p { (v.t(T::DeliveryUrl)) ": " code #delivery-url dir="ltr" { (delivery_url(state, &c)) } } }
             @if let Some(secret) = &shown.secret {
                 div.notice role="status" { (v.t(T::SecretShownOnce)) ": " code #issued-secret dir="ltr" { (secret) } }
             }
@@ -187,15 +186,34 @@ async fn render_one(state: &AppState, staff: &Staff, code: &str, shown: Shown) -
             }
             p { (v.t(T::LastReconciled)) ": " (instant(&v, c.sync.get("reconciled_at").and_then(|x| x.as_i64()))) }
             div.inline {
-                @for (action, label) in actions {
+                @for (action, label) in &actions {
                     form method="post" action=(format!("{base}/{action}")) { (csrf_field(&v)) button.secondary type="submit" { (v.t(*label)) } }
                 }
                 @if c.store_url.is_some() {
-                    form method="post" action=(format!("{base}/backfill")) { (csrf_field(&v)) button type="submit" { (v.t(T::StartBackfill)) } }
+                    form method="post" action=(format!("{base}/backfill")) { (csrf_field(&v)) button type="submit" { (v.t(if sepidar { T::ReadNow } else { T::StartBackfill })) } }
                 }
             }
         }
-        @if shopify {
+        @if sepidar {
+            section.card #setup {
+                h2 { (v.t(T::SepidarSetupTitle)) }
+                ol { li { (v.t(T::SepidarStep1)) } li { (v.t(T::SepidarStep2)) } li { (v.t(T::SepidarStep3)) } }
+                @if let Some(e) = c.sync.get("reconcile_error").and_then(|e| e.as_str()) { p.error { (e) } }
+            }
+            form.card #access method="post" action=(format!("{base}/access")) {
+                h2 { (v.t(T::SepidarAccessTitle)) }
+                @if let Some(g) = &a.general { (layout::notice(g, true)) }
+                (csrf_field(&v))
+                div.inline {
+                    (field(v.t(T::ServiceUrl), "store_url", "url", if a.value("store_url").is_empty() { c.store_url.as_deref().unwrap_or("") } else { a.value("store_url") }, a.error("store_url")))
+                    (field(v.t(T::DeviceSerial), "device_serial", "text", a.value("device_serial"), a.error("device_serial")))
+                    (field(v.t(T::UserName), "username", "text", a.value("username"), a.error("username")))
+                    (field(v.t(T::Password), "password", "password", "", a.error("password")))
+                }
+                p.muted { small { (v.t(T::KeysKeptSealed)) } }
+                button type="submit" { (v.t(T::Save)) }
+            }
+        } @else if shopify {
             section.card #setup {
                 h2 { (v.t(T::ShopifySetupTitle)) }
                 ol { li { (v.t(T::ShopifyStep1)) } li { (v.t(T::ShopifyStep2)) } li { (v.t(T::ShopifyStep3)) } li { (v.t(T::ShopifyStep4)) } }
@@ -256,6 +274,12 @@ pub struct AccessForm {
     consumer_secret: String,
     #[serde(default)]
     secret: String,
+    #[serde(default)]
+    device_serial: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
 }
 
 pub async fn save_access(
@@ -270,12 +294,16 @@ pub async fn save_access(
         consumer_key: Some(f.consumer_key),
         consumer_secret: Some(f.consumer_secret),
         secret: Some(f.secret),
+        device_serial: Some(f.device_serial.clone()),
+        username: Some(f.username.clone()),
+        password: Some(f.password),
         ..Default::default()
     };
     match state.engine.set_connection_access(staff.ctx(), &code, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/integrations/{code}?saved=1")).into_response()),
         Err(e) => {
-            let access = FormState::refused(&staff.view(), &[("store_url", &f.store_url)], e);
+            let kept = [("store_url", f.store_url.as_str()), ("device_serial", &f.device_serial), ("username", &f.username)];
+            let access = FormState::refused(&staff.view(), &kept, e);
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render_one(&state, &staff, &code, Shown { access, ..Default::default() }).await?,
