@@ -13,16 +13,19 @@ pub enum ConnectionKind {
     Woocommerce,
     Shopify,
     Sepidar,
+    /// Invoices an accounting or sales system posts as CSV or JSON, read through a mapping.
+    Feed,
 }
 
 impl ConnectionKind {
-    pub const NAMES: [&'static str; 3] = ["woocommerce", "shopify", "sepidar"];
+    pub const NAMES: [&'static str; 4] = ["woocommerce", "shopify", "sepidar", "feed"];
 
     pub fn parse(input: &str) -> Result<Self, Issue> {
         match input.trim().to_ascii_lowercase().as_str() {
             "woocommerce" | "woo" => Ok(Self::Woocommerce),
             "shopify" => Ok(Self::Shopify),
             "sepidar" | "سپیدار" => Ok(Self::Sepidar),
+            "feed" | "accounting" => Ok(Self::Feed),
             _ => Err(Issue::one_of(&Self::NAMES)),
         }
     }
@@ -36,7 +39,7 @@ impl ConnectionKind {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionInput {
-    /// `woocommerce`, `shopify` or `sepidar`.
+    /// `woocommerce`, `shopify`, `sepidar` or `feed` (an accounting system's invoice files).
     pub kind: String,
     /// Short name in the delivery address: 1–24 of a–z, 0–9 and `-`, e.g. `shop`.
     pub code: String,
@@ -177,7 +180,7 @@ impl ConnectionInput {
                     Err(e) => e.0.into_iter().for_each(|issue| c.push(issue)),
                 }
             }
-        } else {
+        } else if kind != Some(ConnectionKind::Feed) {
             access = self.shop_access(&mut c);
         }
         let secret = match self.secret.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

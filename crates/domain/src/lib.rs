@@ -18,6 +18,7 @@ pub mod draw;
 pub mod earning;
 pub mod email;
 pub mod event;
+pub mod feed;
 pub mod games;
 pub mod ids;
 pub mod invoice;

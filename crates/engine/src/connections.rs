@@ -19,7 +19,7 @@ pub struct ConnectionView {
     pub status: String,
     pub currency: String,
     /// The path the other system delivers to, below the platform's address; empty for a system
-    /// Philia reads from (Sepidar).
+    /// Philia reads from (Sepidar); an accounting feed posts its files to the API path with a key.
     pub delivery_path: String,
     /// The shop address backfill and reconciliation read from, when API keys are set (for
     /// Sepidar, its service's address once the sign-in is set).
@@ -137,7 +137,21 @@ impl Engine {
     }
 
     pub(crate) fn shop_access(&self, tenant_id: i64, row: &ConnectionRow) -> Result<Option<ShopAccess>> {
-        if row.kind == "sepidar" { Ok(None) } else { self.open_settings(tenant_id, row) }
+        if matches!(row.kind.as_str(), "sepidar" | "feed") { Ok(None) } else { self.open_settings(tenant_id, row) }
+    }
+
+    pub(crate) fn feed_mapping(&self, tenant_id: i64, row: &ConnectionRow) -> Result<Option<philia_domain::feed::FeedMapping>> {
+        if row.kind == "feed" { self.open_settings(tenant_id, row) } else { Ok(None) }
+    }
+
+    /// Seals a feed's mapping as its settings.
+    pub(crate) fn seal_feed_mapping(
+        &self,
+        tenant_id: i64,
+        code: &str,
+        mapping: &philia_domain::feed::FeedMapping,
+    ) -> Result<String> {
+        self.vault.seal(&serde_json::to_string(mapping).expect("a mapping serialises"), &access_context(tenant_id, code))
     }
 
     pub(crate) fn sepidar_access(&self, tenant_id: i64, row: &ConnectionRow) -> Result<Option<SepidarAccess>> {
@@ -161,10 +175,10 @@ impl Engine {
             None => self.shop_access(ctx.id, &row)?.map(|a| a.store_url),
         };
         Ok(ConnectionView {
-            delivery_path: if row.kind == "sepidar" {
-                String::new()
-            } else {
-                format!("/hooks/{}/{}/{}", row.kind, ctx.slug, row.code)
+            delivery_path: match row.kind.as_str() {
+                "sepidar" => String::new(),
+                "feed" => format!("/api/v1/connections/{}/feed", row.code),
+                kind => format!("/hooks/{kind}/{}/{}", ctx.slug, row.code),
             },
             kind: row.kind,
             code: row.code,
@@ -247,7 +261,10 @@ impl Engine {
     ) -> Result<ConnectionView> {
         let mut row = self.connection_row(ctx, code).await?;
         let v = ConnectionInput { kind: row.kind.clone(), code: row.code.clone(), ..input.clone() }.parse()?;
-        row.settings_sealed = self.seal_settings(ctx, &row.code, &v)?;
+        // A feed's settings are its mapping, set on their own.
+        if row.kind != "feed" {
+            row.settings_sealed = self.seal_settings(ctx, &row.code, &v)?;
+        }
         if let Some(secret) = &v.secret {
             row.secret_sealed = self.vault.seal(secret, &secret_context(ctx.id, &row.code))?;
         }

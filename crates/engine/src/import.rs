@@ -158,9 +158,9 @@ fn canonical(kind: ImportKind, header: &str) -> Option<&'static str> {
 }
 
 /// One data row: its number and its cells by canonical column.
-struct Row {
-    number: u64,
-    cells: HashMap<&'static str, String>,
+pub(crate) struct Row {
+    pub(crate) number: u64,
+    pub(crate) cells: HashMap<&'static str, String>,
 }
 
 impl Row {
@@ -550,7 +550,7 @@ fn product_input(row: &Row) -> std::result::Result<(String, ProductInput), Field
 }
 
 /// Builds an invoice from its rows (one per line); invoice-level cells come from the first row.
-fn invoice_input(rows: &[Row], default_source: &str) -> std::result::Result<InvoiceInput, Vec<FieldError>> {
+pub(crate) fn invoice_input(rows: &[Row], default_source: &str) -> std::result::Result<InvoiceInput, Vec<FieldError>> {
     let first = &rows[0];
     let mut errors = Vec::new();
     fn amount(row: &Row, column: &str, field: String, errors: &mut Vec<FieldError>) -> Option<i64> {
@@ -619,7 +619,7 @@ fn invoice_input(rows: &[Row], default_source: &str) -> std::result::Result<Invo
 }
 
 /// The file row and column a field error of an invoice belongs to.
-fn locate_invoice_error(field: &str, rows: &[u64]) -> (u64, String) {
+pub(crate) fn locate_invoice_error(field: &str, rows: &[u64]) -> (u64, String) {
     if let Some(rest) = field.strip_prefix("lines[") {
         let (index, column) = rest.split_once("].").unwrap_or((rest.trim_end_matches(']'), ""));
         let row = index.parse::<usize>().ok().and_then(|i| rows.get(i)).copied().unwrap_or(rows[0]);

@@ -262,6 +262,7 @@ impl Engine {
             "woocommerce" => self.apply_woocommerce_in(conn, ctx, row, &d.topic, body).await,
             "shopify" => self.apply_shopify_in(conn, ctx, row, &d.topic, body).await,
             "sepidar" => self.apply_sepidar_in(conn, ctx, row, &d.topic, body).await,
+            "feed" => self.apply_feed_in(conn, ctx, row, &d.topic, body).await,
             other => Err(EngineError::Io(format!("no handler for {other} deliveries"))),
         }
     }

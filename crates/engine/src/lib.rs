@@ -48,6 +48,7 @@ pub mod error;
 pub mod events;
 pub mod expiry;
 pub mod export;
+pub mod feed;
 pub mod game_audit;
 pub mod game_play;
 pub mod games;

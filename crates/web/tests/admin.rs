@@ -836,6 +836,48 @@ async fn an_owner_connects_a_woocommerce_shop_and_retries_a_failed_delivery() {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.html.contains("سریال دستگاه سپیدار معتبر نیست"), "the serial is named");
 
+        // An accounting feed: the mapping typed, a sample previewed, then sent.
+        let made =
+            owner.post("/admin/integrations", &[("csrf", &csrf), ("kind", "feed"), ("name", "محک"), ("code", "mahak")]).await;
+        assert_eq!(made.status, StatusCode::OK);
+        assert!(made.html.contains("/api/v1/connections/mahak/feed"), "where the program sends");
+        let sample = "شماره,تاریخ,کالا,فی\n71,1405/09/01,چای,150000\n72,1405/09/01,چای,x\n";
+        let form = |action: &'static str, date_column: &'static str| {
+            [
+                ("columns.invoice_id", "شماره"),
+                ("columns.issued_at", date_column),
+                ("columns.product_name", "کالا"),
+                ("columns.unit_price", "فی"),
+                ("sample", sample),
+                ("action", action),
+            ]
+        };
+        let csrf = owner.get("/admin/integrations/mahak").await.csrf();
+        let with_csrf = |fields: [(&'static str, &'static str); 6]| {
+            let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+            all.extend(fields);
+            all
+        };
+        let missing = owner.post("/admin/integrations/mahak/mapping", &with_csrf(form("save", ""))).await;
+        assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(missing.html.contains("id=\"f-columns.issued_at\"") && missing.html.contains("aria-invalid=\"true\""));
+        let preview = owner.post("/admin/integrations/mahak/mapping", &with_csrf(form("preview", "تاریخ"))).await;
+        assert_eq!(preview.status, StatusCode::OK);
+        assert!(preview.html.contains("id=\"preview-errors\"") && preview.html.contains("unit_price"), "the bad cell is listed");
+        assert!(app.get("/api/v1/connections/mahak/mapping").await.body.is_null(), "a preview saves nothing");
+        let sent = owner.post("/admin/integrations/mahak/mapping", &with_csrf(form("send", "تاریخ"))).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.get("/api/v1/connections/mahak/mapping").await.body["columns"]["unit_price"], "فی");
+        common::woo::drain(&app).await;
+        let feed_invoices = app.get("/api/v1/invoices?limit=100").await;
+        assert!(
+            feed_invoices.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["external_id"] == "71" && i["source"] == "feed-mahak")
+        );
+
         // A marketer does not reach connections.
         let mut marketer = Panel::new(&app.base);
         marketer.sign_in("sara@shop.ir", PASSWORD).await;

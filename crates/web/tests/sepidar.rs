@@ -37,20 +37,6 @@ fn invoice(id: i64, customer: i64, units: f64, date: &str) -> Value {
                 "NetPrice": price + tax, "Description": null, "IsAggregateDiscountInvoiceItem": false }] })
 }
 
-async fn counted(app: &TestApp) -> Vec<(String, i64)> {
-    let r = app.get("/api/v1/invoices?limit=100").await;
-    let mut out: Vec<(String, i64)> = r.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            (i["external_id"].as_str().unwrap().to_string(), i["total"].as_i64().unwrap() - i["refunded_total"].as_i64().unwrap())
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 async fn read_now(app: &TestApp) -> (u16, Value) {
     let r = app.post("/api/v1/connections/acc/backfill", json!({})).await;
     (r.status.as_u16(), r.body)
@@ -100,7 +86,7 @@ async fn sepidar_invoices_come_in_once_and_follow_edits_and_revocations() {
         let round = drain(&app).await;
         assert_eq!((round.applied, round.failed), (7, 0), "{}", app.backend);
         assert_eq!(
-            counted(&app).await,
+            common::net_by_invoice(&app).await,
             [("501".to_string(), 218_000), ("502".to_string(), 109_000), ("503".to_string(), 327_000)]
         );
         let maryam = app.get("/api/v1/customers?q=09351112233").await;
@@ -131,7 +117,7 @@ async fn sepidar_invoices_come_in_once_and_follow_edits_and_revocations() {
         let round = drain(&app).await;
         assert_eq!((round.applied, round.failed), (3, 0));
         assert_eq!(
-            counted(&app).await,
+            common::net_by_invoice(&app).await,
             [
                 ("501".to_string(), 218_000),
                 ("502".to_string(), 0),
@@ -145,7 +131,7 @@ async fn sepidar_invoices_come_in_once_and_follow_edits_and_revocations() {
         server.books.lock().unwrap().invoices = vec![invoice(900, 77, 1.0, "2027-03-22T00:00:00")];
         read_now(&app).await;
         drain(&app).await;
-        let now = counted(&app).await;
+        let now = common::net_by_invoice(&app).await;
         assert_eq!(now.iter().map(|(_, n)| n).sum::<i64>(), 218_000 + 218_000 + 109_000 + 109_000);
 
         // The service stops: the read fails with its reason, nothing moves.
@@ -154,7 +140,7 @@ async fn sepidar_invoices_come_in_once_and_follow_edits_and_revocations() {
         assert_eq!(status, 409, "{body:?}");
         let view = app.get("/api/v1/connections/acc").await;
         assert!(view.body["sync"]["reconcile_error"].as_str().unwrap().contains("503"), "{:?}", view.body);
-        assert_eq!(counted(&app).await, now);
+        assert_eq!(common::net_by_invoice(&app).await, now);
         let requests = server.books.lock().unwrap().requests.clone();
         assert!(
             requests.iter().any(|r| r == "POST Login 401") && requests.iter().any(|r| r == "GET Invoices 200"),

@@ -17,9 +17,9 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules, games, imports,
-    inbox, integrations, messaging, missions, networks, onboarding, platform, programme, promotions, retention, rewards, rfm,
-    segments, sign_in, team, webhooks,
+    automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules, feed, games,
+    imports, inbox, integrations, messaging, missions, networks, onboarding, platform, programme, promotions, retention, rewards,
+    rfm, segments, sign_in, team, webhooks,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/integrations", get(integrations::list).post(integrations::create))
         .route("/admin/integrations/{code}", get(integrations::show))
         .route("/admin/integrations/{code}/access", post(integrations::save_access))
+        .route("/admin/integrations/{code}/mapping", post(feed::submit))
         .route("/admin/integrations/{code}/backfill", post(integrations::backfill))
         .route("/admin/integrations/{code}/pause", post(integrations::pause))
         .route("/admin/integrations/{code}/resume", post(integrations::resume))

@@ -1,5 +1,6 @@
 //! Connections to shops and other systems: create (the secret is shown once), read, pause,
-//! API keys for backfill and reconciliation, the delivery log and retrying a failed delivery.
+//! API keys for backfill and reconciliation, the delivery log and retrying a failed delivery;
+//! an accounting feed's mapping, its preview and the files it posts.
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -8,8 +9,10 @@ use crate::problem::ApiResult;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use philia_domain::connections::ConnectionInput;
+use philia_domain::feed::FeedMapping;
 use philia_domain::roles::Access;
 use philia_engine::connections::{ConnectionSecret, ConnectionView, DeliveryView};
+use philia_engine::feed::{FeedPreview, FeedReceipt};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -25,6 +28,73 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_deliveries))
         .routes(routes!(get_delivery))
         .routes(routes!(retry_delivery))
+        .routes(routes!(get_mapping, set_mapping))
+        .routes(routes!(preview_feed))
+        .routes(routes!(post_feed))
+}
+
+/// A feed's saved mapping (`null` before one is saved).
+#[utoipa::path(get, path = "/connections/{code}/mapping", tag = "integrations", responses((status = 200, body = Option<FeedMapping>)))]
+async fn get_mapping(auth: Auth, State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Option<FeedMapping>>> {
+    auth.require(Access::Read)?;
+    Ok(Json(s.engine.feed_mapping_of(&auth.ctx, &code).await?))
+}
+
+/// Saves which of the source's columns holds each invoice field (see docs/INTEGRATIONS.md).
+#[utoipa::path(put, path = "/connections/{code}/mapping", tag = "integrations", request_body = FeedMapping,
+    responses((status = 200, body = FeedMapping), (status = 422, body = crate::problem::Problem)))]
+async fn set_mapping(
+    auth: Auth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Json(mapping): Json<FeedMapping>,
+) -> ApiResult<Json<FeedMapping>> {
+    auth.require(Access::Manage)?;
+    Ok(Json(s.engine.set_feed_mapping(&auth.ctx, &code, &mapping).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PreviewInput {
+    /// A sample of the export: CSV with its header row, or JSON.
+    sample: String,
+    /// A mapping to try; the saved one when absent.
+    mapping: Option<FeedMapping>,
+}
+
+/// What a sample would become under a mapping, writing nothing: the columns found, the first
+/// invoices as they would be recorded, and every refusal with its row and column.
+#[utoipa::path(post, path = "/connections/{code}/preview", tag = "integrations", request_body = PreviewInput,
+    responses((status = 200, body = FeedPreview), (status = 422, body = crate::problem::Problem)))]
+async fn preview_feed(
+    auth: Auth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Json(input): Json<PreviewInput>,
+) -> ApiResult<Json<FeedPreview>> {
+    auth.require(Access::Manage)?;
+    Ok(Json(s.engine.preview_feed(&auth.ctx, &code, &input.sample, input.mapping.as_ref()).await?))
+}
+
+/// An accounting system posts its invoice export (CSV or JSON, UTF-8) with an integration key.
+/// Every invoice is kept before the answer and applied from the queue; sending a file again
+/// changes nothing, an edited invoice is recorded anew, a cancelled one taken back. Refusals
+/// found while reading are in the answer and in the delivery log.
+#[utoipa::path(post, path = "/connections/{code}/feed", tag = "integrations", request_body(content = String, content_type = "text/csv"),
+    responses((status = 202, body = FeedReceipt), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn post_feed(
+    auth: Auth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    body: bytes::Bytes,
+) -> ApiResult<(StatusCode, Json<FeedReceipt>)> {
+    auth.require(Access::Write)?;
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        philia_engine::EngineError::field(
+            philia_domain::Issue::new("not_utf8", "must be UTF-8 text", "متن باید UTF-8 باشد").at("file"),
+        )
+    })?;
+    Ok((StatusCode::ACCEPTED, Json(s.engine.receive_feed(&auth.ctx, &code, text).await?)))
 }
 
 #[utoipa::path(get, path = "/connections", tag = "integrations", responses((status = 200, body = [ConnectionView])))]

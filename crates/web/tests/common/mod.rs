@@ -143,3 +143,18 @@ pub async fn make_points_payable(app: &TestApp) {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+/// Each invoice's external id with what it still counts (total less refunds), sorted.
+pub async fn net_by_invoice(app: &TestApp) -> Vec<(String, i64)> {
+    let r = app.get("/api/v1/invoices?limit=100").await;
+    let mut out: Vec<(String, i64)> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (i["external_id"].as_str().unwrap().to_string(), i["total"].as_i64().unwrap() - i["refunded_total"].as_i64().unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}

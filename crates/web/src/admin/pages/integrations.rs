@@ -77,7 +77,7 @@ async fn render_list(state: &AppState, staff: &Staff, form: FormState) -> PanelR
             div.inline {
                 label { (v.t(T::ShopSystem))
                     select name="kind" {
-                        @for (value, label) in [("woocommerce", "WooCommerce"), ("shopify", "Shopify"), ("sepidar", "سپیدار / Sepidar")] {
+                        @for (value, label) in [("woocommerce", "WooCommerce"), ("shopify", "Shopify"), ("sepidar", "سپیدار / Sepidar"), ("feed", "فایل حسابداری / Accounting feed")] {
                             option value=(value) selected[form.value("kind") == value] { (label) }
                         }
                     }
@@ -129,11 +129,14 @@ pub async fn create(State(state): State<AppState>, staff: Staff, Form(f): Form<N
 }
 
 #[derive(Default)]
-struct Shown {
-    secret: Option<String>,
-    access: FormState,
-    failed_only: bool,
-    saved: bool,
+pub(super) struct Shown {
+    pub(super) secret: Option<String>,
+    pub(super) access: FormState,
+    pub(super) failed_only: bool,
+    pub(super) saved: bool,
+    /// An accounting feed's mapping form as typed (the saved mapping when absent).
+    pub(super) feed_form: Option<FormState>,
+    pub(super) preview: Option<philia_engine::feed::FeedPreview>,
 }
 
 #[derive(Deserialize, Default)]
@@ -152,7 +155,7 @@ pub async fn show(
     render_one(&state, &staff, &code, shown).await
 }
 
-async fn render_one(state: &AppState, staff: &Staff, code: &str, shown: Shown) -> PanelResult<Markup> {
+pub(super) async fn render_one(state: &AppState, staff: &Staff, code: &str, shown: Shown) -> PanelResult<Markup> {
     staff.require(Access::Manage)?;
     let v = staff.view();
     let c = state.engine.connection(staff.ctx(), code).await?;
@@ -161,11 +164,18 @@ async fn render_one(state: &AppState, staff: &Staff, code: &str, shown: Shown) -
     let base = format!("/admin/integrations/{}", c.code);
     let backfill = c.sync.get("backfill");
     let a = &shown.access;
-    let (shopify, sepidar) = (c.kind == "shopify", c.kind == "sepidar");
+    let (shopify, sepidar, feed) = (c.kind == "shopify", c.kind == "sepidar", c.kind == "feed");
+    let feed_part = if feed {
+        let saved = state.engine.feed_mapping_of(staff.ctx(), code).await?;
+        let form = shown.feed_form.clone().unwrap_or_else(|| super::feed::filled(saved.as_ref()));
+        Some(super::feed::section(&v, state.engine.public_url.as_deref().unwrap_or(""), &c, &form, shown.preview.as_ref()))
+    } else {
+        None
+    };
     // Only a WooCommerce shop signs with a secret Philia makes; Shopify chooses its own and
     // Sepidar is read, not delivered from.
     let mut actions = vec![if c.status == "active" { ("pause", T::Pause) } else { ("resume", T::Resume) }];
-    if !shopify && !sepidar {
+    if !shopify && !sepidar && !feed {
         actions.push(("secret", T::NewSecret));
     }
     let body = html! {
@@ -173,7 +183,7 @@ async fn render_one(state: &AppState, staff: &Staff, code: &str, shown: Shown) -
         div.toolbar { a.button href="/admin/integrations" { (v.t(T::Back)) } }
         section.card #connection {
             h2 { (c.name) " · " (status_word(&v, &c.status)) }
-            @if !sepidar { p { (v.t(T::DeliveryUrl)) ": " code #delivery-url dir="ltr" { (delivery_url(state, &c)) } } }
+            @if !sepidar && !feed { p { (v.t(T::DeliveryUrl)) ": " code #delivery-url dir="ltr" { (delivery_url(state, &c)) } } }
             @if let Some(secret) = &shown.secret {
                 div.notice role="status" { (v.t(T::SecretShownOnce)) ": " code #issued-secret dir="ltr" { (secret) } }
             }
@@ -194,7 +204,9 @@ async fn render_one(state: &AppState, staff: &Staff, code: &str, shown: Shown) -
                 }
             }
         }
-        @if sepidar {
+        @if let Some(part) = feed_part {
+            (part)
+        } @else if sepidar {
             section.card #setup {
                 h2 { (v.t(T::SepidarSetupTitle)) }
                 ol { li { (v.t(T::SepidarStep1)) } li { (v.t(T::SepidarStep2)) } li { (v.t(T::SepidarStep3)) } }

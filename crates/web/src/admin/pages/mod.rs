@@ -6,6 +6,7 @@ pub mod customer_privacy;
 pub mod customers;
 pub mod dashboard;
 pub mod earning_rules;
+pub mod feed;
 pub mod games;
 pub mod imports;
 pub mod inbox;
