@@ -126,6 +126,76 @@ pub fn return_amount(share: i64, units: i64, before: i64, quantity: i64) -> i64 
     upto(before + quantity) - upto(before)
 }
 
+/// One till action as the cashier report reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TillActionFact {
+    pub staff_id: i64,
+    pub staff_name: String,
+    pub branch: String,
+    /// `sale` or `return`.
+    pub action: String,
+    /// The action's detail as recorded (JSON).
+    pub detail: String,
+    /// The sale's invoice total and discount (for sales).
+    pub invoice_total: i64,
+    pub invoice_discount: i64,
+}
+
+/// What one cashier did at one branch in a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CashierLine {
+    pub staff_id: i64,
+    pub staff_name: String,
+    pub branch: String,
+    pub sales: i64,
+    /// What the sales came to (after their discounts).
+    pub sales_total: i64,
+    /// Discounts given on those sales (instant and codes).
+    pub discounts: i64,
+    /// Sales made beyond the branch's stock with a manager's override.
+    pub stock_overrides: i64,
+    pub returns: i64,
+    pub returned_total: i64,
+    /// Sales less returns.
+    pub net: i64,
+}
+
+/// Sums a period's till actions per cashier and branch, busiest first.
+pub fn cashier_report(facts: &[TillActionFact]) -> Vec<CashierLine> {
+    let mut lines: std::collections::BTreeMap<(i64, String), CashierLine> = std::collections::BTreeMap::new();
+    for f in facts {
+        let line = lines.entry((f.staff_id, f.branch.clone())).or_insert_with(|| CashierLine {
+            staff_id: f.staff_id,
+            staff_name: f.staff_name.clone(),
+            branch: f.branch.clone(),
+            ..Default::default()
+        });
+        let detail: serde_json::Value = serde_json::from_str(&f.detail).unwrap_or_default();
+        match f.action.as_str() {
+            "sale" => {
+                line.sales += 1;
+                line.sales_total += f.invoice_total;
+                line.discounts += f.invoice_discount;
+                line.stock_overrides += i64::from(detail["override_stock"].as_bool().unwrap_or(false));
+            }
+            "return" => {
+                line.returns += 1;
+                line.returned_total += detail["amount"].as_i64().unwrap_or(0);
+            }
+            _ => {}
+        }
+    }
+    let mut out: Vec<CashierLine> = lines
+        .into_values()
+        .map(|mut l| {
+            l.net = l.sales_total - l.returned_total;
+            l
+        })
+        .collect();
+    out.sort_by(|a, b| b.net.cmp(&a.net).then(a.staff_name.cmp(&b.staff_name)));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +235,33 @@ mod tests {
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["lines[0].quantity", "lines[1].sku"]);
         assert_eq!(check_cart(&[]).unwrap_err().0[0].field, "lines");
+    }
+
+    #[test]
+    fn the_cashier_report_sums_sales_discounts_overrides_and_returns() {
+        let fact = |staff: i64, action: &str, detail: &str, total: i64, discount: i64| TillActionFact {
+            staff_id: staff,
+            staff_name: format!("s{staff}"),
+            branch: "north".into(),
+            action: action.into(),
+            detail: detail.into(),
+            invoice_total: total,
+            invoice_discount: discount,
+        };
+        let report = cashier_report(&[
+            fact(1, "sale", r#"{"override_stock":false}"#, 100, 10),
+            fact(1, "sale", r#"{"override_stock":true}"#, 50, 0),
+            fact(1, "return", r#"{"amount":30}"#, 100, 10),
+            fact(2, "sale", "{}", 500, 0),
+            fact(2, "open", "{}", 0, 0),
+        ]);
+        assert_eq!(report.len(), 2);
+        assert_eq!((report[0].staff_id, report[0].net), (2, 500), "busiest first");
+        let one = &report[1];
+        assert_eq!(
+            (one.sales, one.sales_total, one.discounts, one.stock_overrides, one.returns, one.returned_total, one.net),
+            (2, 150, 10, 1, 1, 30, 120)
+        );
     }
 
     #[test]

@@ -69,6 +69,26 @@ pub struct Receipt {
     /// Points the sale earned (net of what refunds took back), per type.
     pub points: i64,
     pub customer_name: Option<String>,
+    /// What loyalty paid at checkout: points spent and their value, and wallet money.
+    pub paid: LoyaltyPaid,
+}
+
+/// The cashier report of a period: from and to (inclusive) in the tenant's calendar days.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CashierReport {
+    pub from: String,
+    pub to: String,
+    pub branch: Option<String>,
+    pub lines: Vec<philia_domain::pos::CashierLine>,
+}
+
+/// What the customer's points and wallet paid for a sale (the rest was paid in money).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoyaltyPaid {
+    pub points: i64,
+    pub point_type: Option<String>,
+    pub points_value: i64,
+    pub wallet: i64,
 }
 
 fn not_a_till_role() -> EngineError {
@@ -294,6 +314,48 @@ impl Engine {
         }
     }
 
+    /// Per cashier and branch: sales, their totals and discounts, stock overrides and returns,
+    /// for the days `from` to `to` (either calendar; today when absent), one branch or all.
+    pub async fn cashier_report(
+        &self,
+        ctx: &TenantContext,
+        from: Option<&str>,
+        to: Option<&str>,
+        branch: Option<&str>,
+    ) -> Result<CashierReport> {
+        use philia_domain::calendar::{local_day, parse_date};
+        let today = local_day(jiff::Timestamp::now(), &ctx.zone);
+        let day = |field: &str, v: Option<&str>| -> Result<jiff::civil::Date> {
+            match v.map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(today),
+                Some(s) => parse_date(s).map_err(|e| EngineError::field(e.at(field))),
+            }
+        };
+        let (first, last) = (day("from", from)?, day("to", to)?);
+        if last < first {
+            return Err(EngineError::field(
+                Issue::new("before_from", "must not be before from", "نباید پیش از «از» باشد").at("to"),
+            ));
+        }
+        if (last - first).get_days() > 366 {
+            return Err(EngineError::field(
+                Issue::new("too_long", "a report covers at most a year", "بازه حداکثر یک سال است").at("to"),
+            ));
+        }
+        let start = |d: jiff::civil::Date| -> Result<i64> {
+            Ok(d.to_zoned(ctx.zone.clone()).map_err(|e| EngineError::Io(e.to_string()))?.timestamp().as_millisecond())
+        };
+        let until = start(last.tomorrow().map_err(|e| EngineError::Io(e.to_string()))?)?;
+        let branch = branch.map(str::trim).filter(|b| !b.is_empty());
+        let facts = self.store.till_actions_between(ctx.id, start(first)?, until, branch).await?;
+        Ok(CashierReport {
+            from: first.to_string(),
+            to: last.to_string(),
+            branch: branch.map(str::to_string),
+            lines: philia_domain::pos::cashier_report(&facts),
+        })
+    }
+
     /// A receipt by invoice id.
     pub async fn receipt(&self, ctx: &TenantContext, invoice_id: i64) -> Result<Receipt> {
         let invoice = self.invoice(ctx, invoice_id).await?;
@@ -304,7 +366,20 @@ impl Engine {
             Some(c) => Some(self.customer(ctx, c).await.map(|c| full_name(c.first_name.as_deref(), c.last_name.as_deref()))?),
             None => None,
         };
-        Ok(Receipt { invoice, refunds, actions, points, customer_name })
+        // Checkout payments are ledger entries under the invoice's checkout key.
+        let key = format!("checkout:{invoice_id}");
+        let mut tx = self.store.begin_read().await?;
+        let mut paid = LoyaltyPaid::default();
+        if let Some(spend) = self.store.entry_by_key(&mut tx, ctx.id, &key).await? {
+            let types = self.point_type_map(&mut tx, ctx).await?;
+            let value = types.get(&spend.point_type).and_then(|(_, t)| t.cash_value).unwrap_or(0);
+            (paid.points, paid.points_value) = (-spend.points, -spend.points * value);
+            paid.point_type = Some(spend.point_type);
+        }
+        if let Some(w) = self.store.wallet_entry_by_key(&mut tx, ctx.id, &key).await? {
+            paid.wallet = -w.amount;
+        }
+        Ok(Receipt { invoice, refunds, actions, points, customer_name, paid })
     }
 
     /// Takes back units of one line of a receipt (all that are left unless `quantity` says

@@ -175,6 +175,47 @@ impl Store {
 }
 
 impl Store {
+    /// The till's sales and returns in `[from, until)`, with each sale's total and discount,
+    /// for the cashier report; one branch or all.
+    pub async fn till_actions_between(
+        &self,
+        tenant_id: i64,
+        from: i64,
+        until: i64,
+        branch: Option<&str>,
+    ) -> Result<Vec<philia_domain::pos::TillActionFact>> {
+        let rows = sqlx::query(
+            "SELECT a.staff_id, COALESCE(s.name, ''), a.branch, a.action, a.detail,
+                    COALESCE(i.total, 0),
+                    CAST(COALESCE(i.discount, 0) + COALESCE((SELECT SUM(l.discount) FROM invoice_lines l
+                        WHERE l.tenant_id = a.tenant_id AND l.invoice_id = a.invoice_id AND a.action = 'sale'), 0) AS BIGINT)
+             FROM pos_actions a
+             LEFT JOIN staff_users s ON s.tenant_id = a.tenant_id AND s.id = a.staff_id
+             LEFT JOIN invoices i ON i.tenant_id = a.tenant_id AND i.id = a.invoice_id
+             WHERE a.tenant_id = $1 AND a.at >= $2 AND a.at < $3 AND ($4 = '' OR a.branch = $4)
+             ORDER BY a.id",
+        )
+        .bind(tenant_id)
+        .bind(from)
+        .bind(until)
+        .bind(branch.unwrap_or(""))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(philia_domain::pos::TillActionFact {
+                    staff_id: r.try_get(0)?,
+                    staff_name: r.try_get(1)?,
+                    branch: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    detail: r.try_get(4)?,
+                    invoice_total: r.try_get(5)?,
+                    invoice_discount: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
     /// Points an invoice earned, less what its refunds took back (all types together).
     pub async fn points_of_invoice(&self, tenant_id: i64, invoice_id: i64) -> Result<i64> {
         let row = sqlx::query(

@@ -535,9 +535,13 @@ const V21: &[&str] = &["CREATE TABLE inbound_event_ids (
         tenant_id BIGINT NOT NULL, connection_id BIGINT NOT NULL, event_id TEXT NOT NULL, delivery_id BIGINT NOT NULL,
         PRIMARY KEY (tenant_id, connection_id, event_id))"];
 
+/// The cashier report reads a branch's or a tenant's till actions by time.
+const V22: &[&str] = &["CREATE INDEX pos_actions_at ON pos_actions (tenant_id, at)"];
+
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
-const MIGRATIONS: &[&[&str]] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21];
+const MIGRATIONS: &[&[&str]] =
+    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

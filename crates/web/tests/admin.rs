@@ -885,3 +885,21 @@ async fn an_owner_connects_a_woocommerce_shop_and_retries_a_failed_delivery() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_till_report_page_shows_a_range_and_names_a_bad_one() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let mut owner = Panel::new(&app.base);
+        owner.sign_in("owner@shop.ir", PASSWORD).await;
+        let dashboard = owner.get("/admin").await;
+        assert!(dashboard.html.contains("href=\"/admin/till-report\""), "linked from the dashboard");
+        let page = owner.get("/admin/till-report").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.html.contains("id=\"cashiers\""), "today's report, empty but shown");
+        let backwards = owner.get("/admin/till-report?from=1405/09/12&to=1405/09/10").await;
+        assert_eq!(backwards.status, StatusCode::OK);
+        assert!(backwards.html.contains("aria-invalid=\"true\"") && !backwards.html.contains("id=\"cashiers\""));
+        app.finish().await;
+    }
+}

@@ -189,6 +189,51 @@ async fn a_cashier_sells_with_a_discount_and_loyalty_and_takes_a_return() {
         let page: Page = till_page.get(&format!("/pos/receipts/{id}")).await;
         assert!(page.html.contains("مرجوع شد") && page.html.contains("data-returned=\"2\""), "{}", page.html);
 
+        // A bag paid partly with the 5 points left (100 each) and 20,000 from the wallet: the
+        // receipt says what each paid and what was paid in money.
+        common::make_points_payable(&app).await;
+        let topped = app
+            .post(
+                &format!("/api/v1/customers/{customer}/wallet/adjust"),
+                json!({"amount": 20_000, "reason": "gift", "idempotency_key": "w1"}),
+            )
+            .await;
+        assert_eq!(topped.status, 201, "{}", topped.body);
+        let paying = json!({"sale": {"lines": [{"sku": "BAG-3", "quantity": 1}], "customer_id": customer,
+            "points": {"point_type": "purchase", "points": 5}, "wallet": 20_000}, "key": "k-paid"});
+        let (s, sold) = api(&app, &till_page, &csrf, reqwest::Method::POST, "/pos/api/sales", Some(paying)).await;
+        assert_eq!(s, 200, "{sold}");
+        let paid = till_page.get(&format!("/pos/receipts/{}", sold["invoice_id"])).await;
+        let shown = |id: &str| {
+            paid.html.split(&format!("id=\"{id}\">")).nth(1).and_then(|s| s.split("</dd>").next()).unwrap_or("").to_string()
+        };
+        assert!(
+            shown("receipt-paid-points").contains("۵۰۰") && shown("receipt-paid-points").contains("(۵)"),
+            "{}",
+            shown("receipt-paid-points")
+        );
+        assert!(shown("receipt-paid-wallet").contains("۲۰٬۰۰۰"), "{}", shown("receipt-paid-wallet"));
+        assert!(shown("receipt-paid-money").contains("۲۹٬۵۰۰"), "50,000 − 500 − 20,000: {}", shown("receipt-paid-money"));
+
+        // The day's till per cashier: two sales (one with a 10 % discount), two returns.
+        let report = app.get("/api/v1/reports/cashiers").await;
+        assert_eq!(report.status, 200, "{}", report.body);
+        let line = &report.body["lines"][0];
+        assert_eq!(report.body["lines"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            (line["sales"].as_i64(), line["sales_total"].as_i64(), line["discounts"].as_i64()),
+            (Some(2), Some(311_000), Some(29_000))
+        );
+        assert_eq!(
+            (line["returns"].as_i64(), line["returned_total"].as_i64(), line["net"].as_i64()),
+            (Some(2), Some(216_000), Some(95_000))
+        );
+        assert_eq!(line["branch"], "north");
+        let other_branch = app.get("/api/v1/reports/cashiers?branch=south").await;
+        assert!(other_branch.body["lines"].as_array().unwrap().is_empty());
+        let backwards = app.get("/api/v1/reports/cashiers?from=2026-12-02&to=2026-12-01").await;
+        assert_eq!((backwards.status.as_u16(), backwards.body["errors"][0]["field"].as_str()), (422, Some("to")));
+
         // JSON calls need the session's token.
         let (s, _) = api(&app, &till_page, "wrong", reqwest::Method::POST, "/pos/api/quote", Some(sale(0))).await;
         assert_eq!(s, 403);

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use pages::{
     automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules, feed, games,
     imports, inbox, integrations, messaging, missions, networks, onboarding, platform, programme, promotions, retention, rewards,
-    rfm, segments, sign_in, team, webhooks,
+    rfm, segments, sign_in, team, till_report, webhooks,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/settings/keys", post(team::add_key))
         .route("/admin/settings/keys/{id}/revoke", post(team::revoke_key))
         .route("/admin/settings/keys/{id}/rotate", post(team::rotate_key))
+        .route("/admin/till-report", get(till_report::page))
         .route("/admin/integrations", get(integrations::list).post(integrations::create))
         .route("/admin/integrations/{code}", get(integrations::show))
         .route("/admin/integrations/{code}/access", post(integrations::save_access))

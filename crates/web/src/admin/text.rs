@@ -475,6 +475,13 @@ crate::catalogue! {
     DeviceSerial => "سریال دستگاه", "Device serial";
     UserName => "نام کاربری", "User name";
     ReadNow => "خواندن همین حالا", "Read now";
+    TillByCashier => "صندوق به تفکیک صندوق‌دار", "Till by cashier";
+    Cashier => "صندوق‌دار", "Cashier";
+    SalesTotal => "مبلغ فروش", "Sales amount";
+    Discounts => "تخفیف‌ها", "Discounts";
+    StockOverrides => "فروش بیش از موجودی", "Sales beyond stock";
+    Returns => "مرجوعی‌ها", "Returns";
+    NoTillActivity => "در این بازه فروشی در صندوق ثبت نشده است", "No till sales in this range";
     FeedHowTitle => "ارسال فاکتورها از نرم‌افزار حسابداری", "Sending invoices from the accounting program";
     FeedHow => "نرم‌افزار فایل خروجی فاکتورها (CSV یا JSON) را با یک کلید API از نوع «یکپارچه‌سازی» به این نشانی POST می‌کند؛ یا نمونه‌ای را این‌جا بچسبانید و بفرستید.", "The program POSTs its invoice export (CSV or JSON) to this address with an integration API key; or paste a file here and send it.";
     FeedMappingTitle => "نگاشت ستون‌ها", "Column mapping";

@@ -57,6 +57,9 @@ crate::catalogue! {
     Total => "مبلغ کل", "Total";
     Refunded => "برگشتی", "Refunded";
     PointsEarned => "امتیاز کسب‌شده", "Points earned";
+    PaidWithPoints => "پرداخت با امتیاز", "Paid with points";
+    PaidFromWallet => "پرداخت از کیف پول", "Paid from the wallet";
+    PaidInMoney => "پرداخت نقدی / کارت", "Paid in cash or by card";
     Print => "چاپ", "Print";
     NewSale => "فروش جدید", "New sale";
     Return => "مرجوع", "Return";

@@ -24,6 +24,31 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(engagement))
         .routes(routes!(points_tiers))
         .routes(routes!(top_customers))
+        .routes(routes!(cashiers))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CashierQuery {
+    /// First day (`2026-12-01` or `1405/09/10`); today when absent.
+    pub from: Option<String>,
+    /// Last day, included; today when absent.
+    pub to: Option<String>,
+    /// One branch's code; every branch when absent.
+    pub branch: Option<String>,
+}
+
+/// The till per cashier and branch: sales, their totals and discounts, stock overrides, returns
+/// and the net, for a period of days.
+#[utoipa::path(get, path = "/reports/cashiers", tag = "reports", params(CashierQuery),
+    responses((status = 200, body = philia_engine::pos::CashierReport), (status = 422, body = crate::problem::Problem)))]
+async fn cashiers(
+    auth: Auth,
+    State(s): State<AppState>,
+    Query(q): Query<CashierQuery>,
+) -> ApiResult<Json<philia_engine::pos::CashierReport>> {
+    auth.require(Access::Read)?;
+    Ok(Json(s.engine.cashier_report(&auth.ctx, q.from.as_deref(), q.to.as_deref(), q.branch.as_deref()).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

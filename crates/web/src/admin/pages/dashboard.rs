@@ -145,6 +145,7 @@ pub async fn page(State(state): State<AppState>, staff: Staff, Query(q): Query<D
 
     let body = html! {
         (period_picker(&v, &q))
+        p.toolbar { a #till-report href="/admin/till-report" { (v.t(T::TillByCashier)) } }
         div.figures {
             (figure(v.t(T::NetSales), v.money(sales.net_sales)))
             (figure(v.t(T::Invoices), v.num(sales.invoices)))

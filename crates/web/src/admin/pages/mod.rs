@@ -24,4 +24,5 @@ pub mod rfm;
 pub mod segments;
 pub mod sign_in;
 pub mod team;
+pub mod till_report;
 pub mod webhooks;

@@ -96,6 +96,13 @@ fn render(till: &Till, r: &Receipt) -> Markup {
                 dt { (t(P::Subtotal)) } dd { (v.money(inv.subtotal)) }
                 @if inv.discount > 0 { dt { (t(P::Discounts)) } dd { (v.money(inv.discount)) } }
                 dt { strong { (t(P::Total)) } } dd #receipt-total { strong { (v.money(inv.total)) } }
+                @if r.paid.points > 0 {
+                    dt { (t(P::PaidWithPoints)) } dd #receipt-paid-points { (v.money(r.paid.points_value)) " (" (v.num(r.paid.points)) ")" }
+                }
+                @if r.paid.wallet > 0 { dt { (t(P::PaidFromWallet)) } dd #receipt-paid-wallet { (v.money(r.paid.wallet)) } }
+                @if r.paid.points > 0 || r.paid.wallet > 0 {
+                    dt { (t(P::PaidInMoney)) } dd #receipt-paid-money { (v.money(inv.total - r.paid.points_value - r.paid.wallet)) }
+                }
                 @if inv.refunded_total > 0 { dt { (t(P::Refunded)) } dd #receipt-refunded { (v.money(inv.refunded_total)) } }
                 @if r.points != 0 { dt { (t(P::PointsEarned)) } dd #receipt-points { (v.num(r.points)) } }
             }
