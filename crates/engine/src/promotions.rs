@@ -102,12 +102,25 @@ fn record(row: &PromotionRow) -> Result<PromotionRecord> {
 
 impl Engine {
     pub async fn create_promotion(&self, ctx: &TenantContext, input: &PromotionInput) -> Result<PromotionRecord> {
+        let mut tx = self.store.begin_write().await?;
+        let made = self.create_promotion_in(&mut tx, ctx, input).await?;
+        philia_store::commit(tx).await?;
+        Ok(made)
+    }
+
+    /// Creates a promotion inside the caller's transaction (a shop's coupon mirrored with its
+    /// delivery).
+    pub(crate) async fn create_promotion_in(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        input: &PromotionInput,
+    ) -> Result<PromotionRecord> {
         let p = input.parse(&ctx.zone)?;
         let now = now_ms();
-        let mut tx = self.store.begin_write().await?;
-        let id = self.store.allocate_ids(&mut tx, 1).await?[0];
+        let id = self.store.allocate_ids(conn, 1).await?[0];
         let body = serde_json::to_string(&p.input).expect("a promotion serialises");
-        if !self.store.insert_promotion(&mut tx, ctx.id, id, &p.code, &body, p.total_limit, now).await? {
+        if !self.store.insert_promotion(conn, ctx.id, id, &p.code, &body, p.total_limit, now).await? {
             return Err(EngineError::conflict(
                 "code_taken",
                 "a promotion with this code exists",
@@ -115,27 +128,38 @@ impl Engine {
             ));
         }
         if let Some(shared) = &p.shared_code
-            && self.store.insert_codes(&mut tx, ctx.id, id, vec![shared.clone()], None).await? == 0
+            && self.store.insert_codes(conn, ctx.id, id, vec![shared.clone()], None).await? == 0
         {
             return Err(EngineError::field(
                 Issue::new("code_taken", "this code is already in use", "این کد قبلاً استفاده شده است").at("shared_code"),
             ));
         }
-        self.audit_in(&mut tx, ctx, "promotion.create", "promotion", &p.code, NOTHING, Some(&stored(&body))).await?;
-        philia_store::commit(tx).await?;
+        self.audit_in(conn, ctx, "promotion.create", "promotion", &p.code, NOTHING, Some(&stored(&body))).await?;
         record(&PromotionRow { id, code: p.code, body, used: 0 })
     }
 
     /// Replaces a promotion's rules; its codes and the uses counted so far stay.
     pub async fn update_promotion(&self, ctx: &TenantContext, code: &str, input: &PromotionInput) -> Result<PromotionRecord> {
+        let mut tx = self.store.begin_write().await?;
+        let changed = self.update_promotion_in(&mut tx, ctx, code, input).await?;
+        philia_store::commit(tx).await?;
+        Ok(changed)
+    }
+
+    pub(crate) async fn update_promotion_in(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        code: &str,
+        input: &PromotionInput,
+    ) -> Result<PromotionRecord> {
         let p = input.parse(&ctx.zone)?;
         if p.code != code {
             return Err(EngineError::field(
                 Issue::new("code_mismatch", "must match the code in the path", "کد باید با مسیر یکی باشد").at("code"),
             ));
         }
-        let mut tx = self.store.begin_write().await?;
-        let row = self.store.promotion_by_code(&mut tx, ctx.id, code).await?.ok_or(EngineError::NotFound("promotion"))?;
+        let row = self.store.promotion_by_code(conn, ctx.id, code).await?.ok_or(EngineError::NotFound("promotion"))?;
         let before = parse_promotion(&row, ctx)?;
         if before.shared_code != p.shared_code {
             return Err(EngineError::field(
@@ -148,11 +172,22 @@ impl Engine {
             ));
         }
         let body = serde_json::to_string(&p.input).expect("a promotion serialises");
-        self.store.update_promotion(&mut tx, ctx.id, row.id, &body, p.total_limit, now_ms()).await?;
-        self.audit_in(&mut tx, ctx, "promotion.update", "promotion", code, Some(&stored(&row.body)), Some(&stored(&body)))
-            .await?;
-        philia_store::commit(tx).await?;
+        self.store.update_promotion(conn, ctx.id, row.id, &body, p.total_limit, now_ms()).await?;
+        self.audit_in(conn, ctx, "promotion.update", "promotion", code, Some(&stored(&row.body)), Some(&stored(&body))).await?;
         record(&PromotionRow { body, ..row })
+    }
+
+    /// A stored promotion's rules, when there is one under `code`.
+    pub(crate) async fn promotion_input_in(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        code: &str,
+    ) -> Result<Option<PromotionInput>> {
+        match self.store.promotion_by_code(conn, ctx.id, code).await? {
+            Some(row) => Ok(Some(record(&row)?.promotion)),
+            None => Ok(None),
+        }
     }
 
     pub async fn promotions(&self, ctx: &TenantContext) -> Result<Vec<PromotionRecord>> {

@@ -903,3 +903,67 @@ async fn the_till_report_page_shows_a_range_and_names_a_bad_one() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_owner_sets_referrals_and_cashback_without_code() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let mut owner = Panel::new(&app.base);
+        owner.sign_in("owner@shop.ir", PASSWORD).await;
+        let programme = owner.get("/admin/programme").await;
+        assert!(programme.html.contains("href=\"/admin/programme/referrals-cashback\""));
+        let page = owner.get("/admin/programme/referrals-cashback").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let csrf = page.csrf();
+
+        let referral = |points: &'static str| {
+            [
+                ("enabled", "1"),
+                ("point_type", "purchase"),
+                ("referrer_points", points),
+                ("referee_points", "۵۰"),
+                ("min_first_invoice", "200,000"),
+                ("within_days", "30"),
+                ("link_base", ""),
+            ]
+        };
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(referral("-5"));
+        let bad = owner.post("/admin/programme/referrals", &form).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.html.contains("aria-invalid=\"true\""), "the bad number is marked");
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(referral("100"));
+        assert_eq!(owner.post("/admin/programme/referrals", &form).await.status, StatusCode::SEE_OTHER);
+        let saved = app.get("/api/v1/referrals/programme").await.body;
+        assert_eq!((saved["referrer_points"].as_i64(), saved["referee_points"].as_i64()), (Some(100), Some(50)));
+        assert_eq!((saved["min_first_invoice"].as_i64(), saved["within_days"].as_i64()), (Some(200_000), Some(30)));
+
+        // Cashback as points needs the point type; as wallet money, a category's own rate.
+        let cashback = |credit_as: &'static str, point_type: &'static str| {
+            [
+                ("enabled", "1"),
+                ("credit_as", credit_as),
+                ("point_type", point_type),
+                ("maturity_days", "7"),
+                ("category_rates[0].category", "cake"),
+                ("category_rates[0].percent", "۲٫۵"),
+                ("category_rates[1].category", ""),
+                ("category_rates[1].percent", ""),
+            ]
+        };
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(cashback("points", ""));
+        let bad = owner.post("/admin/programme/cashback", &form).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(cashback("wallet", ""));
+        assert_eq!(owner.post("/admin/programme/cashback", &form).await.status, StatusCode::SEE_OTHER);
+        let saved = app.get("/api/v1/cashback").await.body;
+        assert_eq!((saved["credit_as"].as_str(), saved["maturity_days"].as_i64()), (Some("wallet"), Some(7)));
+        assert_eq!(saved["category_rates"], serde_json::json!([{"category": "cake", "percent": 2.5}]));
+        let page = owner.get("/admin/programme/referrals-cashback").await;
+        assert!(page.html.contains("name=\"category_rates[0].category\" value=\"cake\""), "the saved rate is shown");
+        app.finish().await;
+    }
+}

@@ -217,3 +217,71 @@ async fn customers_and_products_arrive_and_a_bad_delivery_fails_alone() {
         app.finish().await;
     }
 }
+
+/// A coupon in the REST API's documented shape, in rials.
+fn coupon(amount: &str, modified: &str, categories: Value) -> Value {
+    json!({ "id": 719, "code": "YALDA10", "amount": amount, "status": "publish", "discount_type": "percent",
+            "description": "Yalda night", "date_modified_gmt": modified, "date_expires_gmt": null,
+            "individual_use": false, "product_ids": [], "excluded_product_ids": [], "usage_limit": null,
+            "usage_limit_per_user": 1, "product_categories": categories, "excluded_product_categories": [],
+            "minimum_amount": "1000000", "maximum_amount": "0.00", "free_shipping": false, "used_by": [] })
+}
+
+#[tokio::test]
+async fn a_shop_coupon_works_at_the_till_until_the_shop_deletes_it() {
+    for app in common::apps().await {
+        let secret = "coupon-secret-123";
+        let made = app
+            .post("/api/v1/connections", json!({"kind": "woocommerce", "code": "web", "currency": "IRR", "secret": secret}))
+            .await;
+        assert_eq!(made.status, 201, "{:?}", made.body);
+        let path = "/hooks/woocommerce/shop/web";
+        let send = |body: Value, topic: &'static str| {
+            let app = &app;
+            async move { deliver(app, path, topic, &serde_json::to_vec(&body).unwrap(), Some(secret)).await }
+        };
+        // One use per customer, as the shop says: the till checks it for a known customer.
+        let buyer =
+            app.post("/api/v1/customers", json!({"mobile": "09121234567"})).await.body["customer"]["id"].as_i64().unwrap();
+        let check = || {
+            let app = &app;
+            async move {
+                let cart = json!({"code": "yalda10", "customer_id": buyer, "lines": [{"sku": "TEA", "total": 200_000}]});
+                app.post("/api/v1/codes/check", cart).await.body
+            }
+        };
+
+        // Created: a 10 % promotion under the shop's code, with the shop's minimum in tomans.
+        assert_eq!(send(coupon("10.00", "2026-12-01T10:00:00", json!([])), "coupon.created").await, 200);
+        drain(&app).await;
+        let p = app.get("/api/v1/promotions/woo-web-719").await.body;
+        assert_eq!(
+            (p["shared_code"].as_str(), p["value"].as_f64(), p["min_amount"].as_i64()),
+            (Some("YALDA10"), Some(10.0), Some(100_000))
+        );
+        let c = check().await;
+        assert_eq!((c["valid"].as_bool(), c["discount"].as_i64()), (Some(true), Some(20_000)), "{c}");
+
+        // Updated to 15 %, delivered twice; an older state after it changes nothing.
+        for _ in 0..2 {
+            send(coupon("15.00", "2026-12-02T10:00:00", json!([])), "coupon.updated").await;
+        }
+        send(coupon("5.00", "2026-12-01T12:00:00", json!([])), "coupon.updated").await;
+        let round = drain(&app).await;
+        assert_eq!((round.applied, round.skipped, round.failed), (1, 2, 0));
+        assert_eq!(check().await["discount"], 30_000);
+
+        // Restricted to a category the shop names by id: left to the shop, and the log says so.
+        send(coupon("15.00", "2026-12-03T10:00:00", json!([12])), "coupon.updated").await;
+        drain(&app).await;
+        let log = app.get("/api/v1/connections/web/deliveries?limit=1").await.body;
+        assert!(log[0]["outcome"].as_str().unwrap().contains("applied by the shop only"), "{log:?}");
+
+        // Deleted in the shop: the promotion is switched off and the code no longer works.
+        assert_eq!(send(json!({"id": 719}), "coupon.deleted").await, 200);
+        drain(&app).await;
+        assert_eq!(app.get("/api/v1/promotions/woo-web-719").await.body["active"], false);
+        assert_eq!(check().await["valid"], false);
+        app.finish().await;
+    }
+}

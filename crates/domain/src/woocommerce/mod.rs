@@ -3,11 +3,13 @@
 //! what decides whether a delivery is news, a repeat or stale (WooCommerce's delivery id is not
 //! a reliable key: it coalesces quick updates and never retries).
 
+mod coupon;
 mod loose;
 mod order;
 mod records;
 mod sync;
 
+pub use coupon::{CouponMirror, WooCoupon};
 pub use loose::Loose;
 pub use order::identity;
 pub use order::{OrderPhase, OrderSnapshot, RefundDraft, WooOrder};
@@ -45,7 +47,11 @@ pub enum Topic {
     OrderDeleted,
     Customer,
     Product,
-    /// Coupons, deleted customers and products, actions: kept in the log, nothing to apply.
+    /// A coupon created, updated or restored: mirrored as a promotion.
+    Coupon,
+    /// A coupon trashed or deleted: its promotion is switched off.
+    CouponDeleted,
+    /// Deleted customers and products, actions: kept in the log, nothing to apply.
     Other,
 }
 
@@ -56,6 +62,8 @@ impl Topic {
             "order.deleted" => Topic::OrderDeleted,
             "customer.created" | "customer.updated" => Topic::Customer,
             "product.created" | "product.updated" | "product.restored" => Topic::Product,
+            "coupon.created" | "coupon.updated" | "coupon.restored" => Topic::Coupon,
+            "coupon.deleted" => Topic::CouponDeleted,
             _ => Topic::Other,
         }
     }
@@ -96,6 +104,8 @@ mod tests {
         assert_eq!(Topic::parse("order.restored"), Topic::Order);
         assert_eq!(Topic::parse("order.deleted"), Topic::OrderDeleted);
         assert_eq!(Topic::parse("Customer.Created"), Topic::Customer);
-        assert_eq!(Topic::parse("coupon.created"), Topic::Other);
+        assert_eq!(Topic::parse("coupon.created"), Topic::Coupon);
+        assert_eq!(Topic::parse("coupon.deleted"), Topic::CouponDeleted);
+        assert_eq!(Topic::parse("action.woocommerce_order_status"), Topic::Other);
     }
 }

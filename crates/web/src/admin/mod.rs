@@ -18,8 +18,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use pages::{
     automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules, feed, games,
-    imports, inbox, integrations, messaging, missions, networks, onboarding, platform, programme, promotions, retention, rewards,
-    rfm, segments, sign_in, team, till_report, webhooks,
+    imports, inbox, integrations, messaging, missions, networks, onboarding, platform, programme, promotions, referrals_cashback,
+    retention, rewards, rfm, segments, sign_in, team, till_report, webhooks,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -44,6 +44,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/programme", get(programme::page))
         .route("/admin/programme/point-types", post(programme::create_point_type))
         .route("/admin/programme/tiers", post(programme::save_tiers))
+        .route("/admin/programme/referrals-cashback", get(referrals_cashback::page))
+        .route("/admin/programme/referrals", post(referrals_cashback::save_referrals))
+        .route("/admin/programme/cashback", post(referrals_cashback::save_cashback))
         .route("/admin/programme/rules", get(earning_rules::page).post(earning_rules::create))
         .route("/admin/programme/rules/dry-run", post(earning_rules::dry_run))
         .route("/admin/programme/rules/{id}/disable", post(earning_rules::disable))

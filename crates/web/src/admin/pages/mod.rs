@@ -18,6 +18,7 @@ pub mod onboarding;
 pub mod platform;
 pub mod programme;
 pub mod promotions;
+pub mod referrals_cashback;
 pub mod retention;
 pub mod rewards;
 pub mod rfm;
