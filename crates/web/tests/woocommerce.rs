@@ -153,7 +153,7 @@ async fn customers_and_products_arrive_and_a_bad_delivery_fails_alone() {
         assert_eq!(deliver(&app, path, "order.created", &serde_json::to_vec(&broken).unwrap(), Some(&secret)).await, 200);
         let list = fixture_json("orders_list.json");
         assert_eq!(deliver(&app, path, "order.created", &serde_json::to_vec(&list[1]).unwrap(), Some(&secret)).await, 200);
-        assert_eq!(deliver(&app, path, "coupon.created", br#"{"id":1,"code":"x"}"#, Some(&secret)).await, 200);
+        assert_eq!(deliver(&app, path, "customer.deleted", br#"{"id":25}"#, Some(&secret)).await, 200);
         let round = drain(&app).await;
         assert_eq!((round.applied, round.skipped, round.failed), (3, 1, 1), "{}", app.backend);
 
