@@ -86,6 +86,11 @@ impl FeedMapping {
     }
 }
 
+/// The source name of a feed connection's records.
+pub fn source_of(connection_code: &str) -> String {
+    format!("feed-{connection_code}")
+}
+
 /// Whether two column names are the same: case, surrounding spaces, a byte-order mark and the
 /// zero-width non-joiner (often typed as a space in Persian headers) aside.
 pub fn same_column(a: &str, b: &str) -> bool {

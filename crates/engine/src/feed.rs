@@ -9,7 +9,7 @@ use crate::import::{Row, RowError, invoice_input, locate_invoice_error};
 use crate::inbound::Applied;
 use crate::shop_orders::read;
 use crate::{Engine, EngineError, Result, TenantContext};
-use philia_domain::feed::{FIELDS, FeedMapping, same_column, status_phase};
+use philia_domain::feed::{FIELDS, FeedMapping, same_column, source_of, status_phase};
 use philia_domain::invoice::ValidInvoice;
 use philia_domain::woocommerce::{OrderPhase, OrderSnapshot};
 use philia_domain::{FieldError, Issue};
@@ -244,10 +244,6 @@ impl FeedInvoice {
         let text = serde_json::to_string(&self.rows).expect("rows serialise");
         Sha256::digest(text.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
     }
-}
-
-pub fn source_of(code: &str) -> String {
-    format!("feed-{code}")
 }
 
 impl Engine {
