@@ -26,6 +26,7 @@ pub mod issue;
 pub mod lists;
 pub mod message_templates;
 pub mod messaging;
+pub mod mission_replay;
 pub mod missions;
 pub mod mobile;
 pub mod money;

@@ -5,17 +5,18 @@
 
 use crate::calendar::CalendarKind;
 use crate::calendar::parse_instant;
-use crate::condition::{Condition, Facts, Schema, Value};
+use crate::condition::{Condition, Facts, Schema};
 use crate::earning::{EVENT_SCHEMA, INVOICE_SCHEMA};
 use crate::event::parse_event_type;
 use crate::issue::{Checker, Invalid, Issue, optional_text, required_text};
+pub use crate::mission_replay::{Counted, StepMatch};
 use crate::points::parse_code;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_STEPS: usize = 10;
-const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 
 /// What a goal counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -287,6 +288,9 @@ pub struct MissionFact<'a> {
     pub amount: i64,
     /// The fact's fields for filters and distinct values (none for referrals).
     pub facts: Option<&'a (dyn Facts + Sync)>,
+    /// The invoice behind the fact (the customer's own, or a referred friend's first purchase),
+    /// so that its refund can take back what it counted for.
+    pub invoice: Option<i64>,
 }
 
 /// A customer's progress in one period of a mission.
@@ -300,12 +304,19 @@ pub struct Progress {
     pub joined_at: i64,
     pub deadline_at: Option<i64>,
     pub completed_at: Option<i64>,
+    /// The facts that advanced this progress, in order (see `mission_replay`).
+    pub counted: Vec<Counted>,
+    /// How many times a refund took back steps already done: rewards given after that carry
+    /// the round in their key, so a step done again is rewarded again.
+    pub round: u32,
 }
 
 /// What a fact did to a customer's progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Advance {
     Nothing,
+    /// Kept in reserve after completion: no progress, but the row changed.
+    Reserved,
     Progressed,
     /// Steps done by this fact (its index), and whether the whole mission is now done.
     StepDone {
@@ -359,7 +370,16 @@ impl Mission {
             (Some(d), Some(e)) => Some(d.min(e.as_millisecond())),
             (d, e) => d.or(e.map(|e| e.as_millisecond())),
         };
-        Progress { step: 0, current: 0, seen: Vec::new(), joined_at: at, deadline_at, completed_at: None }
+        Progress {
+            step: 0,
+            current: 0,
+            seen: Vec::new(),
+            joined_at: at,
+            deadline_at,
+            completed_at: None,
+            counted: Vec::new(),
+            round: 0,
+        }
     }
 
     /// Whether a fact would count toward `step` (before any window check).
@@ -376,46 +396,26 @@ impl Mission {
     }
 
     /// Applies a fact to a customer's progress. Facts outside the mission's window, before the
-    /// customer joined, after their deadline or after completion do nothing; so does a fact
-    /// that does not count for the current step.
+    /// customer joined, after their deadline do nothing; so does a fact that does not count for
+    /// the current step. After completion a fact that would count is kept in reserve (see
+    /// `mission_replay`), up to a limit.
     pub fn advance(&self, p: &mut Progress, f: &MissionFact<'_>) -> Advance {
         let at = f.at.as_millisecond();
-        if p.completed_at.is_some() || !self.open_at(f.at) || at < p.joined_at || p.deadline_at.is_some_and(|d| at >= d) {
+        if !self.open_at(f.at) || at < p.joined_at || p.deadline_at.is_some_and(|d| at >= d) {
             return Advance::Nothing;
+        }
+        if p.completed_at.is_some() {
+            return self.keep_in_reserve(p, f);
         }
         if !self.counts(p.step, f) {
             return Advance::Nothing;
         }
-        let goal = &self.steps[p.step];
-        match goal.measure {
-            Measure::Count => p.current += 1,
-            Measure::Amount => p.current += f.amount.max(0),
-            Measure::Distinct => {
-                let field = goal.distinct_field.as_deref().unwrap_or_default();
-                let value = match f.facts.and_then(|x| x.get(field)) {
-                    Some(Value::Text(t)) => t,
-                    Some(Value::Num(n)) => n.to_string(),
-                    _ => return Advance::Nothing,
-                };
-                if p.seen.contains(&value) {
-                    return Advance::Nothing;
-                }
-                p.seen.push(value);
-                p.current += 1;
-            }
+        let counted = self.counted(f);
+        let outcome = self.apply(p, &counted);
+        if outcome != Advance::Nothing {
+            p.counted.push(counted);
         }
-        if p.current < goal.target {
-            return Advance::Progressed;
-        }
-        let step = p.step;
-        p.step += 1;
-        p.current = 0;
-        p.seen.clear();
-        let mission_done = p.step == self.steps.len();
-        if mission_done {
-            p.completed_at = Some(at);
-        }
-        Advance::StepDone { step, mission_done }
+        outcome
     }
 }
 
@@ -442,7 +442,7 @@ mod tests {
     }
 
     fn invoice<'a>(when: &str, amount: i64, fields: &'a Fields) -> MissionFact<'a> {
-        MissionFact { kind: FactKind::Invoice, event_type: None, at: at(when), amount, facts: Some(fields) }
+        MissionFact { kind: FactKind::Invoice, event_type: None, at: at(when), amount, facts: Some(fields), invoice: None }
     }
 
     #[test]
@@ -459,6 +459,7 @@ mod tests {
             at: at("2026-01-02T00:00:00Z"),
             amount: 0,
             facts: Some(&none),
+            invoice: None,
         };
         let mut p = m.join(0);
         assert_eq!(m.advance(&mut p, &survey), Advance::Nothing, "the survey before the purchase does not count");
@@ -473,7 +474,11 @@ mod tests {
             m.advance(&mut p, &invoice("2026-01-05T00:00:00Z", 200, &none)),
             Advance::StepDone { step: 2, mission_done: true }
         );
-        assert_eq!(m.advance(&mut p, &invoice("2026-01-06T00:00:00Z", 200, &none)), Advance::Nothing);
+        assert_eq!(
+            m.advance(&mut p, &invoice("2026-01-06T00:00:00Z", 200, &none)),
+            Advance::Reserved,
+            "kept in reserve after completion"
+        );
     }
 
     #[test]

@@ -371,7 +371,8 @@ pub struct Redemption {
     pub reward: String,
     pub kind: String,
     pub customer_id: i64,
-    /// `fulfilled`; for physical gifts `requested`, `approved`, `shipped`, `delivered` or `cancelled`.
+    /// `fulfilled`; for physical gifts `requested`, `approved`, `shipped`, `delivered` or `cancelled`;
+    /// `withdrawn` for a mission's reward taken back when the purchase behind it was returned.
     pub status: String,
     pub points: i64,
     /// What the customer got: a discount code, a wallet credit, an entitlement.

@@ -9,7 +9,7 @@ use philia_domain::invoice::{InvoiceInput, ValidInvoice};
 use philia_domain::points::reversal_due;
 use philia_domain::records::EarningRuleRecord;
 use philia_store::Conn;
-use philia_store::points::{BalanceDelta, EntryRow};
+use philia_store::points::{BalanceDelta, EntryRow, SourceEarning};
 use philia_store::rules::RuleVersion;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -433,28 +433,44 @@ impl Engine {
         let now = now_ms();
         for earning in self.store.earnings_of_source(conn, ctx.id, "invoice", invoice_id).await? {
             let due = reversal_due(earning.points, invoice_total, refunded_after, earning.reversed);
-            if due <= 0 {
-                continue;
-            }
-            let mut open = self.open_account(conn, ctx, earning.customer_id, earning.point_type_id, now).await?;
-            let (takes, short) = open.acc.reverse(due, now, Some(earning.entry_id));
-            let debit = Debit {
-                kind: "reverse",
-                points: due,
-                takes,
-                debt_added: short,
-                at,
-                source_kind: "refund",
-                source_id: Some(refund_id),
-                ref_entry_id: Some(earning.entry_id),
-                idem_key: Some(format!("refund:{refund_id}:{}", earning.entry_id)),
-                reason: None,
-                actor: None,
-            };
-            self.record_debit(conn, ctx, &mut open, debit, now).await?;
-            self.close_account(conn, ctx, open).await?;
+            self.reverse_earning_in(conn, ctx, &earning, due, refund_id, at, now).await?;
         }
         Ok(())
+    }
+
+    /// Takes back `due` points of an earning because of a refund: from the lots it made while
+    /// they last, as debt beyond that (points already spent).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn reverse_earning_in(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        earning: &SourceEarning,
+        due: i64,
+        refund_id: i64,
+        at: i64,
+        now: i64,
+    ) -> Result<()> {
+        if due <= 0 {
+            return Ok(());
+        }
+        let mut open = self.open_account(conn, ctx, earning.customer_id, earning.point_type_id, now).await?;
+        let (takes, short) = open.acc.reverse(due, now, Some(earning.entry_id));
+        let debit = Debit {
+            kind: "reverse",
+            points: due,
+            takes,
+            debt_added: short,
+            at,
+            source_kind: "refund",
+            source_id: Some(refund_id),
+            ref_entry_id: Some(earning.entry_id),
+            idem_key: Some(format!("refund:{refund_id}:{}", earning.entry_id)),
+            reason: None,
+            actor: None,
+        };
+        self.record_debit(conn, ctx, &mut open, debit, now).await?;
+        self.close_account(conn, ctx, open).await
     }
 
     /// What an invoice would earn for a customer now, rule by rule, writing nothing.

@@ -101,6 +101,7 @@ impl Engine {
                         at: e.occurred_at,
                         amount: 0,
                         facts: Some(f),
+                        invoice: None,
                     };
                     (*c, fact)
                 })

@@ -352,19 +352,28 @@ impl Engine {
             let mut mission_facts: Vec<(i64, MissionFact<'_>)> = facts
                 .iter()
                 .zip(&cashback)
-                .map(|((c, f), (_, _, inv, _))| {
+                .map(|((c, f), (invoice_id, _, inv, _))| {
                     let fact = MissionFact {
                         kind: FactKind::Invoice,
                         event_type: None,
                         at: inv.issued_at,
                         amount: inv.charged(),
                         facts: Some(f),
+                        invoice: Some(*invoice_id),
                     };
                     (*c, fact)
                 })
                 .collect();
-            mission_facts.extend(referred.iter().map(|(referrer, at)| {
-                (*referrer, MissionFact { kind: FactKind::Referral, event_type: None, at: *at, amount: 0, facts: None })
+            mission_facts.extend(referred.iter().map(|(referrer, at, invoice)| {
+                let fact = MissionFact {
+                    kind: FactKind::Referral,
+                    event_type: None,
+                    at: *at,
+                    amount: 0,
+                    facts: None,
+                    invoice: Some(*invoice),
+                };
+                (*referrer, fact)
             }));
             self.missions_in(conn, ctx, &missions, &mission_facts, now).await?;
         }
@@ -489,6 +498,16 @@ impl Engine {
             .await?;
         self.reverse_cashback(tx, ctx, invoice_id, target.total, target.refunded_total + amount, id, now).await?;
         self.refund_checkout_payments(tx, ctx, invoice_id, target.total, target.refunded_total + amount, id, now).await?;
+        let refunded = crate::mission_refunds::RefundedInvoice {
+            invoice_id,
+            customer_id: target.customer_id,
+            issued_at: target.issued_at,
+            total: target.total,
+            refunded_after: target.refunded_total + amount,
+            refund_id: id,
+            refunded_at: row.refunded_at,
+        };
+        self.take_back_missions_in(tx, ctx, &refunded, now).await?;
         if let Some(customer) = target.customer_id {
             self.evaluate_tiers_in(tx, ctx, &[customer], Evaluation::AfterRefund, "refund", now).await?;
             self.classify_in(tx, ctx, &[customer], now).await?;

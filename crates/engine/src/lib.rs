@@ -62,6 +62,7 @@ pub mod message_queue;
 pub mod message_templates;
 pub mod messaging;
 pub mod mission_progress;
+mod mission_refunds;
 pub mod missions;
 pub mod notes;
 pub mod onboarding;

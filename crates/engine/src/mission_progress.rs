@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 /// Progress rows changed per transaction when deadlines are processed.
 const EXPIRY_ROUND: i64 = 500;
 
-fn to_progress(p: &ProgressRow) -> Progress {
+pub(crate) fn to_progress(p: &ProgressRow) -> Progress {
     Progress {
         step: p.step as usize,
         current: p.current,
@@ -25,16 +25,29 @@ fn to_progress(p: &ProgressRow) -> Progress {
         joined_at: p.joined_at,
         deadline_at: p.deadline_at,
         completed_at: p.completed_at,
+        counted: serde_json::from_str(&p.counted).unwrap_or_default(),
+        round: p.refund_round as u32,
     }
 }
 
-fn write_back(row: &mut ProgressRow, p: &Progress) {
+pub(crate) fn write_back(row: &mut ProgressRow, p: &Progress) {
     row.step = p.step as i64;
     row.current = p.current;
     row.seen = serde_json::to_string(&p.seen).expect("strings serialise");
+    row.counted = serde_json::to_string(&p.counted).expect("facts serialise");
+    row.refund_round = p.round as i64;
     row.completed_at = p.completed_at;
     if p.completed_at.is_some() {
         row.status = "completed".into();
+    }
+}
+
+/// The key a mission's reward is given under: `part` is `step{N}` or `done`. Rewards given after
+/// a refund undid steps carry the round, so a step done again is rewarded again.
+pub(crate) fn reward_key(mission: i64, customer: i64, period: &str, part: &str, round: u32) -> String {
+    match round {
+        0 => format!("mission:{mission}:{customer}:{period}:{part}"),
+        r => format!("mission:{mission}:{customer}:{period}:{part}:r{r}"),
     }
 }
 
@@ -132,7 +145,8 @@ impl Engine {
                     changed.insert(key.clone());
                 }
                 let row = book.get_mut(&key).expect("present or just added");
-                if row.status != "active" {
+                // Completed progress still keeps facts in reserve against refunds.
+                if row.status == "expired" {
                     continue;
                 }
                 let mut p = to_progress(row);
@@ -143,7 +157,7 @@ impl Engine {
                 write_back(row, &p);
                 changed.insert(key.clone());
                 match outcome {
-                    Advance::Nothing => {}
+                    Advance::Nothing | Advance::Reserved => {}
                     // Each fact that merely counts raises no event: at ingestion rates that would
                     // be an event per purchase per mission. Steps done and completions do.
                     Advance::Progressed => {}
@@ -154,7 +168,7 @@ impl Engine {
                                 customer: *customer,
                                 mission_id: *id,
                                 reward: reward.clone(),
-                                key: format!("mission:{id}:{customer}:{}:step{step}", key.2),
+                                key: reward_key(*id, *customer, &key.2, &format!("step{step}"), p.round),
                                 reason: format!("{} ({})", m.input.name, step + 1),
                                 at,
                             });
@@ -165,7 +179,7 @@ impl Engine {
                                     customer: *customer,
                                     mission_id: *id,
                                     reward: m.reward.clone(),
-                                    key: format!("mission:{id}:{customer}:{}:done", key.2),
+                                    key: reward_key(*id, *customer, &key.2, "done", p.round),
                                     reason: m.input.name.clone(),
                                     at,
                                 });

@@ -18,6 +18,8 @@ pub const MISSION_STARTED: &str = "mission_started";
 pub const MISSION_PROGRESSED: &str = "mission_progressed";
 pub const MISSION_COMPLETED: &str = "mission_completed";
 pub const MISSION_EXPIRED: &str = "mission_expired";
+/// A refund took back a purchase that had completed the mission.
+pub const MISSION_REOPENED: &str = "mission_reopened";
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MissionRecord {
@@ -100,7 +102,11 @@ pub(crate) fn mission_event(
         o.extend(e.clone());
     }
     Ok(ValidEvent {
-        event_key: Some(format!("{kind}:{}:{}:{}:{}", p.mission_id, p.customer_id, p.period, p.step)),
+        // After a refund undid steps, the same steps done again are new events.
+        event_key: Some(match p.refund_round {
+            0 => format!("{kind}:{}:{}:{}:{}", p.mission_id, p.customer_id, p.period, p.step),
+            r => format!("{kind}:{}:{}:{}:{}:r{r}", p.mission_id, p.customer_id, p.period, p.step),
+        }),
         event_type: kind.into(),
         occurred_at: jiff::Timestamp::from_millisecond(at).expect("a valid instant"),
         source: "philia".into(),
@@ -123,6 +129,8 @@ pub(crate) fn joined(m: &Mission, mission_id: i64, customer_id: i64, period: Str
         joined_at: p.joined_at,
         deadline_at: p.deadline_at,
         completed_at: None,
+        counted: "[]".into(),
+        refund_round: 0,
     }
 }
 

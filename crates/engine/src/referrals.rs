@@ -95,14 +95,15 @@ impl Engine {
         })
     }
 
-    /// Decides pending referrals on the first purchases of a batch (inside its transaction).
+    /// Decides pending referrals on the first purchases of a batch (inside its transaction);
+    /// returns each rewarded referrer with the time and id of the purchase that decided it.
     pub(crate) async fn settle_referrals(
         &self,
         conn: &mut Conn,
         ctx: &TenantContext,
         purchases: &[(i64, i64, &ValidInvoice)],
         now: i64,
-    ) -> Result<Vec<(i64, jiff::Timestamp)>> {
+    ) -> Result<Vec<(i64, jiff::Timestamp, i64)>> {
         let mut rewarded = Vec::new();
         if purchases.is_empty() {
             return Ok(rewarded);
@@ -145,7 +146,7 @@ impl Engine {
                 self.credit_lot(conn, ctx, credit, now).await?;
             }
             self.store.decide_referral(conn, ctx.id, referee, "rewarded", Some(*invoice_id), now).await?;
-            rewarded.push((referrer, inv.issued_at));
+            rewarded.push((referrer, inv.issued_at, *invoice_id));
         }
         Ok(rewarded)
     }

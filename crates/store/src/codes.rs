@@ -168,6 +168,20 @@ impl Store {
         }
     }
 
+    /// Ends a code at `now` if it was never used; returns whether it was ended.
+    pub async fn end_unused_code(&self, conn: &mut Conn, tenant_id: i64, code: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE discount_codes SET expires_at = $3 WHERE tenant_id = $1 AND code = $2 AND used = 0
+             AND (expires_at IS NULL OR expires_at > $3)",
+        )
+        .bind(tenant_id)
+        .bind(code)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn code(&self, conn: &mut Conn, tenant_id: i64, code: &str) -> Result<Option<CodeRow>> {
         let r = sqlx::query(
             "SELECT code, promotion_id, customer_id, used, expires_at FROM discount_codes WHERE tenant_id = $1 AND code = $2",

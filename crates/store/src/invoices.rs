@@ -41,6 +41,7 @@ pub struct LineRow {
 /// What a refund needs to know about its invoice, read under lock.
 pub struct RefundTarget {
     pub customer_id: Option<i64>,
+    pub issued_at: i64,
     pub status: String,
     pub total: i64,
     pub refunded_total: i64,
@@ -281,7 +282,7 @@ impl Store {
     /// The invoice a refund is about, locked until commit on PostgreSQL.
     pub async fn lock_refund_target(&self, conn: &mut Conn, tenant_id: i64, invoice_id: i64) -> Result<Option<RefundTarget>> {
         let row = crate::bulk::dynamic(format!(
-            "SELECT customer_id, status, total, refunded_total FROM invoices WHERE tenant_id = $1 AND id = $2{}",
+            "SELECT customer_id, issued_at, status, total, refunded_total FROM invoices WHERE tenant_id = $1 AND id = $2{}",
             self.lock_suffix()
         ))
         .bind(tenant_id)
@@ -291,6 +292,7 @@ impl Store {
         row.map(|r| {
             Ok(RefundTarget {
                 customer_id: r.try_get("customer_id")?,
+                issued_at: r.try_get("issued_at")?,
                 status: r.try_get("status")?,
                 total: r.try_get("total")?,
                 refunded_total: r.try_get("refunded_total")?,

@@ -30,6 +30,10 @@ pub struct ProgressRow {
     pub joined_at: i64,
     pub deadline_at: Option<i64>,
     pub completed_at: Option<i64>,
+    /// JSON array of the facts that advanced this progress.
+    pub counted: String,
+    /// How many times a refund undid steps already done.
+    pub refund_round: i64,
 }
 
 /// Participation in a mission over a period.
@@ -42,20 +46,27 @@ pub struct Funnel {
 }
 
 const PROGRESS_COLUMNS: &str =
-    "mission_id, customer_id, period, step, current, seen, status, joined_at, deadline_at, completed_at";
+    "mission_id, customer_id, period, step, current, seen, status, joined_at, deadline_at, completed_at, counted, refund_round";
 
 fn progress(r: &AnyRow) -> Result<ProgressRow> {
+    progress_from(r, 0)
+}
+
+/// A progress row whose columns start at index `o` of the result.
+fn progress_from(r: &AnyRow, o: usize) -> Result<ProgressRow> {
     Ok(ProgressRow {
-        mission_id: r.try_get(0)?,
-        customer_id: r.try_get(1)?,
-        period: r.try_get(2)?,
-        step: r.try_get(3)?,
-        current: r.try_get(4)?,
-        seen: r.try_get(5)?,
-        status: r.try_get(6)?,
-        joined_at: r.try_get(7)?,
-        deadline_at: r.try_get(8)?,
-        completed_at: r.try_get(9)?,
+        mission_id: r.try_get(o)?,
+        customer_id: r.try_get(o + 1)?,
+        period: r.try_get(o + 2)?,
+        step: r.try_get(o + 3)?,
+        current: r.try_get(o + 4)?,
+        seen: r.try_get(o + 5)?,
+        status: r.try_get(o + 6)?,
+        joined_at: r.try_get(o + 7)?,
+        deadline_at: r.try_get(o + 8)?,
+        completed_at: r.try_get(o + 9)?,
+        counted: r.try_get(o + 10)?,
+        refund_round: r.try_get(o + 11)?,
     })
 }
 
@@ -166,6 +177,8 @@ impl Store {
                     Val::I(p.joined_at),
                     Val::OI(p.deadline_at),
                     Val::OI(p.completed_at),
+                    Val::T(p.counted.clone()),
+                    Val::I(p.refund_round),
                     Val::I(now),
                 ]
             })
@@ -185,12 +198,15 @@ impl Store {
                 "joined_at",
                 "deadline_at",
                 "completed_at",
+                "counted",
+                "refund_round",
                 "updated_at",
             ],
             values,
             "ON CONFLICT (tenant_id, mission_id, customer_id, period) DO UPDATE SET step = excluded.step,
              current = excluded.current, seen = excluded.seen, status = excluded.status, deadline_at = excluded.deadline_at,
-             completed_at = excluded.completed_at, updated_at = excluded.updated_at",
+             completed_at = excluded.completed_at, counted = excluded.counted, refund_round = excluded.refund_round,
+             updated_at = excluded.updated_at",
         )
         .await?;
         Ok(())
@@ -210,18 +226,7 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let tenant: i64 = r.try_get(0)?;
-            let p = ProgressRow {
-                mission_id: r.try_get(1)?,
-                customer_id: r.try_get(2)?,
-                period: r.try_get(3)?,
-                step: r.try_get(4)?,
-                current: r.try_get(5)?,
-                seen: r.try_get(6)?,
-                status: r.try_get(7)?,
-                joined_at: r.try_get(8)?,
-                deadline_at: r.try_get(9)?,
-                completed_at: r.try_get(10)?,
-            };
+            let p = progress_from(r, 1)?;
             sqlx::query(
                 "UPDATE mission_progress SET status = 'expired', updated_at = $5
                  WHERE tenant_id = $1 AND mission_id = $2 AND customer_id = $3 AND period = $4",

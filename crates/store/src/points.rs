@@ -50,6 +50,21 @@ pub struct BalanceDelta {
 }
 
 /// An earning of some source, with what reversals took back from it so far.
+/// An earning with the points reversed against it so far.
+const EARNING_SELECT: &str = "SELECT e.id, e.customer_id, e.point_type_id, e.points,
+    CAST(COALESCE((SELECT -SUM(r.points) FROM point_entries r WHERE r.tenant_id = e.tenant_id AND r.ref_entry_id = e.id), 0) AS BIGINT)
+    FROM point_entries e";
+
+fn source_earning(r: &AnyRow) -> Result<SourceEarning> {
+    Ok(SourceEarning {
+        entry_id: r.try_get(0)?,
+        customer_id: r.try_get(1)?,
+        point_type_id: r.try_get(2)?,
+        points: r.try_get(3)?,
+        reversed: r.try_get(4)?,
+    })
+}
+
 pub struct SourceEarning {
     pub entry_id: i64,
     pub customer_id: i64,
@@ -377,27 +392,23 @@ impl Store {
         kind: &str,
         source_id: i64,
     ) -> Result<Vec<SourceEarning>> {
-        let rows = sqlx::query(
-            "SELECT e.id, e.customer_id, e.point_type_id, e.points,
-                CAST(COALESCE((SELECT -SUM(r.points) FROM point_entries r WHERE r.tenant_id = e.tenant_id AND r.ref_entry_id = e.id), 0) AS BIGINT)
-             FROM point_entries e WHERE e.tenant_id = $1 AND e.source_kind = $2 AND e.source_id = $3 AND e.kind = 'earn' ORDER BY e.id",
-        )
-        .bind(tenant_id)
-        .bind(kind)
-        .bind(source_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SourceEarning {
-                    entry_id: r.try_get(0)?,
-                    customer_id: r.try_get(1)?,
-                    point_type_id: r.try_get(2)?,
-                    points: r.try_get(3)?,
-                    reversed: r.try_get(4)?,
-                })
-            })
-            .collect()
+        let sql = format!(
+            "{EARNING_SELECT} WHERE e.tenant_id = $1 AND e.source_kind = $2 AND e.source_id = $3 AND e.kind = 'earn' ORDER BY e.id"
+        );
+        let rows =
+            bulk::query(sql, vec![Val::I(tenant_id), Val::T(kind.into()), Val::I(source_id)]).fetch_all(&mut *conn).await?;
+        rows.iter().map(source_earning).collect()
+    }
+
+    /// The earning recorded under an idempotency key (a mission's reward), with what was
+    /// reversed of it so far.
+    pub async fn earning_by_key(&self, conn: &mut Conn, tenant_id: i64, key: &str) -> Result<Option<SourceEarning>> {
+        let sql = format!("{EARNING_SELECT} WHERE e.tenant_id = $1 AND e.idem_key = $2 AND e.kind = 'earn'");
+        bulk::query(sql, vec![Val::I(tenant_id), Val::T(key.into())])
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| source_earning(&r))
+            .transpose()
     }
 
     /// Balances of one customer, per point type, with what expires soon.

@@ -48,6 +48,16 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 
+    /// The referrer whose referral a purchase decided as rewarded, if any.
+    pub async fn referrer_rewarded_by(&self, conn: &mut Conn, tenant_id: i64, invoice_id: i64) -> Result<Option<i64>> {
+        let r = sqlx::query("SELECT referrer_id FROM referrals WHERE tenant_id = $1 AND invoice_id = $2 AND status = 'rewarded'")
+            .bind(tenant_id)
+            .bind(invoice_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(r.map(|r| r.try_get(0)).transpose()?)
+    }
+
     pub async fn decide_referral(
         &self,
         conn: &mut Conn,

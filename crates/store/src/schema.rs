@@ -538,10 +538,19 @@ const V21: &[&str] = &["CREATE TABLE inbound_event_ids (
 /// The cashier report reads a branch's or a tenant's till actions by time.
 const V22: &[&str] = &["CREATE INDEX pos_actions_at ON pos_actions (tenant_id, at)"];
 
+/// Mission progress keeps the facts that advanced it (so a refund can take its part back) and
+/// how many times a refund undid steps already done; a referral remembers the purchase that
+/// decided it.
+const V23: &[&str] = &[
+    "ALTER TABLE mission_progress ADD COLUMN counted TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE mission_progress ADD COLUMN refund_round BIGINT NOT NULL DEFAULT 0",
+    "CREATE INDEX referrals_invoice ON referrals (tenant_id, invoice_id)",
+];
+
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
 const MIGRATIONS: &[&[&str]] =
-    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22];
+    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -242,3 +242,180 @@ async fn concurrent_purchases_complete_a_mission_exactly_once() {
         app.finish().await;
     }
 }
+
+async fn buy_invoice(app: &TestApp, id: &str, mobile: &str, amount: i64) -> (i64, i64) {
+    let r = app.post("/api/v1/invoices", common::invoice(id, &now().to_string(), mobile, amount)).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    (r.body["customer_id"].as_i64().unwrap(), r.body["id"].as_i64().unwrap())
+}
+
+async fn refund(app: &TestApp, invoice: i64, id: &str, amount: Option<i64>) {
+    let mut body = json!({"external_id": id});
+    if let Some(a) = amount {
+        body["amount"] = json!(a);
+    }
+    let r = app.post(&format!("/api/v1/invoices/{invoice}/refunds"), body).await;
+    assert!(r.status.is_success(), "{}", r.body);
+}
+
+/// Points a customer holds from missions: their rewards less what refunds took back of them.
+async fn mission_points(app: &TestApp, c: i64) -> i64 {
+    let ledger = app.get(&format!("/api/v1/customers/{c}/points/ledger?limit=500")).await.body;
+    let items = ledger["items"].as_array().unwrap();
+    let given: Vec<i64> = items.iter().filter(|e| e["source"] == "mission").map(|e| e["id"].as_i64().unwrap()).collect();
+    items
+        .iter()
+        .filter(|e| e["source"] == "mission" || e["reverses"].as_i64().is_some_and(|r| given.contains(&r)))
+        .map(|e| e["points"].as_i64().unwrap())
+        .sum()
+}
+
+async fn usable(app: &TestApp, code: &str, c: i64) -> bool {
+    let check = app.post("/api/v1/codes/check", json!({"code": code, "customer_id": c, "lines": [{"total": 5000}]})).await;
+    check.body["valid"].as_bool().unwrap()
+}
+
+async fn events_of(app: &TestApp, c: i64, kind: &str) -> usize {
+    let timeline = app.get(&format!("/api/v1/customers/{c}/timeline?limit=200")).await.body;
+    timeline.as_array().unwrap().iter().filter(|t| t["event"]["type"] == kind).count()
+}
+
+#[tokio::test]
+async fn a_refund_takes_back_the_progress_and_the_rewards_it_gave() {
+    for app in common::apps().await {
+        let r = app
+            .post(
+                "/api/v1/rewards",
+                json!({"code": "off", "name": "۱۰٪ تخفیف", "kind": "discount_code", "discount": "percent",
+                "value": 10, "valid_days": 30, "point_type": "purchase", "cost": 100}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        create(
+            &app,
+            json!({"code": "three", "name": "سه خرید", "goal": {"fact": "invoice", "target": 3},
+            "reward": {"point_type": "purchase", "points": 100, "reward": "off"}}),
+        )
+        .await;
+        let m = "09127770011";
+        let (c, _) = buy_invoice(&app, "r1", m, 1000).await;
+        let (_, i2) = buy_invoice(&app, "r2", m, 1000).await;
+        let (_, i3) = buy_invoice(&app, "r3", m, 1000).await;
+        assert_eq!(mine(&app, c, "three").await["status"], "completed");
+        assert_eq!(mission_points(&app, c).await, 100);
+        let given = app.get(&format!("/api/v1/customers/{c}/redemptions")).await.body;
+        let code = given[0]["outcome"]["code"].as_str().unwrap().to_string();
+        assert!(usable(&app, &code, c).await);
+
+        // Part of a purchase returned: it is still a purchase, the mission stays done.
+        refund(&app, i2, "r2-part", Some(400)).await;
+        assert_eq!(mine(&app, c, "three").await["status"], "completed");
+        assert_eq!(mission_points(&app, c).await, 100);
+
+        // A purchase returned in full: two purchases remain, the reward goes back.
+        refund(&app, i3, "r3-all", None).await;
+        refund(&app, i3, "r3-all", None).await;
+        let p = mine(&app, c, "three").await;
+        assert_eq!((p["status"].as_str(), p["current"].as_i64()), (Some("in_progress"), Some(2)), "{p}");
+        assert_eq!(mission_points(&app, c).await, 0);
+        let taken = app.get(&format!("/api/v1/customers/{c}/redemptions")).await.body;
+        assert_eq!(taken[0]["status"], "withdrawn", "{taken}");
+        assert!(!usable(&app, &code, c).await, "the unused code no longer works");
+        assert_eq!(events_of(&app, c, "mission_reopened").await, 1);
+
+        // Buying again completes the mission again and rewards it again.
+        buy_invoice(&app, "r4", m, 1000).await;
+        assert_eq!(mine(&app, c, "three").await["status"], "completed");
+        assert_eq!(mission_points(&app, c).await, 100);
+        let again = app.get(&format!("/api/v1/customers/{c}/redemptions")).await.body;
+        let statuses: Vec<&str> = again.as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == "fulfilled").count(), 1, "{again}");
+        assert_eq!(events_of(&app, c, "mission_completed").await, 2);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn spending_and_referral_goals_follow_refunds() {
+    for app in common::apps().await {
+        let r = app
+            .put(
+                "/api/v1/referrals/programme",
+                json!({"enabled": true, "point_type": "purchase", "referrer_points": 0,
+                "referee_points": 0, "min_first_invoice": 0, "within_days": 30}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        create(
+            &app,
+            json!({"code": "spend", "name": "خرید ۳۰۰۰", "goal": {"fact": "invoice", "measure": "amount", "target": 3000},
+            "reward": {"point_type": "purchase", "points": 40}}),
+        )
+        .await;
+        create(
+            &app,
+            json!({"code": "invite", "name": "دعوت", "goal": {"fact": "referral", "target": 1},
+            "reward": {"point_type": "purchase", "points": 70}}),
+        )
+        .await;
+        let (sara, big) = buy_invoice(&app, "s1", "09127770021", 2000).await;
+        buy_invoice(&app, "s2", "09127770021", 1500).await;
+        assert_eq!(mine(&app, sara, "spend").await["status"], "completed");
+        // Half of the first purchase returned: 1,000 + 1,500 spent, short of 3,000.
+        refund(&app, big, "s1-half", Some(1000)).await;
+        let p = mine(&app, sara, "spend").await;
+        assert_eq!((p["status"].as_str(), p["current"].as_i64()), (Some("in_progress"), Some(2500)), "{p}");
+        assert_eq!(mission_points(&app, sara).await, 0);
+
+        let code = app.get(&format!("/api/v1/customers/{sara}/referral")).await.body["code"].as_str().unwrap().to_string();
+        let ali = app.post("/api/v1/customers", json!({"mobile": "09127770022"})).await.body["customer"]["id"].as_i64().unwrap();
+        let joined = app.post(&format!("/api/v1/customers/{ali}/referral"), json!({"code": code})).await;
+        assert_eq!(joined.status, 201, "{}", joined.body);
+        let (_, first) = buy_invoice(&app, "a1", "09127770022", 5000).await;
+        assert_eq!(mine(&app, sara, "invite").await["status"], "completed");
+        assert_eq!(mission_points(&app, sara).await, 70);
+        // The friend's purchase returned in part still counts; in full it does not.
+        refund(&app, first, "a1-part", Some(1000)).await;
+        assert_eq!(mission_points(&app, sara).await, 70);
+        refund(&app, first, "a1-rest", None).await;
+        assert_eq!(mine(&app, sara, "invite").await["status"], "in_progress");
+        assert_eq!(mission_points(&app, sara).await, 0);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_refunds_and_their_retries_take_back_a_reward_once() {
+    for app in common::apps().await {
+        create(
+            &app,
+            json!({"code": "three", "name": "سه خرید", "goal": {"fact": "invoice", "target": 3},
+            "reward": {"point_type": "purchase", "points": 100}}),
+        )
+        .await;
+        let m = "09127770031";
+        let mut invoices = Vec::new();
+        let mut c = 0;
+        for i in 0..6 {
+            let (customer, id) = buy_invoice(&app, &format!("k{i}"), m, 1000).await;
+            c = customer;
+            invoices.push(id);
+        }
+        assert_eq!(mission_points(&app, c).await, 100);
+        // Four of the six purchases returned at once, each refund sent three times.
+        let tasks = invoices[..4].iter().flat_map(|&id| (0..3).map(move |_| id)).map(|id| {
+            let app = &app;
+            async move {
+                let r = app.post(&format!("/api/v1/invoices/{id}/refunds"), json!({"external_id": format!("back-{id}")})).await;
+                assert!(r.status.is_success(), "{}", r.body);
+            }
+        });
+        futures::future::join_all(tasks).await;
+        let p = mine(&app, c, "three").await;
+        assert_eq!((p["status"].as_str(), p["current"].as_i64()), (Some("in_progress"), Some(2)), "{p}");
+        assert_eq!(mission_points(&app, c).await, 0, "taken back once");
+        buy_invoice(&app, "k6", m, 1000).await;
+        assert_eq!(mission_points(&app, c).await, 100);
+        app.finish().await;
+    }
+}

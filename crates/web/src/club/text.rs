@@ -85,6 +85,7 @@ crate::catalogue! {
     Delivered => "تحویل شد", "Delivered";
     Cancelled => "لغو شد", "Cancelled";
     Fulfilled => "دریافت شد", "Received";
+    Withdrawn => "با بازگشت خرید پس گرفته شد", "Taken back with a returned purchase";
     RedeemedNow => "جایزه دریافت شد", "Reward received";
     FirstName => "نام", "First name";
     LastName => "نام خانوادگی", "Last name";

@@ -75,13 +75,15 @@ fn status_text(v: &ClubView, status: &str) -> &'static str {
         "shipped" => C::Shipped,
         "delivered" => C::Delivered,
         "cancelled" => C::Cancelled,
+        "withdrawn" => C::Withdrawn,
         _ => C::Fulfilled,
     })
 }
 
 fn redemption(v: &ClubView, rewards: &[RewardRecord], r: &Redemption) -> Markup {
     let name = rewards.iter().find(|x| x.reward.code == r.reward).map_or(r.reward.as_str(), |x| x.reward.name.as_str());
-    let code = r.outcome.get("code").and_then(|c| c.as_str());
+    // A code taken back with a returned purchase no longer works: it is not offered for copying.
+    let code = r.outcome.get("code").and_then(|c| c.as_str()).filter(|_| r.status != "withdrawn");
     html! {
         li.card data-redemption=(r.id) {
             strong { (name) } " "
