@@ -690,6 +690,109 @@ async fn a_reward_is_taken_off_the_store_and_put_back() {
 }
 
 #[tokio::test]
+async fn rewards_are_made_and_edited_in_the_panel_with_errors_beside_their_fields() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        staff(&app, "viewer@shop.ir", "viewer").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let page = panel.get("/admin/rewards").await;
+        assert!(page.html.contains("id=\"reward-form\""), "{}: the new reward form", app.backend);
+        let csrf = page.csrf();
+        let bad = panel
+            .post(
+                "/admin/rewards",
+                &[
+                    ("csrf", &csrf),
+                    ("code", "off20"),
+                    ("name", "۲۰٪ تخفیف"),
+                    ("kind", "discount_code"),
+                    ("point_type", "purchase"),
+                    ("cost", "۲۵۰"),
+                    ("discount", "percent"),
+                    ("value", "ده"),
+                    ("valid_days", "30"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert!(bad.html.contains("value=\"۲۰٪ تخفیف\""), "what was typed is kept");
+        assert!(bad.html.contains("id=\"f-value-error\""), "the value is marked: {}", app.backend);
+        let ok = panel
+            .post(
+                "/admin/rewards",
+                &[
+                    ("csrf", &csrf),
+                    ("code", "off20"),
+                    ("name", "۲۰٪ تخفیف"),
+                    ("kind", "discount_code"),
+                    ("point_type", "purchase"),
+                    ("cost", "۲۵۰"),
+                    ("stock", "۱۰۰"),
+                    ("discount", "percent"),
+                    ("value", "20"),
+                    ("max_discount", "۵۰٬۰۰۰"),
+                    ("valid_days", "30"),
+                    ("tiers", "gold، silver"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.location.as_deref(), Some("/admin/rewards?saved=1"), "{}", ok.html);
+        let r = app.get("/api/v1/rewards/off20").await.body;
+        assert_eq!(
+            (r["kind"].as_str(), r["cost"].as_i64(), r["stock"].as_i64(), r["value"].as_f64(), r["max_discount"].as_i64()),
+            (Some("discount_code"), Some(250), Some(100), Some(20.0), Some(50000)),
+            "{r}"
+        );
+        assert_eq!(r["tiers"], json!(["gold", "silver"]));
+
+        // The edit page shows the stored reward; a kind change needs that kind's details.
+        let edit = panel.get("/admin/rewards/off20").await;
+        assert!(edit.html.contains("value=\"20\"") && edit.html.contains("value=\"gold, silver\""), "{}", app.backend);
+        let refused = panel
+            .post(
+                "/admin/rewards/off20",
+                &[("csrf", &csrf), ("name", "اعتبار"), ("kind", "wallet_credit"), ("point_type", "purchase"), ("cost", "250")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.html.contains("id=\"f-amount-error\""), "{}: the amount is asked for", app.backend);
+        let saved = panel
+            .post(
+                "/admin/rewards/off20",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "اعتبار ۳۰ هزار"),
+                    ("kind", "wallet_credit"),
+                    ("point_type", "purchase"),
+                    ("cost", "300"),
+                    ("amount", "30000"),
+                    ("stock", ""),
+                ],
+            )
+            .await;
+        assert_eq!(saved.location.as_deref(), Some("/admin/rewards/off20?saved=1"));
+        let r = app.get("/api/v1/rewards/off20").await.body;
+        assert_eq!(
+            (r["kind"].as_str(), r["amount"].as_i64(), r["stock"].as_i64()),
+            (Some("wallet_credit"), Some(30000), None),
+            "{r}"
+        );
+        assert_eq!(r["active"], true, "editing keeps the reward on the store");
+
+        // A viewer reads the page without the forms and cannot post.
+        let mut viewer = Panel::new(&app.base);
+        viewer.sign_in("viewer@shop.ir", PASSWORD).await;
+        let seen = viewer.get("/admin/rewards/off20").await;
+        assert!(seen.html.contains("اعتبار ۳۰ هزار") && !seen.html.contains("id=\"reward-form\""), "{}", app.backend);
+        let denied =
+            viewer.post("/admin/rewards/off20", &[("csrf", &seen.csrf()), ("name", "x"), ("kind", "physical_gift")]).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn an_owner_sets_the_club_look_with_errors_beside_their_fields() {
     for app in apps().await {
         staff(&app, "owner@shop.ir", "owner").await;

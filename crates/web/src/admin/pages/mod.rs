@@ -20,6 +20,7 @@ pub mod programme;
 pub mod promotions;
 pub mod referrals_cashback;
 pub mod retention;
+pub mod reward_form;
 pub mod rewards;
 pub mod rfm;
 pub mod segments;
