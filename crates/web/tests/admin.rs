@@ -594,6 +594,32 @@ async fn discount_codes_are_generated_in_bulk_and_downloaded() {
         let codes: Vec<&str> = csv.lines().skip(1).collect();
         assert_eq!(codes.len(), 50, "{tag}: {csv}");
         assert!(codes.iter().all(|l| l.starts_with("YALDA-")), "{tag}");
+
+        // Editing the terms keeps the code and what the form does not show; a bad value is marked.
+        let page = panel.get("/admin/promotions/yalda").await;
+        assert!(page.html.contains("id=\"edit-promotion\""), "{tag}");
+        let bad = panel
+            .post(
+                "/admin/promotions/yalda",
+                &[("csrf", &csrf), ("name", "یلدا"), ("discount", "percent"), ("value", ""), ("active", "1")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(bad.html.contains("id=\"f-value-error\""), "{tag}");
+        let saved = panel
+            .post(
+                "/admin/promotions/yalda",
+                &[("csrf", &csrf), ("name", "یلدای بزرگ"), ("discount", "fixed"), ("value", "۲۰۰۰۰"), ("min_amount", "100000")],
+            )
+            .await;
+        assert_eq!(saved.location.as_deref(), Some("/admin/promotions/yalda?saved=1"), "{tag}: {}", saved.html);
+        let p = app.get("/api/v1/promotions/yalda").await.body;
+        assert_eq!(
+            (p["name"].as_str(), p["discount"].as_str(), p["value"].as_f64(), p["min_amount"].as_i64(), p["active"].as_bool()),
+            (Some("یلدای بزرگ"), Some("fixed"), Some(20000.0), Some(100000), Some(false)),
+            "{tag}: an unticked box switches the promotion off: {p}"
+        );
+        assert_eq!(p["used"].as_i64(), Some(0));
         app.finish().await;
     }
 }
@@ -788,6 +814,195 @@ async fn rewards_are_made_and_edited_in_the_panel_with_errors_beside_their_field
         let denied =
             viewer.post("/admin/rewards/off20", &[("csrf", &seen.csrf()), ("name", "x"), ("kind", "physical_gift")]).await;
         assert_eq!(denied.status, StatusCode::FORBIDDEN);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn loyalty_classes_are_edited_as_rows() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        staff(&app, "sara@shop.ir", "marketer").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let page = panel.get("/admin/programme/classes").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", app.backend);
+        let csrf = page.csrf();
+        let bad = panel
+            .post(
+                "/admin/programme/classes",
+                &[
+                    ("csrf", &csrf),
+                    ("classes[0].code", "vip"),
+                    ("classes[0].name", "ممتاز"),
+                    ("classes[0].window_days", "۹۰"),
+                    ("classes[0].min_invoices", "2"),
+                    ("classes[1].code", ""),
+                    ("classes[2].code", "fan"),
+                    ("classes[2].name", "هوادار"),
+                    ("classes[2].window_days", "30"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        // The third row was the second filled one: its missing threshold is marked on row 2.
+        assert!(
+            bad.html.contains(
+                "name=\"classes[1].min_invoices\" value=\"\" size=\"5\" aria-label=\"min_invoices 2\" aria-invalid=\"true\""
+            ),
+            "{}",
+            bad.html
+        );
+        assert!(bad.html.contains("value=\"هوادار\""), "what was typed is kept");
+        let ok = panel
+            .post(
+                "/admin/programme/classes",
+                &[
+                    ("csrf", &csrf),
+                    ("classes[0].code", "vip"),
+                    ("classes[0].name", "ممتاز"),
+                    ("classes[0].window_days", "۹۰"),
+                    ("classes[0].min_invoices", "2"),
+                    ("classes[0].min_spend", "۱٬۰۰۰٬۰۰۰"),
+                    ("classes[2].code", "fan"),
+                    ("classes[2].name", "هوادار"),
+                    ("classes[2].window_days", "30"),
+                    ("classes[2].min_invoices", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.location.as_deref(), Some("/admin/programme/classes?saved=1"), "{}", ok.html);
+        let stored = app.get("/api/v1/loyalty-classes").await.body;
+        assert_eq!(
+            stored["classes"],
+            json!([{"code": "vip", "name": "ممتاز", "window_days": 90, "min_invoices": 2, "min_spend": 1000000},
+                   {"code": "fan", "name": "هوادار", "window_days": 30, "min_invoices": 1, "min_spend": 0}]),
+            "{}",
+            app.backend
+        );
+        let again = panel.get("/admin/programme/classes").await;
+        assert!(again.html.contains("value=\"fan\"") && again.html.contains("value=\"1000000\""));
+        // A marketer reads the classes but cannot change them.
+        let mut marketer = Panel::new(&app.base);
+        marketer.sign_in("sara@shop.ir", PASSWORD).await;
+        let seen = marketer.get("/admin/programme/classes").await;
+        assert!(seen.html.contains("value=\"vip\"") && !seen.html.contains("save-classes"), "{}", app.backend);
+        let denied = marketer.post("/admin/programme/classes", &[("csrf", &seen.csrf()), ("classes[0].code", "x")]).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_list_is_uploaded_with_the_rows_that_named_no_one_and_deleted() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        for m in ["09121110001", "09121110002"] {
+            let r = app.post("/api/v1/customers", json!({"mobile": m})).await;
+            assert!(r.status.is_success(), "{}", r.body);
+        }
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let csrf = panel.get("/admin/lists").await.csrf();
+        let csv = "موبایل\n0912 111 0001\n+989121110002\n09121119999\nنه\n".as_bytes().to_vec();
+        let refused = panel
+            .post_file(
+                &format!("/admin/lists?csrf={csrf}"),
+                &[("code", "bad code!"), ("name", "نمایشگاه")],
+                ("file", csv.clone()),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert!(refused.html.contains("value=\"نمایشگاه\""), "what was typed is kept");
+        let page =
+            panel.post_file(&format!("/admin/lists?csrf={csrf}"), &[("code", "expo"), ("name", "نمایشگاه")], ("file", csv)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}: {}", app.backend, page.html);
+        assert!(page.html.contains("<span class=\"value\" id=\"matched\">۲</span>"), "{}", page.html);
+        assert!(page.html.contains("<span class=\"value\" id=\"unmatched\">۲</span>"));
+        assert!(page.html.contains("مشتری‌ای با این مشخصه نیست") && page.html.contains("موبایل، ایمیل یا شناسه معتبر نیست"));
+        let list = app.get("/api/v1/lists/expo").await.body;
+        assert_eq!((list["members"].as_i64(), list["name"].as_str()), (Some(2), Some("نمایشگاه")), "{list}");
+        let count =
+            app.post("/api/v1/segments/preview", json!({"rule": {"field": "lists", "op": "contains", "value": "expo"}})).await;
+        assert_eq!(count.body["count"], 2, "{}: the list serves segments: {}", app.backend, count.body);
+        let deleted = panel.post("/admin/lists/expo/delete", &[("csrf", &csrf)]).await;
+        assert_eq!(deleted.location.as_deref(), Some("/admin/lists?saved=1"));
+        assert_eq!(app.get("/api/v1/lists/expo").await.status, StatusCode::NOT_FOUND);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn message_templates_are_written_and_edited_in_the_panel() {
+    for app in apps().await {
+        staff(&app, "sara@shop.ir", "marketer").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("sara@shop.ir", PASSWORD).await;
+        let page = panel.get("/admin/messaging/templates/new").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", app.backend);
+        let csrf = page.csrf();
+        let bad = panel
+            .post(
+                "/admin/messaging/templates",
+                &[
+                    ("csrf", &csrf),
+                    ("code", "thanks"),
+                    ("name", "سپاس"),
+                    ("channel", "sms"),
+                    ("purpose", "marketing"),
+                    ("versions.fa.body", "{{ customer.first_name }} عزیز، {{ nope }}"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert!(
+            bad.html.contains("id=\"f-fa-body\" name=\"versions.fa.body\" rows=\"5\" dir=\"rtl\" aria-invalid=\"true\""),
+            "{}",
+            bad.html
+        );
+        let ok = panel
+            .post(
+                "/admin/messaging/templates",
+                &[
+                    ("csrf", &csrf),
+                    ("code", "thanks"),
+                    ("name", "سپاس"),
+                    ("channel", "sms"),
+                    ("purpose", "marketing"),
+                    ("versions.fa.body", "{{ customer.first_name }} عزیز، {{ points | number }} امتیاز دارید."),
+                    ("versions.en.body", "Dear {{ customer.first_name }}, you have {{ points | number }} points."),
+                ],
+            )
+            .await;
+        assert_eq!(ok.location.as_deref(), Some("/admin/messaging/templates/thanks?saved=1"), "{}", ok.html);
+        let shown = panel.get("/admin/messaging/templates/thanks?saved=1").await;
+        assert!(shown.html.contains("id=\"preview\"") && shown.html.contains("id=\"template-form\""), "{}", app.backend);
+        let t = app.get("/api/v1/message-templates/thanks").await.body;
+        assert_eq!(t["versions"]["en"]["body"], "Dear {{ customer.first_name }}, you have {{ points | number }} points.", "{t}");
+
+        // The edit keeps code and channel, and removes a language whose text is emptied.
+        let saved = panel
+            .post(
+                "/admin/messaging/templates/thanks",
+                &[
+                    ("csrf", &csrf),
+                    ("code", "other"),
+                    ("channel", "email"),
+                    ("name", "سپاس ویژه"),
+                    ("purpose", "transactional"),
+                    ("versions.fa.body", "سپاس از خرید شما"),
+                    ("versions.en.body", ""),
+                ],
+            )
+            .await;
+        assert_eq!(saved.location.as_deref(), Some("/admin/messaging/templates/thanks?saved=1"), "{}", saved.html);
+        let t = app.get("/api/v1/message-templates/thanks").await.body;
+        assert_eq!(
+            (t["code"].as_str(), t["channel"].as_str(), t["name"].as_str(), t["purpose"].as_str()),
+            (Some("thanks"), Some("sms"), Some("سپاس ویژه"), Some("transactional")),
+            "{t}"
+        );
+        assert_eq!(t["versions"], json!({"fa": {"subject": null, "body": "سپاس از خرید شما", "html": null}}));
         app.finish().await;
     }
 }

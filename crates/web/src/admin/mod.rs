@@ -18,8 +18,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use pages::{
     automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules, feed, games,
-    imports, inbox, integrations, messaging, missions, networks, onboarding, platform, programme, promotions, referrals_cashback,
-    retention, rewards, rfm, segments, sign_in, team, till_report, webhooks,
+    imports, inbox, integrations, lists, loyalty_classes, messaging, missions, networks, onboarding, platform, programme,
+    promotions, referrals_cashback, retention, rewards, rfm, segments, sign_in, team, template_editor, till_report, webhooks,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -41,10 +41,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/segments/{code}", get(segments::show).post(segments::update))
         .route("/admin/segments/{code}/export", get(segments::export))
         .route("/admin/rfm", get(rfm::page))
+        .route("/admin/lists", get(lists::page).post(lists::upload))
+        .route("/admin/lists/{code}/delete", post(lists::delete))
         .route("/admin/programme", get(programme::page))
         .route("/admin/programme/point-types", post(programme::create_point_type))
         .route("/admin/programme/tiers", post(programme::save_tiers))
         .route("/admin/programme/referrals-cashback", get(referrals_cashback::page))
+        .route("/admin/programme/classes", get(loyalty_classes::page).post(loyalty_classes::save))
         .route("/admin/programme/referrals", post(referrals_cashback::save_referrals))
         .route("/admin/programme/cashback", post(referrals_cashback::save_cashback))
         .route("/admin/programme/rules", get(earning_rules::page).post(earning_rules::create))
@@ -55,7 +58,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/rewards/{code}/off", post(rewards::take_off))
         .route("/admin/rewards/{code}/on", post(rewards::put_on))
         .route("/admin/promotions", get(promotions::list).post(promotions::create))
-        .route("/admin/promotions/{code}", get(promotions::show))
+        .route("/admin/promotions/{code}", get(promotions::show).post(promotions::update))
         .route("/admin/promotions/{code}/codes", post(promotions::generate))
         .route("/admin/promotions/{code}/codes.csv", get(promotions::download))
         .route("/admin/games", get(games::list).post(games::create))
@@ -67,7 +70,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/messaging/sms", post(messaging::save_sms))
         .route("/admin/messaging/email", post(messaging::save_email))
         .route("/admin/messaging/rules", post(messaging::save_rules))
-        .route("/admin/messaging/templates/{code}", get(messaging::template))
+        .route("/admin/messaging/templates", post(template_editor::create))
+        .route("/admin/messaging/templates/new", get(template_editor::new))
+        .route("/admin/messaging/templates/{code}", get(messaging::template).post(messaging::save_template))
         .route("/admin/automations", get(automations::list))
         .route("/admin/automations/{code}", get(automations::show))
         .route("/admin/automations/{code}/pause", post(automations::pause))

@@ -1,6 +1,7 @@
 //! Messaging settings: the SMS and email providers with their keys (never shown back), the
 //! delivery rules (quiet hours, frequency caps), and the message templates with a preview.
 
+use super::template_editor;
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
@@ -164,6 +165,7 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
         }
         section.card #templates {
             h2 { (v.t(T::Templates)) }
+            @if v.may(Access::Write) { p { a.button href="/admin/messaging/templates/new" { (v.t(T::NewTemplate)) } } }
             div.table-wrap { table {
                 thead { tr { th { (v.t(T::Name)) } th { (v.t(T::Code)) } th { (v.t(T::Channel)) } th { (v.t(T::Purpose)) } th {} } }
                 tbody { @for t in &templates { tr {
@@ -331,6 +333,7 @@ pub async fn save_rules(State(state): State<AppState>, staff: Staff, Form(f): Fo
 pub struct PreviewQuery {
     customer: Option<String>,
     lang: Option<String>,
+    saved: Option<String>,
 }
 
 pub async fn template(
@@ -339,17 +342,48 @@ pub async fn template(
     Path(code): Path<String>,
     Query(q): Query<PreviewQuery>,
 ) -> PanelResult<Markup> {
+    render_template(&state, &staff, &code, &q, None).await
+}
+
+/// Saves a template's edit form and returns to its preview, or shows the form with its errors.
+pub async fn save_template(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PanelResult<Response> {
+    match template_editor::update(&state, &staff, &code, fields).await? {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/messaging/templates/{code}?saved=1")).into_response()),
+        Err(form) => {
+            let page = render_template(&state, &staff, &code, &PreviewQuery::default(), Some(form)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+async fn render_template(
+    state: &AppState,
+    staff: &Staff,
+    code: &str,
+    q: &PreviewQuery,
+    form: Option<FormState>,
+) -> PanelResult<Markup> {
     let v = staff.view();
     let ctx = staff.ctx();
-    let t = state.engine.template(ctx, &code).await?;
+    let (t, promotions) = tokio::try_join!(state.engine.template(ctx, code), state.engine.promotions(ctx))?;
     let customer = q.customer.as_deref().and_then(|c| philia_domain::digits::ascii_digits(c.trim()).parse::<i64>().ok());
     let language = q.lang.clone().filter(|l| !l.is_empty());
     let preview = state
         .engine
-        .preview_template(ctx, &code, &PreviewInput { customer_id: customer, language, data: None })
+        .preview_template(ctx, code, &PreviewInput { customer_id: customer, language, data: None })
         .await
         .map_err(|e| crate::admin::failure::PanelError::from(e).message(v.lang).to_string());
+    let form = form.unwrap_or_else(|| {
+        let stored = template_editor::stored(&t.template);
+        FormState::filled(&stored.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>())
+    });
     let body = html! {
+        @if q.saved.is_some() { (layout::notice(v.t(T::Saved), false)) }
         form.card.inline method="get" {
             div.field { label for="f-customer" { (v.t(T::OtherCustomerId)) } input #f-customer name="customer" value=(q.customer.as_deref().unwrap_or("")) size="10"; }
             (select(v.t(T::Language), "lang", &[("", "—"), ("fa", "فارسی"), ("en", "English")], q.lang.as_deref().unwrap_or("")))
@@ -368,6 +402,10 @@ pub async fn template(
             Err(e) => { (layout::notice(e, true)) }
         }
         p.muted { (t.template.channel) " · " code { (t.template.code) } }
+        @if v.may(Access::Write) {
+            h2 { (v.t(T::EditTemplate)) }
+            (template_editor::render_form(&v, &form, &promotions, &format!("/admin/messaging/templates/{code}"), true))
+        }
     };
     Ok(layout::page(&v, Section::Messaging, &t.template.name, body))
 }

@@ -190,6 +190,7 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
             a.button href="/admin/promotions" { (v.t(T::DiscountCodes)) }
             a.button href="/admin/rewards" { (v.t(T::Rewards)) }
             a.button href="/admin/programme/referrals-cashback" { (v.t(T::ReferralsAndCashback)) }
+            a.button href="/admin/programme/classes" { (v.t(T::LoyaltyClasses)) }
         }
         (point_types_section(&v, &types, &forms.point_type))
         (tiers_section(&v, tiers.as_ref(), &types, forms.tiers.as_ref()))

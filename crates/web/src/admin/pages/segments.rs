@@ -37,6 +37,8 @@ pub async fn list(State(state): State<AppState>, staff: Staff) -> PanelResult<Ma
         div.toolbar {
             @if v.may(Access::Write) { a.button href="/admin/segments/new" { (v.t(T::NewSegment)) } }
             a href="/admin/rfm" { (v.t(T::Rfm)) }
+            " "
+            a href="/admin/lists" { (v.t(T::Lists)) }
         }
         @if segments.is_empty() { p.muted { (v.t(T::NothingHere)) } } @else {
             div.card.table-wrap { table #segments {
