@@ -1008,6 +1008,88 @@ async fn message_templates_are_written_and_edited_in_the_panel() {
 }
 
 #[tokio::test]
+async fn automations_are_made_and_edited_in_the_panel() {
+    for app in apps().await {
+        staff(&app, "sara@shop.ir", "marketer").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("sara@shop.ir", PASSWORD).await;
+        let page = panel.get("/admin/automations/new").await;
+        assert!(page.html.contains("id=\"automation-form\""), "{}", app.backend);
+        let csrf = page.csrf();
+        let win_back = |points: &'static str| {
+            vec![
+                ("code", "win-back"),
+                ("name", "بازگشت"),
+                ("trigger", "inactive"),
+                ("trigger.days", "۳۰"),
+                ("delay_minutes", "0"),
+                ("conditions", r#"{"field": "tags", "op": "contains", "value": "vip"}"#),
+                ("actions[0].kind", ""),
+                ("actions[1].kind", "points"),
+                ("actions[1].point_type", "purchase"),
+                ("actions[1].points", points),
+                ("actions[2].kind", "tag"),
+                ("actions[2].add", "برگشتی، win-back"),
+            ]
+        };
+        let mut bad = win_back("many");
+        bad.push(("csrf", &csrf));
+        let refused = panel.post("/admin/automations", &bad).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        // The second row was the first with an action: its points are marked on row 1.
+        assert!(
+            refused.html.contains(
+                "name=\"actions[0].points\" value=\"many\" size=\"8\" aria-label=\"actions[0].points\" aria-invalid=\"true\""
+            ),
+            "{}",
+            refused.html
+        );
+        let mut good = win_back("۲۰۰");
+        good.push(("csrf", &csrf));
+        let ok = panel.post("/admin/automations", &good).await;
+        assert_eq!(ok.location.as_deref(), Some("/admin/automations/win-back?saved=1"), "{}", ok.html);
+        let a = app.get("/api/v1/automations/win-back").await.body;
+        assert_eq!(a["trigger"], json!({"kind": "inactive", "days": 30}), "{a}");
+        assert_eq!(a["conditions"], json!({"field": "tags", "op": "contains", "value": "vip"}));
+        assert_eq!(
+            a["actions"],
+            json!([{"kind": "points", "point_type": "purchase", "points": 200}, {"kind": "tag", "add": ["برگشتی", "win-back"], "remove": []}])
+        );
+
+        // Paused, then edited: a new trigger, conditions emptied, the actions as rows show them.
+        let page = panel.get("/admin/automations/win-back").await;
+        panel.post("/admin/automations/win-back/pause", &[("csrf", &page.csrf())]).await;
+        let edit = panel.get("/admin/automations/win-back").await;
+        assert!(edit.html.contains("value=\"برگشتی, win-back\""), "{}", app.backend);
+        let saved = panel
+            .post(
+                "/admin/automations/win-back",
+                &[
+                    ("csrf", &csrf),
+                    ("code", "other"),
+                    ("name", "پس از نظرسنجی"),
+                    ("trigger", "event"),
+                    ("trigger.event_type", "survey_completed"),
+                    ("conditions", r#"{"all": []}"#),
+                    ("actions[0].kind", "points"),
+                    ("actions[0].point_type", "purchase"),
+                    ("actions[0].points", "50"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.location.as_deref(), Some("/admin/automations/win-back?saved=1"), "{}", saved.html);
+        let a = app.get("/api/v1/automations/win-back").await.body;
+        assert_eq!(
+            (a["code"].as_str(), a["trigger"].clone(), a["conditions"].clone(), a["paused"].as_bool()),
+            (Some("win-back"), json!({"kind": "event", "event_type": "survey_completed"}), serde_json::Value::Null, Some(true)),
+            "{a}"
+        );
+        assert_eq!(a["actions"].as_array().unwrap().len(), 1);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn an_owner_sets_the_club_look_with_errors_beside_their_fields() {
     for app in apps().await {
         staff(&app, "owner@shop.ir", "owner").await;

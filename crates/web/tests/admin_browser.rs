@@ -357,3 +357,50 @@ async fn a_marketer_creates_a_wheel_with_better_odds_for_gold() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn forms_show_the_details_of_the_chosen_kind_only() {
+    for app in common::apps().await {
+        app.engine.create_staff(&app.ctx, "owner@shop.ir", "نگار", "owner", PASSWORD).await.unwrap();
+        let b = Browser::start(390, 1400).await;
+        let tag = app.backend;
+        b.sign_in(&app.base, Some("en"), "owner@shop.ir", PASSWORD).await;
+        let shown = |css: &str| format!("return getComputedStyle(document.querySelector(\"{css}\")).display !== 'none'");
+
+        // A reward: the discount's details first; a wallet credit asks for its amount instead.
+        b.goto(&format!("{}/admin/rewards", app.base)).await;
+        assert_eq!(b.eval(&shown("fieldset[data-kind=discount_code]")).await, true, "{tag}");
+        assert_eq!(b.eval(&shown("fieldset[data-kind=wallet_credit]")).await, false, "{tag}");
+        b.select("#f-kind", "wallet_credit").await;
+        assert_eq!(b.eval(&shown("fieldset[data-kind=wallet_credit]")).await, true, "{tag}");
+        assert_eq!(b.eval(&shown("fieldset[data-kind=discount_code]")).await, false, "{tag}");
+        b.fill("#reward-form #f-name", "Wallet 30k").await;
+        b.fill("#reward-form #f-code", "wallet30").await;
+        b.fill("#reward-form #f-cost", "300").await;
+        b.fill("#reward-form #f-amount", "30000").await;
+        b.submit("#reward-form button[type=submit]").await;
+        assert_eq!(b.path().await, "/admin/rewards?saved=1", "{tag}");
+        assert_eq!(app.get("/api/v1/rewards/wallet30").await.body["amount"], 30000, "{tag}");
+
+        // An automation: the trigger's own field, and each action row its action's fields.
+        b.goto(&format!("{}/admin/automations/new", app.base)).await;
+        assert_eq!(b.eval(&shown(".t-inactive")).await, false, "{tag}");
+        b.select("#f-trigger", "inactive").await;
+        assert_eq!(b.eval(&shown(".t-inactive")).await, true, "{tag}");
+        b.select("[name='actions[0].kind']", "points").await;
+        assert_eq!(b.eval(&shown(".action-row .a-points")).await, true, "{tag}");
+        assert_eq!(b.eval(&shown(".action-row .a-tag")).await, false, "{tag}");
+        b.fill("#automation-form #f-name", "Win back").await;
+        b.fill("#automation-form #f-code", "win_back").await;
+        b.fill("[name='trigger.days']", "45").await;
+        b.fill("[name='actions[0].points']", "100").await;
+        b.submit("#automation-form button[type=submit]").await;
+        assert_eq!(b.path().await, "/admin/automations/win_back?saved=1", "{tag}");
+        let a = app.get("/api/v1/automations/win_back").await.body;
+        assert_eq!(a["trigger"], serde_json::json!({"kind": "inactive", "days": 45}), "{tag}: {a}");
+        assert_eq!(a["conditions"], serde_json::Value::Null, "{tag}: the builder's empty group is no condition");
+        b.screenshot(&format!("automation-en-{tag}")).await;
+        b.quit().await;
+        app.finish().await;
+    }
+}

@@ -17,9 +17,10 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules, feed, games,
-    imports, inbox, integrations, lists, loyalty_classes, messaging, missions, networks, onboarding, platform, programme,
-    promotions, referrals_cashback, retention, rewards, rfm, segments, sign_in, team, template_editor, till_report, webhooks,
+    automation_editor, automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules,
+    feed, games, imports, inbox, integrations, lists, loyalty_classes, messaging, missions, networks, onboarding, platform,
+    programme, promotions, referrals_cashback, retention, rewards, rfm, segments, sign_in, team, template_editor, till_report,
+    webhooks,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -73,8 +74,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/messaging/templates", post(template_editor::create))
         .route("/admin/messaging/templates/new", get(template_editor::new))
         .route("/admin/messaging/templates/{code}", get(messaging::template).post(messaging::save_template))
-        .route("/admin/automations", get(automations::list))
-        .route("/admin/automations/{code}", get(automations::show))
+        .route("/admin/automations", get(automations::list).post(automation_editor::create))
+        .route("/admin/automations/new", get(automation_editor::new))
+        .route("/admin/automations/{code}", get(automations::show).post(automations::update))
         .route("/admin/automations/{code}/pause", post(automations::pause))
         .route("/admin/automations/{code}/resume", post(automations::resume))
         .route("/admin/campaigns", get(campaigns::list).post(campaigns::create))

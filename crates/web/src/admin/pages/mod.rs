@@ -1,3 +1,4 @@
+pub mod automation_editor;
 pub mod automations;
 pub mod branding;
 pub mod campaigns;

@@ -24,7 +24,8 @@ use serde_json::json;
 
 const EMPTY_RULE: &str = r#"{"all": []}"#;
 
-async fn fields(state: &AppState, staff: &Staff, v: &View) -> PanelResult<serde_json::Value> {
+/// The fields the condition builder offers for rules on customers (also automations' conditions).
+pub(crate) async fn fields(state: &AppState, staff: &Staff, v: &View) -> PanelResult<serde_json::Value> {
     let types = state.engine.point_types(staff.ctx()).await?;
     let pairs: Vec<(String, String)> = types.into_iter().map(|t| (t.code, t.name)).collect();
     Ok(segment_fields(v, &SCHEMA, &pairs))
