@@ -1090,6 +1090,118 @@ async fn automations_are_made_and_edited_in_the_panel() {
 }
 
 #[tokio::test]
+async fn missions_and_journeys_are_made_from_scratch_and_edited() {
+    for app in apps().await {
+        staff(&app, "sara@shop.ir", "marketer").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("sara@shop.ir", PASSWORD).await;
+        let page = panel.get("/admin/missions/new").await;
+        assert!(page.html.contains("id=\"mission-form\""), "{}", app.backend);
+        let csrf = page.csrf();
+        let journey = |second_target: &'static str| {
+            vec![
+                ("code", "coffee-journey"),
+                ("name", "سفر قهوه"),
+                ("repeat", "monthly"),
+                ("enrolment", "automatic"),
+                ("steps[0].label", "دو قهوه"),
+                ("steps[0].fact", "invoice"),
+                ("steps[0].measure", "count"),
+                ("steps[0].target", "۲"),
+                ("steps[0].category", "coffee"),
+                ("steps[0].channel", "pos"),
+                ("steps[0].points", "20"),
+                ("steps[2].label", "نظرسنجی"),
+                ("steps[2].fact", "event"),
+                ("steps[2].event_type", "survey_completed"),
+                ("steps[2].measure", "count"),
+                ("steps[2].target", second_target),
+                ("reward.point_type", "purchase"),
+                ("reward.points", "150"),
+                ("deadline_days", "14"),
+            ]
+        };
+        let mut bad = journey("0");
+        bad.push(("csrf", &csrf));
+        let refused = panel.post("/admin/missions", &bad).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        // The third row was the second filled one: its target is marked on row 2.
+        assert!(
+            refused.html.contains(
+                "name=\"steps[1].target\" value=\"0\" size=\"10\" aria-label=\"steps[1].target\" aria-invalid=\"true\""
+            ),
+            "{}",
+            refused.html
+        );
+        let mut good = journey("1");
+        good.push(("csrf", &csrf));
+        let ok = panel.post("/admin/missions", &good).await;
+        assert_eq!(ok.location.as_deref(), Some("/admin/missions/coffee-journey?saved=1"), "{}", ok.html);
+        let m = app.get("/api/v1/missions/coffee-journey").await.body;
+        assert_eq!(
+            m["steps"][0]["filter"],
+            json!({"all": [
+            {"field": "invoice.categories", "op": "contains", "value": "coffee"},
+            {"field": "invoice.channel", "op": "eq", "value": "pos"}]}),
+            "{m}"
+        );
+        assert_eq!(m["steps"][0]["reward"], json!({"point_type": "purchase", "points": 20, "reward": null}));
+        assert_eq!((m["steps"][1]["event_type"].as_str(), m["steps"][1]["target"].as_i64()), (Some("survey_completed"), Some(1)));
+        assert_eq!(
+            (m["repeat"].as_str(), m["deadline_days"].as_i64(), m["active"].as_bool()),
+            (Some("monthly"), Some(14), Some(true))
+        );
+
+        // A filter the plain fields cannot show is kept through an edit that changes other things.
+        let custom = json!({"field": "invoice.total", "op": "gte", "value": 500000});
+        let r = app
+            .post(
+                "/api/v1/missions",
+                json!({"code": "big", "name": "خرید بزرگ",
+            "goal": {"fact": "invoice", "target": 1, "filter": custom}, "reward": {"point_type": "purchase", "points": 10}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let edit = panel.get("/admin/missions/big").await;
+        assert!(edit.html.contains("name=\"steps[0].filter\""), "{}: the stored filter rides along", app.backend);
+        let hidden = edit
+            .html
+            .split("name=\"steps[0].filter\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&quot;", "\"");
+        let saved = panel
+            .post(
+                "/admin/missions/big",
+                &[
+                    ("csrf", &csrf),
+                    ("editing", "1"),
+                    ("name", "خرید بزرگ"),
+                    ("steps[0].fact", "invoice"),
+                    ("steps[0].measure", "count"),
+                    ("steps[0].target", "2"),
+                    ("steps[0].filter", &hidden),
+                    ("reward.point_type", "purchase"),
+                    ("reward.points", "40"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.location.as_deref(), Some("/admin/missions/big?saved=1"), "{}", saved.html);
+        let m = app.get("/api/v1/missions/big").await.body;
+        assert_eq!((m["goal"]["target"].as_i64(), m["goal"]["filter"].clone()), (Some(2), custom), "{m}");
+        assert_eq!(
+            (m["reward"]["points"].as_i64(), m["active"].as_bool()),
+            (Some(40), Some(false)),
+            "an unticked box switches it off"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn an_owner_sets_the_club_look_with_errors_beside_their_fields() {
     for app in apps().await {
         staff(&app, "owner@shop.ir", "owner").await;

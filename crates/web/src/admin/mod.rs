@@ -18,9 +18,9 @@ use axum::Router;
 use axum::routing::{get, post};
 use pages::{
     automation_editor, automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules,
-    feed, games, imports, inbox, integrations, lists, loyalty_classes, messaging, missions, networks, onboarding, platform,
-    programme, promotions, referrals_cashback, retention, rewards, rfm, segments, sign_in, team, template_editor, till_report,
-    webhooks,
+    feed, games, imports, inbox, integrations, lists, loyalty_classes, messaging, mission_editor, missions, networks, onboarding,
+    platform, programme, promotions, referrals_cashback, retention, rewards, rfm, segments, sign_in, team, template_editor,
+    till_report, webhooks,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -64,9 +64,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/promotions/{code}/codes.csv", get(promotions::download))
         .route("/admin/games", get(games::list).post(games::create))
         .route("/admin/games/{code}", get(games::show))
-        .route("/admin/missions", get(missions::list))
+        .route("/admin/missions", get(missions::list).post(mission_editor::create))
+        .route("/admin/missions/new", get(mission_editor::new))
         .route("/admin/missions/templates/{code}", post(missions::enable))
-        .route("/admin/missions/{code}", get(missions::show))
+        .route("/admin/missions/{code}", get(missions::show).post(missions::update))
         .route("/admin/messaging", get(messaging::page))
         .route("/admin/messaging/sms", post(messaging::save_sms))
         .route("/admin/messaging/email", post(messaging::save_email))

@@ -15,6 +15,7 @@ pub mod integrations;
 pub mod lists;
 pub mod loyalty_classes;
 pub mod messaging;
+pub mod mission_editor;
 pub mod missions;
 pub mod networks;
 pub mod onboarding;
