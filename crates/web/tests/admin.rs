@@ -1202,6 +1202,88 @@ async fn missions_and_journeys_are_made_from_scratch_and_edited() {
 }
 
 #[tokio::test]
+async fn a_game_is_edited_keeping_what_its_form_does_not_show() {
+    for app in apps().await {
+        staff(&app, "sara@shop.ir", "marketer").await;
+        let r = app
+            .post("/api/v1/games", json!({
+                "code": "wheel", "name": "گردونه", "kind": "wheel", "description": "هر روز یک بار",
+                "cost": {"spins": true, "point_type": "purchase", "points": 10}, "plays_per_customer": 20,
+                "look": {"title": "گردونه یلدا"},
+                "prizes": [
+                    {"code": "p50", "label": "۵۰ امتیاز", "kind": "points", "point_type": "purchase", "points": 50, "weight": 1, "colour": "#ffaa00"},
+                    {"code": "none", "label": "پوچ", "kind": "nothing", "weight": 3}
+                ]}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("sara@shop.ir", PASSWORD).await;
+        let page = panel.get("/admin/games/wheel").await;
+        assert!(page.html.contains("id=\"edit-game\"") && page.html.contains("value=\"p50\""), "{}", app.backend);
+        let csrf = page.csrf();
+        let edit = |weight: &'static str| {
+            vec![
+                ("name", "گردونه بزرگ"),
+                ("kind", "wheel"),
+                ("cost_points", "15"),
+                ("cost_point_type", "purchase"),
+                ("spins", "1"),
+                ("prizes[0].code", "p50"),
+                ("prizes[0].label", "۵۰ امتیاز"),
+                ("prizes[0].kind", "points"),
+                ("prizes[0].amount", "50"),
+                ("prizes[0].ref", "purchase"),
+                ("prizes[0].weight", weight),
+                ("prizes[0].tier_weights", "gold:5"),
+                ("prizes[1].code", "none"),
+                ("prizes[1].label", "پوچ"),
+                ("prizes[1].kind", "nothing"),
+                ("prizes[1].weight", "3"),
+                ("prizes[3].code", "p200"),
+                ("prizes[3].label", "۲۰۰ امتیاز"),
+                ("prizes[3].kind", "points"),
+                ("prizes[3].amount", "200"),
+                ("prizes[3].ref", "purchase"),
+                ("prizes[3].weight", "1"),
+                ("prizes[3].stock", "5"),
+            ]
+        };
+        let mut bad = edit("-1");
+        bad.push(("csrf", &csrf));
+        bad.push(("active", "1"));
+        let refused = panel.post("/admin/games/wheel", &bad).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert!(refused.html.contains("value=\"p200\""), "rows kept");
+        let mut good = edit("2");
+        good.push(("csrf", &csrf));
+        let saved = panel.post("/admin/games/wheel", &good).await;
+        assert_eq!(saved.location.as_deref(), Some("/admin/games/wheel?saved=1"), "{}", saved.html);
+        let g = app.get("/api/v1/games/wheel").await.body;
+        assert_eq!(
+            (g["name"].as_str(), g["cost"]["points"].as_i64(), g["active"].as_bool()),
+            (Some("گردونه بزرگ"), Some(15), Some(false)),
+            "{g}"
+        );
+        let codes: Vec<&str> = g["prizes"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["p50", "none", "p200"]);
+        assert_eq!((g["prizes"][0]["weight"].as_u64(), g["prizes"][0]["tier_weights"].clone()), (Some(2), json!({"gold": 5})));
+        assert_eq!(g["prizes"][2]["stock"], 5);
+        // What the form does not show is kept.
+        assert_eq!(
+            (
+                g["description"].as_str(),
+                g["plays_per_customer"].as_i64(),
+                g["look"]["title"].as_str(),
+                g["prizes"][0]["colour"].as_str()
+            ),
+            (Some("هر روز یک بار"), Some(20), Some("گردونه یلدا"), Some("#ffaa00")),
+            "{g}"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn an_owner_sets_the_club_look_with_errors_beside_their_fields() {
     for app in apps().await {
         staff(&app, "owner@shop.ir", "owner").await;

@@ -63,7 +63,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/promotions/{code}/codes", post(promotions::generate))
         .route("/admin/promotions/{code}/codes.csv", get(promotions::download))
         .route("/admin/games", get(games::list).post(games::create))
-        .route("/admin/games/{code}", get(games::show))
+        .route("/admin/games/{code}", get(games::show).post(games::update))
         .route("/admin/missions", get(missions::list).post(mission_editor::create))
         .route("/admin/missions/new", get(mission_editor::new))
         .route("/admin/missions/templates/{code}", post(missions::enable))

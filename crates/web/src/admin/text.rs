@@ -528,6 +528,7 @@ crate::catalogue! {
     SegmentCodes => "فقط بخش‌ها (کدها)", "Only segments (codes)";
     ClassCodes => "فقط دسته‌های وفاداری (کدها)", "Only loyalty classes (codes)";
     NewReward => "جایزه جدید", "New reward";
+    EditGame => "ویرایش بازی", "Edit the game";
     EditPromotion => "ویرایش شرایط", "Edit the terms";
     EditReward => "ویرایش جایزه", "Edit reward";
     RewardKindLabel => "نوع جایزه", "Kind of reward";

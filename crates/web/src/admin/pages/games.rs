@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use philia_domain::Issue;
-use philia_domain::games::{GameInput, GameKind, GameLook, PlayCost, PrizeInput, PrizeKind};
+use philia_domain::games::{GameInput, GameKind, PlayCost, PrizeInput, PrizeKind};
 use philia_domain::reports::PeriodQuery;
 use philia_domain::roles::Access;
 use philia_engine::EngineError;
@@ -40,7 +40,6 @@ fn kind_options(v: &View) -> [(&'static str, &'static str); 6] {
 async fn render_list(state: &AppState, staff: &Staff, form: FormState) -> PanelResult<Markup> {
     let v = staff.view();
     let games = state.engine.games(staff.ctx()).await?;
-    let kinds = kind_options(&v);
     let body = html! {
         div.toolbar { a.button href="/admin/missions" { (v.t(T::Missions)) } }
         div.card.table-wrap { table #games {
@@ -56,58 +55,76 @@ async fn render_list(state: &AppState, staff: &Staff, form: FormState) -> PanelR
         @if v.may(Access::Write) {
             section.card {
                 h2 { (v.t(T::NewGame)) }
-                form #new-game method="post" action="/admin/games" {
-                    @if let Some(g) = &form.general { (layout::notice(g, true)) }
-                    (csrf_field(&v))
-                    div.inline {
-                        (field(v.t(T::Name), "name", "text", form.value("name"), form.error("name")))
-                        (field(v.t(T::Code), "code", "text", form.value("code"), form.error("code")))
-                        div.field {
-                            label for="f-kind" { (v.t(T::Kind)) }
-                            select #f-kind name="kind" {
-                                option value="wheel" selected[form.value("kind") != "slot"] { (v.t(T::Wheel)) }
-                                option value="slot" selected[form.value("kind") == "slot"] { (v.t(T::Slot)) }
-                            }
-                        }
-                    }
-                    div.inline {
-                        (field(v.t(T::CostPoints), "cost_points", "text", form.value("cost_points"), form.error("cost")))
-                        (field(v.t(T::PointType), "cost_point_type", "text", form.value("cost_point_type"), form.error("cost.point_type")))
-                        (field(v.t(T::PlaysPerDay), "plays_per_day", "text", form.value("plays_per_day"), form.error("plays_per_day")))
-                    }
-                    label { input type="checkbox" name="spins" value="1" checked[form.value("spins") == "1"]; " " (v.t(T::SpinsPay)) }
-                    h2 { (v.t(T::Prizes)) }
-                    p.muted { small { (v.t(T::PrizeRowsHint)) " · " (v.t(T::AmountOrDays)) " · " (v.t(T::Reference)) } }
-                    @if let Some(e) = form.error("prizes") { p.error role="alert" { (e) } }
-                    div.table-wrap { table #prize-rows {
-                        thead { tr {
-                            th { (v.t(T::Code)) } th { (v.t(T::Label)) } th { (v.t(T::PrizeKind)) } th { (v.t(T::Amount)) } th { (v.t(T::Reference)) }
-                            th { (v.t(T::Weight)) } th { (v.t(T::TierWeights)) } th { (v.t(T::Stock)) } th { (v.t(T::DailyLimit)) }
-                        } }
-                        tbody { @for i in 0..PRIZE_ROWS { tr {
-                            @for k in PRIZE_FIELDS {
-                                @let name = format!("prizes[{i}].{k}");
-                                @let err = form.error(&name).map(str::to_string).or_else(|| prize_error(&form, i, k));
-                                td.invalid[err.is_some()] {
-                                    @if k == "kind" {
-                                        select name=(name) aria-label=(format!("{k} {}", i + 1)) {
-                                            @for (value, text) in kinds { option value=(value) selected[form.value(&name) == value] { (text) } }
-                                        }
-                                    } @else {
-                                        input name=(name) value=(form.value(&name)) size=(if k == "label" || k == "tier_weights" { 12 } else { 6 })
-                                            aria-label=(format!("{k} {}", i + 1)) aria-invalid=[err.as_ref().map(|_| "true")];
-                                    }
-                                    @if let Some(e) = err { p.error role="alert" { (e) } }
-                                }
-                            }
-                        } } }
-                    } }
-                    button type="submit" { (v.t(T::Save)) }
-                }
+                (game_form(&v, &form, "/admin/games", false))
             }
         }
     };
     Ok(layout::page(&v, Section::Games, v.t(T::Games), body))
+}
+
+/// The game's form, for a new game (`/admin/games`) or an edit of one; the form's id stays
+/// `new-game` on both so the prize rows read alike.
+fn game_form(v: &View, form: &FormState, action: &str, editing: bool) -> Markup {
+    let kinds = kind_options(v);
+    html! {
+        form #new-game method="post" action=(action) {
+            @if let Some(g) = &form.general { (layout::notice(g, true)) }
+            (csrf_field(v))
+            div.inline {
+                (field(v.t(T::Name), "name", "text", form.value("name"), form.error("name")))
+                @if editing {
+                    input type="hidden" name="code" value=(form.value("code"));
+                    div.field { label { (v.t(T::Code)) } code { (form.value("code")) } }
+                } @else {
+                    (field(v.t(T::Code), "code", "text", form.value("code"), form.error("code")))
+                }
+                div.field {
+                    label for="f-kind" { (v.t(T::Kind)) }
+                    select #f-kind name="kind" {
+                        option value="wheel" selected[form.value("kind") != "slot"] { (v.t(T::Wheel)) }
+                        option value="slot" selected[form.value("kind") == "slot"] { (v.t(T::Slot)) }
+                    }
+                }
+            }
+            div.inline {
+                (field(v.t(T::CostPoints), "cost_points", "text", form.value("cost_points"), form.error("cost")))
+                (field(v.t(T::PointType), "cost_point_type", "text", form.value("cost_point_type"), form.error("cost.point_type")))
+                (field(v.t(T::PlaysPerDay), "plays_per_day", "text", form.value("plays_per_day"), form.error("plays_per_day")))
+            }
+            label { input type="checkbox" name="spins" value="1" checked[form.value("spins") == "1"]; " " (v.t(T::SpinsPay)) }
+            @if editing {
+                " "
+                label { input type="checkbox" name="active" value="1" checked[form.value("active") == "1"]; " " (v.t(T::Active)) }
+            }
+            h2 { (v.t(T::Prizes)) }
+            p.muted { small { (v.t(T::PrizeRowsHint)) " · " (v.t(T::AmountOrDays)) " · " (v.t(T::Reference)) } }
+            @if let Some(e) = form.error("prizes") { p.error role="alert" { (e) } }
+            div.table-wrap { table #prize-rows {
+                thead { tr {
+                    th { (v.t(T::Code)) } th { (v.t(T::Label)) } th { (v.t(T::PrizeKind)) } th { (v.t(T::Amount)) } th { (v.t(T::Reference)) }
+                    th { (v.t(T::Weight)) } th { (v.t(T::TierWeights)) } th { (v.t(T::Stock)) } th { (v.t(T::DailyLimit)) }
+                } }
+                tbody { @for i in 0..PRIZE_ROWS { tr {
+                    @for k in PRIZE_FIELDS {
+                        @let name = format!("prizes[{i}].{k}");
+                        @let err = form.error(&name).map(str::to_string).or_else(|| prize_error(form, i, k));
+                        td.invalid[err.is_some()] {
+                            @if k == "kind" {
+                                select name=(name) aria-label=(format!("{k} {}", i + 1)) {
+                                    @for (value, text) in kinds { option value=(value) selected[form.value(&name) == value] { (text) } }
+                                }
+                            } @else {
+                                input name=(name) value=(form.value(&name)) size=(if k == "label" || k == "tier_weights" { 12 } else { 6 })
+                                    aria-label=(format!("{k} {}", i + 1)) aria-invalid=[err.as_ref().map(|_| "true")];
+                            }
+                            @if let Some(e) = err { p.error role="alert" { (e) } }
+                        }
+                    }
+                } } }
+            } }
+            button type="submit" { (v.t(T::Save)) }
+        }
+    }
 }
 
 /// An error the engine gave under a prize's nested fields (`prizes[1].points`), shown in its row.
@@ -180,72 +197,166 @@ fn prize(row: &HashMap<&str, String>, index: usize) -> Result<PrizeInput, Engine
     })
 }
 
+/// The posted form's prize rows that have a code, renumbered from 0 so that errors and the form
+/// agree on row numbers.
+fn prize_rows(map: &HashMap<String, String>) -> Vec<HashMap<&'static str, String>> {
+    (0..PRIZE_ROWS)
+        .map(|i| PRIZE_FIELDS.iter().map(|k| (*k, map.get(&format!("prizes[{i}].{k}")).cloned().unwrap_or_default())).collect())
+        .filter(|row: &HashMap<&str, String>| !row["code"].trim().is_empty())
+        .collect()
+}
+
+/// The game the form describes. On an edit, what the form does not show (description, fallback,
+/// plays per customer, tiers, dates, look, each prize's value and look) is kept from `before`.
+fn parse_game(
+    map: &HashMap<String, String>,
+    rows: &[HashMap<&str, String>],
+    before: Option<&GameInput>,
+) -> Result<GameInput, EngineError> {
+    let get = |k: &str| map.get(k).cloned().unwrap_or_default();
+    let mut prizes = rows.iter().enumerate().map(|(i, r)| prize(r, i)).collect::<Result<Vec<_>, _>>()?;
+    if let Some(b) = before {
+        for p in &mut prizes {
+            if let Some(old) = b.prizes.iter().find(|o| o.code == p.code) {
+                p.value = old.value;
+                p.colour = old.colour.clone();
+                p.image = old.image.clone();
+                p.symbol = old.symbol.clone();
+            }
+        }
+    }
+    let cost_points = number(&get("cost_points"), "cost")?;
+    Ok(GameInput {
+        code: get("code").trim().to_string(),
+        name: get("name"),
+        description: before.and_then(|b| b.description.clone()),
+        kind: if get("kind") == "slot" { GameKind::Slot } else { GameKind::Wheel },
+        prizes,
+        fallback: before.and_then(|b| b.fallback.clone()),
+        cost: PlayCost {
+            spins: get("spins") == "1",
+            point_type: cost_points.map(|_| get("cost_point_type").trim().to_string()),
+            points: cost_points,
+        },
+        plays_per_day: count(&get("plays_per_day"), "plays_per_day")?,
+        plays_per_customer: before.and_then(|b| b.plays_per_customer),
+        tiers: before.and_then(|b| b.tiers.clone()),
+        starts_at: before.and_then(|b| b.starts_at.clone()),
+        ends_at: before.and_then(|b| b.ends_at.clone()),
+        look: before.map(|b| b.look.clone()).unwrap_or_default(),
+        active: Some(before.is_none() || get("active") == "1"),
+    })
+}
+
+/// The form as typed, with the engine's errors placed by field.
+fn refused(staff: &Staff, map: &HashMap<String, String>, rows: &[HashMap<&str, String>], e: EngineError) -> FormState {
+    let get = |k: &str| map.get(k).cloned().unwrap_or_default();
+    let mut typed: Vec<(String, String)> = [
+        "name",
+        "code",
+        "kind",
+        "cost_points",
+        "cost_point_type",
+        "plays_per_day",
+        "spins",
+        "active",
+        "cost",
+        "cost.point_type",
+        "prizes",
+    ]
+    .iter()
+    .map(|k| (k.to_string(), get(k)))
+    .collect();
+    for (i, row) in rows.iter().enumerate() {
+        for k in PRIZE_FIELDS {
+            typed.push((format!("prizes[{i}].{k}"), row[k].clone()));
+        }
+    }
+    let pairs: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    FormState::refused(&staff.view(), &pairs, e)
+}
+
+/// The form's fields as a stored game fills them.
+fn stored(g: &GameInput) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("name".to_string(), g.name.clone()),
+        ("code".to_string(), g.code.clone()),
+        ("kind".to_string(), if g.kind == GameKind::Slot { "slot".into() } else { "wheel".into() }),
+        ("cost_points".to_string(), g.cost.points.map(|p| p.to_string()).unwrap_or_default()),
+        ("cost_point_type".to_string(), g.cost.point_type.clone().unwrap_or_default()),
+        ("plays_per_day".to_string(), g.plays_per_day.map(|p| p.to_string()).unwrap_or_default()),
+        ("spins".to_string(), if g.cost.spins { "1".into() } else { String::new() }),
+        ("active".to_string(), if g.active != Some(false) { "1".into() } else { String::new() }),
+    ];
+    for (i, p) in g.prizes.iter().enumerate() {
+        let (kind, amount, reference) = match &p.kind {
+            PrizeKind::Points { point_type, points } => ("points", points.to_string(), point_type.clone()),
+            PrizeKind::Wallet { amount } => ("wallet", amount.to_string(), String::new()),
+            PrizeKind::Spins { spins } => ("spins", spins.to_string(), String::new()),
+            PrizeKind::DiscountCode { promotion, valid_days } => ("discount_code", valid_days.to_string(), promotion.clone()),
+            PrizeKind::Reward { reward } => ("reward", String::new(), reward.clone()),
+            PrizeKind::Nothing {} => ("nothing", String::new(), String::new()),
+        };
+        let tiers = p.tier_weights.as_ref().map(|t| t.iter().map(|(k, w)| format!("{k}:{w}")).collect::<Vec<_>>().join(", "));
+        let opt = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+        for (k, v) in [
+            ("code", p.code.clone()),
+            ("label", p.label.clone()),
+            ("kind", kind.to_string()),
+            ("amount", amount),
+            ("ref", reference),
+            ("weight", p.weight.to_string()),
+            ("tier_weights", tiers.unwrap_or_default()),
+            ("stock", opt(p.stock)),
+            ("daily_limit", opt(p.daily_limit)),
+        ] {
+            out.push((format!("prizes[{i}].{k}"), v));
+        }
+    }
+    out
+}
+
 pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PanelResult<Response> {
     let map: HashMap<String, String> = fields.into_iter().collect();
-    let get = |k: &str| map.get(k).cloned().unwrap_or_default();
-    // Rows with a code, renumbered from 0 so that errors and the form agree on row numbers.
-    let rows: Vec<HashMap<&str, String>> = (0..PRIZE_ROWS)
-        .map(|i| PRIZE_FIELDS.iter().map(|k| (*k, map.get(&format!("prizes[{i}].{k}")).cloned().unwrap_or_default())).collect())
-        .filter(|row: &HashMap<&str, String>| !row["code"].trim().is_empty())
-        .collect();
-    let parsed = (|| {
-        let prizes = rows.iter().enumerate().map(|(i, r)| prize(r, i)).collect::<Result<Vec<_>, _>>()?;
-        let cost_points = number(&get("cost_points"), "cost")?;
-        Ok::<_, EngineError>(GameInput {
-            code: get("code").trim().to_string(),
-            name: get("name"),
-            description: None,
-            kind: if get("kind") == "slot" { GameKind::Slot } else { GameKind::Wheel },
-            prizes,
-            fallback: None,
-            cost: PlayCost {
-                spins: get("spins") == "1",
-                point_type: cost_points.map(|_| get("cost_point_type").trim().to_string()),
-                points: cost_points,
-            },
-            plays_per_day: count(&get("plays_per_day"), "plays_per_day")?,
-            plays_per_customer: None,
-            tiers: None,
-            starts_at: None,
-            ends_at: None,
-            look: GameLook::default(),
-            active: Some(true),
-        })
-    })();
-    let result = match parsed {
+    let rows = prize_rows(&map);
+    let result = match parse_game(&map, &rows, None) {
         Ok(input) => state.engine.create_game(staff.ctx(), &input).await,
         Err(e) => Err(e),
     };
     match result {
         Ok(g) => Ok(Redirect::to(&format!("/admin/games/{}?saved=1", g.game.code)).into_response()),
         Err(e) => {
-            let mut typed: Vec<(String, String)> = [
-                "name",
-                "code",
-                "kind",
-                "cost_points",
-                "cost_point_type",
-                "plays_per_day",
-                "spins",
-                "cost",
-                "cost.point_type",
-                "prizes",
-            ]
-            .iter()
-            .map(|k| (k.to_string(), get(k)))
-            .collect();
-            for (i, row) in rows.iter().enumerate() {
-                for k in PRIZE_FIELDS {
-                    typed.push((format!("prizes[{i}].{k}"), row[k].clone()));
-                }
-            }
-            let pairs: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let form = FormState::refused(&staff.view(), &pairs, e);
+            let form = refused(&staff, &map, &rows, e);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render_list(&state, &staff, form).await?).into_response())
+        }
+    }
+}
+
+/// Saves a game's edit form; its code stays as it is.
+pub async fn update(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PanelResult<Response> {
+    let mut map: HashMap<String, String> = fields.into_iter().collect();
+    map.insert("code".into(), code.clone());
+    let rows = prize_rows(&map);
+    let before = state.engine.game(staff.ctx(), &code).await?.game;
+    let result = match parse_game(&map, &rows, Some(&before)) {
+        Ok(input) => state.engine.update_game(staff.ctx(), &code, &input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/games/{code}?saved=1")).into_response()),
+        Err(e) => {
+            let form = refused(&staff, &map, &rows, e);
+            let page = render_show(&state, &staff, &code, Some(form), false).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
 }
@@ -256,13 +367,21 @@ pub async fn show(
     Path(code): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> PanelResult<Markup> {
+    render_show(&state, &staff, &code, None, q.is_saved()).await
+}
+
+async fn render_show(state: &AppState, staff: &Staff, code: &str, form: Option<FormState>, saved: bool) -> PanelResult<Markup> {
     let v = staff.view();
     let ctx = staff.ctx();
-    let record = state.engine.game(ctx, &code).await?;
+    let record = state.engine.game(ctx, code).await?;
     let game = record.game.parse(&ctx.zone).map_err(EngineError::Invalid)?;
     let tiers = state.engine.tier_names(ctx).await?;
     let period = state.engine.report_period(ctx, &PeriodQuery { period: Some("30d".into()), ..PeriodQuery::default() })?;
-    let report = state.engine.game_report(ctx, &code, &period).await?;
+    let report = state.engine.game_report(ctx, code, &period).await?;
+    let form = form.unwrap_or_else(|| {
+        let stored = stored(&record.game);
+        FormState::filled(&stored.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>())
+    });
     let none = vec![None; game.prizes().len()];
     let mut columns: Vec<(String, Option<String>)> = vec![(v.t(T::NoTier).to_string(), None)];
     columns.extend(tiers.iter().map(|(code, name)| (name.clone(), Some(code.clone()))));
@@ -272,7 +391,7 @@ pub async fn show(
         if total == 0 { 0.0 } else { weights[i] as f64 * 100.0 / total as f64 }
     };
     let body = html! {
-        @if q.is_saved() { (layout::notice(v.t(T::Saved), false)) }
+        @if saved { (layout::notice(v.t(T::Saved), false)) }
         p { (v.t(T::ShareLink)) ": " code dir="ltr" { "/club/" (ctx.slug) "/games/" (code) } }
         section.card #odds {
             h2 { (v.t(T::Odds)) }
@@ -290,6 +409,12 @@ pub async fn show(
                 div.figure { span.label { (v.t(T::Plays)) } span.value { (v.num(report.plays)) } }
                 div.figure { span.label { (v.t(T::Players)) } span.value { (v.num(report.unique_players)) } }
                 div.figure { span.label { (v.t(T::Points)) } span.value { (v.num(report.points_spent)) } }
+            }
+        }
+        @if v.may(Access::Write) {
+            section.card #edit-game {
+                h2 { (v.t(T::EditGame)) }
+                (game_form(&v, &form, &format!("/admin/games/{code}"), true))
             }
         }
     };
