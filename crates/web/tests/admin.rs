@@ -1284,6 +1284,79 @@ async fn a_game_is_edited_keeping_what_its_form_does_not_show() {
 }
 
 #[tokio::test]
+async fn the_catalogue_and_branch_stock_are_kept_in_the_panel() {
+    for app in apps().await {
+        staff(&app, "sara@shop.ir", "marketer").await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("sara@shop.ir", PASSWORD).await;
+        let csrf = panel.get("/admin/catalogue").await.csrf();
+        let cat = panel.post("/admin/catalogue/categories", &[("csrf", &csrf), ("code", "drinks"), ("name", "نوشیدنی")]).await;
+        assert_eq!(cat.location.as_deref(), Some("/admin/catalogue?saved=1#categories"), "{}: {}", app.backend, cat.html);
+        panel
+            .post("/admin/catalogue/categories", &[("csrf", &csrf), ("code", "coffee"), ("name", "قهوه"), ("parent", "drinks")])
+            .await;
+        let cats = app.get("/api/v1/categories").await.body;
+        assert!(cats.as_array().unwrap().iter().any(|c| c["code"] == "coffee" && c["parent"] == "drinks"), "{cats}");
+        let bad = panel
+            .post(
+                "/admin/catalogue/products",
+                &[("csrf", &csrf), ("sku", "LAT-1"), ("name", "لاته"), ("category", "coffee"), ("price", "گران"), ("active", "1")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.html.contains("id=\"f-price-error\"") && bad.html.contains("value=\"لاته\""), "{}", app.backend);
+        let ok = panel
+            .post(
+                "/admin/catalogue/products",
+                &[
+                    ("csrf", &csrf),
+                    ("sku", "LAT-1"),
+                    ("name", "لاته"),
+                    ("category", "coffee"),
+                    ("price", "۱۲۰٬۰۰۰"),
+                    ("active", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.location.as_deref(), Some("/admin/catalogue?saved=1&q=LAT-1"), "{}", ok.html);
+        let listed = panel.get("/admin/catalogue?q=LAT").await;
+        assert!(listed.html.contains("لاته") && listed.html.contains("قهوه"), "{}", app.backend);
+        let editing = panel.get("/admin/catalogue?edit=LAT-1").await;
+        assert!(editing.html.contains("value=\"120000\""), "the product fills the form");
+        panel
+            .post(
+                "/admin/catalogue/products",
+                &[("csrf", &csrf), ("sku", "LAT-1"), ("name", "لاته بزرگ"), ("category", "coffee"), ("price", "150000")],
+            )
+            .await;
+        let p = app.get("/api/v1/products/LAT-1").await.body;
+        assert_eq!(
+            (p["name"].as_str(), p["price"].as_i64(), p["active"].as_bool()),
+            (Some("لاته بزرگ"), Some(150000), Some(false)),
+            "{p}"
+        );
+
+        let br = panel
+            .post("/admin/branches", &[("csrf", &csrf), ("code", "vanak"), ("name", "ونک"), ("city", "تهران"), ("active", "1")])
+            .await;
+        assert_eq!(br.location.as_deref(), Some("/admin/branches?saved=1"), "{}", br.html);
+        let take = panel
+            .post("/admin/branches/vanak/stock", &[("csrf", &csrf), ("sku", "LAT-1"), ("quantity", "۱۰"), ("reason", "شمارش")])
+            .await;
+        assert_eq!(take.location.as_deref(), Some("/admin/branches/vanak?saved=1"), "{}", take.html);
+        panel.post("/admin/branches/vanak/stock", &[("csrf", &csrf), ("sku", "LAT-1"), ("delta", "-3")]).await;
+        let short = panel.post("/admin/branches/vanak/stock", &[("csrf", &csrf), ("sku", "LAT-1"), ("delta", "-20")]).await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert!(short.html.contains("value=\"-20\""), "what was typed is kept");
+        let stock = app.get("/api/v1/branches/vanak/stock").await.body;
+        assert_eq!(stock, json!([{"branch": "vanak", "sku": "LAT-1", "quantity": 7}]), "{}", app.backend);
+        let page = panel.get("/admin/branches/vanak").await;
+        assert!(page.html.contains("<td class=\"num\">۷</td>"), "{}", page.html);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn an_owner_sets_the_club_look_with_errors_beside_their_fields() {
     for app in apps().await {
         staff(&app, "owner@shop.ir", "owner").await;

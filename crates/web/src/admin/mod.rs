@@ -17,10 +17,10 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 use pages::{
-    automation_editor, automations, branding, campaigns, customer_actions, customer_privacy, customers, dashboard, earning_rules,
-    feed, games, imports, inbox, integrations, lists, loyalty_classes, messaging, mission_editor, missions, networks, onboarding,
-    platform, programme, promotions, referrals_cashback, retention, rewards, rfm, segments, sign_in, team, template_editor,
-    till_report, webhooks,
+    automation_editor, automations, branches, branding, campaigns, catalogue, customer_actions, customer_privacy, customers,
+    dashboard, earning_rules, feed, games, imports, inbox, integrations, lists, loyalty_classes, messaging, mission_editor,
+    missions, networks, onboarding, platform, programme, promotions, referrals_cashback, retention, rewards, rfm, segments,
+    sign_in, team, template_editor, till_report, webhooks,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -42,6 +42,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/segments/{code}", get(segments::show).post(segments::update))
         .route("/admin/segments/{code}/export", get(segments::export))
         .route("/admin/rfm", get(rfm::page))
+        .route("/admin/catalogue", get(catalogue::page))
+        .route("/admin/catalogue/products", post(catalogue::save_product))
+        .route("/admin/catalogue/categories", post(catalogue::save_category))
+        .route("/admin/branches", get(branches::list).post(branches::save))
+        .route("/admin/branches/{code}", get(branches::show))
+        .route("/admin/branches/{code}/stock", post(branches::change_stock))
         .route("/admin/lists", get(lists::page).post(lists::upload))
         .route("/admin/lists/{code}/delete", post(lists::delete))
         .route("/admin/programme", get(programme::page))

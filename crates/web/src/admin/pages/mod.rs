@@ -1,7 +1,9 @@
 pub mod automation_editor;
 pub mod automations;
+pub mod branches;
 pub mod branding;
 pub mod campaigns;
+pub mod catalogue;
 pub mod customer_actions;
 pub mod customer_privacy;
 pub mod customers;

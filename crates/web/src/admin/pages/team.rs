@@ -57,6 +57,8 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
             a.button href="/admin/branding" { (v.t(T::ClubLook)) }
             a.button href="/admin/integrations" { (v.t(T::Integrations)) }
             a.button href="/admin/webhooks" { (v.t(T::Webhooks)) }
+            a.button href="/admin/catalogue" { (v.t(T::Catalogue)) }
+            a.button href="/admin/branches" { (v.t(T::Branches)) }
             a.button href="/admin/setup" { (v.t(T::Setup)) }
             a.button href="/admin/usage" { (v.t(T::PlanAndUsage)) }
             a.button href="/admin/audit" { (v.t(T::AuditLog)) }
