@@ -525,6 +525,17 @@ fn test_instant(fact: &Value, op: Op, operand: &Operand, now: i64, zone: &jiff::
     }
 }
 
+/// Facts from a map, for tests of the rules that read them.
+#[cfg(test)]
+pub(crate) struct MapFacts(pub std::collections::HashMap<&'static str, Value>);
+
+#[cfg(test)]
+impl Facts for MapFacts {
+    fn get(&self, field: &str) -> Option<Value> {
+        self.0.get(field).cloned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -186,19 +186,12 @@ impl Mission {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::condition::Facts;
     use crate::missions::{FactKind, MissionInput};
     use jiff::tz::TimeZone;
     use proptest::prelude::*;
     use std::collections::HashMap;
 
-    struct Fields(HashMap<&'static str, Value>);
-
-    impl Facts for Fields {
-        fn get(&self, field: &str) -> Option<Value> {
-            self.0.get(field).cloned()
-        }
-    }
+    use crate::condition::MapFacts as Fields;
 
     fn mission(j: serde_json::Value) -> Mission {
         serde_json::from_value::<MissionInput>(j).unwrap().parse(&TimeZone::UTC).unwrap()

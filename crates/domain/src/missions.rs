@@ -425,13 +425,7 @@ mod tests {
     use crate::condition::Value;
     use std::collections::HashMap;
 
-    struct Fields(HashMap<&'static str, Value>);
-
-    impl Facts for Fields {
-        fn get(&self, field: &str) -> Option<Value> {
-            self.0.get(field).cloned()
-        }
-    }
+    use crate::condition::MapFacts as Fields;
 
     fn mission(j: serde_json::Value) -> Mission {
         serde_json::from_value::<MissionInput>(j).unwrap().parse(&TimeZone::UTC).unwrap()

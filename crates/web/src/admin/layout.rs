@@ -2,6 +2,7 @@
 //! the small pieces every form uses.
 
 use super::assets;
+use super::forms::FormState;
 use super::text::T;
 use super::view::View;
 use maud::{DOCTYPE, Markup, html};
@@ -128,6 +129,20 @@ pub fn field(label: &str, name: &str, kind: &str, value: &str, error: Option<&st
             input id=(id) name=(name) type=(kind) value=(value)
                 aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| err_id.as_str())];
             @if let Some(e) = error { p.error id=(err_id) role="alert" { (e) } }
+        }
+    }
+}
+
+/// The name field and the code beside it: typed for a new item; on an edit shown, and sent
+/// along unchanged (the code names the item in its address).
+pub fn name_and_code(v: &View, form: &FormState, editing: bool) -> Markup {
+    html! {
+        (field(v.t(T::Name), "name", "text", form.value("name"), form.error("name")))
+        @if editing {
+            input type="hidden" name="code" value=(form.value("code"));
+            div.field { label { (v.t(T::Code)) } code { (form.value("code")) } }
+        } @else {
+            (field(v.t(T::Code), "code", "text", form.value("code"), form.error("code")))
         }
     }
 }

@@ -261,13 +261,7 @@ pub fn render_form(v: &View, form: &FormState, c: &Choices, action: &str, editin
             @if let Some(g) = &form.general { (layout::notice(g, true)) }
             (csrf_field(v))
             div.inline {
-                (field(v.t(T::Name), "name", "text", form.value("name"), form.error("name")))
-                @if editing {
-                    input type="hidden" name="code" value=(form.value("code"));
-                    div.field { label { (v.t(T::Code)) } code { (form.value("code")) } }
-                } @else {
-                    (field(v.t(T::Code), "code", "text", form.value("code"), form.error("code")))
-                }
+                (layout::name_and_code(v, form, editing))
             }
             div.inline {
                 div.field.invalid[form.error("trigger").is_some()] {

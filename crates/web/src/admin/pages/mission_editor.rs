@@ -295,13 +295,7 @@ pub fn render_form(
             (csrf_field(v))
             @if editing { input type="hidden" name="editing" value="1"; }
             div.inline {
-                (field(v.t(T::Name), "name", "text", form.value("name"), form.error("name")))
-                @if editing {
-                    input type="hidden" name="code" value=(form.value("code"));
-                    div.field { label { (v.t(T::Code)) } code { (form.value("code")) } }
-                } @else {
-                    (field(v.t(T::Code), "code", "text", form.value("code"), form.error("code")))
-                }
+                (layout::name_and_code(v, form, editing))
             }
             (field(v.t(T::Description), "description", "text", form.value("description"), form.error("description")))
             p.muted { small { (v.t(T::StepsHint)) } }

@@ -187,12 +187,7 @@ pub fn render(v: &View, form: &FormState, types: &[PointTypeRecord], action: &st
             @if let Some(g) = &form.general { (layout::notice(g, true)) }
             (csrf_field(v))
             div.inline {
-                (field(v.t(T::Name), "name", "text", form.value("name"), form.error("name")))
-                @if editing {
-                    div.field { label { (v.t(T::Code)) } code { (form.value("code")) } }
-                } @else {
-                    (field(v.t(T::Code), "code", "text", form.value("code"), form.error("code")))
-                }
+                (layout::name_and_code(v, form, editing))
             }
             (field(v.t(T::Description), "description", "text", form.value("description"), form.error("description")))
             div.inline {
