@@ -13,7 +13,7 @@ use philia_domain::money::{Quantity, parse_amount};
 use philia_domain::{FieldError, Issue};
 use philia_store::Conn;
 use philia_store::staging::StagedRow;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -95,7 +95,7 @@ impl ImportKind {
 }
 
 /// One refused cell or row. Rows are numbered as in a spreadsheet: the header is row 1.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, PartialEq)]
 pub struct RowError {
     pub row: u64,
     pub column: String,
@@ -104,7 +104,7 @@ pub struct RowError {
     pub message_fa: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, PartialEq)]
 pub struct ImportReport {
     pub kind: String,
     /// Data rows read.

@@ -53,6 +53,7 @@ pub mod game_audit;
 pub mod game_play;
 pub mod games;
 pub mod import;
+pub mod import_jobs;
 pub mod inbound;
 pub mod invoices;
 pub mod jobs;

@@ -24,6 +24,7 @@ pub mod events;
 pub mod games;
 pub mod health;
 pub mod identities;
+pub mod import_jobs;
 pub mod invoices;
 pub mod lists;
 pub mod messages;

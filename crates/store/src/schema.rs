@@ -547,10 +547,15 @@ const V23: &[&str] = &[
     "CREATE INDEX referrals_invoice ON referrals (tenant_id, invoice_id)",
 ];
 
+/// Imports run in the background from the panel, with their progress and outcome.
+const V24: &[&str] = &["CREATE TABLE import_jobs (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, rows_read BIGINT NOT NULL,
+        report TEXT, error TEXT, started_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))"];
+
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
 const MIGRATIONS: &[&[&str]] =
-    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23];
+    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -540,8 +540,10 @@ async fn a_csv_upload_reports_each_refused_row_and_needs_the_token() {
         let csv = "mobile,first_name\n09121234567,مریم\n0912 765 4321,سارا\n12345,بد\n".as_bytes().to_vec();
         let refused = panel.post_file("/admin/imports", &[("kind", "customers")], ("file", csv.clone())).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}: no token, no import", app.backend);
-        let page = panel.post_file(&format!("/admin/imports?csrf={csrf}"), &[("kind", "customers")], ("file", csv)).await;
-        assert_eq!(page.status, StatusCode::OK, "{}", app.backend);
+        let started = panel.post_file(&format!("/admin/imports?csrf={csrf}"), &[("kind", "customers")], ("file", csv)).await;
+        let job = started.location.clone().unwrap_or_else(|| panic!("{}: {}", app.backend, started.html));
+        assert!(job.starts_with("/admin/imports/"), "{job}");
+        let page = finished_import(&mut panel, &job).await;
         assert!(page.html.contains("<span class=\"value\" id=\"imported\">۲</span>"), "{}", page.html);
         assert!(page.html.contains("<span class=\"value\" id=\"invalid\">۱</span>"));
         assert!(
@@ -549,8 +551,37 @@ async fn a_csv_upload_reports_each_refused_row_and_needs_the_token() {
             "the refused row is named with its column"
         );
         assert_eq!(app.get("/api/v1/customers").await.body["items"].as_array().unwrap().len(), 2);
+
+        // A large file runs in the background; its page follows it to the report.
+        let mut big = String::from("mobile,first_name\n");
+        for i in 0..20_000 {
+            big.push_str(&format!("0935{i:07},مشتری\n"));
+        }
+        let started =
+            panel.post_file(&format!("/admin/imports?csrf={csrf}"), &[("kind", "customers")], ("file", big.into_bytes())).await;
+        let page = finished_import(&mut panel, started.location.as_deref().unwrap()).await;
+        assert!(page.html.contains("<span class=\"value\" id=\"imported\">۲۰٬۰۰۰</span>"), "{}: {}", app.backend, page.html);
+        let missing = panel.get("/admin/imports/999999999").await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
         app.finish().await;
     }
+}
+
+/// Follows an import's page until it is no longer running (the page reloads itself meanwhile).
+async fn finished_import(panel: &mut Panel, path: &str) -> common::panel::Page {
+    for _ in 0..600 {
+        let page = panel.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+        if !page.html.contains("id=\"progress\"") {
+            return page;
+        }
+        assert!(
+            page.html.contains("http-equiv=\"refresh\"") && page.html.contains("id=\"rows-read\""),
+            "a running import shows its rows"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the import did not finish in a minute");
 }
 
 #[tokio::test]

@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/customers/{id}/export.csv", get(customer_privacy::export_csv))
         .route("/admin/customers/{id}/erase", post(customer_privacy::erase))
         .route("/admin/imports", get(imports::form).post(imports::upload))
+        .route("/admin/imports/{id}", get(imports::job))
         .route("/admin/segments", get(segments::list).post(segments::create))
         .route("/admin/segments/new", get(segments::new))
         .route("/admin/segments/count", post(segments::count))

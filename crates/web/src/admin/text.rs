@@ -543,6 +543,8 @@ crate::catalogue! {
     StockChangeHint => "یکی را پر کنید: شمارش، موجودی را برابر عدد می‌کند؛ ورود و خروج آن را جابه‌جا می‌کند. موجودی هرگز منفی نمی‌شود.", "Fill one: a stock take sets the count; in or out moves it. Stock never goes below zero.";
     InStock => "موجودی", "In stock";
     NewReward => "جایزه جدید", "New reward";
+    ImportRunning => "بارگذاری در جریان است؛ این صفحه خودش به‌روز می‌شود.", "The import is running; this page updates itself.";
+    ImportInterrupted => "این بارگذاری نیمه‌کاره ماند (سرور متوقف شد). فایل را دوباره بفرستید؛ ردیف‌های واردشده تکراری نمی‌شوند.", "This import was interrupted (the server stopped). Send the file again; rows already imported are not repeated.";
     EditGame => "ویرایش بازی", "Edit the game";
     EditPromotion => "ویرایش شرایط", "Edit the terms";
     EditReward => "ویرایش جایزه", "Edit reward";

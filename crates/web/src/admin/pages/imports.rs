@@ -1,5 +1,6 @@
-//! Imports: upload a CSV of customers, products, categories or invoices; the report with every
-//! refused row (row, column, reason in the reader's language) and the error report to download.
+//! Imports: upload a CSV of customers, products, categories or invoices; it runs in the
+//! background with its progress shown, then the report with every refused row (row, column,
+//! reason in the reader's language) and the error report to download.
 
 use crate::AppState;
 use crate::admin::failure::{PanelError, PanelResult};
@@ -7,9 +8,9 @@ use crate::admin::layout::{self, Section};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
 use crate::admin::view::View;
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use philia_domain::Issue;
 use philia_domain::roles::Access;
@@ -78,6 +79,7 @@ pub async fn form(staff: Staff) -> PanelResult<Markup> {
     Ok(layout::page(&v, Section::Customers, v.t(T::Imports), page(&v, None, None)))
 }
 
+/// Starts the import in the background and sends the reader to its progress page.
 pub async fn upload(State(state): State<AppState>, staff: Staff, mut multipart: Multipart) -> PanelResult<Response> {
     staff.require(Access::Write)?;
     let v = staff.view();
@@ -90,26 +92,45 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, mut multipart: 
             _ => {}
         }
     }
-    let result = match (ImportKind::parse(&kind), file) {
+    let started = match (ImportKind::parse(&kind), file.filter(|f| !f.is_empty())) {
         (Err(e), _) => Err(e),
         (_, None) => Err(bad_file()),
         (Ok(kind), Some(bytes)) => {
             let options = ImportOptions { atomic, ..ImportOptions::default() };
-            state.engine.import_csv(staff.ctx(), kind, std::io::Cursor::new(bytes), &options, &mut |_| {}, &mut |_| {}).await
+            state.engine.start_import(staff.ctx(), kind, bytes.to_vec(), options).await
         }
     };
-    let markup = match &result {
-        Ok(report) => page(&v, Some(report), None),
-        Err(_) => page(&v, None, None),
-    };
-    match result {
-        Ok(_) => Ok(layout::page(&v, Section::Customers, v.t(T::Imports), markup).into_response()),
+    match started {
+        Ok(id) => Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response()),
         Err(e) => {
             let message = PanelError::from(e).message(v.lang).to_string();
             let body = page(&v, None, Some(&message));
             Ok((StatusCode::UNPROCESSABLE_ENTITY, layout::page(&v, Section::Customers, v.t(T::Imports), body)).into_response())
         }
     }
+}
+
+/// An import's page: its progress while it runs (the page reloads itself every two seconds),
+/// then its report, or why it failed.
+pub async fn job(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PanelResult<Markup> {
+    let v = staff.view();
+    let job = state.engine.import_job(staff.ctx(), id).await?;
+    let failure = job.error.as_ref().map(|(en, fa)| if v.lang == Lang::Fa { fa.as_str() } else { en.as_str() });
+    let body = html! {
+        @match job.status.as_str() {
+            "running" => {
+                meta http-equiv="refresh" content="2";
+                section.card #progress aria-live="polite" {
+                    p { (v.t(T::ImportRunning)) }
+                    div.figures { div.figure { span.label { (v.t(T::RowsRead)) } span.value #rows-read { (v.num(job.rows_read)) } } }
+                }
+            }
+            "interrupted" => { (layout::notice(v.t(T::ImportInterrupted), true)) }
+            _ => {}
+        }
+        @if job.status != "running" { (page(&v, job.report.as_ref(), failure)) }
+    };
+    Ok(layout::page(&v, Section::Customers, v.t(T::Imports), body))
 }
 
 fn bad_file() -> EngineError {
