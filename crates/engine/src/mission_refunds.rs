@@ -36,17 +36,8 @@ impl Engine {
         r: &RefundedInvoice,
         now: i64,
     ) -> Result<()> {
-        let mut customers: Vec<i64> = r.customer_id.into_iter().collect();
-        if let Some(referrer) = self.store.referrer_rewarded_by(conn, ctx.id, r.invoice_id).await? {
-            // The refund holds its own customer's row; the referrer's progress is written under
-            // the same lock their own purchases take.
-            self.store.lock_customer_stats(conn, ctx.id, &[referrer]).await?;
-            customers.push(referrer);
-        }
-        if customers.is_empty() {
-            return Ok(());
-        }
-        // Switched-off missions too: what a purchase earned in them is taken back all the same.
+        // Missions first, as most refunds meet none. Switched-off missions count too: what a
+        // purchase earned in them is taken back all the same.
         let missions: Vec<(i64, Mission)> = self
             .store
             .missions(conn, ctx.id)
@@ -55,6 +46,16 @@ impl Engine {
             .filter_map(|m| stored_mission(m, ctx).ok().map(|parsed| (m.id, parsed)))
             .collect();
         if missions.is_empty() {
+            return Ok(());
+        }
+        let mut customers: Vec<i64> = r.customer_id.into_iter().collect();
+        if let Some(referrer) = self.store.referrer_rewarded_by(conn, ctx.id, r.invoice_id).await? {
+            // The refund holds its own customer's row; the referrer's progress is written under
+            // the same lock their own purchases take.
+            self.store.lock_customer_stats(conn, ctx.id, &[referrer]).await?;
+            customers.push(referrer);
+        }
+        if customers.is_empty() {
             return Ok(());
         }
         let keys =

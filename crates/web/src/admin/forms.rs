@@ -114,3 +114,14 @@ pub fn decimal(text: &str, field: &str) -> Result<Option<f64>, EngineError> {
         .map(Some)
         .map_err(|_| EngineError::field(Issue::new("not_a_number", "must be a number", "باید عدد باشد").at(field)))
 }
+
+/// A value the form must have: absent, it is refused as required on `field`.
+pub fn required<V>(value: Option<V>, field: &str) -> Result<V, EngineError> {
+    value.ok_or_else(|| EngineError::field(Issue::required().at(field)))
+}
+
+/// A rule as the condition builder writes it (JSON); text that is not JSON is refused on `field`.
+pub fn rule_json(text: &str, field: &str) -> Result<serde_json::Value, EngineError> {
+    serde_json::from_str(text)
+        .map_err(|_| EngineError::field(Issue::new("not_json", "is not a valid rule", "شرط‌ها خوانا نیستند").at(field)))
+}

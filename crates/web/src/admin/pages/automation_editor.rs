@@ -6,7 +6,7 @@ use super::segments;
 use crate::AppState;
 use crate::admin::condition_builder::builder_named;
 use crate::admin::failure::PanelResult;
-use crate::admin::forms::{FormState, count, number};
+use crate::admin::forms::{FormState, count, number, required, rule_json};
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -124,10 +124,6 @@ pub fn stored(a: &AutomationInput) -> Vec<(String, String)> {
     out
 }
 
-fn required_at<T>(v: Option<T>, field: &str) -> Result<T, EngineError> {
-    v.ok_or_else(|| EngineError::field(Issue::new("required", "is required", "لازم است").at(field)))
-}
-
 fn tags(text: &str) -> Vec<String> {
     text.split([',', '،']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
 }
@@ -155,7 +151,7 @@ pub fn parse(fields: &[(String, String)], before: Option<&AutomationInput>) -> R
         "event" => Trigger::Event { event_type: get("trigger.event_type").to_string() },
         "signup" => Trigger::Signup {},
         "birthday" => Trigger::Birthday { days_before: count(get("trigger.days_before"), "trigger.days_before")?.unwrap_or(0) },
-        "inactive" => Trigger::Inactive { days: required_at(count(get("trigger.days"), "trigger.days")?, "trigger.days")? },
+        "inactive" => Trigger::Inactive { days: required(count(get("trigger.days"), "trigger.days")?, "trigger.days")? },
         _ => {
             let names: Vec<&str> = TRIGGERS.iter().map(|(k, _)| *k).collect();
             return Err(EngineError::field(Issue::one_of(&names).at("trigger")));
@@ -164,9 +160,7 @@ pub fn parse(fields: &[(String, String)], before: Option<&AutomationInput>) -> R
     let conditions = match get("conditions") {
         "" => None,
         text => {
-            let rule: serde_json::Value = serde_json::from_str(text).map_err(|_| {
-                EngineError::field(Issue::new("not_json", "is not a valid rule", "شرط‌ها خوانا نیستند").at("conditions"))
-            })?;
+            let rule = rule_json(text, "conditions")?;
             // An empty group is what the builder shows before anything is added: no conditions.
             let empty = rule.get("all").and_then(|a| a.as_array()).is_some_and(|a| a.is_empty())
                 && rule.as_object().is_some_and(|o| o.len() == 1);
@@ -181,14 +175,14 @@ pub fn parse(fields: &[(String, String)], before: Option<&AutomationInput>) -> R
             "send" => Action::Send { template: get(&at("template")).to_string() },
             "points" => Action::Points {
                 point_type: get(&at("point_type")).to_string(),
-                points: required_at(number(get(&at("points")), &at("points"))?, &at("points"))?,
+                points: required(number(get(&at("points")), &at("points"))?, &at("points"))?,
             },
             "code" => Action::Code {
                 promotion: get(&at("promotion")).to_string(),
                 valid_days: count(get(&at("valid_days")), &at("valid_days"))?.unwrap_or(30),
             },
             "tag" => Action::Tag { add: tags(get(&at("add"))), remove: tags(get(&at("remove"))) },
-            "webhook" => Action::Webhook { webhook: required_at(number(get(&at("webhook")), &at("webhook"))?, &at("webhook"))? },
+            "webhook" => Action::Webhook { webhook: required(number(get(&at("webhook")), &at("webhook"))?, &at("webhook"))? },
             _ => {
                 let names: Vec<&str> = ACTIONS.iter().skip(1).map(|(k, _)| *k).collect();
                 return Err(EngineError::field(Issue::one_of(&names).at(at("kind"))));

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::admin::failure::PanelResult;
-use crate::admin::forms::{FormState, number};
+use crate::admin::forms::{FormState, number, required};
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -13,7 +13,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use philia_domain::Issue;
 use philia_domain::catalogue::{CategoryInput, ProductInput};
 use philia_domain::records::Category;
 use philia_domain::roles::Access;
@@ -162,8 +161,7 @@ pub async fn save_product(State(state): State<AppState>, staff: Staff, Form(f): 
         Ok::<_, EngineError>(ProductInput {
             name: f.name.trim().to_string(),
             category: Some(f.category.clone()).filter(|c| !c.is_empty()),
-            price: number(&f.price, "price")?
-                .ok_or_else(|| EngineError::field(Issue::new("required", "is required", "لازم است").at("price")))?,
+            price: required(number(&f.price, "price")?, "price")?,
             active: f.active == "1",
         })
     })();

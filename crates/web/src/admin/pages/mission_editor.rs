@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::admin::failure::PanelResult;
-use crate::admin::forms::{FormState, count, number};
+use crate::admin::forms::{FormState, count, number, rule_json};
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -153,9 +153,7 @@ pub fn parse(fields: &[(String, String)]) -> Result<MissionInput, EngineError> {
             .collect();
         let filter = match (typed.len(), get(&at("filter"))) {
             (0, "") => None,
-            (0, kept) => Some(serde_json::from_str(kept).map_err(|_| {
-                EngineError::field(Issue::new("not_json", "is not a valid rule", "شرط‌ها خوانا نیستند").at(at("filter")))
-            })?),
+            (0, kept) => Some(rule_json(kept, &at("filter"))?),
             (1, _) => typed.into_iter().next(),
             _ => Some(json!({"all": typed})),
         };

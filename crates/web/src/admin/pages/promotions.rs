@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::{FormState, SavedQuery};
-use crate::admin::forms::{count, decimal, number};
+use crate::admin::forms::{count, decimal, number, required};
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -14,7 +14,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use philia_domain::Issue;
 use philia_domain::discounts::PromotionInput;
 use philia_domain::records::PromotionRecord;
 use philia_domain::roles::Access;
@@ -149,8 +148,7 @@ impl PromotionForm {
     /// The promotion the form describes; on an edit, what the form does not show (dates,
     /// categories, products, tiers, combining) is kept from `before`.
     fn input(&self, before: Option<&PromotionInput>) -> Result<PromotionInput, EngineError> {
-        let value = decimal(&self.value, "value")?
-            .ok_or_else(|| EngineError::field(Issue::new("required", "is required", "لازم است").at("value")))?;
+        let value = required(decimal(&self.value, "value")?, "value")?;
         Ok(PromotionInput {
             code: self.code.trim().to_string(),
             name: self.name.clone(),

@@ -1,7 +1,7 @@
 //! The form of a catalogue reward, shared by "new reward" and a reward's edit page: the fields
 //! every reward has, and a group per kind of which only the chosen kind's shows (CSS, no script).
 
-use crate::admin::forms::{FormState, count, decimal, number};
+use crate::admin::forms::{FormState, count, decimal, number, required};
 use crate::admin::layout::{self, csrf_field, field};
 use crate::admin::text::T;
 use crate::admin::view::View;
@@ -62,10 +62,6 @@ pub struct RewardForm {
     game: String,
     #[serde(default)]
     spins: String,
-}
-
-fn required<T>(v: Option<T>, field: &str) -> Result<T, EngineError> {
-    v.ok_or_else(|| EngineError::field(Issue::new("required", "is required", "لازم است").at(field)))
 }
 
 impl RewardForm {

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::admin::condition_builder::{builder, segment_fields};
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
-use crate::admin::forms::SavedQuery;
+use crate::admin::forms::{SavedQuery, rule_json};
 use crate::admin::layout::{self, Section, csrf_field, field};
 use crate::admin::session::Staff;
 use crate::admin::text::T;
@@ -15,7 +15,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use maud::{Markup, html};
-use philia_domain::Issue;
 use philia_domain::roles::Access;
 use philia_domain::segments::{SCHEMA, SegmentInput};
 use philia_engine::EngineError;
@@ -107,8 +106,7 @@ impl SegmentForm {
     }
 
     fn input(&self) -> Result<SegmentInput, EngineError> {
-        let rule = serde_json::from_str(&self.rule)
-            .map_err(|_| EngineError::field(Issue::new("not_json", "is not a valid rule", "شرط‌ها خوانا نیستند").at("rule")))?;
+        let rule = rule_json(&self.rule, "rule")?;
         Ok(SegmentInput {
             code: self.code.trim().to_string(),
             name: self.name.clone(),
@@ -229,9 +227,9 @@ pub struct CountForm {
 /// The live count while a rule is edited: `{"count", "shown"}` or `{"error"}`.
 pub async fn count(State(state): State<AppState>, staff: Staff, Form(f): Form<CountForm>) -> Json<serde_json::Value> {
     let v = staff.view();
-    let result = match serde_json::from_str::<serde_json::Value>(&f.rule) {
+    let result = match rule_json(&f.rule, "rule") {
         Ok(rule) => state.engine.preview_segment(staff.ctx(), &rule).await,
-        Err(_) => Err(EngineError::field(Issue::new("not_json", "is not a valid rule", "شرط‌ها خوانا نیستند").at("rule"))),
+        Err(e) => Err(e),
     };
     match result {
         Ok(n) => Json(json!({"count": n, "shown": v.num(n)})),
