@@ -9,6 +9,7 @@ mod kavenegar;
 mod mailgun;
 mod secret;
 mod smtp;
+mod web_push;
 
 pub use http_sms::{HttpSms, HttpSmsFormat};
 pub use ippanel::Ippanel;
@@ -16,6 +17,7 @@ pub use kavenegar::Kavenegar;
 pub use mailgun::Mailgun;
 pub use secret::Secret;
 pub use smtp::{Smtp, SmtpSecurity};
+pub use web_push::{MAX_PAYLOAD as MAX_PUSH_PAYLOAD, PushTarget, WebPush, encrypt as encrypt_push};
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -102,6 +104,40 @@ pub enum SmsProvider {
 pub enum EmailProvider {
     Smtp(Smtp),
     Mailgun(Mailgun),
+}
+
+/// A push provider and its settings: Web Push with the sender's VAPID key pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "provider", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PushProvider {
+    WebPush(WebPush),
+}
+
+impl PushProvider {
+    pub fn name(&self) -> &'static str {
+        match self {
+            PushProvider::WebPush(_) => "web_push",
+        }
+    }
+
+    pub fn redacted(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).expect("settings serialise");
+        secret::redact(&mut v);
+        v
+    }
+
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        match self {
+            PushProvider::WebPush(w) => w.problems(),
+        }
+    }
+
+    /// The key browsers subscribe with.
+    pub fn public_key(&self) -> &str {
+        match self {
+            PushProvider::WebPush(w) => &w.public_key,
+        }
+    }
 }
 
 impl SmsProvider {
@@ -230,6 +266,14 @@ impl Channels {
         }
         let text = res.text().await.unwrap_or_default();
         Err(by_status(status, &text))
+    }
+
+    /// Sends one Web Push message to one browser.
+    pub async fn send_push(&self, sender: &PushProvider, target: &PushTarget, payload: &[u8]) -> Result<Accepted, SendError> {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        match sender {
+            PushProvider::WebPush(w) => w.send(&self.http, target, payload, now).await,
+        }
     }
 
     /// Delivery reports for messages sent through `provider`, by provider id; providers without

@@ -40,7 +40,7 @@ impl utoipa::ToSchema for Secret {}
 /// HTTP headers by their names.
 pub(crate) fn redact(v: &mut serde_json::Value) {
     let serde_json::Value::Object(map) = v else { return };
-    for field in ["api_key", "password"] {
+    for field in ["api_key", "password", "private_key"] {
         if let Some(value) = map.remove(field) {
             let set = value.as_str().is_some_and(|s| !s.is_empty());
             map.insert(format!("{field}_set"), set.into());

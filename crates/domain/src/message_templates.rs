@@ -37,6 +37,9 @@ pub const LANGUAGES: [&str; 2] = ["fa", "en"];
 
 /// Longest template text: a long email fits, a runaway paste does not.
 const MAX_TEXT: usize = 20_000;
+/// Longest title and text of a push notification, in characters.
+const PUSH_TITLE: usize = 120;
+const PUSH_TEXT: usize = 1_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,9 +62,9 @@ pub struct TemplateInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VersionInput {
-    /// Email subject (required for email).
+    /// Email subject, or a push notification's title (required for both).
     pub subject: Option<String>,
-    /// The SMS text, or the plain-text body of an email.
+    /// The SMS text, the plain-text body of an email or the text of a push notification.
     pub body: String,
     /// Optional HTML body of an email; variables are HTML-escaped in it.
     pub html: Option<String>,
@@ -170,6 +173,8 @@ fn environment() -> Environment<'static> {
     // `{% if data.points %}` must work when a cause adds no data: missing values chain to nothing.
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
     env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+    // A field the customer left empty (no first name) prints as nothing, never as "none".
+    env.set_formatter(|out, state, value| if value.is_none() { Ok(()) } else { minijinja::escape_formatter(out, state, value) });
     env.add_filter("number", number_filter);
     env.add_filter("digits", digits_filter);
     env.add_filter("date", date_filter);
@@ -204,8 +209,23 @@ impl TemplateInput {
                 c.push(Issue::one_of(&LANGUAGES).at(&at));
                 continue;
             }
-            if channel == Some(Channel::Email) && version.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            // An email's subject and a push notification's title are required.
+            if matches!(channel, Some(Channel::Email | Channel::Push))
+                && version.subject.as_deref().is_none_or(|s| s.trim().is_empty())
+            {
                 c.push(Issue::required().at(format!("{at}.subject")));
+            }
+            if channel == Some(Channel::Push) {
+                if version.html.is_some() {
+                    c.push(Issue::new("email_only", "is for email only", "فقط برای ایمیل است").at(format!("{at}.html")));
+                }
+                // A notification shows a line of title and a few of text; browsers cut the rest.
+                if version.subject.as_deref().is_some_and(|s| s.chars().count() > PUSH_TITLE) {
+                    c.push(Issue::too_long(PUSH_TITLE).at(format!("{at}.subject")));
+                }
+                if version.body.chars().count() > PUSH_TEXT {
+                    c.push(Issue::too_long(PUSH_TEXT).at(format!("{at}.body")));
+                }
             }
             if channel == Some(Channel::Sms) && (version.subject.is_some() || version.html.is_some()) {
                 let field = if version.subject.is_some() { "subject" } else { "html" };
@@ -348,6 +368,8 @@ mod tests {
         let r = t.render("en", &json!({"customer": {"first_name": "<Sam & Co>"}}), CalendarKind::Gregorian, "UTC").unwrap();
         assert_eq!(r.subject.as_deref(), Some("Hi <Sam & Co>"));
         assert_eq!(r.html.as_deref(), Some("<p>Hi &lt;Sam &amp; Co&gt;</p>"));
+        let r = t.render("en", &json!({"customer": {"first_name": null}}), CalendarKind::Gregorian, "UTC").unwrap();
+        assert_eq!(r.body, "Hi", "an empty field prints as nothing");
     }
 
     #[test]
@@ -370,5 +392,30 @@ mod tests {
         );
         let e = input("sms", json!({"fa": {"body": "x", "subject": "y"}})).parse().unwrap_err();
         assert_eq!(e.0[0].field, "versions.fa.subject");
+    }
+
+    #[test]
+    fn push_needs_a_short_title_and_no_html() {
+        let t =
+            input("push", json!({"fa": {"subject": "{{ points | number }} امتیاز", "body": "سلام {{ customer.first_name }}"}}))
+                .parse()
+                .unwrap();
+        assert_eq!(t.channel, Channel::Push);
+        let e = input(
+            "push",
+            json!({"fa": {"body": "x", "html": "<p>x</p>"}, "en": {"subject": "t".repeat(121), "body": "b".repeat(1001)}}),
+        )
+        .parse()
+        .unwrap_err();
+        let fields: Vec<_> = e.0.iter().map(|f| (f.field.as_str(), f.code.as_str())).collect();
+        assert_eq!(
+            fields,
+            [
+                ("versions.en.subject", "too_long"),
+                ("versions.en.body", "too_long"),
+                ("versions.fa.subject", "required"),
+                ("versions.fa.html", "email_only")
+            ]
+        );
     }
 }

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 pub enum Channel {
     Sms,
     Email,
+    /// Web Push to the browsers a customer allowed in the club.
+    Push,
 }
 
 impl Channel {
@@ -21,7 +23,8 @@ impl Channel {
         match input.trim().to_lowercase().as_str() {
             "sms" => Ok(Channel::Sms),
             "email" => Ok(Channel::Email),
-            _ => Err(Issue::one_of(&["sms", "email"])),
+            "push" => Ok(Channel::Push),
+            _ => Err(Issue::one_of(&["sms", "email", "push"])),
         }
     }
 
@@ -29,6 +32,7 @@ impl Channel {
         match self {
             Channel::Sms => "sms",
             Channel::Email => "email",
+            Channel::Push => "push",
         }
     }
 }
@@ -109,7 +113,8 @@ pub fn sms_length(text: &str) -> SmsLength {
     SmsLength { encoding, characters: units, parts, remaining: capacity - units }
 }
 
-/// A daily window in the tenant's time zone in which SMS is not sent (delayed, never dropped).
+/// A daily window in the tenant's time zone in which SMS and push are not sent (delayed, never
+/// dropped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuietHours {
     pub start: Time,
@@ -139,17 +144,17 @@ impl QuietHours {
 /// A tenant's delivery rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryRules {
-    pub sms_quiet_hours: Option<QuietHours>,
+    pub quiet_hours: Option<QuietHours>,
     /// Most marketing messages one customer receives per local day and per 7 days (all channels).
     pub per_day: Option<u32>,
     pub per_week: Option<u32>,
 }
 
 impl Default for DeliveryRules {
-    /// No SMS from 22:00 to 08:00; no frequency cap.
+    /// No SMS or push from 22:00 to 08:00; no frequency cap.
     fn default() -> Self {
         DeliveryRules {
-            sms_quiet_hours: Some(QuietHours { start: Time::constant(22, 0, 0, 0), end: Time::constant(8, 0, 0, 0) }),
+            quiet_hours: Some(QuietHours { start: Time::constant(22, 0, 0, 0), end: Time::constant(8, 0, 0, 0) }),
             per_day: None,
             per_week: None,
         }
@@ -160,9 +165,9 @@ impl Default for DeliveryRules {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryRulesInput {
-    /// `HH:MM` local time SMS stops, e.g. `22:00`; absent with `quiet_end` for no quiet hours.
+    /// `HH:MM` local time SMS and push stop, e.g. `22:00`; absent with `quiet_end` for no quiet hours.
     pub quiet_start: Option<String>,
-    /// `HH:MM` local time SMS resumes, e.g. `08:00`.
+    /// `HH:MM` local time SMS and push resume, e.g. `08:00`.
     pub quiet_end: Option<String>,
     pub max_per_day: Option<u32>,
     pub max_per_week: Option<u32>,
@@ -215,7 +220,7 @@ impl DeliveryRulesInput {
                 Issue::new("below_daily", "must not be below max_per_day", "نباید از max_per_day کمتر باشد").at("max_per_week"),
             );
         }
-        c.finish(|| DeliveryRules { sms_quiet_hours: quiet, per_day: self.max_per_day, per_week: self.max_per_week })
+        c.finish(|| DeliveryRules { quiet_hours: quiet, per_day: self.max_per_day, per_week: self.max_per_week })
     }
 }
 
@@ -223,8 +228,8 @@ impl DeliveryRules {
     pub fn to_input(&self) -> DeliveryRulesInput {
         let clock = |t: Time| format!("{:02}:{:02}", t.hour(), t.minute());
         DeliveryRulesInput {
-            quiet_start: self.sms_quiet_hours.map(|q| clock(q.start)),
-            quiet_end: self.sms_quiet_hours.map(|q| clock(q.end)),
+            quiet_start: self.quiet_hours.map(|q| clock(q.start)),
+            quiet_end: self.quiet_hours.map(|q| clock(q.end)),
             max_per_day: self.per_day,
             max_per_week: self.per_week,
         }
@@ -232,8 +237,9 @@ impl DeliveryRules {
 
     /// The earliest instant a message on `channel` queued at `at` may go out.
     pub fn send_after(&self, channel: Channel, at: Timestamp, zone: &TimeZone) -> Timestamp {
-        match (channel, self.sms_quiet_hours) {
-            (Channel::Sms, Some(q)) => q.release(at, zone),
+        match (channel, self.quiet_hours) {
+            // Both make a phone sound; email waits in the inbox.
+            (Channel::Sms | Channel::Push, Some(q)) => q.release(at, zone),
             _ => at,
         }
     }
@@ -298,6 +304,7 @@ mod tests {
         // 12:00 Tehran: at once; email is never held.
         assert_eq!(rules.send_after(Channel::Sms, at("2026-11-21T08:30:00Z"), &z), at("2026-11-21T08:30:00Z"));
         assert_eq!(rules.send_after(Channel::Email, at("2026-11-20T20:00:00Z"), &z), at("2026-11-20T20:00:00Z"));
+        assert_eq!(rules.send_after(Channel::Push, at("2026-11-20T20:00:00Z"), &z), at("2026-11-21T04:30:00Z"));
         // A daytime window (13:00–15:00) works too.
         let siesta = DeliveryRulesInput {
             quiet_start: Some("13:00".into()),
@@ -322,11 +329,11 @@ mod tests {
 
     #[test]
     fn caps_count_day_and_week() {
-        let r = DeliveryRules { sms_quiet_hours: None, per_day: Some(2), per_week: Some(5) };
+        let r = DeliveryRules { quiet_hours: None, per_day: Some(2), per_week: Some(5) };
         assert!(r.within_cap(1, 4));
         assert!(!r.within_cap(2, 2));
         assert!(!r.within_cap(0, 5));
-        assert!(DeliveryRules { sms_quiet_hours: None, per_day: None, per_week: None }.within_cap(1000, 1000));
+        assert!(DeliveryRules { quiet_hours: None, per_day: None, per_week: None }.within_cap(1000, 1000));
     }
 
     #[test]

@@ -73,6 +73,7 @@ pub mod points;
 pub mod pos;
 pub mod privacy;
 pub mod promotions;
+pub mod push;
 pub mod referrals;
 pub mod reports;
 pub mod resolve;

@@ -117,20 +117,37 @@ fn message_key(body: Option<&str>, header: Option<&str>) -> Result<String> {
     }
 }
 
+/// Where a customer's message on `channel` goes: their mobile, their email, or (push) every
+/// browser they allowed, named `push:{customer}`; `None` when there is nowhere.
+fn recipient_of(channel: Channel, customer_id: i64, c: &CustomerContext, push_devices: &HashMap<i64, usize>) -> Option<String> {
+    match channel {
+        Channel::Sms => c.mobile.clone(),
+        Channel::Email => c.email.clone(),
+        Channel::Push => push_devices.get(&customer_id).filter(|n| **n > 0).map(|_| format!("push:{customer_id}")),
+    }
+}
+
 /// Why a message was not queued, when a rule stopped it before it was sent.
 fn blocked(
     channel: Channel,
     purpose: Purpose,
     c: &CustomerContext,
+    has_recipient: bool,
     undeliverable: bool,
     within_cap: bool,
 ) -> Option<&'static str> {
-    let (recipient, opt_in) = match channel {
-        Channel::Sms => (&c.mobile, c.sms_opt_in),
-        Channel::Email => (&c.email, c.email_opt_in),
+    // A browser's subscription is itself the customer's consent to its notifications.
+    let opt_in = match channel {
+        Channel::Sms => c.sms_opt_in,
+        Channel::Email => c.email_opt_in,
+        Channel::Push => None,
     };
-    if recipient.is_none() {
-        return Some(if channel == Channel::Sms { "no_mobile" } else { "no_email" });
+    if !has_recipient {
+        return Some(match channel {
+            Channel::Sms => "no_mobile",
+            Channel::Email => "no_email",
+            Channel::Push => "no_push_subscription",
+        });
     }
     if undeliverable {
         return Some("undeliverable");
@@ -225,8 +242,13 @@ impl Engine {
         let contexts = self.message_contexts(conn, ctx, &customers, now, wanted).await?;
         let rules = self.delivery_rules_in(conn, ctx).await?;
         let channel = template.channel;
+        let push_devices: HashMap<i64, usize> = if channel == Channel::Push {
+            self.store.push_subscriptions_of(conn, ctx.id, &customers).await?.into_iter().map(|(id, s)| (id, s.len())).collect()
+        } else {
+            HashMap::new()
+        };
         let recipients: Vec<String> =
-            contexts.values().filter_map(|c| if channel == Channel::Sms { c.mobile.clone() } else { c.email.clone() }).collect();
+            contexts.iter().filter_map(|(id, c)| recipient_of(channel, *id, c, &push_devices)).collect();
         let undeliverable = self.store.undeliverable_among(conn, ctx.id, channel.as_str(), &recipients).await?;
         let today = local_day(from_millis(now), &ctx.zone);
         let day_start = today.to_zoned(ctx.zone.clone()).map(|z| z.timestamp().as_millisecond()).unwrap_or(now);
@@ -245,12 +267,13 @@ impl Engine {
             let Some(c) = contexts.get(&item.customer_id) else {
                 return Err(EngineError::NotFound("customer"));
             };
-            let recipient = if channel == Channel::Sms { c.mobile.clone() } else { c.email.clone() };
+            let recipient = recipient_of(channel, item.customer_id, c, &push_devices);
             let count = counts.entry(item.customer_id).or_default();
             let reason = blocked(
                 channel,
                 template.purpose,
                 c,
+                recipient.is_some(),
                 recipient.as_ref().is_some_and(|r| undeliverable.contains(r)),
                 rules.within_cap(count.0, count.1),
             );

@@ -1,7 +1,7 @@
 //! Message channels of a tenant (and the platform's defaults), and its delivery rules.
 
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
-use philia_channels::{EmailProvider, SmsProvider};
+use philia_channels::{EmailProvider, PushProvider, SmsProvider};
 use philia_domain::Issue;
 use philia_domain::messaging::{Channel, DeliveryRules, DeliveryRulesInput};
 use philia_store::Conn;
@@ -26,6 +26,7 @@ pub struct ChannelView {
 pub(crate) enum Provider {
     Sms(SmsProvider),
     Email(EmailProvider),
+    Push(PushProvider),
 }
 
 impl Provider {
@@ -33,6 +34,7 @@ impl Provider {
         let (provider, settings) = match self {
             Provider::Sms(p) => (p.name(), p.redacted()),
             Provider::Email(p) => (p.name(), p.redacted()),
+            Provider::Push(p) => (p.name(), p.redacted()),
         };
         ChannelView {
             channel,
@@ -47,6 +49,33 @@ impl Provider {
         match self {
             Provider::Sms(p) => p.name(),
             Provider::Email(p) => p.name(),
+            Provider::Push(p) => p.name(),
+        }
+    }
+
+    /// The settings as stored (secrets included: only ever sealed).
+    fn settings(&self) -> serde_json::Value {
+        match self {
+            Provider::Sms(p) => serde_json::to_value(p),
+            Provider::Email(p) => serde_json::to_value(p),
+            Provider::Push(p) => serde_json::to_value(p),
+        }
+        .expect("settings serialise")
+    }
+
+    fn parse(channel: Channel, settings: serde_json::Value) -> serde_json::Result<Provider> {
+        Ok(match channel {
+            Channel::Sms => Provider::Sms(serde_json::from_value(settings)?),
+            Channel::Email => Provider::Email(serde_json::from_value(settings)?),
+            Channel::Push => Provider::Push(serde_json::from_value(settings)?),
+        })
+    }
+
+    fn problems(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Provider::Sms(p) => p.problems(),
+            Provider::Email(p) => p.problems(),
+            Provider::Push(p) => p.problems(),
         }
     }
 }
@@ -69,7 +98,7 @@ fn keep_secrets(new: &mut serde_json::Value, old: &serde_json::Value) {
     if n.get("provider") != o.get("provider") {
         return;
     }
-    for field in ["api_key", "password"] {
+    for field in ["api_key", "password", "private_key"] {
         let empty = n.get(field).is_none_or(|v| v.is_null() || v.as_str() == Some(""));
         if empty && let Some(v) = o.get(field) {
             n.insert(field.into(), v.clone());
@@ -90,11 +119,8 @@ impl Engine {
         };
         let plain = self.vault.open(&sealed, &seal_context(owner, channel.as_str()))?;
         let bad = |e: serde_json::Error| EngineError::Io(format!("stored {} settings: {e}", channel.as_str()));
-        let provider = match channel {
-            Channel::Sms => Provider::Sms(serde_json::from_str(&plain).map_err(bad)?),
-            Channel::Email => Provider::Email(serde_json::from_str(&plain).map_err(bad)?),
-        };
-        Ok(Some((owner, provider)))
+        let value = serde_json::from_str(&plain).map_err(bad)?;
+        Ok(Some((owner, Provider::parse(channel, value).map_err(bad)?)))
     }
 
     /// Sets the provider of a channel for a tenant, or the platform default when `ctx` is `None`.
@@ -108,15 +134,12 @@ impl Engine {
         let channel = Channel::parse(channel).map_err(|i| EngineError::field(i.at("channel")))?;
         let owner = ctx.map_or(PLATFORM, |c| c.id);
         let mut tx = self.store.begin_write().await?;
-        if let Some((stored_owner, old)) = self.provider_for(&mut tx, owner, channel).await?
-            && stored_owner == owner
-        {
-            let old = match old {
-                Provider::Sms(p) => serde_json::to_value(p),
-                Provider::Email(p) => serde_json::to_value(p),
-            }
-            .expect("settings serialise");
-            keep_secrets(&mut settings, &old);
+        let stored = self.provider_for(&mut tx, owner, channel).await?.filter(|(o, _)| *o == owner).map(|(_, p)| p.settings());
+        if let Some(old) = &stored {
+            keep_secrets(&mut settings, old);
+        }
+        if channel == Channel::Push {
+            crate::push::complete_keys(&mut settings, stored.as_ref());
         }
         let parse_error = |e: serde_json::Error| {
             let text = e.to_string();
@@ -124,23 +147,20 @@ impl Engine {
             let field = text.split('`').nth(1).filter(|_| text.contains("field")).unwrap_or("settings").to_string();
             settings_error(&field, text)
         };
-        let provider = match channel {
-            Channel::Sms => Provider::Sms(serde_json::from_value(settings).map_err(parse_error)?),
-            Channel::Email => Provider::Email(serde_json::from_value(settings).map_err(parse_error)?),
-        };
-        let problems = match &provider {
-            Provider::Sms(p) => p.problems(),
-            Provider::Email(p) => p.problems(),
-        };
+        let provider = Provider::parse(channel, settings).map_err(parse_error)?;
+        let problems = provider.problems();
         if !problems.is_empty() {
             let errors = problems.into_iter().map(|(f, m)| Issue::new("invalid_settings", m.clone(), m).at(f)).collect();
             return Err(EngineError::Invalid(philia_domain::Invalid(errors)));
         }
-        let plain = match &provider {
-            Provider::Sms(p) => serde_json::to_string(p),
-            Provider::Email(p) => serde_json::to_string(p),
+        // Browsers subscribed with the old key take nothing signed by a new one: forget them, and
+        // the club subscribes them again with the new key on their next visit.
+        if let Provider::Push(p) = &provider
+            && stored.as_ref().and_then(|s| s.get("public_key")).and_then(|k| k.as_str()) != Some(p.public_key())
+        {
+            self.store.delete_tenant_push_subscriptions(&mut tx, owner).await?;
         }
-        .expect("settings serialise");
+        let plain = provider.settings().to_string();
         let sealed = self.vault.seal(&plain, &seal_context(owner, channel.as_str()))?;
         self.store.set_channel_settings(&mut tx, owner, channel.as_str(), provider.name(), &sealed, now_ms()).await?;
         let view = provider.view(channel, owner);
@@ -173,7 +193,11 @@ impl Engine {
     pub async fn remove_channel(&self, ctx: Option<&TenantContext>, channel: &str) -> Result<()> {
         let channel = Channel::parse(channel).map_err(|i| EngineError::field(i.at("channel")))?;
         let mut tx = self.store.begin_write().await?;
-        let removed = self.store.delete_channel_settings(&mut tx, ctx.map_or(PLATFORM, |c| c.id), channel.as_str()).await?;
+        let owner = ctx.map_or(PLATFORM, |c| c.id);
+        let removed = self.store.delete_channel_settings(&mut tx, owner, channel.as_str()).await?;
+        if removed && channel == Channel::Push {
+            self.store.delete_tenant_push_subscriptions(&mut tx, owner).await?;
+        }
         if let Some(ctx) = ctx.filter(|_| removed) {
             let gone = serde_json::json!({ "removed": true });
             self.audit_in(&mut tx, ctx, "channel.remove", "channel", channel.as_str(), crate::audit::NOTHING, Some(&gone))

@@ -47,6 +47,13 @@ impl Engine {
         let input = match channel {
             Channel::Sms => CustomerInput { sms_opt_in: Some(false), ..Default::default() },
             Channel::Email => CustomerInput { email_opt_in: Some(false), ..Default::default() },
+            // Push has no consent flag: the browsers it goes to are forgotten instead.
+            Channel::Push => {
+                let mut tx = self.store.begin_write().await?;
+                self.store.delete_customer_push_subscriptions(&mut tx, ctx.id, customer).await?;
+                philia_store::commit(tx).await?;
+                return Ok(Unsubscribed { tenant_name: ctx.name, channel });
+            }
         };
         self.update_customer(&ctx, customer, input.parse()?).await?;
         Ok(Unsubscribed { tenant_name: ctx.name, channel })

@@ -6,10 +6,11 @@
 
 use crate::messaging::Provider;
 use crate::{Engine, Result, now_ms};
-use philia_channels::{Delivery, EmailMessage, SendError, SmsMessage};
+use philia_channels::{Delivery, EmailMessage, PushTarget, SendError, SmsMessage};
 use philia_domain::calendar::from_millis;
 use philia_domain::messaging::{Channel, DeliveryRules, retry_delay_ms};
 use philia_store::messages::{MessageRow, Outcome};
+use philia_store::push::PushSubscriptionRow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +44,11 @@ struct TenantSending {
     providers: HashMap<Channel, Option<Arc<Provider>>>,
     consents: HashMap<i64, (Option<bool>, Option<bool>)>,
     undeliverable: HashSet<(String, String)>,
+    /// The browsers of the customers with push messages in this round.
+    push_targets: HashMap<i64, Vec<PushSubscriptionRow>>,
+    /// Where a tapped notification leads, and its icon.
+    club_path: String,
+    icon: Option<String>,
 }
 
 fn channel_of(m: &MessageRow) -> Channel {
@@ -52,6 +58,10 @@ fn channel_of(m: &MessageRow) -> Channel {
 /// Decides, before any call, what to do with a claimed message; `None`: send it.
 fn precheck(m: &MessageRow, t: &TenantSending, now: i64) -> Option<Outcome> {
     let channel = channel_of(m);
+    // Browsers turned off or gone since the message was queued.
+    if channel == Channel::Push && m.customer_id.and_then(|c| t.push_targets.get(&c)).is_none_or(Vec::is_empty) {
+        return Some(Outcome::Skipped { reason: "no_push_subscription".into() });
+    }
     if t.undeliverable.contains(&(m.channel.clone(), m.recipient.clone())) {
         return Some(Outcome::Skipped { reason: "undeliverable".into() });
     }
@@ -59,6 +69,7 @@ fn precheck(m: &MessageRow, t: &TenantSending, now: i64) -> Option<Outcome> {
         let consent = m.customer_id.and_then(|c| t.consents.get(&c)).and_then(|(sms, email)| match channel {
             Channel::Sms => *sms,
             Channel::Email => *email,
+            Channel::Push => None,
         });
         // Consent withdrawn after the message was queued still stops it.
         if consent == Some(false) {
@@ -72,6 +83,21 @@ fn precheck(m: &MessageRow, t: &TenantSending, now: i64) -> Option<Outcome> {
     None
 }
 
+impl TenantSending {
+    fn job(&self, m: &MessageRow, provider: Arc<Provider>) -> Job {
+        let (browsers, payload) = match channel_of(m) {
+            Channel::Push => {
+                let browsers = m.customer_id.and_then(|c| self.push_targets.get(&c)).cloned().unwrap_or_default();
+                let title = m.subject.as_deref().unwrap_or_default();
+                let payload = crate::push::payload(title, &m.body, &self.club_path, self.icon.as_deref(), &m.id.to_string());
+                (browsers, payload)
+            }
+            _ => (Vec::new(), Vec::new()),
+        };
+        Job { message: m.clone(), provider, browsers, payload }
+    }
+}
+
 fn after_failure(m: &MessageRow, error: &SendError, now: i64) -> Outcome {
     let reason = error.to_string();
     if error.is_retryable()
@@ -82,12 +108,27 @@ fn after_failure(m: &MessageRow, error: &SendError, now: i64) -> Outcome {
     Outcome::Failed { reason }
 }
 
+/// What a push message did per browser: those that took it and those that are gone.
+#[derive(Default)]
+struct PushReach {
+    took: Vec<i64>,
+    gone: Vec<i64>,
+}
+
+/// A message ready to go: where to, through what, and for push the browsers and the payload.
+struct Job {
+    message: MessageRow,
+    provider: Arc<Provider>,
+    browsers: Vec<PushSubscriptionRow>,
+    payload: Vec<u8>,
+}
+
 async fn send_one(
     channels: philia_channels::Channels,
-    provider: Arc<Provider>,
-    m: &MessageRow,
-) -> std::result::Result<philia_channels::Accepted, SendError> {
-    match &*provider {
+    job: &Job,
+) -> (std::result::Result<philia_channels::Accepted, SendError>, PushReach) {
+    let m = &job.message;
+    let result = match &*job.provider {
         Provider::Sms(p) => {
             channels.send_sms(p, &SmsMessage { to: m.recipient.clone(), text: m.body.clone(), lookup: None }).await
         }
@@ -100,7 +141,37 @@ async fn send_one(
             };
             channels.send_email(p, &message).await
         }
+        Provider::Push(p) => return send_push(&channels, p, job).await,
+    };
+    (result, PushReach::default())
+}
+
+/// Sends a push message to each of the customer's browsers: sent when any took it; a browser
+/// the push service calls gone is forgotten; when every one is gone the message has nowhere to go.
+async fn send_push(
+    channels: &philia_channels::Channels,
+    provider: &philia_channels::PushProvider,
+    job: &Job,
+) -> (std::result::Result<philia_channels::Accepted, SendError>, PushReach) {
+    let mut reach = PushReach::default();
+    let mut failure = None;
+    for browser in &job.browsers {
+        let target =
+            PushTarget { endpoint: browser.endpoint.clone(), p256dh: browser.p256dh.clone(), auth: browser.auth.clone() };
+        match channels.send_push(provider, &target, &job.payload).await {
+            Ok(_) => reach.took.push(browser.id),
+            Err(SendError::BadRecipient(_)) => reach.gone.push(browser.id),
+            Err(e) => failure = failure.or(Some(e)),
+        }
     }
+    let result = if !reach.took.is_empty() {
+        Ok(philia_channels::Accepted { provider_id: None, cost: None })
+    } else if let Some(e) = failure {
+        Err(e)
+    } else {
+        Err(SendError::BadRecipient("every browser has turned notifications off".into()))
+    };
+    (result, reach)
 }
 
 /// An outcome to write.
@@ -108,10 +179,18 @@ struct Recorded {
     message: MessageRow,
     outcome: Outcome,
     bad_recipient: bool,
+    push: PushReach,
 }
 
-fn sent_outcome(m: MessageRow, provider: &str, result: std::result::Result<philia_channels::Accepted, SendError>) -> Recorded {
-    let bad_recipient = matches!(result, Err(SendError::BadRecipient(_)));
+fn sent_outcome(
+    m: MessageRow,
+    provider: &str,
+    result: std::result::Result<philia_channels::Accepted, SendError>,
+    push: PushReach,
+) -> Recorded {
+    // A push message's recipient is the customer, not an address to mark: their gone browsers
+    // are forgotten one by one instead.
+    let bad_recipient = matches!(result, Err(SendError::BadRecipient(_))) && channel_of(&m) != Channel::Push;
     let outcome = match result {
         Ok(a) => Outcome::Sent { provider: provider.into(), provider_id: a.provider_id, cost: a.cost },
         Err(e) => {
@@ -119,7 +198,7 @@ fn sent_outcome(m: MessageRow, provider: &str, result: std::result::Result<phili
             after_failure(&m, &e, now_ms())
         }
     };
-    Recorded { message: m, outcome, bad_recipient }
+    Recorded { message: m, outcome, bad_recipient, push }
 }
 
 /// The sends that have finished, without waiting. A send that panicked leaves its message
@@ -152,6 +231,9 @@ impl Engine {
             .into_iter()
             .collect();
         let consents = self.store.consents(&mut tx, tenant_id, &customers).await?;
+        let push_customers: Vec<i64> =
+            messages.iter().filter(|m| channel_of(m) == Channel::Push).filter_map(|m| m.customer_id).collect();
+        let push_targets = self.store.push_subscriptions_of(&mut tx, tenant_id, &push_customers).await?;
         let mut undeliverable = HashSet::new();
         for channel in [Channel::Sms, Channel::Email] {
             let recipients: Vec<String> =
@@ -160,7 +242,10 @@ impl Engine {
                 undeliverable.insert((channel.as_str().to_string(), r));
             }
         }
-        Ok(TenantSending { zone: ctx.zone, rules, providers, consents, undeliverable })
+        drop(tx);
+        let icon = if push_customers.is_empty() { None } else { self.branding(&ctx).await?.logo_url };
+        let club_path = format!("/club/{}", ctx.slug);
+        Ok(TenantSending { zone: ctx.zone, rules, providers, consents, undeliverable, push_targets, club_path, icon })
     }
 
     /// Writes what became of messages, in one transaction; a recipient the provider called
@@ -180,6 +265,8 @@ impl Engine {
                     .await?;
             }
             self.store.record_outcome(&mut tx, r.message.tenant_id, r.message.id, &r.outcome, now).await?;
+            self.store.delete_push_subscriptions(&mut tx, r.message.tenant_id, &r.push.gone).await?;
+            self.store.mark_push_sent(&mut tx, r.message.tenant_id, &r.push.took, now).await?;
         }
         philia_store::commit(tx).await?;
         for r in outcomes {
@@ -221,17 +308,18 @@ impl Engine {
             let sending = self.tenant_sending(tenant_id, &messages).await?;
             for m in messages {
                 if let Some(outcome) = precheck(m, &sending, now) {
-                    decided.push(Recorded { message: m.clone(), outcome, bad_recipient: false });
+                    decided.push(Recorded { message: m.clone(), outcome, bad_recipient: false, push: PushReach::default() });
                     continue;
                 }
                 match sending.providers.get(&channel_of(m)).cloned().flatten() {
-                    Some(p) => jobs.push((m.clone(), p)),
+                    Some(provider) => jobs.push(sending.job(m, provider)),
                     None => {
                         let error = SendError::Misconfigured(format!("no {} provider is set up", m.channel));
                         decided.push(Recorded {
                             message: m.clone(),
                             outcome: after_failure(m, &error, now),
                             bad_recipient: false,
+                            push: PushReach::default(),
                         });
                     }
                 }
@@ -240,13 +328,13 @@ impl Engine {
         self.record(&decided, &mut round).await?;
         let limiter = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
         let mut running = tokio::task::JoinSet::new();
-        for (m, provider) in jobs {
+        for job in jobs {
             let channels = self.channels.clone();
             let permit = limiter.clone().acquire_owned().await.expect("the limiter stays open");
             running.spawn(async move {
-                let result = send_one(channels, provider.clone(), &m).await;
+                let (result, reach) = send_one(channels, &job).await;
                 drop(permit);
-                sent_outcome(m, provider.name(), result)
+                sent_outcome(job.message, job.provider.name(), result, reach)
             });
             // Record what has finished while the rest are in flight.
             let done = finished(&mut running);

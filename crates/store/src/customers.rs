@@ -427,7 +427,7 @@ impl Store {
 
     /// Moves every fact and identity of `from` to `to`.
     pub async fn move_customer_facts(&self, conn: &mut Conn, tenant_id: i64, from: i64, to: i64) -> Result<()> {
-        for table in ["invoices", "refunds", "events", "customer_identities", "consent_log"] {
+        for table in ["invoices", "refunds", "events", "customer_identities", "consent_log", "push_subscriptions"] {
             crate::bulk::dynamic(format!("UPDATE {table} SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2"))
                 .bind(tenant_id)
                 .bind(from)

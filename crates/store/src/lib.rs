@@ -34,6 +34,7 @@ pub mod notes;
 pub mod points;
 pub mod pos;
 pub mod privacy;
+pub mod push;
 pub mod rebuild;
 pub mod referrals;
 pub mod reports;

@@ -168,6 +168,31 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps settings only when the owner has none for the channel yet; whether they were kept.
+    /// Two processes making a first key at once keep the same one.
+    pub async fn add_channel_settings(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        channel: &str,
+        provider: &str,
+        sealed: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO channel_settings (tenant_id, channel, provider, sealed, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (tenant_id, channel) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(channel)
+        .bind(provider)
+        .bind(sealed)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     pub async fn delete_channel_settings(&self, conn: &mut Conn, tenant_id: i64, channel: &str) -> Result<bool> {
         let n = sqlx::query("DELETE FROM channel_settings WHERE tenant_id = $1 AND channel = $2")
             .bind(tenant_id)

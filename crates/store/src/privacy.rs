@@ -18,7 +18,7 @@ impl Store {
     /// Removes what identifies a customer outside the profile row: identities (mobile, email,
     /// external ids), tags, notes' text and their earlier versions, the text and address of
     /// their messages (waiting ones are skipped), the merged profiles kept in merge history,
-    /// club sessions and sign-in codes, and addresses marked undeliverable. Facts (invoices,
+    /// club sessions, sign-in codes and browsers allowed to notify, and addresses marked undeliverable. Facts (invoices,
     /// ledger, events) stay under the customer's id, which no longer leads to a person.
     pub async fn erase_customer_traces(
         &self,
@@ -32,6 +32,7 @@ impl Store {
             "DELETE FROM customer_identities WHERE tenant_id = $1 AND customer_id = $2",
             "DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2",
             "DELETE FROM customer_sessions WHERE tenant_id = $1 AND customer_id = $2",
+            "DELETE FROM push_subscriptions WHERE tenant_id = $1 AND customer_id = $2",
             "UPDATE customer_notes SET body = '', mentions = '[]' WHERE tenant_id = $1 AND customer_id = $2",
             "UPDATE customer_note_versions SET body = '' WHERE tenant_id = $1 AND note_id IN
                 (SELECT id FROM customer_notes WHERE tenant_id = $1 AND customer_id = $2)",

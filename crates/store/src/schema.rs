@@ -552,10 +552,20 @@ const V24: &[&str] = &["CREATE TABLE import_jobs (
         tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, rows_read BIGINT NOT NULL,
         report TEXT, error TEXT, started_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))"];
 
+/// The browsers each customer allowed to show the club's notifications (Web Push subscriptions).
+const V25: &[&str] = &[
+    "CREATE TABLE push_subscriptions (
+        tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, customer_id BIGINT NOT NULL, endpoint TEXT NOT NULL,
+        p256dh TEXT NOT NULL, auth TEXT NOT NULL, user_agent TEXT, created_at BIGINT NOT NULL, last_sent_at BIGINT,
+        PRIMARY KEY (tenant_id, id))",
+    "CREATE UNIQUE INDEX push_subscriptions_endpoint ON push_subscriptions (tenant_id, endpoint)",
+    "CREATE INDEX push_subscriptions_customer ON push_subscriptions (tenant_id, customer_id)",
+];
+
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
 const MIGRATIONS: &[&[&str]] =
-    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24];
+    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24, V25];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

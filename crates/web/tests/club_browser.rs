@@ -1,6 +1,7 @@
 //! The customer club in a real headless Chromium at a phone's size: a customer opens a game's
 //! public link, signs in with the code the local SMS server received, spins the wheel and sees
-//! the prize credited, redeems a reward, starts a mission and switches to English. Screenshots
+//! the prize credited, redeems a reward, starts a mission, finds notifications offered with the
+//! club's service worker registered, and switches to English. Screenshots
 //! of the home page and the wheel are kept in `target/screenshots/`.
 
 mod common;
@@ -89,9 +90,27 @@ async fn a_customer_plays_and_redeems_in_the_club_on_a_phone() {
         let status = b.eval("return document.querySelector('[data-mission=two-buys]').dataset.status").await;
         assert_eq!(status, json!("in_progress"), "{tag}");
 
+        // The account page registers the club's service worker (scoped to the club) and offers
+        // notifications for this device.
+        b.goto(&format!("{}/club/shop/me", app.base)).await;
+        b.wait_until("return ['off', 'blocked'].includes(document.getElementById('notifications').dataset.state)").await;
+        let scope = b
+            .eval_async("const done = arguments[arguments.length - 1]; navigator.serviceWorker.getRegistration().then(r => done(r ? new URL(r.scope).pathname : null))")
+            .await;
+        assert_eq!(scope, json!("/club/shop/"), "{tag}");
+        let visible = b
+            .eval(
+                "return [...document.querySelectorAll('#notifications [data-when]')].filter(e => e.offsetParent !== null).length",
+            )
+            .await;
+        assert!(visible.as_i64().unwrap() >= 1, "{tag}: the current state shows");
+        let unsupported =
+            b.eval("return document.querySelector('#notifications [data-when=unsupported]').offsetParent === null").await;
+        assert_eq!(unsupported, json!(true), "{tag}: Chromium can show notifications");
+
         // English, kept with the session.
         b.submit("form.lang button").await;
-        assert_eq!(b.text("h1").await, "Missions", "{tag}");
+        assert_eq!(b.text("h1").await, "My account", "{tag}");
         b.goto(&format!("{}/club/shop", app.base)).await;
         assert!(b.text("h1").await.starts_with("Hello"), "{tag}");
         let dir = b.eval("return document.documentElement.dir").await;

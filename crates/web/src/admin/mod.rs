@@ -19,8 +19,8 @@ use axum::routing::{get, post};
 use pages::{
     automation_editor, automations, branches, branding, campaigns, catalogue, customer_actions, customer_privacy, customers,
     dashboard, earning_rules, feed, games, imports, inbox, integrations, lists, loyalty_classes, messaging, mission_editor,
-    missions, networks, onboarding, platform, programme, promotions, referrals_cashback, retention, rewards, rfm, segments,
-    sign_in, team, template_editor, till_report, webhooks,
+    missions, networks, onboarding, platform, programme, promotions, push_channel, referrals_cashback, retention, rewards, rfm,
+    segments, sign_in, team, template_editor, till_report, webhooks,
 };
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/messaging", get(messaging::page))
         .route("/admin/messaging/sms", post(messaging::save_sms))
         .route("/admin/messaging/email", post(messaging::save_email))
+        .route("/admin/messaging/push", post(push_channel::save))
         .route("/admin/messaging/rules", post(messaging::save_rules))
         .route("/admin/messaging/templates", post(template_editor::create))
         .route("/admin/messaging/templates/new", get(template_editor::new))

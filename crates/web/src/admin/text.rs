@@ -10,6 +10,7 @@ crate::catalogue! {
     SignInTitle => "ورود کارکنان", "Staff sign-in";
     SignOut => "خروج", "Sign out";
     Email => "ایمیل", "Email";
+    Push => "اعلان مرورگر", "Push";
     Password => "گذرواژه", "Password";
     Brand => "برند", "Brand";
     ChooseBrand => "این ایمیل در چند برند حساب دارد؛ یکی را انتخاب کنید", "This email has accounts at several brands; choose one";
@@ -274,6 +275,13 @@ crate::catalogue! {
     Channels => "درگاه‌های ارسال", "Providers";
     SmsProvider => "سرویس پیامک", "SMS provider";
     EmailProvider => "سرویس ایمیل", "Email provider";
+    PushNotifications => "اعلان مرورگر (Web Push)", "Browser notifications (Web Push)";
+    PushLead => "مشتریان در «حساب من» در باشگاه اعلان را روی گوشی یا رایانهٔ خود روشن می‌کنند؛ قالب‌های کانال push به همان دستگاه‌ها می‌رسند.", "Customers turn notifications on under My account in the club; templates on the push channel reach those devices.";
+    PushAudience => "مشتریان با اعلان روشن", "Customers with notifications on";
+    PushBrowsers => "دستگاه‌ها", "devices";
+    PushKey => "کلید عمومی VAPID", "VAPID public key";
+    PushSubject => "نشانی تماس سرویس‌های اعلان", "Contact for push services";
+    PushSubjectHint => "mailto: یا https:، مثلاً mailto:club@example.com. کلید عوض نمی‌شود.", "mailto: or https:, e.g. mailto:club@example.com. The key stays the same.";
     Provider => "سرویس‌دهنده", "Provider";
     ApiKey => "کلید API", "API key";
     KeepSecret => "خالی بگذارید تا کلید فعلی بماند", "Leave empty to keep the current key";
@@ -473,7 +481,7 @@ crate::catalogue! {
     PersonalCodeFrom => "کد تخفیف شخصی از", "Personal code from";
     CodeValidDays => "اعتبار کد (روز)", "Code valid for (days)";
     TemplateVariablesHint => "متغیرها با {{ نام }}: customer.first_name، tier، points، wallet، expiring_points، expiring_at، code، code_expires_at، referral_link، club_link، unsubscribe_link؛ شرط‌ها با {% if … %}؛ فیلترهای number، digits و date.", "Variables as {{ name }}: customer.first_name, tier, points, wallet, expiring_points, expiring_at, code, code_expires_at, referral_link, club_link, unsubscribe_link; conditions with {% if … %}; filters number, digits and date.";
-    Subject => "موضوع (ایمیل)", "Subject (email)";
+    Subject => "موضوع ایمیل یا عنوان اعلان", "Subject (email) or title (push)";
     MessageBody => "متن", "Text";
     HtmlBody => "HTML (ایمیل، اختیاری)", "HTML (email, optional)";
     NewAutomation => "خودکارسازی جدید", "New automation";

@@ -17,7 +17,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use pages::{games, home, missions, network, profile, rewards, sign_in, widget};
+use pages::{games, home, missions, network, notifications, profile, rewards, sign_in, widget};
 
 pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
@@ -35,6 +35,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/club/{tenant}/network/{network}/leave", post(network::leave))
         .route("/club/{tenant}/network/{network}/exchange", post(network::exchange))
         .route("/club/{tenant}/partner-offers/{network}/{offer}", post(network::claim))
+        .route("/club/{tenant}/push", post(notifications::subscribe))
+        .route("/club/{tenant}/push/off", post(notifications::unsubscribe))
         .route("/club/{tenant}/sign-out", post(sign_in::sign_out))
         .route_layer(axum::middleware::from_fn_with_state(state, guard::guard));
     Router::new()
@@ -43,6 +45,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/club/{tenant}/sign-in/code", post(sign_in::verify))
         .route("/club/{tenant}/language", post(sign_in::language))
         .route("/club/{tenant}/widget.js", get(widget::script))
+        .route("/club/{tenant}/sw.js", get(notifications::service_worker))
         .route("/club/{tenant}/widget", get(widget::page))
         .route("/club/{tenant}/widget/enter", get(widget::enter))
         .merge(signed_in)

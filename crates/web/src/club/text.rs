@@ -97,6 +97,15 @@ crate::catalogue! {
     InterestsHint => "با ویرگول جدا کنید", "separate with commas";
     SmsOptIn => "پیامک پیشنهادها و تخفیف‌ها را می‌خواهم", "Send me offers by SMS";
     EmailOptIn => "ایمیل پیشنهادها و تخفیف‌ها را می‌خواهم", "Send me offers by email";
+    Notifications => "اعلان‌ها", "Notifications";
+    NotificationsLead => "خبر امتیازها، جایزه‌ها و پیشنهادها را روی همین دستگاه ببینید.", "Hear about your points, rewards and offers on this device.";
+    NotificationsOn => "اعلان‌ها روی این دستگاه روشن است.", "Notifications are on for this device.";
+    NotificationsOff => "اعلان‌ها روی این دستگاه خاموش است.", "Notifications are off for this device.";
+    NotificationsBlocked => "مرورگر اجازهٔ اعلان را بسته است؛ از تنظیمات مرورگر آن را باز کنید.", "This browser blocks notifications; allow them in its settings.";
+    NotificationsUnsupported => "این مرورگر اعلان نمی‌پذیرد. روی آیفون، باشگاه را به صفحهٔ اصلی اضافه کنید.", "This browser cannot show notifications. On an iPhone, add the club to the home screen first.";
+    TurnOn => "روشن کردن اعلان‌ها", "Turn notifications on";
+    TurnOff => "خاموش کردن", "Turn off";
+    DevicesAllowed => "دستگاه‌های دارای اعلان", "Devices with notifications";
     Save => "ذخیره", "Save";
     Saved => "ذخیره شد", "Saved";
     Invite => "دوستانتان را دعوت کنید", "Invite your friends";

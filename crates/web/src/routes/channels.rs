@@ -20,8 +20,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_delivery_rules, set_delivery_rules))
 }
 
-/// The provider the tenant's messages on `sms` or `email` go through: its own or the platform's.
-#[utoipa::path(get, path = "/channels/{channel}", tag = "messaging", params(("channel" = String, Path, description = "sms or email")),
+/// The provider the tenant's messages on `sms`, `email` or `push` go through: its own or the
+/// platform's. A brand's push key pair is made the first time its club offers notifications.
+#[utoipa::path(get, path = "/channels/{channel}", tag = "messaging", params(("channel" = String, Path, description = "sms, email or push")),
     responses((status = 200, body = ChannelView), (status = 404, body = crate::problem::Problem)))]
 async fn get_channel(auth: Auth, State(s): State<AppState>, Path(channel): Path<String>) -> ApiResult<Json<ChannelView>> {
     auth.require(Access::Manage)?;
@@ -31,7 +32,9 @@ async fn get_channel(auth: Auth, State(s): State<AppState>, Path(channel): Path<
 /// Sets the tenant's own provider. SMS: `{"provider": "kavenegar", "api_key", "sender"}`,
 /// `{"provider": "ippanel", "api_key", "from_number"}` or `{"provider": "http", "url", "format",
 /// "fields", …}`; email: `{"provider": "smtp", "host", "port", "security", "username", "password",
-/// "from"}` or `{"provider": "mailgun", "domain", "api_key", "from"}`. A secret left empty keeps
+/// "from"}` or `{"provider": "mailgun", "domain", "api_key", "from"}`; push: `{"provider":
+/// "web_push", "subject"}` with the VAPID `public_key` and `private_key` (left out: the stored
+/// pair, or a new one; a new pair forgets every subscribed browser). A secret left empty keeps
 /// the stored one. Secrets are sealed at rest and shown only as `api_key_set`.
 #[utoipa::path(put, path = "/channels/{channel}", tag = "messaging", params(("channel" = String, Path)),
     request_body(content = Object, description = "provider settings"),

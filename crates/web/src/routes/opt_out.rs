@@ -48,6 +48,7 @@ async fn unsubscribe(State(s): State<AppState>, Path(token): Path<String>) -> Re
             let (fa, en) = match done.channel {
                 philia_domain::messaging::Channel::Sms => ("پیامک", "text messages"),
                 philia_domain::messaging::Channel::Email => ("ایمیل", "emails"),
+                philia_domain::messaging::Channel::Push => ("اعلان", "notifications"),
             };
             let name = escape(&done.tenant_name);
             page(

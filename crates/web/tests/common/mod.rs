@@ -7,6 +7,7 @@ pub mod browser;
 pub mod club;
 pub mod panel;
 pub mod providers;
+pub mod push_service;
 pub mod sepidar;
 pub mod woo;
 

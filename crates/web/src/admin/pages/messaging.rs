@@ -28,6 +28,7 @@ use serde_json::json;
 struct Forms {
     sms: FormState,
     email: FormState,
+    push: FormState,
     rules: Option<FormState>,
     saved: bool,
 }
@@ -60,7 +61,7 @@ fn select(label: &str, name: &str, options: &[(&str, &str)], chosen: &str) -> Ma
     }
 }
 
-async fn channel_view(state: &AppState, staff: &Staff, channel: &str) -> PanelResult<Option<ChannelView>> {
+pub(crate) async fn channel_view(state: &AppState, staff: &Staff, channel: &str) -> PanelResult<Option<ChannelView>> {
     match state.engine.channel(Some(staff.ctx()), channel).await {
         Ok(v) => Ok(Some(v)),
         Err(EngineError::NotFound(_)) => Ok(None),
@@ -68,11 +69,17 @@ async fn channel_view(state: &AppState, staff: &Staff, channel: &str) -> PanelRe
     }
 }
 
+/// The page with the push card's refused form.
+pub(crate) async fn render_push_refused(state: &AppState, staff: &Staff, push: FormState) -> PanelResult<Markup> {
+    render(state, staff, Forms { push, ..Forms::default() }).await
+}
+
 async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Markup> {
     let v = staff.view();
     let ctx = staff.ctx();
     let sms = channel_view(state, staff, "sms").await?;
     let email = channel_view(state, staff, "email").await?;
+    let push = super::push_channel::card(state, staff, &forms.push).await?;
     let rules = state.engine.delivery_rules(ctx).await?;
     let templates = state.engine.templates(ctx).await?;
     let manage = v.may(Access::Manage);
@@ -147,6 +154,7 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
                     }
                 }
             }
+            (push)
             section.card #delivery-rules {
                 h2 { (v.t(T::DeliveryRules)) }
                 form method="post" action="/admin/messaging/rules" {

@@ -24,6 +24,7 @@ pub mod onboarding;
 pub mod platform;
 pub mod programme;
 pub mod promotions;
+pub mod push_channel;
 pub mod referrals_cashback;
 pub mod retention;
 pub mod reward_form;

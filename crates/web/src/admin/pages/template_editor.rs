@@ -88,8 +88,9 @@ pub fn render_form(v: &View, form: &FormState, promotions: &[PromotionRecord], a
                     div.field.invalid[form.error("channel").is_some()] {
                         label for="f-channel" { (v.t(T::Channel)) }
                         select #f-channel name="channel" {
-                            option value="sms" selected[!chosen("channel", "email")] { "SMS" }
+                            option value="sms" selected[chosen("channel", "sms") || form.value("channel").is_empty()] { "SMS" }
                             option value="email" selected[chosen("channel", "email")] { (v.t(T::Email)) }
+                            option value="push" selected[chosen("channel", "push")] { (v.t(T::Push)) }
                         }
                         @if let Some(e) = form.error("channel") { p.error role="alert" { (e) } }
                     }

@@ -60,3 +60,75 @@ document.addEventListener("DOMContentLoaded", () => {
     if (c) copy(c.dataset.copy, c);
   });
 });
+
+// Notifications on this device: registers the club's service worker, subscribes with the
+// brand's key when the customer turns them on, and keeps the server's copy of the subscription
+// (posted again on each visit; a subscription made with an older key is renewed).
+function b64ToBytes(text) {
+  const s = text.replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(s + "=".repeat((4 - (s.length % 4)) % 4)), (c) => c.charCodeAt(0));
+}
+
+function bytesToB64(buffer) {
+  return btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+async function setUpPush(card) {
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) return;
+  const error = card.querySelector(".error");
+  const post = async (url, fields) => {
+    const res = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf: card.dataset.csrf, ...fields }),
+    });
+    if (!res.ok) throw new Error((await res.text()) || `HTTP ${res.status}`);
+  };
+  const keep = (sub) => {
+    const j = sub.toJSON();
+    return post(card.dataset.on, { endpoint: j.endpoint, p256dh: j.keys.p256dh, auth: j.keys.auth });
+  };
+  const show = (state) => { card.dataset.state = state; };
+  const fail = (e) => { error.textContent = String(e.message || e); error.hidden = false; };
+  const registration = await navigator.serviceWorker.register(card.dataset.sw);
+  let sub = await registration.pushManager.getSubscription();
+  if (sub && sub.options.applicationServerKey && bytesToB64(sub.options.applicationServerKey) !== card.dataset.pushKey) {
+    await sub.unsubscribe();
+    sub = null;
+  }
+  const subscribe = async () => {
+    sub = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(card.dataset.pushKey) });
+    await keep(sub);
+  };
+  if (!sub && Notification.permission === "granted") await subscribe().catch(fail);
+  else if (sub) await keep(sub).catch(fail);
+  show(sub ? "on" : Notification.permission === "denied" ? "blocked" : "off");
+  card.addEventListener("click", async (e) => {
+    const button = e.target.closest("[data-push]");
+    if (!button) return;
+    error.hidden = true;
+    button.disabled = true;
+    try {
+      if (button.dataset.push === "on") {
+        if ((await Notification.requestPermission()) !== "granted") { show("blocked"); return; }
+        await subscribe();
+        show("on");
+      } else if (sub) {
+        await post(card.dataset.off, { endpoint: sub.endpoint });
+        await sub.unsubscribe();
+        sub = null;
+        show("off");
+      }
+    } catch (err) {
+      fail(err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const card = document.querySelector(".push[data-push-key]");
+  if (card) setUpPush(card).catch(() => {});
+});

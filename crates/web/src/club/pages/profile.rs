@@ -110,6 +110,8 @@ async fn render(state: &AppState, member: &Member, form: &FormState, saved: bool
     let (ctx, id) = (member.ctx(), member.id());
     let referral = state.engine.referral_info(ctx, id).await?;
     let timeline = state.engine.timeline(ctx, id, 50).await?;
+    let push_key = state.engine.push_public_key(ctx).await?;
+    let devices = state.engine.push_devices(ctx, id).await?;
     let ledger = state.engine.ledger(ctx, id, None, None, 20).await?;
     let share = referral.link.clone().unwrap_or_else(|| {
         let base = state.engine.public_url.as_deref().unwrap_or("").trim_end_matches('/');
@@ -130,6 +132,7 @@ async fn render(state: &AppState, member: &Member, form: &FormState, saved: bool
             (check(&v, form, C::EmailOptIn, "email_opt_in"))
             button.wide type="submit" { (v.t(C::Save)) }
         }
+        (notifications_card(&v, &push_key, devices))
         section.card #referral {
             h2 { (v.t(C::Invite)) }
             p { (v.t(C::YourReferralCode)) ": " code.copy dir="ltr" { (referral.code) } }
@@ -161,6 +164,26 @@ async fn render(state: &AppState, member: &Member, form: &FormState, saved: bool
         }
     };
     Ok(layout::page(&v, Tab::Profile, v.t(C::Profile), body))
+}
+
+/// The switch for this browser's notifications. Without the script (or where the browser has
+/// no push) it says so; the script shows the state and posts the subscription.
+fn notifications_card(v: &ClubView, key: &str, devices: usize) -> Markup {
+    html! {
+        section.card.push #notifications data-state="unsupported" data-push-key=(key) data-csrf=(v.csrf)
+            data-sw=(v.href("/sw.js")) data-on=(v.href("/push")) data-off=(v.href("/push/off")) {
+            h2 { (v.t(C::Notifications)) }
+            p.muted { (v.t(C::NotificationsLead)) }
+            p data-when="on" { (v.t(C::NotificationsOn)) }
+            p data-when="off" { (v.t(C::NotificationsOff)) }
+            p data-when="blocked" { (v.t(C::NotificationsBlocked)) }
+            p data-when="unsupported" { (v.t(C::NotificationsUnsupported)) }
+            p.error role="alert" hidden {}
+            button.wide type="button" data-when="off" data-push="on" { (v.t(C::TurnOn)) }
+            button.link type="button" data-when="on" data-push="off" { (v.t(C::TurnOff)) }
+            @if devices > 0 { p.muted { (v.t(C::DevicesAllowed)) ": " (v.fmt.num(devices as i64)) } }
+        }
+    }
 }
 
 fn kind_text(v: &ClubView, kind: &str) -> &'static str {
