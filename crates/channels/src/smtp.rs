@@ -1,9 +1,12 @@
 //! Email over SMTP: plain (a local relay), STARTTLS (usually port 587) or TLS from the first byte
-//! (usually 465), with optional login.
+//! (usually 465), with optional login. The server's certificate is checked against the public
+//! roots, plus a certificate of the business's own (a private CA or a self-signed server) when
+//! one is given.
 
 use crate::{Accepted, EmailMessage, Secret, SendError};
 use lettre::message::{Mailbox, MultiPart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +29,9 @@ pub struct Smtp {
     pub password: Option<Secret>,
     /// The sender, e.g. `Café Lale <club@example.com>`.
     pub from: String,
+    /// A PEM certificate to trust besides the public roots: the business's own CA, or its mail
+    /// server's self-signed certificate. The host name must still match the certificate.
+    pub ca_certificate: Option<String>,
 }
 
 impl Smtp {
@@ -40,7 +46,24 @@ impl Smtp {
         if self.username.is_some() != self.password.is_some() {
             out.push(("password", "username and password go together".to_string()));
         }
+        if let Some(pem) = &self.ca_certificate {
+            if !pem.contains("-----BEGIN CERTIFICATE-----") || Certificate::from_pem(pem.as_bytes()).is_err() {
+                out.push(("ca_certificate", "must be a certificate in PEM form (-----BEGIN CERTIFICATE-----)".to_string()));
+            } else if self.security == SmtpSecurity::None {
+                out.push(("ca_certificate", "is used only with starttls or tls".to_string()));
+            }
+        }
         out
+    }
+
+    /// TLS with the business's own certificate trusted too.
+    fn tls_with_own_root(&self, pem: &str) -> Result<TlsParameters, SendError> {
+        let cert =
+            Certificate::from_pem(pem.as_bytes()).map_err(|e| SendError::Misconfigured(format!("smtp ca_certificate: {e}")))?;
+        TlsParameters::builder(self.host.clone())
+            .add_root_certificate(cert)
+            .build_rustls()
+            .map_err(|e| SendError::Misconfigured(format!("smtp tls: {e}")))
     }
 
     /// The port connected to: the one set, else the usual one for the security mode.
@@ -53,12 +76,18 @@ impl Smtp {
     }
 
     fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
-        let builder = match self.security {
-            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host).port(self.port()),
-            SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&self.host)
+        let builder = match (self.security, self.ca_certificate.as_deref()) {
+            (SmtpSecurity::None, _) => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host).port(self.port()),
+            (SmtpSecurity::Starttls, Some(pem)) => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+                .port(self.port())
+                .tls(Tls::Required(self.tls_with_own_root(pem)?)),
+            (SmtpSecurity::Tls, Some(pem)) => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+                .port(self.port())
+                .tls(Tls::Wrapper(self.tls_with_own_root(pem)?)),
+            (SmtpSecurity::Starttls, None) => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&self.host)
                 .map_err(|e| SendError::Misconfigured(format!("smtp: {e}")))?
                 .port(self.port()),
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&self.host)
+            (SmtpSecurity::Tls, None) => AsyncSmtpTransport::<Tokio1Executor>::relay(&self.host)
                 .map_err(|e| SendError::Misconfigured(format!("smtp: {e}")))?
                 .port(self.port()),
         };

@@ -314,6 +314,54 @@ async fn ippanel_http_panel_mailgun_and_smtp_speak_their_formats() {
 }
 
 #[tokio::test]
+async fn email_over_starttls_and_tls_trusts_the_business_own_certificate() {
+    for app in common::apps().await {
+        no_quiet_hours(&app).await;
+        app.post("/api/v1/message-template-library/welcome_email/enable", json!({})).await;
+        let c = customer(&app, "09124445555", Some("sara@example.com"), json!({})).await;
+        let (acceptor, pem) = providers::self_signed_localhost();
+        let starttls = providers::smtp_with(providers::SmtpMode::Starttls(acceptor.clone())).await;
+        let tls = providers::smtp_with(providers::SmtpMode::Tls(acceptor)).await;
+
+        // A certificate that is not one is refused naming its field, and so is one without TLS.
+        for (security, ca) in [("starttls", "not a certificate"), ("none", pem.as_str())] {
+            let settings = json!({"provider": "smtp", "host": "localhost", "port": starttls.0, "security": security,
+                "from": "Club <club@example.com>", "ca_certificate": ca});
+            let r = app.put("/api/v1/channels/email", settings).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+            assert_eq!(r.body["errors"][0]["field"], "ca_certificate", "{}", r.body);
+        }
+
+        for (n, (security, (port, mails))) in [("starttls", starttls), ("tls", tls)].into_iter().enumerate() {
+            // Without the business's certificate the server is not trusted: nothing is sent.
+            let settings = json!({"provider": "smtp", "host": "localhost", "port": port, "security": security, "from": "Club <club@example.com>"});
+            let r = app.put("/api/v1/channels/email", settings.clone()).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let m = send(&app, c, "welcome_email", &format!("untrusted-{n}")).await;
+            app.engine.deliver_due(now_ms(), 100).await.unwrap();
+            let untrusted = message(&app, &m["id"]).await;
+            assert_eq!(untrusted["status"], "queued", "{security}: retried later, {untrusted}");
+            assert!(mails.lock().unwrap().is_empty(), "{security}: no mail over an untrusted connection");
+
+            // With it, the mail goes over TLS.
+            let mut trusted = settings;
+            trusted["ca_certificate"] = pem.clone().into();
+            let r = app.put("/api/v1/channels/email", trusted).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            assert_eq!(r.body["settings"]["ca_certificate"], pem.as_str(), "a certificate is not a secret");
+            let m = send(&app, c, "welcome_email", &format!("trusted-{n}")).await;
+            app.engine.deliver_due(now_ms(), 100).await.unwrap();
+            assert_eq!(message(&app, &m["id"]).await["status"], "sent", "{security}");
+            let mails = mails.lock().unwrap();
+            assert_eq!(mails.len(), 1, "{security}");
+            assert!(mails[0].tls, "{security}: the mail came over TLS");
+            assert_eq!(mails[0].to, ["sara@example.com"]);
+        }
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn platform_default_provider_serves_tenants_without_their_own() {
     for app in common::apps().await {
         let p = providers::start().await;

@@ -275,6 +275,7 @@ crate::catalogue! {
     Channels => "درگاه‌های ارسال", "Providers";
     SmsProvider => "سرویس پیامک", "SMS provider";
     EmailProvider => "سرویس ایمیل", "Email provider";
+    OwnCertificate => "گواهی سرور ایمیل خودتان (PEM، اختیاری)", "Your own mail server's certificate (PEM, optional)";
     PushNotifications => "اعلان مرورگر (Web Push)", "Browser notifications (Web Push)";
     PushLead => "مشتریان در «حساب من» در باشگاه اعلان را روی گوشی یا رایانهٔ خود روشن می‌کنند؛ قالب‌های کانال push به همان دستگاه‌ها می‌رسند.", "Customers turn notifications on under My account in the club; templates on the push channel reach those devices.";
     PushAudience => "مشتریان با اعلان روشن", "Customers with notifications on";

@@ -146,10 +146,40 @@ pub struct Mail {
     pub from: String,
     pub to: Vec<String>,
     pub data: String,
+    /// Whether it came over TLS (from the first byte, or after STARTTLS).
+    pub tls: bool,
+}
+
+/// How the local SMTP server protects its sessions.
+#[derive(Clone)]
+pub enum SmtpMode {
+    Plain,
+    /// Offers STARTTLS after EHLO and takes mail only once the session is encrypted.
+    Starttls(tokio_rustls::TlsAcceptor),
+    /// TLS from the first byte.
+    Tls(tokio_rustls::TlsAcceptor),
 }
 
 /// A small SMTP server (RFC 5321 without extensions): enough for a client to deliver mail.
 pub async fn smtp() -> (u16, Arc<Mutex<Vec<Mail>>>) {
+    smtp_with(SmtpMode::Plain).await
+}
+
+/// A certificate for `localhost` signed by nobody but itself, as a business's own mail server may
+/// have: the acceptor that serves it and its PEM, which a client must be told to trust.
+pub fn self_signed_localhost() -> (tokio_rustls::TlsAcceptor, String) {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![made.cert.der().clone()], key)
+        .unwrap();
+    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), made.cert.pem())
+}
+
+pub async fn smtp_with(mode: SmtpMode) -> (u16, Arc<Mutex<Vec<Mail>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let mails: Arc<Mutex<Vec<Mail>>> = Default::default();
@@ -157,60 +187,96 @@ pub async fn smtp() -> (u16, Arc<Mutex<Vec<Mail>>>) {
     tokio::spawn(async move {
         loop {
             let Ok((socket, _)) = listener.accept().await else { return };
-            let store = store.clone();
+            let (store, mode) = (store.clone(), mode.clone());
             tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read);
-                let _ = write.write_all(b"220 localhost ESMTP test\r\n").await;
-                let (mut from, mut to) = (String::new(), Vec::new());
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
+                match mode {
+                    SmtpMode::Plain => {
+                        session(socket, &store, false, false, true).await;
                     }
-                    let command = line.trim_end().to_string();
-                    let upper = command.to_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") {
-                        b"250-localhost\r\n250 8BITMIME\r\n"
-                    } else if upper.starts_with("HELO") || upper.starts_with("RSET") || upper.starts_with("NOOP") {
-                        b"250 OK\r\n"
-                    } else if upper.starts_with("MAIL FROM:") {
-                        from = command[10..].trim().trim_matches(['<', '>']).to_string();
-                        b"250 OK\r\n"
-                    } else if upper.starts_with("RCPT TO:") {
-                        let rcpt = command[8..].trim().trim_matches(['<', '>']).to_string();
-                        if rcpt.starts_with("nobody@") {
-                            b"550 5.1.1 no such mailbox\r\n"
-                        } else {
-                            to.push(rcpt);
-                            b"250 OK\r\n"
+                    SmtpMode::Starttls(acceptor) => {
+                        if let Some(socket) = session(socket, &store, true, false, true).await
+                            && let Ok(secure) = acceptor.accept(socket).await
+                        {
+                            session(secure, &store, false, true, false).await;
                         }
-                    } else if upper == "DATA" {
-                        let _ = write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await;
-                        let mut data = String::new();
-                        loop {
-                            line.clear();
-                            if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
-                                return;
-                            }
-                            if line == ".\r\n" {
-                                break;
-                            }
-                            data.push_str(line.strip_prefix('.').filter(|_| line.starts_with("..")).unwrap_or(&line));
+                    }
+                    SmtpMode::Tls(acceptor) => {
+                        if let Ok(secure) = acceptor.accept(socket).await {
+                            session(secure, &store, false, true, true).await;
                         }
-                        store.lock().unwrap().push(Mail { from: from.clone(), to: std::mem::take(&mut to), data });
-                        b"250 OK queued\r\n"
-                    } else if upper == "QUIT" {
-                        let _ = write.write_all(b"221 bye\r\n").await;
-                        return;
-                    } else {
-                        b"502 not implemented\r\n"
-                    };
-                    let _ = write.write_all(reply).await;
+                    }
                 }
             });
         }
     });
     (port, mails)
+}
+
+/// One SMTP session over `stream`. Returns the stream when the client asked for STARTTLS (after
+/// the go-ahead), for the caller to encrypt and serve again; `None` when the session ended.
+async fn session<S>(stream: S, store: &Arc<Mutex<Vec<Mail>>>, offer_starttls: bool, tls: bool, greet: bool) -> Option<S>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut lines = BufReader::new(stream);
+    // After STARTTLS the client speaks first (EHLO again); a new connection hears the greeting.
+    if greet {
+        let _ = lines.get_mut().write_all(b"220 localhost ESMTP test\r\n").await;
+    }
+    let (mut from, mut to) = (String::new(), Vec::new());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return None;
+        }
+        let command = line.trim_end().to_string();
+        let upper = command.to_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") {
+            if offer_starttls {
+                b"250-localhost\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
+            } else {
+                b"250-localhost\r\n250 8BITMIME\r\n"
+            }
+        } else if upper == "STARTTLS" && offer_starttls {
+            let _ = lines.get_mut().write_all(b"220 ready to start TLS\r\n").await;
+            return Some(lines.into_inner());
+        } else if upper.starts_with("MAIL FROM:") && offer_starttls {
+            b"530 5.7.0 must issue a STARTTLS command first\r\n"
+        } else if upper.starts_with("HELO") || upper.starts_with("RSET") || upper.starts_with("NOOP") {
+            b"250 OK\r\n"
+        } else if upper.starts_with("MAIL FROM:") {
+            from = command[10..].trim().trim_matches(['<', '>']).to_string();
+            b"250 OK\r\n"
+        } else if upper.starts_with("RCPT TO:") {
+            let rcpt = command[8..].trim().trim_matches(['<', '>']).to_string();
+            if rcpt.starts_with("nobody@") {
+                b"550 5.1.1 no such mailbox\r\n"
+            } else {
+                to.push(rcpt);
+                b"250 OK\r\n"
+            }
+        } else if upper == "DATA" {
+            let _ = lines.get_mut().write_all(b"354 end with <CRLF>.<CRLF>\r\n").await;
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return None;
+                }
+                if line == ".\r\n" {
+                    break;
+                }
+                data.push_str(line.strip_prefix('.').filter(|_| line.starts_with("..")).unwrap_or(&line));
+            }
+            store.lock().unwrap().push(Mail { from: from.clone(), to: std::mem::take(&mut to), data, tls });
+            b"250 OK queued\r\n"
+        } else if upper == "QUIT" {
+            let _ = lines.get_mut().write_all(b"221 bye\r\n").await;
+            return None;
+        } else {
+            b"502 not implemented\r\n"
+        };
+        let _ = lines.get_mut().write_all(reply).await;
+    }
 }

@@ -148,6 +148,14 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
                         }
                         (field(v.t(T::Username), "username", "text", &val(&forms.email, email.as_ref(), "username", "username"), forms.email.error("username")))
                         (field(&format!("{} (Mailgun)", v.t(T::Domain)), "domain", "text", &val(&forms.email, email.as_ref(), "domain", "domain"), forms.email.error("domain")))
+                        @let ca_error = forms.email.error("ca_certificate");
+                        div.field.invalid[ca_error.is_some()] {
+                            label for="f-ca_certificate" { (v.t(T::OwnCertificate)) }
+                            textarea #f-ca_certificate name="ca_certificate" rows="3" dir="ltr" placeholder="-----BEGIN CERTIFICATE-----" {
+                                (val(&forms.email, email.as_ref(), "ca_certificate", "ca_certificate"))
+                            }
+                            @if let Some(e) = ca_error { p.error role="alert" { (e) } }
+                        }
                         (field(&format!("{} / {}", v.t(T::Password), v.t(T::ApiKey)), "secret", "password", "", forms.email.error("password").or(forms.email.error("api_key"))))
                         p.muted { small { (v.t(T::KeepSecret)) } }
                         button type="submit" { (v.t(T::Save)) }
@@ -252,6 +260,8 @@ pub struct EmailForm {
     domain: String,
     #[serde(default)]
     secret: String,
+    #[serde(default)]
+    ca_certificate: String,
 }
 
 pub async fn save_email(State(state): State<AppState>, staff: Staff, Form(f): Form<EmailForm>) -> PanelResult<Response> {
@@ -266,6 +276,7 @@ pub async fn save_email(State(state): State<AppState>, staff: Staff, Form(f): Fo
                 _ => json!({
                     "provider": "smtp", "host": f.host.trim(), "port": port, "security": if f.security.is_empty() { "starttls" } else { f.security.as_str() },
                     "username": optional(&f.username), "password": optional(&f.secret), "from": f.from.trim(),
+                    "ca_certificate": optional(&f.ca_certificate),
                 }),
             };
             state.engine.set_channel(Some(staff.ctx()), "email", settings).await.map(|_| ())
@@ -282,6 +293,7 @@ pub async fn save_email(State(state): State<AppState>, staff: Staff, Form(f): Fo
                 ("security", &f.security),
                 ("username", &f.username),
                 ("domain", &f.domain),
+                ("ca_certificate", &f.ca_certificate),
                 ("password", ""),
                 ("api_key", ""),
             ];
