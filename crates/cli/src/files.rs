@@ -80,7 +80,8 @@ pub async fn export(engine: &Engine, ctx: &TenantContext, kind: &str, as_of: Opt
         "customers" => engine.export_customers(ctx, f, &mut on_progress).await,
         "invoices" => engine.export_invoices(ctx, f, &mut on_progress).await,
         "rfm" => engine.export_rfm(ctx, as_of, f, &mut on_progress).await,
-        other => anyhow::bail!("cannot export {other:?}: choose customers, invoices or rfm"),
+        "clv" => engine.export_clv(ctx, f, &mut on_progress).await,
+        other => anyhow::bail!("cannot export {other:?}: choose customers, invoices, rfm or clv"),
     }
     .map_err(crate::explain)?;
     pb.finish_and_clear();

@@ -93,7 +93,7 @@ enum Command {
     },
     /// Export customers or invoices as CSV in the import format, or the RFM table.
     Export {
-        /// customers, invoices or rfm
+        /// customers, invoices, rfm or clv (predicted lifetime value per customer)
         kind: String,
         #[arg(long)]
         tenant: String,

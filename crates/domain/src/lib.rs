@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod checkout;
 pub mod classes;
 pub mod club;
+pub mod clv;
 pub mod coalition;
 pub mod condition;
 pub mod connections;

@@ -5,7 +5,7 @@ use crate::Engine;
 impl Engine {
     /// The jobs a serving process runs: point expiry, release of expired code reservations, due
     /// campaigns and mission deadlines every minute; tier and loyalty class evaluation, the RFM refresh,
-    /// segment membership, retention and forgetting old club sign-in codes once a day.
+    /// segment membership, the CLV models, retention and forgetting old club sign-in codes once a day.
     /// Errors are logged and the next round tries again.
     pub async fn run_background_jobs(self) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -60,7 +60,14 @@ impl Engine {
                 Ok(ctx) => match self.evaluate_all_tiers(&ctx, crate::now_ms(), "evaluation").await {
                     Ok(moved) => match self.classify_all(&ctx, crate::now_ms()).await {
                         Ok(()) => match self.refresh_rfm(&ctx).await {
-                            Ok(_) => self.refresh_all_segments(&ctx).await.map(|_| moved),
+                            Ok(_) => match self.refresh_all_segments(&ctx).await {
+                                // A tenant without enough purchases has no CLV model yet: not a failure.
+                                Ok(_) => match self.fit_clv(&ctx).await {
+                                    Ok(_) | Err(crate::EngineError::Invalid(_)) => Ok(moved),
+                                    Err(e) => Err(e),
+                                },
+                                Err(e) => Err(e),
+                            },
                             Err(e) => Err(e),
                         },
                         Err(e) => Err(e),

@@ -32,6 +32,7 @@ pub mod classes;
 pub mod club;
 pub mod club_sign_in;
 pub mod club_widget;
+pub mod clv;
 pub mod coalition;
 pub mod coalition_offers;
 pub mod coalition_reports;

@@ -14,6 +14,7 @@ pub mod bulk;
 pub mod campaigns;
 pub mod catalogue;
 pub mod club;
+pub mod clv;
 pub mod codes;
 pub mod connections;
 pub mod customers;

@@ -52,6 +52,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::referrals::router())
         .merge(routes::classes::router())
         .merge(routes::rfm::router())
+        .merge(routes::clv::router())
         .merge(routes::segments::router())
         .merge(routes::lists::router())
         .merge(routes::reports::router())

@@ -275,6 +275,10 @@ crate::catalogue! {
     Channels => "درگاه‌های ارسال", "Providers";
     SmsProvider => "سرویس پیامک", "SMS provider";
     EmailProvider => "سرویس ایمیل", "Email provider";
+    PredictedClv => "ارزش پیش‌بینی‌شدهٔ ۱۲ ماه آینده", "Predicted value, next 12 months";
+    PredictedHint => "از مدل‌های BG/NBD و گاما-گاما که هر روز روی خریدهای همهٔ مشتریان برازش می‌شوند", "From BG/NBD and Gamma-Gamma models fitted daily on every customer's purchases";
+    ProbabilityAlive => "احتمال ماندن", "Chance still a customer";
+    ExpectedPurchases90 => "خرید مورد انتظار در ۹۰ روز", "Expected purchases, 90 days";
     OwnCertificate => "گواهی سرور ایمیل خودتان (PEM، اختیاری)", "Your own mail server's certificate (PEM, optional)";
     PushNotifications => "اعلان مرورگر (Web Push)", "Browser notifications (Web Push)";
     PushLead => "مشتریان در «حساب من» در باشگاه اعلان را روی گوشی یا رایانهٔ خود روشن می‌کنند؛ قالب‌های کانال push به همان دستگاه‌ها می‌رسند.", "Customers turn notifications on under My account in the club; templates on the push channel reach those devices.";

@@ -5,6 +5,7 @@ pub mod channels;
 pub mod checkout;
 pub mod classes;
 pub mod club;
+pub mod clv;
 pub mod connections;
 pub mod customers;
 pub mod events;

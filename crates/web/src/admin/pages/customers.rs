@@ -145,6 +145,7 @@ pub async fn render_profile(state: &AppState, staff: &Staff, id: i64, forms: Pro
         e.timeline(ctx, id, 50),
         e.tier_status(ctx, id),
     )?;
+    let predicted = e.customer_clv_if_fitted(ctx, id).await?;
     let type_name = |code: &str| types.iter().find(|t| t.code == code).map(|t| t.name.clone()).unwrap_or(code.to_string());
     let may_write = v.may(Access::Write);
     let adjust_key = match forms.adjust.value("key") {
@@ -183,6 +184,14 @@ pub async fn render_profile(state: &AppState, staff: &Staff, id: i64, forms: Pro
             div.figure { span.label { (v.t(T::AverageOrder)) } span.value { (v.money(c.stats.average_order_value)) } }
             div.figure { span.label { (v.t(T::LastPurchase)) } span.value { (c.stats.last_purchase_at.as_deref().map(|d| v.date(d)).unwrap_or("—".into())) } }
             div.figure { span.label { (v.t(T::Wallet)) } span.value { (v.money(wallet.available)) } }
+            @if let Some(p) = &predicted {
+                div.figure #predicted-clv title=(v.t(T::PredictedHint)) {
+                    span.label { (v.t(T::PredictedClv)) }
+                    span.value { (p.clv_12_months.map(|c| v.money(c.round() as i64)).unwrap_or("—".into())) }
+                }
+                div.figure #probability-alive { span.label { (v.t(T::ProbabilityAlive)) } span.value { (v.digits(format!("{:.0}%", p.probability_alive * 100.0))) } }
+                div.figure { span.label { (v.t(T::ExpectedPurchases90)) } span.value { (v.digits(format!("{:.1}", p.expected_purchases_90))) } }
+            }
         }
         div.grid {
             section.card #personal {
