@@ -1,13 +1,13 @@
 //! `philia report NAME`: one report as a CSV file, the same figures the API returns.
 
 use anyhow::{Context, Result};
-use philia_domain::reports::PeriodQuery;
+use philia_domain::reports::{EffectQuery, PeriodQuery};
 use philia_engine::reports::{DEFAULT_ACTIVITY_WINDOW, ReportTable};
 use philia_engine::{Engine, TenantContext};
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
-    /// sales, customers, engagement, points-tiers, top-customers or rfm
+    /// sales, customers, engagement, points-tiers, top-customers, campaign-effect or rfm
     name: String,
     #[arg(long)]
     tenant: String,
@@ -29,6 +29,14 @@ pub struct ReportArgs {
     /// Top customers: how many
     #[arg(long, default_value_t = 20)]
     limit: i64,
+    /// Campaign effect: the first day after (Gregorian or Jalali), or a campaign's code, and
+    /// the days in each window
+    #[arg(long)]
+    date: Option<String>,
+    #[arg(long)]
+    campaign: Option<String>,
+    #[arg(long)]
+    days: Option<i64>,
     #[arg(long)]
     out: std::path::PathBuf,
 }
@@ -43,6 +51,13 @@ pub async fn run(engine: &Engine, ctx: &TenantContext, a: ReportArgs) -> Result<
     if a.name == "rfm" {
         return crate::files::export(engine, ctx, "rfm", a.to.as_deref(), &a.out).await;
     }
+    if a.name == "campaign-effect" {
+        let q = EffectQuery { date: a.date, campaign: a.campaign, days: a.days };
+        let report = engine.campaign_effect(ctx, &q, a.window).await.map_err(crate::explain)?;
+        std::fs::write(&a.out, report.to_csv()).with_context(|| format!("writing {}", a.out.display()))?;
+        eprintln!("wrote the campaign effect around {} to {}", report.date, a.out.display());
+        return Ok(());
+    }
     let q = PeriodQuery { period: a.period, from: a.from, to: a.to, group: a.group };
     let p = engine.report_period(ctx, &q).map_err(crate::explain)?;
     let csv = match a.name.as_str() {
@@ -51,7 +66,9 @@ pub async fn run(engine: &Engine, ctx: &TenantContext, a: ReportArgs) -> Result<
         "engagement" => engine.engagement_report(ctx, &p).await.map(|r| r.to_csv()),
         "points-tiers" => engine.points_tiers_report(ctx).await.map(|r| r.to_csv()),
         "top-customers" => engine.top_customers_report(ctx, &p, a.limit).await.map(|r| r.to_csv()),
-        other => anyhow::bail!("no report {other:?}: choose sales, customers, engagement, points-tiers, top-customers or rfm"),
+        other => anyhow::bail!(
+            "no report {other:?}: choose sales, customers, engagement, points-tiers, top-customers, campaign-effect or rfm"
+        ),
     }
     .map_err(crate::explain)?;
     std::fs::write(&a.out, csv).with_context(|| format!("writing {}", a.out.display()))?;

@@ -6,7 +6,7 @@ use crate::calendar::{CalendarKind, parse_date};
 use crate::issue::{Checker, Invalid, Issue};
 use crate::points::{month_start, week_start, year_month};
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The longest range a report covers.
 pub const MAX_DAYS: i64 = 3653;
@@ -203,6 +203,52 @@ pub fn days_before(day: &str, n: i64) -> String {
     day.parse::<Date>().map(|d| add_days(d, -n).to_string()).unwrap_or_else(|_| day.to_string())
 }
 
+/// G7: what the campaign-effect report compares, as the API takes it: a date (or a campaign,
+/// whose launch day the engine looks up) and the length of the windows before and after it.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EffectQuery {
+    /// The first day of the "after" window (`2026-12-01` or `1405/09/10`).
+    pub date: Option<String>,
+    /// Or a campaign's code: its launch day.
+    pub campaign: Option<String>,
+    /// Days in each window, 1–365 (default 14).
+    pub days: Option<i64>,
+}
+
+/// The two equal windows around a day: the `days` before it, and `days` from it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EffectWindows {
+    pub before: (Date, Date),
+    pub after: (Date, Date),
+}
+
+impl EffectQuery {
+    /// Checks the query; `Ok(None)` for the date means "the campaign's launch day", which only
+    /// the engine knows.
+    pub fn parse(&self) -> Result<(Option<Date>, i64), Invalid> {
+        let mut c = Checker::new();
+        let date = self.date.as_deref().and_then(|t| c.check("date", parse_date(t)));
+        match (&self.date, &self.campaign) {
+            (None, None) => c.push(Issue::required().at("date")),
+            (Some(_), Some(_)) => {
+                c.push(Issue::new("one_of_two", "give a date or a campaign, not both", "تاریخ یا کمپین، نه هر دو").at("campaign"))
+            }
+            _ => {}
+        }
+        let days = self.days.unwrap_or(14);
+        if !(1..=365).contains(&days) {
+            c.push(Issue::new("out_of_range", "must be between 1 and 365 days", "باید بین ۱ و ۳۶۵ روز باشد").at("days"));
+        }
+        c.finish(|| (date, days))
+    }
+}
+
+/// The windows of `days` days before and from `at`.
+pub fn effect_windows(at: Date, days: i64) -> EffectWindows {
+    EffectWindows { before: (add_days(at, -days), add_days(at, -1)), after: (at, add_days(at, days - 1)) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +300,20 @@ mod tests {
         assert_eq!(field(q(Some("custom"), Some("2024-01-01"), None, None).parse(today(), CalendarKind::Jalali)), "to");
         let prev = q(Some("7d"), None, None, None).parse(today(), CalendarKind::Jalali).unwrap().previous();
         assert_eq!((prev.from.to_string(), prev.to.to_string()), ("2024-04-27".into(), "2024-05-03".into()));
+    }
+
+    #[test]
+    fn effect_windows_are_equal_and_touch() {
+        let q = EffectQuery { date: Some("1405/09/10".into()), campaign: None, days: Some(7) };
+        let (date, days) = q.parse().unwrap();
+        let w = effect_windows(date.unwrap(), days);
+        assert_eq!(w.after.0, date.unwrap());
+        assert_eq!(days_between(w.before.0, w.before.1) + 1, 7);
+        assert_eq!(days_between(w.after.0, w.after.1) + 1, 7);
+        assert_eq!(add_days(w.before.1, 1), w.after.0);
+        let bad = EffectQuery { date: Some("2026-13-40".into()), campaign: Some("x".into()), days: Some(0) }.parse().unwrap_err();
+        let fields: Vec<&str> = bad.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["date", "campaign", "days"]);
+        assert_eq!(EffectQuery::default().parse().unwrap_err().0[0].field, "date");
     }
 }

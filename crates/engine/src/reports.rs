@@ -243,7 +243,7 @@ impl Engine {
     }
 
     /// Retention of `[from, to]`: buyers of the equal-length range before it who bought again.
-    async fn retention(&self, ctx: &TenantContext, from: &str, to: &str, length: i64) -> Result<Rate> {
+    pub(crate) async fn retention(&self, ctx: &TenantContext, from: &str, to: &str, length: i64) -> Result<Rate> {
         let before = (days_before(from, length), days_before(from, 1));
         let base = self.store.buyers_between(ctx.id, &before.0, &before.1).await?;
         let again = self.store.buyers_also(ctx.id, (&before.0, &before.1), (from, to), true).await?;
@@ -251,7 +251,7 @@ impl Engine {
     }
 
     /// Churn of `[from, to]`: customers active at its start who are no longer active at its end.
-    async fn churn(&self, ctx: &TenantContext, from: &str, to: &str, window: i64) -> Result<Rate> {
+    pub(crate) async fn churn(&self, ctx: &TenantContext, from: &str, to: &str, window: i64) -> Result<Rate> {
         let start = (days_before(from, window), days_before(from, 1));
         let end = (days_before(to, window - 1), to.to_string());
         let base = self.store.buyers_between(ctx.id, &start.0, &start.1).await?;

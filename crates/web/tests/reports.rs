@@ -130,6 +130,72 @@ async fn reports_give_the_defined_figures() {
 }
 
 #[tokio::test]
+async fn campaign_effect_compares_equal_windows() {
+    for app in common::apps().await {
+        history(&app).await;
+        for (key, day, m) in [
+            ("b1", "2024-02-20", "09121110001"),
+            ("b2", "2024-02-21", "09121110001"),
+            ("a1", "2024-03-15", "09121110001"),
+            ("a2", "2024-03-15", "09121110002"),
+            ("a3", "2024-03-16", "09121110003"),
+        ] {
+            let r = app
+                .post("/api/v1/events", json!({"event_id": key, "type": "content_shared", "occurred_at": format!("{day}T09:00:00+03:30"), "customer": {"mobile": m}}))
+                .await;
+            assert!(r.status.is_success(), "{}", r.body);
+        }
+        let r = app.get("/api/v1/reports/campaign-effect?date=1402/12/11&days=30&window=30").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let g = &r.body;
+        // 1402/12/11 is 2024-03-01: before is 01-31..02-29, after 03-01..03-30.
+        assert_eq!(pick(g, &["date", "days", "after_complete"]), [&json!("2024-03-01"), &json!(30), &json!(true)]);
+        assert_eq!(pick(&g["before"], &["from", "to"]), [&json!("2024-01-31"), &json!("2024-02-29")]);
+        assert_eq!(pick(&g["after"], &["from", "to"]), [&json!("2024-03-01"), &json!("2024-03-30")]);
+        // Before: A 200 (02-15) and C 50 (02-01); active on 02-29: A and C; two events by A.
+        assert_eq!(
+            pick(&g["before"], &["net_sales", "invoices", "buyers", "active_at_end", "events", "engagers"]),
+            [&json!(250), &json!(2), &json!(2), &json!(2), &json!(2), &json!(1)]
+        );
+        // After: A 300, B 500 less 200 refunded, D 400 and an anonymous 999; A, B, D active.
+        assert_eq!(
+            pick(&g["after"], &["net_sales", "invoices", "buyers", "active_at_end", "events", "engagers"]),
+            [&json!(1999), &json!(4), &json!(3), &json!(3), &json!(3), &json!(3)]
+        );
+        // Retention: A and B bought in January, A again before; A and C before, A again after.
+        // Churn: of A and B (active on 01-30) B lapsed by 02-29; of A and C, C by 03-30.
+        for w in ["before", "after"] {
+            assert_eq!(pick(&g[w]["retention"], &["base", "count", "percent"]), [&json!(2), &json!(1), &json!(50.0)], "{w}");
+            assert_eq!(pick(&g[w]["churn"], &["base", "count", "percent"]), [&json!(2), &json!(1), &json!(50.0)], "{w}");
+        }
+        let sales = g["changes"].as_array().unwrap().iter().find(|c| c["figure"] == "net_sales").unwrap();
+        assert_eq!(
+            pick(sales, &["before", "after", "change", "percent"]),
+            [&json!(250.0), &json!(1999.0), &json!(1749.0), &json!(699.6)]
+        );
+
+        let csv = app
+            .client
+            .get(format!("{}/api/v1/reports/campaign-effect?date=2024-03-01&days=30&format=csv", app.base))
+            .bearer_auth(&app.key)
+            .send()
+            .await
+            .unwrap();
+        let text = csv.text().await.unwrap();
+        assert!(text.starts_with("figure,before,after,change,percent\nnet_sales,250,1999,1749,699.6\n"), "{text}");
+        for (query, field) in
+            [("days=7", "date"), ("date=2024-03-01&days=0", "days"), ("date=2024-03-01&campaign=spring", "campaign")]
+        {
+            let r = app.get(&format!("/api/v1/reports/campaign-effect?{query}")).await;
+            assert_eq!(r.status, 400, "{query}: {}", r.body);
+            assert_eq!(r.body["errors"][0]["field"], field, "{query}");
+        }
+        assert_eq!(app.get("/api/v1/reports/campaign-effect?campaign=nope").await.status, 404);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn csv_and_bad_periods() {
     for app in common::apps().await {
         history(&app).await;

@@ -8,8 +8,9 @@ use crate::problem::{ApiError, ApiResult};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use philia_domain::reports::{Period, PeriodQuery};
+use philia_domain::reports::{EffectQuery, Period, PeriodQuery};
 use philia_domain::roles::Access;
+use philia_engine::campaign_effect::CampaignEffectReport;
 use philia_engine::reports::{
     CustomersReport, DEFAULT_ACTIVITY_WINDOW, EngagementReport, PointsTiersReport, ReportTable, SalesReport, TopCustomersReport,
 };
@@ -25,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(points_tiers))
         .routes(routes!(top_customers))
         .routes(routes!(cashiers))
+        .routes(routes!(campaign_effect))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -56,7 +58,7 @@ async fn cashiers(
 pub struct ReportOptions {
     /// `json` (default) or `csv`.
     pub format: Option<String>,
-    /// Customers report: days a purchase keeps a customer active (default 90).
+    /// Customers and campaign-effect reports: days a purchase keeps a customer active (default 90).
     pub window: Option<i64>,
     /// Top customers: how many (default 20, at most 1000).
     pub limit: Option<i64>,
@@ -110,6 +112,12 @@ async fn customers(
 ) -> ApiResult<Response> {
     auth.require(Access::Read)?;
     let p = period(&s, &auth, &q)?;
+    let window = activity_window(&o)?;
+    respond(s.engine.customers_report(&auth.ctx, &p, window).await?, &o, "customers")
+}
+
+/// The activity window asked for, 1–3650 days (default 90).
+fn activity_window(o: &ReportOptions) -> ApiResult<i64> {
     let window = o.window.unwrap_or(DEFAULT_ACTIVITY_WINDOW);
     if !(1..=3650).contains(&window) {
         return Err(ApiError::bad_query(vec![
@@ -117,7 +125,26 @@ async fn customers(
                 .at("window"),
         ]));
     }
-    respond(s.engine.customers_report(&auth.ctx, &p, window).await?, &o, "customers")
+    Ok(window)
+}
+
+/// G7: equal windows before and after a day (or a campaign's launch day) compared: net sales,
+/// invoices, buyers, active customers, retention, churn, events and engagers.
+#[utoipa::path(get, path = "/reports/campaign-effect", tag = "reports", params(EffectQuery, ReportOptions),
+    responses((status = 200, body = CampaignEffectReport), (status = 400, body = crate::problem::Problem)))]
+async fn campaign_effect(
+    auth: Auth,
+    State(s): State<AppState>,
+    Query(q): Query<EffectQuery>,
+    Query(o): Query<ReportOptions>,
+) -> ApiResult<Response> {
+    auth.require(Access::Read)?;
+    let window = activity_window(&o)?;
+    let report = s.engine.campaign_effect(&auth.ctx, &q, window).await.map_err(|e| match e {
+        philia_engine::EngineError::Invalid(inv) => ApiError::bad_query(inv.0),
+        other => other.into(),
+    })?;
+    respond(report, &o, "campaign-effect")
 }
 
 /// G3: events per type and bucket, active engagers, mission and game participants, rewards claimed.
