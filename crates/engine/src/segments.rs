@@ -75,6 +75,21 @@ pub struct SegmentAnalysis {
     pub purchase_frequency: f64,
     /// The ten categories with the most spend.
     pub top_categories: Vec<CategoryShare>,
+    /// The ten products with the most spend.
+    pub top_products: Vec<ProductShare>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProductShare {
+    /// The SKU, or the product's name for lines without one.
+    pub product: String,
+    pub name: Option<String>,
+    /// Members who bought it.
+    pub customers: i64,
+    /// Line totals of members' sales not refunded in full.
+    pub spend: i64,
+    /// Units sold (three decimals for weighed goods).
+    pub quantity: f64,
 }
 
 /// Customers per RFM segment and tier (SPEC B6).
@@ -221,6 +236,17 @@ impl Engine {
                 .categories
                 .into_iter()
                 .map(|(category, customers, spend, lines)| CategoryShare { category, customers, spend, lines })
+                .collect(),
+            top_products: f
+                .products
+                .into_iter()
+                .map(|(product, name, customers, spend, milli)| ProductShare {
+                    product,
+                    name,
+                    customers,
+                    spend,
+                    quantity: milli as f64 / 1000.0,
+                })
                 .collect(),
         })
     }

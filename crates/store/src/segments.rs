@@ -27,6 +27,8 @@ pub struct SegmentFigures {
     pub net_spend: i64,
     pub invoices: i64,
     pub categories: Vec<(String, i64, i64, i64)>,
+    /// (SKU or name, name, buyers, line spend, quantity in thousandths).
+    pub products: Vec<(String, Option<String>, i64, i64, i64)>,
 }
 
 const COLUMNS: &str = "id, code, name, description, rule, members, evaluated_at, created_at, updated_at";
@@ -233,11 +235,30 @@ impl Store {
                  WHERE x.tenant_id = $1 AND x.customer_id IN (SELECT c.id {MATCHING} AND {cond})
                  GROUP BY x.category ORDER BY SUM(x.spend) DESC, x.category LIMIT 10"
             ),
+            params.clone(),
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        // Products by the line totals of members' sales not refunded in full; a product without
+        // a SKU is known by its name.
+        let products = bulk::query(
+            format!(
+                "SELECT COALESCE(l.sku, l.product_name, ''), MAX(l.product_name), COUNT(DISTINCT i.customer_id),
+                    CAST(SUM(l.total) AS BIGINT), CAST(SUM(l.quantity_milli) AS BIGINT)
+                 FROM invoice_lines l JOIN invoices i ON i.tenant_id = l.tenant_id AND i.id = l.invoice_id
+                 WHERE l.tenant_id = $1 AND i.status = 'completed' AND i.total > i.refunded_total
+                   AND i.customer_id IN (SELECT c.id {MATCHING} AND {cond})
+                 GROUP BY COALESCE(l.sku, l.product_name, '') ORDER BY SUM(l.total) DESC, 1 LIMIT 10"
+            ),
             params,
         )
         .fetch_all(&mut *conn)
         .await?;
         Ok(SegmentFigures {
+            products: products
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)))
+                .collect::<Result<_>>()?,
             members: totals.try_get(0)?,
             net_spend: totals.try_get(1)?,
             invoices: totals.try_get(2)?,

@@ -165,6 +165,7 @@ async fn load(app: &TestApp) -> Vec<Known> {
                 amount,
             );
             inv["lines"][0]["category"] = json!(category);
+            inv["lines"][0]["sku"] = json!(format!("SKU-{category}"));
             let r = app.post("/api/v1/invoices", inv).await;
             assert!(r.status.is_success(), "{}", r.body);
             spend += amount;
@@ -296,6 +297,12 @@ async fn sql_matches_the_condition_language() {
             (&json!("perfume"), &json!(4_000_000))
         );
         assert_eq!(a["top_categories"].as_array().unwrap().len(), 4);
+        // Products (one per category here) add up to the members' whole spend.
+        let products = a["top_products"].as_array().unwrap();
+        assert_eq!((&products[0]["product"], &products[0]["spend"]), (&json!("SKU-perfume"), &json!(4_000_000)), "{a}");
+        assert_eq!(products.len(), 4);
+        assert_eq!(products.iter().map(|p| p["spend"].as_i64().unwrap()).sum::<i64>(), 5_200_000);
+        assert_eq!(products.iter().map(|p| p["quantity"].as_f64().unwrap()).sum::<f64>(), 5.0, "one unit per invoice");
         // Every buyer has a stored RFM segment; the matrix counts each once.
         let matrix = app.get("/api/v1/rfm/tiers").await.body;
         let counted: i64 = matrix.as_array().unwrap().iter().map(|c| c["customers"].as_i64().unwrap()).sum();

@@ -160,6 +160,9 @@ crate::catalogue! {
     Analysis => "تحلیل", "Analysis";
     PurchaseFrequency => "خرید به ازای هر عضو", "Purchases per member";
     TopCategories => "دسته‌های پرفروش", "Top categories";
+    TopProducts => "کالاهای پرفروش", "Top products";
+    Item => "کالا", "Product";
+    UnitsSold => "تعداد", "Units";
     Category => "دسته", "Category";
     AllOf => "همه این شرط‌ها", "All of these";
     AnyOf => "دست‌کم یکی از این‌ها", "Any of these";

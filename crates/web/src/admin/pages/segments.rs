@@ -178,6 +178,18 @@ async fn render_segment(
                 }
             }
         }
+        @if !analysis.top_products.is_empty() {
+            section.card #top-products {
+                h2 { (v.t(T::TopProducts)) }
+                table {
+                    thead { tr { th { (v.t(T::Item)) } th.num { (v.t(T::Customers)) } th.num { (v.t(T::UnitsSold)) } th.num { (v.t(T::Sales)) } } }
+                    tbody { @for p in &analysis.top_products { tr {
+                        td { (p.name.as_deref().unwrap_or(&p.product)) " " small.muted dir="ltr" { (p.product) } }
+                        td.num { (v.num(p.customers)) } td.num { (v.decimal(p.quantity)) } td.num { (v.money(p.spend)) }
+                    } } }
+                }
+            }
+        }
         @if v.may(Access::Write) {
             h2 { (v.t(T::Edit)) }
             (segment_form(&v, &format!("/admin/segments/{code}"), &form, &fields, false))
