@@ -250,6 +250,20 @@ impl Engine {
         Ok(stored.into_iter().map(|(id, s)| (id, Scores::new(s.r as u8, s.f as u8, s.m as u8))).collect())
     }
 
+    /// First and last club sign-in of these customers (the G4 table's login columns).
+    pub async fn logins_of(
+        &self,
+        ctx: &TenantContext,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, (Option<String>, Option<String>)>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut tx = self.store.begin_read().await?;
+        let views = self.store.stats_views(&mut tx, ctx.id, ids).await?;
+        Ok(views.into_iter().map(|(id, v)| (id, (v.first_login_at, v.last_login_at))).collect())
+    }
+
     /// A customer's stored scores and segment history.
     pub async fn customer_rfm(&self, ctx: &TenantContext, customer_id: i64) -> Result<CustomerRfm> {
         let mut tx = self.store.begin_read().await?;

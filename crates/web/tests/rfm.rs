@@ -189,6 +189,16 @@ async fn the_table_follows_the_definition_now_and_at_a_past_date() {
         assert_eq!(body["distribution"][0]["segment"], "champions");
         assert_eq!(body["distribution"][0]["customers"].as_i64(), Some(champions));
         assert_eq!(body["distribution"][0]["name_fa"], "قهرمان");
+        // The G4 table's login columns: one shopper signs in twice.
+        let first = ids.keys().next().unwrap().clone();
+        for (key, at) in [("in-1", "2025-03-02T08:00:00Z"), ("in-2", "2025-04-02T08:00:00Z")] {
+            let e = json!({"event_id": key, "type": "club_login", "occurred_at": at, "customer": {"mobile": first}});
+            assert!(app.post("/api/v1/events", e).await.status.is_success());
+        }
+        let (_, rows) = table(&app, "").await;
+        let row = &rows[&ids[&first]];
+        assert_eq!((row["first_login_at"].as_str(), row["last_login_at"].as_str()), (Some("2025-03-02T08:00:00Z"), Some("2025-04-02T08:00:00Z")));
+        assert!(rows.values().filter(|r| r["customer_id"] != row["customer_id"]).all(|r| r["first_login_at"].is_null()));
 
         // 100 days ago, from the invoices then (the refunds came later).
         let past = now - 100 * DAY;

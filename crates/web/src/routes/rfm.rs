@@ -38,10 +38,14 @@ pub struct RfmCustomerRow {
     pub last_purchase_at: String,
     pub recency_days: i64,
     pub frequency: i64,
+    /// Net spend: the customer's historic CLV at `as_of`.
     pub monetary: i64,
     #[serde(flatten)]
     pub scores: Scores,
     pub segment: Segment,
+    /// First and last sign-in to the club (now, whatever `as_of`).
+    pub first_login_at: Option<String>,
+    pub last_login_at: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -70,16 +74,23 @@ async fn rfm_table(auth: Auth, State(s): State<AppState>, Query(q): Query<RfmQue
     let limit = q.limit.unwrap_or(super::DEFAULT_LIMIT).clamp(1, 1000) as usize;
     let table = s.engine.rfm_table(&auth.ctx, as_of).await?;
     let (page, next_after) = table.page(q.after.unwrap_or(i64::MIN), limit);
+    let ids: Vec<i64> = page.iter().map(|r| r.customer_id).collect();
+    let mut logins = s.engine.logins_of(&auth.ctx, &ids).await?;
     let customers = page
         .iter()
-        .map(|r| RfmCustomerRow {
-            customer_id: r.customer_id,
-            last_purchase_at: philia_domain::calendar::from_millis(r.last_purchase_at).to_string(),
-            recency_days: r.figures.recency_days,
-            frequency: r.figures.frequency,
-            monetary: r.figures.monetary,
-            scores: r.scores,
-            segment: r.segment,
+        .map(|r| {
+            let (first_login_at, last_login_at) = logins.remove(&r.customer_id).unwrap_or_default();
+            RfmCustomerRow {
+                customer_id: r.customer_id,
+                last_purchase_at: philia_domain::calendar::from_millis(r.last_purchase_at).to_string(),
+                recency_days: r.figures.recency_days,
+                frequency: r.figures.frequency,
+                monetary: r.figures.monetary,
+                scores: r.scores,
+                segment: r.segment,
+                first_login_at,
+                last_login_at,
+            }
         })
         .collect();
     Ok(Json(RfmPage {
