@@ -203,6 +203,40 @@ const RFM_HEADER: [&str; 12] = [
 ];
 
 impl Engine {
+    /// Writes `rows` as CSV under `header`, each row's cells after the customer's id, external
+    /// ids and mobile (read a thousand customers at a time).
+    async fn write_customer_rows<W: Write + Send, R: Sync>(
+        &self,
+        ctx: &TenantContext,
+        out: W,
+        header: &[&str],
+        rows: &[R],
+        customer: impl Fn(&R) -> i64,
+        cells: impl Fn(&R) -> Vec<String>,
+        on_progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<u64> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(header).map_err(io)?;
+        let mut count = 0;
+        for page in rows.chunks(1000) {
+            let ids: Vec<i64> = page.iter().map(&customer).collect();
+            let mut tx = self.store.begin_read().await?;
+            let contacts = self.store.contact_keys(&mut tx, ctx.id, &ids).await?;
+            drop(tx);
+            for r in page {
+                let id = customer(r);
+                let (mobile, external) = contacts.get(&id).cloned().unwrap_or_default();
+                let mut record = vec![id.to_string(), external, mobile.unwrap_or_default()];
+                record.extend(cells(r));
+                w.write_record(record).map_err(io)?;
+            }
+            count += page.len() as u64;
+            on_progress(count);
+        }
+        w.flush().map_err(|e| EngineError::Io(e.to_string()))?;
+        Ok(count)
+    }
+
     /// The RFM table at `as_of` (default now), one row per customer in id order.
     pub async fn export_rfm<W: Write + Send>(
         &self,
@@ -212,38 +246,21 @@ impl Engine {
         on_progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<u64> {
         let table = self.rfm_table(ctx, as_of).await?;
-        let mut w = csv::Writer::from_writer(out);
-        w.write_record(RFM_HEADER).map_err(io)?;
-        let mut count = 0;
-        for page in table.rows.chunks(1000) {
-            let ids: Vec<i64> = page.iter().map(|r| r.customer_id).collect();
-            let mut tx = self.store.begin_read().await?;
-            let contacts = self.store.contact_keys(&mut tx, ctx.id, &ids).await?;
-            drop(tx);
-            for r in page {
-                let (mobile, external) = contacts.get(&r.customer_id).cloned().unwrap_or_default();
-                let s = r.scores;
-                w.write_record([
-                    r.customer_id.to_string(),
-                    external,
-                    mobile.unwrap_or_default(),
-                    r.figures.recency_days.to_string(),
-                    r.figures.frequency.to_string(),
-                    r.figures.monetary.to_string(),
-                    s.r.to_string(),
-                    s.f.to_string(),
-                    s.m.to_string(),
-                    s.fm.to_string(),
-                    r.segment.code().to_string(),
-                    r.segment.name_fa().to_string(),
-                ])
-                .map_err(io)?;
-            }
-            count += page.len() as u64;
-            on_progress(count);
-        }
-        w.flush().map_err(|e| EngineError::Io(e.to_string()))?;
-        Ok(count)
+        let cells = |r: &crate::rfm::RfmRow| {
+            let s = r.scores;
+            vec![
+                r.figures.recency_days.to_string(),
+                r.figures.frequency.to_string(),
+                r.figures.monetary.to_string(),
+                s.r.to_string(),
+                s.f.to_string(),
+                s.m.to_string(),
+                s.fm.to_string(),
+                r.segment.code().to_string(),
+                r.segment.name_fa().to_string(),
+            ]
+        };
+        self.write_customer_rows(ctx, out, &RFM_HEADER, &table.rows, |r| r.customer_id, cells, on_progress).await
     }
 
     /// Every customer's CLV predictions as CSV (mobile and external id beside the figures).
@@ -254,37 +271,20 @@ impl Engine {
         on_progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<u64> {
         let rows = self.all_customer_clv(ctx).await?;
-        let mut w = csv::Writer::from_writer(out);
-        w.write_record(CLV_HEADER).map_err(io)?;
-        let mut count = 0;
         let round = |v: f64| format!("{v:.4}");
-        for page in rows.chunks(1000) {
-            let ids: Vec<i64> = page.iter().map(|r| r.customer_id).collect();
-            let mut tx = self.store.begin_read().await?;
-            let contacts = self.store.contact_keys(&mut tx, ctx.id, &ids).await?;
-            drop(tx);
-            for r in page {
-                let (mobile, external) = contacts.get(&r.customer_id).cloned().unwrap_or_default();
-                w.write_record([
-                    r.customer_id.to_string(),
-                    external,
-                    mobile.unwrap_or_default(),
-                    r.frequency.to_string(),
-                    r.recency_days.to_string(),
-                    r.age_days.to_string(),
-                    format!("{:.0}", r.average_spend),
-                    round(r.probability_alive),
-                    round(r.expected_purchases_30),
-                    round(r.expected_purchases_90),
-                    round(r.expected_purchases_365),
-                    r.clv_12_months.map(|v| format!("{v:.0}")).unwrap_or_default(),
-                ])
-                .map_err(io)?;
-            }
-            count += page.len() as u64;
-            on_progress(count);
-        }
-        w.flush().map_err(|e| EngineError::Io(e.to_string()))?;
-        Ok(count)
+        let cells = |r: &crate::clv::CustomerClv| {
+            vec![
+                r.frequency.to_string(),
+                r.recency_days.to_string(),
+                r.age_days.to_string(),
+                format!("{:.0}", r.average_spend),
+                round(r.probability_alive),
+                round(r.expected_purchases_30),
+                round(r.expected_purchases_90),
+                round(r.expected_purchases_365),
+                r.clv_12_months.map(|v| format!("{v:.0}")).unwrap_or_default(),
+            ]
+        };
+        self.write_customer_rows(ctx, out, &CLV_HEADER, &rows, |r| r.customer_id, cells, on_progress).await
     }
 }

@@ -153,19 +153,8 @@ impl Store {
         sealed: &str,
         now: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO channel_settings (tenant_id, channel, provider, sealed, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (tenant_id, channel) DO UPDATE SET provider = excluded.provider, sealed = excluded.sealed,
-             updated_at = excluded.updated_at",
-        )
-        .bind(tenant_id)
-        .bind(channel)
-        .bind(provider)
-        .bind(sealed)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+        let replace = "DO UPDATE SET provider = excluded.provider, sealed = excluded.sealed, updated_at = excluded.updated_at";
+        self.insert_channel_settings(conn, tenant_id, channel, provider, sealed, now, replace).await.map(|_| ())
     }
 
     /// Keeps settings only when the owner has none for the channel yet; whether they were kept.
@@ -179,17 +168,32 @@ impl Store {
         sealed: &str,
         now: i64,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        self.insert_channel_settings(conn, tenant_id, channel, provider, sealed, now, "DO NOTHING").await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_channel_settings(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        channel: &str,
+        provider: &str,
+        sealed: &str,
+        now: i64,
+        on_conflict: &'static str,
+    ) -> Result<bool> {
+        let sql = format!(
             "INSERT INTO channel_settings (tenant_id, channel, provider, sealed, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (tenant_id, channel) DO NOTHING",
-        )
-        .bind(tenant_id)
-        .bind(channel)
-        .bind(provider)
-        .bind(sealed)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+             ON CONFLICT (tenant_id, channel) {on_conflict}"
+        );
+        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant_id)
+            .bind(channel)
+            .bind(provider)
+            .bind(sealed)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -197,7 +197,10 @@ async fn the_table_follows_the_definition_now_and_at_a_past_date() {
         }
         let (_, rows) = table(&app, "").await;
         let row = &rows[&ids[&first]];
-        assert_eq!((row["first_login_at"].as_str(), row["last_login_at"].as_str()), (Some("2025-03-02T08:00:00Z"), Some("2025-04-02T08:00:00Z")));
+        assert_eq!(
+            (row["first_login_at"].as_str(), row["last_login_at"].as_str()),
+            (Some("2025-03-02T08:00:00Z"), Some("2025-04-02T08:00:00Z"))
+        );
         assert!(rows.values().filter(|r| r["customer_id"] != row["customer_id"]).all(|r| r["first_login_at"].is_null()));
 
         // 100 days ago, from the invoices then (the refunds came later).
