@@ -203,6 +203,23 @@ async fn the_table_follows_the_definition_now_and_at_a_past_date() {
         );
         assert!(rows.values().filter(|r| r["customer_id"] != row["customer_id"]).all(|r| r["first_login_at"].is_null()));
 
+        // The export has the same rows, with the customer's mobile beside their figures.
+        let mut out = Vec::new();
+        let n = app.engine.export_rfm(&app.ctx, None, &mut out, &mut |_| {}).await.unwrap();
+        assert_eq!(n as usize, rows.len());
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text.lines().next(),
+            Some("customer_id,external_ids,mobile,recency_days,frequency,monetary,r,f,m,fm,segment,segment_fa")
+        );
+        let line = text.lines().find(|l| l.starts_with(&format!("{},", row["customer_id"]))).unwrap();
+        let cells: Vec<&str> = line.split(',').collect();
+        assert!(cells[2].ends_with(&first[1..]), "{line}");
+        assert_eq!(
+            (cells[3], cells[5], cells[10]),
+            (row["recency_days"].to_string().as_str(), row["monetary"].to_string().as_str(), row["segment"].as_str().unwrap())
+        );
+
         // 100 days ago, from the invoices then (the refunds came later).
         let past = now - 100 * DAY;
         let at = jiff::Timestamp::from_millisecond(past).unwrap().to_string();
