@@ -138,6 +138,29 @@ pub fn library() -> Vec<TemplateInput> {
         }))
         .expect("library templates are valid input"),
     );
+    // Push notifications: a title and a line, for the browsers customers allowed in the club.
+    for (code, name, fa, en) in [
+        (
+            "points_expiring_push",
+            "Points expiring (push)",
+            ("امتیازهایتان منقضی می‌شود", "{{ expiring_points | number }} امتیاز شما در {{ expiring_at | date }} منقضی می‌شود."),
+            ("Your points are expiring", "{{ expiring_points | number }} of your points expire on {{ expiring_at | date }}."),
+        ),
+        (
+            "mission_completed_push",
+            "Mission completed (push)",
+            ("مأموریت انجام شد 🎉", "«{{ mission.name }}» را کامل کردید و جایزه‌اش در باشگاه منتظر شماست."),
+            ("Mission complete 🎉", "You completed “{{ mission.name }}”; your reward is waiting in the club."),
+        ),
+    ] {
+        out.push(
+            serde_json::from_value(json!({
+                "code": code, "name": name, "channel": "push", "purpose": "marketing",
+                "versions": {"fa": {"subject": fa.0, "body": fa.1}, "en": {"subject": en.0, "body": en.1}}
+            }))
+            .expect("library templates are valid input"),
+        );
+    }
     out
 }
 

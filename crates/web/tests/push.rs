@@ -162,6 +162,15 @@ async fn push_templates_are_checked_and_erasure_forgets_browsers() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         let fields: Vec<&str> = r.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
         assert_eq!(fields, ["versions.en.subject", "versions.en.html"]);
+        // The library's push templates are valid and ready in one step.
+        for code in ["points_expiring_push", "mission_completed_push"] {
+            let r = app.post(&format!("/api/v1/message-template-library/{code}/enable"), json!({})).await;
+            assert!(r.status.is_success(), "{code}: {}", r.body);
+        }
+        let r = app.post("/api/v1/message-templates/mission_completed_push/preview", json!({"language": "en"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["subject"], "Mission complete 🎉");
+        assert!(r.body["body"].as_str().unwrap().contains("سه خرید در ماه"), "{}", r.body);
 
         let mut club = signed_in(&app, &p, "09122220000").await;
         let me = club.get("/club/shop/me").await;
