@@ -52,10 +52,14 @@ pub struct CustomerClv {
     pub model_fitted_at: String,
 }
 
-/// Day number of a `YYYY-MM-DD` day.
+/// Days since 1970-01-01.
+fn day_index(date: jiff::civil::Date) -> i64 {
+    date.since(jiff::civil::date(1970, 1, 1)).map_or(0, |s| i64::from(s.get_days()))
+}
+
+/// Day number of a stored `YYYY-MM-DD` day.
 fn day_number(day: &str) -> Option<i64> {
-    let date: jiff::civil::Date = day.parse().ok()?;
-    Some(i64::from(date.since(jiff::civil::date(1970, 1, 1)).ok()?.get_days()))
+    day.parse().ok().map(day_index)
 }
 
 /// Summaries per customer from their purchase days (ordered by customer), at day `end`.
@@ -96,20 +100,30 @@ fn predict(customer_id: i64, s: &Summary, model: &ClvModel) -> CustomerClv {
 }
 
 impl Engine {
-    /// The tenant's day number of an instant.
-    fn clv_day(&self, ctx: &TenantContext, at: i64) -> Option<i64> {
-        day_number(&local_day(from_millis(at), &ctx.zone).to_string())
+    /// Every customer's summary from their purchases up to now.
+    async fn all_summaries(&self, ctx: &TenantContext, now: i64) -> Result<Vec<(i64, Summary)>> {
+        let days = {
+            let mut tx = self.store.begin_read().await?;
+            self.store.clv_purchase_days(&mut tx, ctx.id, now).await?
+        };
+        Ok(summaries(&days, day_index(local_day(from_millis(now), &ctx.zone))))
+    }
+
+    async fn stored_clv_model(&self, ctx: &TenantContext) -> Result<Option<ClvModel>> {
+        let mut tx = self.store.begin_read().await?;
+        self.load_setting::<ClvModel>(&mut tx, ctx, SETTING).await
     }
 
     /// Fits both models on the tenant's purchases up to now and keeps them.
     pub async fn fit_clv(&self, ctx: &TenantContext) -> Result<ClvModel> {
         let now = now_ms();
-        let days = {
-            let mut tx = self.store.begin_read().await?;
-            self.store.clv_purchase_days(&mut tx, ctx.id, now).await?
-        };
-        let end = self.clv_day(ctx, now).ok_or_else(|| EngineError::Io("today's date".into()))?;
-        let all: Vec<Summary> = summaries(&days, end).into_iter().map(|(_, s)| s).collect();
+        let all = self.all_summaries(ctx, now).await?;
+        self.fit_clv_on(ctx, &all, now).await
+    }
+
+    /// Fits both models on these summaries and keeps them.
+    async fn fit_clv_on(&self, ctx: &TenantContext, all: &[(i64, Summary)], now: i64) -> Result<ClvModel> {
+        let all: Vec<Summary> = all.iter().map(|(_, s)| *s).collect();
         let step = all.len().div_ceil(FIT_SAMPLE).max(1);
         let sample: Vec<Summary> = all.iter().step_by(step).copied().collect();
         let fitted = tokio::task::spawn_blocking(move || (fit_bg_nbd(&sample), fit_gamma_gamma(&sample), sample.len()))
@@ -142,11 +156,7 @@ impl Engine {
 
     /// The tenant's models, fitted now when they never were.
     pub async fn clv_model(&self, ctx: &TenantContext) -> Result<ClvModel> {
-        let stored = {
-            let mut tx = self.store.begin_read().await?;
-            self.load_setting::<ClvModel>(&mut tx, ctx, SETTING).await?
-        };
-        match stored {
+        match self.stored_clv_model(ctx).await? {
             Some(m) => Ok(m),
             None => self.fit_clv(ctx).await,
         }
@@ -161,11 +171,7 @@ impl Engine {
     /// Like [`Engine::customer_clv`] but only with models already fitted (a page must not wait
     /// for a fit): `None` before the first.
     pub async fn customer_clv_if_fitted(&self, ctx: &TenantContext, customer_id: i64) -> Result<Option<CustomerClv>> {
-        let stored = {
-            let mut tx = self.store.begin_read().await?;
-            self.load_setting::<ClvModel>(&mut tx, ctx, SETTING).await?
-        };
-        match stored {
+        match self.stored_clv_model(ctx).await? {
             Some(model) => self.predict_customer(ctx, customer_id, &model).await,
             None => Ok(None),
         }
@@ -178,19 +184,19 @@ impl Engine {
             let id = self.live_customer(&mut tx, ctx, customer_id).await?;
             self.store.clv_customer_days(&mut tx, ctx.id, id, now).await?
         };
-        let end = self.clv_day(ctx, now).ok_or_else(|| EngineError::Io("today's date".into()))?;
+        let end = day_index(local_day(from_millis(now), &ctx.zone));
         Ok(summaries(&days, end).first().map(|(id, s)| predict(*id, s, model)))
     }
 
-    /// Every customer's predictions, for an export.
+    /// Every customer's predictions, for an export: the purchases are read once, and fitted on
+    /// when the tenant has no models yet.
     pub async fn all_customer_clv(&self, ctx: &TenantContext) -> Result<Vec<CustomerClv>> {
-        let model = self.clv_model(ctx).await?;
         let now = now_ms();
-        let days = {
-            let mut tx = self.store.begin_read().await?;
-            self.store.clv_purchase_days(&mut tx, ctx.id, now).await?
+        let all = self.all_summaries(ctx, now).await?;
+        let model = match self.stored_clv_model(ctx).await? {
+            Some(m) => m,
+            None => self.fit_clv_on(ctx, &all, now).await?,
         };
-        let end = self.clv_day(ctx, now).ok_or_else(|| EngineError::Io("today's date".into()))?;
-        Ok(summaries(&days, end).iter().map(|(id, s)| predict(*id, s, &model)).collect())
+        Ok(all.iter().map(|(id, s)| predict(*id, s, &model)).collect())
     }
 }

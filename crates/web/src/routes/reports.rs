@@ -65,10 +65,15 @@ pub struct ReportOptions {
 }
 
 pub(crate) fn period(s: &AppState, auth: &Auth, q: &PeriodQuery) -> ApiResult<Period> {
-    s.engine.report_period(&auth.ctx, q).map_err(|e| match e {
+    s.engine.report_period(&auth.ctx, q).map_err(query_error)
+}
+
+/// A report's bad query is a 400 naming its fields, not a 422 about a body.
+fn query_error(e: philia_engine::EngineError) -> ApiError {
+    match e {
         philia_engine::EngineError::Invalid(inv) => ApiError::bad_query(inv.0),
         other => other.into(),
-    })
+    }
 }
 
 fn respond<T: Serialize + ReportTable>(report: T, o: &ReportOptions, name: &str) -> ApiResult<Response> {
@@ -140,10 +145,7 @@ async fn campaign_effect(
 ) -> ApiResult<Response> {
     auth.require(Access::Read)?;
     let window = activity_window(&o)?;
-    let report = s.engine.campaign_effect(&auth.ctx, &q, window).await.map_err(|e| match e {
-        philia_engine::EngineError::Invalid(inv) => ApiError::bad_query(inv.0),
-        other => other.into(),
-    })?;
+    let report = s.engine.campaign_effect(&auth.ctx, &q, window).await.map_err(query_error)?;
     respond(report, &o, "campaign-effect")
 }
 
