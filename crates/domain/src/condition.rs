@@ -10,6 +10,11 @@
 //! instant). Every use site supplies a [`Schema`] naming the fields it knows and their
 //! kinds, so a condition is checked once, when it is saved, and evaluation never meets a
 //! surprise. A fact that is absent makes every test on it false except under `not`.
+//!
+//! A field that counts facts (a segment's `events.TYPE.last_30_days`) may narrow what it counts
+//! with `"where"`, a condition over each counted fact in the schema the context names for it:
+//! `{"field": "events.review.count", "where": {"field": "properties.stars", "op": "gte", "value": 4},
+//! "op": "gte", "value": 2}`.
 
 use crate::issue::{Invalid, Issue};
 use serde_json::{Map, Value as Json};
@@ -50,6 +55,8 @@ impl Kind {
 pub struct Schema {
     pub fields: &'static [(&'static str, Kind)],
     pub prefixes: &'static [(&'static str, Kind)],
+    /// Prefixes of fields that count facts, with the schema a `where` on them is written in.
+    pub counted: &'static [(&'static str, &'static Schema)],
 }
 
 impl Schema {
@@ -59,6 +66,10 @@ impl Schema {
             .find(|(f, _)| *f == field)
             .map(|(_, k)| *k)
             .or_else(|| self.prefixes.iter().find(|(p, _)| field.len() > p.len() && field.starts_with(p)).map(|(_, k)| *k))
+    }
+
+    fn counted_schema(&self, field: &str) -> Option<&'static Schema> {
+        self.counted.iter().find(|(p, _)| field.starts_with(p)).map(|(_, s)| *s)
     }
 
     fn names(&self) -> String {
@@ -158,12 +169,24 @@ pub enum Condition {
     All(Vec<Condition>),
     Any(Vec<Condition>),
     Not(Box<Condition>),
-    Test { field: String, op: Op, operand: Operand },
+    /// `filter` narrows the facts a counting field counts (JSON key `where`).
+    Test {
+        field: String,
+        op: Op,
+        operand: Operand,
+        filter: Option<Box<Condition>>,
+    },
 }
 
 /// The facts a condition is evaluated against.
 pub trait Facts {
     fn get(&self, field: &str) -> Option<Value>;
+
+    /// A counting field's value over only the facts `filter` admits; a context without such
+    /// fields answers nothing, so the test fails.
+    fn count_where(&self, _field: &str, _filter: &Condition) -> Option<Value> {
+        None
+    }
 
     /// Now and the tenant's time zone, for tests on instants; without them those tests fail.
     fn clock(&self) -> Option<(i64, &jiff::tz::TimeZone)> {
@@ -207,9 +230,12 @@ impl Condition {
             Condition::All(cs) => obj("all", Json::Array(cs.iter().map(Condition::to_json).collect())),
             Condition::Any(cs) => obj("any", Json::Array(cs.iter().map(Condition::to_json).collect())),
             Condition::Not(c) => obj("not", c.to_json()),
-            Condition::Test { field, op, operand } => {
+            Condition::Test { field, op, operand, filter } => {
                 let mut m = Map::new();
                 m.insert("field".into(), Json::from(field.clone()));
+                if let Some(f) = filter {
+                    m.insert("where".into(), f.to_json());
+                }
                 m.insert("op".into(), Json::from(op.name()));
                 match operand {
                     Operand::Nothing => {}
@@ -230,7 +256,13 @@ impl Condition {
             Condition::All(cs) => cs.iter().all(|c| c.eval(facts)),
             Condition::Any(cs) => cs.iter().any(|c| c.eval(facts)),
             Condition::Not(c) => !c.eval(facts),
-            Condition::Test { field, op, operand } => match (facts.get(field), op) {
+            Condition::Test { field, op, operand, filter } => match (
+                match filter {
+                    Some(f) => facts.count_where(field, f),
+                    None => facts.get(field),
+                },
+                op,
+            ) {
                 (None, Op::Missing) => true,
                 (None, _) | (Some(_), Op::Missing) => false,
                 (Some(fact), Op::WithinLastDays | Op::Before | Op::After) => match facts.clock() {
@@ -346,11 +378,11 @@ fn parse_node(
 }
 
 fn parse_test(m: &Map<String, Json>, schema: &Schema, path: &str, errors: &mut Vec<crate::FieldError>) -> Option<Condition> {
-    if let Some(extra) = m.keys().find(|k| !["field", "op", "value"].contains(&k.as_str())) {
+    if let Some(extra) = m.keys().find(|k| !["field", "op", "value", "where"].contains(&k.as_str())) {
         errors.push(
             issue(
                 "unknown_key",
-                format!("unknown key {extra:?}: a test has field, op and value"),
+                format!("unknown key {extra:?}: a test has field, op, value and, on a counting field, where"),
                 format!("کلید ناشناخته {extra}"),
             )
             .at(path),
@@ -371,6 +403,31 @@ fn parse_test(m: &Map<String, Json>, schema: &Schema, path: &str, errors: &mut V
             .at(at(path, "field")),
         );
         return None;
+    };
+    let filter = match m.get("where") {
+        None => None,
+        Some(w) => match schema.counted_schema(field) {
+            Some(inner) => {
+                let mut nodes = 0;
+                let before = errors.len();
+                let parsed = parse_node(w, inner, &at(path, "where"), 1, &mut nodes, errors);
+                if errors.len() > before {
+                    return None;
+                }
+                parsed.map(Box::new)
+            }
+            None => {
+                errors.push(
+                    issue(
+                        "unexpected",
+                        format!("{field} does not count facts, so it takes no where"),
+                        format!("{field} شمارشی نیست و where نمی‌پذیرد"),
+                    )
+                    .at(at(path, "where")),
+                );
+                return None;
+            }
+        },
     };
     let op_name = m.get("op").and_then(Json::as_str).unwrap_or("");
     let Some(op) = OPS.iter().find(|(n, _)| *n == op_name).map(|(_, o)| *o) else {
@@ -455,7 +512,7 @@ fn parse_test(m: &Map<String, Json>, schema: &Schema, path: &str, errors: &mut V
             Some(v) => Operand::One(scalar(v, element, &value_path, errors)?),
         },
     };
-    Some(Condition::Test { field: field.to_string(), op, operand })
+    Some(Condition::Test { field: field.to_string(), op, operand, filter })
 }
 
 fn scalar(v: &Json, kind: Kind, path: &str, errors: &mut Vec<crate::FieldError>) -> Option<Value> {
@@ -545,6 +602,7 @@ mod tests {
     const SCHEMA: Schema = Schema {
         fields: &[("invoice.total", Kind::Number), ("invoice.channel", Kind::Text), ("invoice.categories", Kind::TextList)],
         prefixes: &[("event.properties.", Kind::Any)],
+        counted: &[],
     };
 
     struct F(HashMap<&'static str, Value>);
@@ -619,6 +677,7 @@ mod tests {
         const DATED: Schema = Schema {
             fields: &[("last_purchase_at", Kind::Instant), ("city", Kind::Text), ("gender", Kind::Text)],
             prefixes: &[],
+            counted: &[],
         };
         let tehran = jiff::tz::TimeZone::get("Asia/Tehran").unwrap();
         // 2024-03-10T21:00:00Z is 2024-03-11 00:30 in Tehran.
@@ -647,6 +706,38 @@ mod tests {
         let err =
             Condition::parse(&json!({"field": "last_purchase_at", "op": "before", "value": "2024-13-01"}), &DATED).unwrap_err();
         assert_eq!(err.0[0].field, "value");
+    }
+
+    #[test]
+    fn counting_fields_count_what_their_filter_admits() {
+        const EACH: Schema = Schema { fields: &[], prefixes: &[("properties.", Kind::Any)], counted: &[] };
+        const COUNTING: Schema = Schema { fields: &[], prefixes: &[("events.", Kind::Number)], counted: &[("events.", &EACH)] };
+        struct Reviews(Vec<F>);
+        impl Facts for Reviews {
+            fn get(&self, _: &str) -> Option<Value> {
+                Some(Value::Num(self.0.len() as f64))
+            }
+            fn count_where(&self, _: &str, filter: &Condition) -> Option<Value> {
+                Some(Value::Num(self.0.iter().filter(|f| filter.eval(*f)).count() as f64))
+            }
+        }
+        let stars = |n: f64| F(HashMap::from([("properties.stars", Value::Num(n))]));
+        let facts = Reviews(vec![stars(5.0), stars(2.0), stars(4.0)]);
+        let rule = |j: Json| Condition::parse(&j, &COUNTING).unwrap().eval(&facts);
+        assert!(rule(json!({"field": "events.review.count", "op": "eq", "value": 3})));
+        let good = json!({"field": "properties.stars", "op": "gte", "value": 4});
+        assert!(rule(json!({"field": "events.review.count", "where": good, "op": "eq", "value": 2})));
+        assert!(!rule(json!({"field": "events.review.count", "where": good, "op": "gt", "value": 2})));
+        // Without a counting context the filtered test fails rather than count everything.
+        let parsed =
+            Condition::parse(&json!({"field": "events.review.count", "where": good, "op": "gte", "value": 0}), &COUNTING);
+        assert!(!parsed.unwrap().eval(&stars(5.0)));
+        let err = Condition::parse(
+            &json!({"field": "events.x.count", "where": {"field": "stars", "op": "exists"}, "op": "gte", "value": 1}),
+            &COUNTING,
+        )
+        .unwrap_err();
+        assert_eq!(err.0[0].field, "where.field");
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub const INVOICE_SCHEMA: Schema = Schema {
         CUSTOMER_FIELDS[3],
     ],
     prefixes: &[("customer.attributes.", Kind::Any)],
+    counted: &[],
 };
 
 /// Fields an event rule may test.
@@ -62,6 +63,7 @@ pub const EVENT_SCHEMA: Schema = Schema {
         CUSTOMER_FIELDS[3],
     ],
     prefixes: &[("event.properties.", Kind::Any), ("customer.attributes.", Kind::Any)],
+    counted: &[],
 };
 
 /// Largest points or factor a rule may name: far above any real programme, far below overflow.

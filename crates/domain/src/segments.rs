@@ -5,8 +5,9 @@
 //! - geography: `province`, `city`;
 //! - behaviour: `spend` (net, after refunds), `invoices`, `average_order_value`,
 //!   `first_purchase_at`, `last_purchase_at`, `categories` (bought, ever), and per event type
-//!   `events.TYPE.count` (ever) or `events.TYPE.last_N_days` (in the N days up to now);
-//! - psychographics: `tags`, `interests`; static lists the customer is on: `lists`;
+//!   `events.TYPE.count` (ever) or `events.TYPE.last_N_days` (in the N days up to now), narrowed
+//!   by a `where` over each event's `source` and `properties.NAME`; `products` (SKUs bought);
+//! - psychographics: `tags`, `interests`, custom `attributes.NAME`; static lists: `lists`;
 //! - loyalty: `tier`, `loyalty_class`, `rfm_segment`, `points.TYPE` (balance), `referrals`
 //!   (friends who joined through the customer and were rewarded);
 //! - contact: `sms_opt_in`, `email_opt_in`, `has_mobile`, `has_email`, `created_at`.
@@ -29,6 +30,7 @@ pub const SCHEMA: Schema = Schema {
         ("first_purchase_at", Kind::Instant),
         ("last_purchase_at", Kind::Instant),
         ("categories", Kind::TextList),
+        ("products", Kind::TextList),
         ("tags", Kind::TextList),
         ("lists", Kind::TextList),
         ("interests", Kind::TextList),
@@ -42,9 +44,31 @@ pub const SCHEMA: Schema = Schema {
         ("has_email", Kind::Bool),
         ("created_at", Kind::Instant),
     ],
-    prefixes: &[("points.", Kind::Number), ("events.", Kind::Number)],
+    prefixes: &[("points.", Kind::Number), ("events.", Kind::Number), ("attributes.", Kind::Any)],
+    counted: &[("events.", &EVENT_FILTER)],
 };
 
+/// What a `where` on an `events.…` field reads of each event.
+pub const EVENT_FILTER: Schema =
+    Schema { fields: &[("source", Kind::Text)], prefixes: &[("properties.", Kind::Any)], counted: &[] };
+
+/// Names after `attributes.` and `properties.`: what customers' attributes allow, plus `-` and
+/// capitals, which events from shops carry. Kept narrow so a name is always a plain JSON key.
+pub fn property_name(field: &str, prefix: &str) -> Option<String> {
+    let name = field.strip_prefix(prefix)?;
+    let plain =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-');
+    plain.then(|| name.to_string())
+}
+
+fn bad_name(at: String, prefix: &str) -> crate::FieldError {
+    Issue::new(
+        "unknown_field",
+        format!("a name after {prefix} uses a–z, A–Z, 0–9, _ and - (at most 64)"),
+        format!("نام پس از {prefix} فقط حروف لاتین، رقم، _ و - (حداکثر ۶۴)"),
+    )
+    .at(at)
+}
 /// The window of an `events.TYPE.…` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventWindow {
@@ -78,8 +102,15 @@ fn check_fields(c: &Condition, path: &str, checker: &mut Checker) {
         Condition::Not(inner) => {
             check_fields(inner, &if path.is_empty() { "not".into() } else { format!("{path}.not") }, checker)
         }
-        Condition::Test { field, .. } => {
+        Condition::Test { field, filter, .. } => {
             let at = if path.is_empty() { "field".to_string() } else { format!("{path}.field") };
+            if field.starts_with("attributes.") && property_name(field, "attributes.").is_none() {
+                checker.push(bad_name(at.clone(), "attributes."));
+            }
+            if let Some(f) = filter {
+                let inner = if path.is_empty() { "where".to_string() } else { format!("{path}.where") };
+                check_filter_names(f, &inner, checker);
+            }
             if field.starts_with("events.") && event_field(field).is_none() {
                 checker.push(
                     Issue::new(
@@ -89,6 +120,24 @@ fn check_fields(c: &Condition, path: &str, checker: &mut Checker) {
                     )
                     .at(at),
                 );
+            }
+        }
+    }
+}
+
+fn check_filter_names(c: &Condition, path: &str, checker: &mut Checker) {
+    let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    match c {
+        Condition::All(cs) | Condition::Any(cs) => {
+            let key = if matches!(c, Condition::All(_)) { "all" } else { "any" };
+            for (i, part) in cs.iter().enumerate() {
+                check_filter_names(part, &join(&format!("{key}[{i}]")), checker);
+            }
+        }
+        Condition::Not(inner) => check_filter_names(inner, &join("not"), checker),
+        Condition::Test { field, .. } => {
+            if field.starts_with("properties.") && property_name(field, "properties.").is_none() {
+                checker.push(bad_name(join("field"), "properties."));
             }
         }
     }
@@ -172,5 +221,40 @@ mod tests {
         assert_eq!(fields, ["code", "rule.all[1].any[0].field"]);
         let err = parse_rule(&json!({"field": "shoe_size", "op": "eq", "value": 1})).unwrap_err();
         assert_eq!((err.0[0].field.as_str(), err.0[0].code.as_str()), ("field", "unknown_field"));
+    }
+
+    #[test]
+    fn attributes_and_event_filters_are_checked_by_path() {
+        assert!(parse_rule(&json!({"field": "attributes.shoe_size", "op": "gte", "value": 38})).is_ok());
+        let rule = json!({"field": "events.review.last_30_days", "op": "gte", "value": 2,
+            "where": {"all": [{"field": "properties.stars", "op": "gte", "value": 4}, {"field": "source", "op": "eq", "value": "web"}]}});
+        let parsed = parse_rule(&rule).unwrap();
+        assert_eq!(parsed.to_json(), rule, "the filter survives a round trip");
+        let bad = |j: serde_json::Value| {
+            let e = parse_rule(&j).unwrap_err();
+            (e.0[0].field.clone(), e.0[0].code.clone())
+        };
+        assert_eq!(
+            bad(
+                json!({"all": [{"field": "spend", "op": "gt", "value": 1, "where": {"field": "source", "op": "eq", "value": "x"}}]})
+            ),
+            ("all[0].where".into(), "unexpected".into())
+        );
+        assert_eq!(
+            bad(
+                json!({"field": "events.review.count", "op": "gte", "value": 1, "where": {"field": "stars", "op": "eq", "value": 5}})
+            ),
+            ("where.field".into(), "unknown_field".into())
+        );
+        assert_eq!(
+            bad(json!({"any": [{"field": "events.review.count", "op": "gte", "value": 1,
+                "where": {"not": {"field": "properties.a b", "op": "exists"}}}]})),
+            ("any[0].where.not.field".into(), "unknown_field".into())
+        );
+        assert_eq!(bad(json!({"field": "attributes.shoe size", "op": "exists"})), ("field".into(), "unknown_field".into()));
+        assert_eq!(
+            bad(json!({"field": "attributes.size", "op": "within_last_days", "value": 3})),
+            ("op".into(), "invalid_operator".into())
+        );
     }
 }

@@ -121,7 +121,12 @@ fn definition(row: &SegmentRow) -> serde_json::Value {
 impl Engine {
     pub(crate) fn clock(&self, ctx: &TenantContext) -> Clock {
         let now = jiff::Timestamp::now();
-        Clock { now_ms: now.as_millisecond(), today: philia_domain::calendar::local_day(now, &ctx.zone), zone: ctx.zone.clone() }
+        Clock {
+            now_ms: now.as_millisecond(),
+            today: philia_domain::calendar::local_day(now, &ctx.zone),
+            zone: ctx.zone.clone(),
+            backend: self.store.backend(),
+        }
     }
 
     pub(crate) async fn segment_row(&self, conn: &mut Conn, ctx: &TenantContext, code: &str) -> Result<(SegmentRow, Segment)> {

@@ -2,16 +2,23 @@
 //! statistics (`s`), the same text on both databases. Values are always bound, never spliced.
 //! Every test is wrapped as `COALESCE(…, FALSE)` so an absent fact makes it false and `not`
 //! negates it, exactly as the condition language evaluates in memory.
+//!
+//! Custom attributes and event properties are JSON text; the two databases read JSON with
+//! different functions, so those tests (and only those) come from [`json_test`] in the dialect
+//! of the backend at hand.
 
+use crate::Backend;
 use crate::bulk::Val;
 use philia_domain::condition::{Condition, Op, Operand, Value, instant_bound};
-use philia_domain::segments::{EventWindow, event_field};
+use philia_domain::segments::{EventWindow, event_field, property_name};
 
-/// Now, today and the tenant's zone: what windows, ages and dates are measured against.
+/// Now, today and the tenant's zone: what windows, ages and dates are measured against, and the
+/// backend whose JSON functions read attributes and properties.
 pub struct Clock {
     pub now_ms: i64,
     pub today: jiff::civil::Date,
     pub zone: jiff::tz::TimeZone,
+    pub backend: Backend,
 }
 
 /// The WHERE condition of a rule; `params` starts with the tenant id as `$1`.
@@ -20,7 +27,29 @@ pub fn compile(rule: &Condition, clock: &Clock, params: &mut Vec<Val>) -> String
         Condition::All(cs) => format!("({})", cs.iter().map(|c| compile(c, clock, params)).collect::<Vec<_>>().join(" AND ")),
         Condition::Any(cs) => format!("({})", cs.iter().map(|c| compile(c, clock, params)).collect::<Vec<_>>().join(" OR ")),
         Condition::Not(c) => format!("(NOT {})", compile(c, clock, params)),
-        Condition::Test { field, op, operand } => format!("COALESCE(({}), FALSE)", test(field, *op, operand, clock, params)),
+        Condition::Test { field, op, operand, filter } => {
+            format!("COALESCE(({}), FALSE)", test(field, *op, operand, filter.as_deref(), clock, params))
+        }
+    }
+}
+
+/// A `where` on counted events, over one event `e`: its source and its properties.
+fn compile_event_filter(rule: &Condition, backend: Backend, params: &mut Vec<Val>) -> String {
+    let join = |cs: &[Condition], sep: &str, params: &mut Vec<Val>| {
+        format!("({})", cs.iter().map(|c| compile_event_filter(c, backend, params)).collect::<Vec<_>>().join(sep))
+    };
+    match rule {
+        Condition::All(cs) => join(cs, " AND ", params),
+        Condition::Any(cs) => join(cs, " OR ", params),
+        Condition::Not(c) => format!("(NOT {})", compile_event_filter(c, backend, params)),
+        Condition::Test { field, op, operand, .. } => {
+            let body = match property_name(field, "properties.") {
+                Some(name) => json_test(backend, "e.properties", &name, *op, operand, params),
+                None if field == "source" => plain_test("e.source", *op, operand, params),
+                None => "FALSE".into(),
+            };
+            format!("COALESCE(({body}), FALSE)")
+        }
     }
 }
 
@@ -89,16 +118,45 @@ fn scalar(field: &str, clock: &Clock, params: &mut Vec<Val>) -> String {
     }
 }
 
-fn test(field: &str, op: Op, operand: &Operand, clock: &Clock, params: &mut Vec<Val>) -> String {
+fn test(field: &str, op: Op, operand: &Operand, filter: Option<&Condition>, clock: &Clock, params: &mut Vec<Val>) -> String {
     match field {
         "age" => return age(op, operand, clock, params),
         "tags" | "interests" => return json_list(field, op, operand, params),
         "categories" => return categories(op, operand, params),
+        "products" => return products(op, operand, params),
         "lists" => return lists(op, operand, params),
         "sms_opt_in" | "email_opt_in" | "has_mobile" | "has_email" => return flag(field, op, operand),
         _ => {}
     }
-    let e = scalar(field, clock, params);
+    if let Some(name) = property_name(field, "attributes.") {
+        return json_test(clock.backend, "c.attributes", &name, op, operand, params);
+    }
+    let e = match filter {
+        Some(f) => filtered_events(field, f, clock, params),
+        None => scalar(field, clock, params),
+    };
+    match op {
+        Op::WithinLastDays => match operand {
+            Operand::One(Value::Num(days)) => {
+                let from = bind(params, Val::I(clock.now_ms - (*days * 86_400_000.0) as i64));
+                let now = bind(params, Val::I(clock.now_ms));
+                format!("{e} >= {from} AND {e} <= {now}")
+            }
+            _ => "FALSE".into(),
+        },
+        Op::Before | Op::After => match operand {
+            Operand::One(Value::Text(t)) => match instant_bound(t, &clock.zone, op == Op::After) {
+                Some(b) => format!("{e} {} {}", if op == Op::After { ">=" } else { "<" }, bind(params, Val::I(b))),
+                None => "FALSE".into(),
+            },
+            _ => "FALSE".into(),
+        },
+        _ => plain_test(&e, op, operand, params),
+    }
+}
+
+/// A test of a column or expression that holds one plain value (not JSON, not an instant).
+fn plain_test(e: &str, op: Op, operand: &Operand, params: &mut Vec<Val>) -> String {
     let one = |params: &mut Vec<Val>| match operand {
         Operand::One(v) => value(params, v),
         _ => "NULL".to_string(),
@@ -123,27 +181,165 @@ fn test(field: &str, op: Op, operand: &Operand, clock: &Clock, params: &mut Vec<
         Op::Exists => format!("{e} IS NOT NULL"),
         Op::Missing => format!("{e} IS NULL"),
         Op::StartsWith => match operand {
-            Operand::One(Value::Text(t)) => {
-                format!("{e} LIKE {} ESCAPE '\\'", bind(params, Val::T(format!("{}%", like_escape(t)))))
+            Operand::One(Value::Text(t)) => starts_with(e, t, params),
+            _ => "FALSE".into(),
+        },
+        Op::Contains | Op::WithinLastDays | Op::Before | Op::After => "FALSE".into(),
+    }
+}
+
+/// Case-sensitive on both databases, as in memory (SQLite's LIKE ignores ASCII case).
+fn starts_with(e: &str, prefix: &str, params: &mut Vec<Val>) -> String {
+    let len = bind(params, Val::I(prefix.chars().count() as i64));
+    format!("SUBSTR({e}, 1, CAST({len} AS INTEGER)) = {}", bind(params, Val::T(prefix.to_string())))
+}
+
+/// Events of a counting field's type and window that `filter` admits, counted from the events
+/// themselves (the per-type totals cannot be narrowed). Properties emptied by the tenant's data
+/// retention no longer match.
+fn filtered_events(field: &str, filter: &Condition, clock: &Clock, params: &mut Vec<Val>) -> String {
+    let Some((event_type, window)) = event_field(field) else { return "NULL".into() };
+    let t = bind(params, Val::T(event_type.into()));
+    let within = match window {
+        EventWindow::Ever => String::new(),
+        EventWindow::LastDays(days) => {
+            let from = bind(params, Val::I(clock.now_ms - days * 86_400_000));
+            let now = bind(params, Val::I(clock.now_ms));
+            format!(" AND e.occurred_at >= {from} AND e.occurred_at <= {now}")
+        }
+    };
+    let admitted = compile_event_filter(filter, clock.backend, params);
+    format!(
+        "(SELECT COUNT(*) FROM events e WHERE e.tenant_id = $1 AND e.customer_id = c.id AND e.type = {t}{within} AND {admitted})"
+    )
+}
+
+/// A test of one key of a JSON object column, typed as the condition language compares: a
+/// number only against numbers, a text against texts, a flag against flags; a key that is
+/// absent or null (or holds an object) is missing.
+fn json_test(backend: Backend, column: &str, key: &str, op: Op, operand: &Operand, params: &mut Vec<Val>) -> String {
+    let j = JsonKey::new(backend, column, key, params);
+    let typed = |v: &Value, cmp: &str, params: &mut Vec<Val>| -> String {
+        match v {
+            Value::Num(_) => format!("({} AND {} {cmp} {})", j.is("number"), j.number(), value(params, v)),
+            Value::Text(_) => format!("({} AND {} {cmp} {})", j.is("text"), j.text(), value(params, v)),
+            Value::Bool(_) => format!("({} AND {} {cmp} {})", j.is("bool"), j.flag(), value(params, v)),
+            Value::List(_) => "FALSE".into(),
+        }
+    };
+    let cmp = match op {
+        Op::Eq => "=",
+        Op::Ne => "<>",
+        Op::Gt => ">",
+        Op::Gte => ">=",
+        Op::Lt => "<",
+        Op::Lte => "<=",
+        _ => "",
+    };
+    match (op, operand) {
+        (Op::Eq | Op::Ne | Op::Gt | Op::Gte | Op::Lt | Op::Lte, Operand::One(v)) => typed(v, cmp, params),
+        (Op::In, Operand::Many(vs)) => {
+            format!("({})", vs.iter().map(|v| typed(v, "=", params)).collect::<Vec<_>>().join(" OR "))
+        }
+        (Op::NotIn, Operand::Many(vs)) => {
+            format!("({})", vs.iter().map(|v| typed(v, "<>", params)).collect::<Vec<_>>().join(" AND "))
+        }
+        (Op::Between, Operand::Many(vs)) => format!("({} AND {})", typed(&vs[0], ">=", params), typed(&vs[1], "<=", params)),
+        (Op::StartsWith, Operand::One(Value::Text(t))) => format!("({} AND {})", j.is("text"), starts_with(&j.text(), t, params)),
+        (Op::Contains, Operand::One(Value::Text(t))) => {
+            let text = bind(params, Val::T(t.clone()));
+            format!("(({} AND {} = {text}) OR ({} AND {}))", j.is("text"), j.text(), j.is("array"), j.array_holds(&text))
+        }
+        (Op::Exists, _) => j.present(),
+        (Op::Missing, _) => format!("NOT {}", j.present()),
+        _ => "FALSE".into(),
+    }
+}
+
+/// One key of a JSON text column, read in a backend's dialect.
+struct JsonKey {
+    backend: Backend,
+    column: String,
+    /// The bound path (`$."key"` on SQLite) or key (PostgreSQL).
+    at: String,
+}
+
+impl JsonKey {
+    fn new(backend: Backend, column: &str, key: &str, params: &mut Vec<Val>) -> JsonKey {
+        // Names are plain (letters, digits, `_`, `-`), checked when the rule was parsed.
+        let at = match backend {
+            Backend::Sqlite => bind(params, Val::T(format!("$.\"{key}\""))),
+            Backend::Postgres => bind(params, Val::T(key.to_string())),
+        };
+        JsonKey { backend, column: column.to_string(), at }
+    }
+
+    fn value(&self) -> String {
+        format!("(CAST({} AS jsonb) -> CAST({} AS TEXT))", self.column, self.at)
+    }
+
+    /// The JSON type, named alike on both: number, text, bool, array, object or null (absent).
+    fn kind(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!(
+                "COALESCE(CASE json_type({c}, {p}) WHEN 'integer' THEN 'number' WHEN 'real' THEN 'number'
+                 WHEN 'true' THEN 'bool' WHEN 'false' THEN 'bool' ELSE json_type({c}, {p}) END, 'null')",
+                c = self.column,
+                p = self.at
+            ),
+            Backend::Postgres => format!(
+                "COALESCE(CASE jsonb_typeof({v}) WHEN 'string' THEN 'text' WHEN 'boolean' THEN 'bool' ELSE jsonb_typeof({v}) END, 'null')",
+                v = self.value()
+            ),
+        }
+    }
+
+    fn is(&self, kind: &str) -> String {
+        format!("{} = '{kind}'", self.kind())
+    }
+
+    fn present(&self) -> String {
+        format!("{} IN ('number', 'text', 'bool', 'array')", self.kind())
+    }
+
+    fn number(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("json_extract({}, {})", self.column, self.at),
+            Backend::Postgres => format!(
+                "CAST(CASE WHEN jsonb_typeof({v}) = 'number' THEN CAST({c} AS jsonb) ->> CAST({p} AS TEXT) END AS DOUBLE PRECISION)",
+                v = self.value(),
+                c = self.column,
+                p = self.at
+            ),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("json_extract({}, {})", self.column, self.at),
+            Backend::Postgres => format!("(CAST({} AS jsonb) ->> CAST({} AS TEXT))", self.column, self.at),
+        }
+    }
+
+    /// 1 for true, 0 for false, as flags are bound.
+    fn flag(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("(CASE json_type({}, {}) WHEN 'true' THEN 1 ELSE 0 END)", self.column, self.at),
+            Backend::Postgres => format!("(CASE {} WHEN 'true' THEN 1 ELSE 0 END)", self.text()),
+        }
+    }
+
+    /// Whether the array under the key holds `text` as one of its texts.
+    fn array_holds(&self, text: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => {
+                format!(
+                    "EXISTS (SELECT 1 FROM json_each({}, {}) j WHERE j.type = 'text' AND j.value = {text})",
+                    self.column, self.at
+                )
             }
-            _ => "FALSE".into(),
-        },
-        Op::WithinLastDays => match operand {
-            Operand::One(Value::Num(days)) => {
-                let from = bind(params, Val::I(clock.now_ms - (*days * 86_400_000.0) as i64));
-                let now = bind(params, Val::I(clock.now_ms));
-                format!("{e} >= {from} AND {e} <= {now}")
-            }
-            _ => "FALSE".into(),
-        },
-        Op::Before | Op::After => match operand {
-            Operand::One(Value::Text(t)) => match instant_bound(t, &clock.zone, op == Op::After) {
-                Some(b) => format!("{e} {} {}", if op == Op::After { ">=" } else { "<" }, bind(params, Val::I(b))),
-                None => "FALSE".into(),
-            },
-            _ => "FALSE".into(),
-        },
-        Op::Contains => "FALSE".into(),
+            Backend::Postgres => format!("{} @> jsonb_build_array(CAST({text} AS TEXT))", self.value()),
+        }
     }
 }
 
@@ -202,6 +398,21 @@ fn categories(op: Op, operand: &Operand, params: &mut Vec<Val>) -> String {
     match (op, operand) {
         (Op::Contains, Operand::One(Value::Text(t))) => {
             format!("EXISTS ({any} AND x.category = {})", bind(params, Val::T(t.clone())))
+        }
+        (Op::Exists, _) => format!("EXISTS ({any})"),
+        (Op::Missing, _) => format!("NOT EXISTS ({any})"),
+        _ => "FALSE".into(),
+    }
+}
+
+/// SKUs on the customer's sales that were not refunded in full.
+fn products(op: Op, operand: &Operand, params: &mut Vec<Val>) -> String {
+    let any = "SELECT 1 FROM invoices i JOIN invoice_lines l ON l.tenant_id = i.tenant_id AND l.invoice_id = i.id
+         WHERE i.tenant_id = $1 AND i.customer_id = c.id AND i.status = 'completed' AND i.total > i.refunded_total
+           AND l.sku IS NOT NULL";
+    match (op, operand) {
+        (Op::Contains, Operand::One(Value::Text(t))) => {
+            format!("EXISTS ({any} AND l.sku = {})", bind(params, Val::T(t.clone())))
         }
         (Op::Exists, _) => format!("EXISTS ({any})"),
         (Op::Missing, _) => format!("NOT EXISTS ({any})"),

@@ -163,6 +163,34 @@ async fn a_marketer_builds_a_segment_without_json_and_exports_it() {
             .await;
         assert_eq!(xlsx, true, "{tag}: an Excel workbook (a zip file)");
         b.screenshot(&format!("segment-en-{tag}")).await;
+
+        // An event count narrowed by the events' properties, built without JSON, kept on saving
+        // and shown again by the builder on the segment's page.
+        b.goto(&format!("{}/admin/segments/new", app.base)).await;
+        b.fill("#f-name", "Instagram sharers").await;
+        b.fill("#f-code", "insta").await;
+        b.click(".builder fieldset.group > .actions button:first-child").await;
+        b.select(".builder .test select", "__other").await;
+        b.fill(".builder .test input[placeholder='events.review.count']", "events.content_shared.last_30_days").await;
+        b.fill(".builder .test .value input", "2").await;
+        b.click(".builder .test .where button").await;
+        b.click(".builder .test .where fieldset.group > .actions button:first-child").await;
+        b.select(".builder .where .test select", "__other").await;
+        b.fill(".builder .where .test input[placeholder='properties.name']", "properties.network").await;
+        b.fill(".builder .where .test .value input", "instagram").await;
+        let wanted = serde_json::json!({"all": [{"field": "events.content_shared.last_30_days", "op": "gte", "value": 2,
+            "where": {"all": [{"field": "properties.network", "op": "eq", "value": "instagram"}]}}]});
+        let rule: serde_json::Value =
+            serde_json::from_str(b.eval("return document.querySelector('#f-rule').value").await.as_str().unwrap()).unwrap();
+        assert_eq!(rule, wanted, "{tag}");
+        b.submit("#segment button[type=submit]").await;
+        assert_eq!(b.path().await, "/admin/segments/insta?saved=1", "{tag}");
+        let stored = app.get("/api/v1/segments/insta").await.body;
+        assert_eq!(stored["rule"], wanted, "{tag}: {stored}");
+        let shown: serde_json::Value =
+            serde_json::from_str(b.eval("return document.querySelector('#f-rule').value").await.as_str().unwrap()).unwrap();
+        assert_eq!(shown, wanted, "{tag}: the builder keeps the filter when it shows the rule again");
+        assert_eq!(b.eval("return document.querySelectorAll('.builder .where .test').length").await, 1, "{tag}");
         b.quit().await;
         app.finish().await;
     }

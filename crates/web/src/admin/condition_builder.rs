@@ -9,7 +9,7 @@ use philia_domain::condition::{Kind, Schema};
 use serde_json::json;
 
 /// The words of each segment field, by name.
-const SEGMENT_LABELS: [(&str, T); 23] = [
+const SEGMENT_LABELS: [(&str, T); 24] = [
     ("gender", T::FieldGender),
     ("age", T::FieldAge),
     ("birth_date", T::FieldBirthDate),
@@ -21,6 +21,7 @@ const SEGMENT_LABELS: [(&str, T); 23] = [
     ("first_purchase_at", T::FieldFirstPurchase),
     ("last_purchase_at", T::FieldLastPurchase),
     ("categories", T::FieldCategories),
+    ("products", T::FieldProducts),
     ("tags", T::FieldTags),
     ("lists", T::FieldLists),
     ("interests", T::FieldInterests),
@@ -84,13 +85,18 @@ pub fn invoice_rule_fields(v: &View, schema: &Schema) -> serde_json::Value {
 }
 
 /// The fields offered for a segment: the schema's own, then the points of each point type.
+/// A test on an event count may narrow the events with a `where` over their source and
+/// `properties.NAME`, offered as a group of its own.
 pub fn segment_fields(v: &View, schema: &Schema, point_types: &[(String, String)]) -> serde_json::Value {
     let mut out = schema_fields(v, schema, &SEGMENT_LABELS);
+    let event_fields = schema_fields(v, &philia_domain::segments::EVENT_FILTER, &[("source", T::FieldSource)]);
     for (code, name) in point_types {
         out.push(
             json!({"name": format!("points.{code}"), "kind": "number", "label": format!("{}: {name}", v.t(T::FieldPointsOf))}),
         );
     }
+    // Not offered in the list: a field typed by hand under `events.` counts events, narrowed by these.
+    out.push(json!({"name": "events.", "prefix": true, "kind": "number", "where": event_fields}));
     serde_json::Value::Array(out)
 }
 
@@ -119,6 +125,7 @@ fn words(v: &View) -> serde_json::Value {
         "add_condition": v.t(T::AddCondition), "add_group": v.t(T::AddGroup), "remove": v.t(T::Remove),
         "other_field": v.t(T::OtherField), "field_name": v.t(T::FieldName), "yes": v.t(T::Yes), "no": v.t(T::No),
         "list_hint": v.t(T::ListHint), "live_count": v.t(T::LiveCount),
+        "only_events_where": v.t(T::OnlyEventsWhere),
     })
 }
 

@@ -202,6 +202,8 @@ crate::catalogue! {
     FieldFirstPurchase => "اولین خرید", "First purchase";
     FieldLastPurchase => "آخرین خرید", "Last purchase";
     FieldCategories => "دسته‌های خریده‌شده", "Categories bought";
+    FieldProducts => "کالاهای خریده‌شده (SKU)", "Products bought (SKU)";
+    OnlyEventsWhere => "فقط رویدادهایی که", "Only events where";
     FieldTags => "برچسب‌ها", "Tags";
     FieldLists => "فهرست‌ها", "Lists";
     FieldInterests => "علاقه‌ها", "Interests";

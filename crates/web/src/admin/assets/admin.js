@@ -36,12 +36,17 @@ function toGroup(json) {
   return { mode: "all", negate: false, items: [toNode(json)] };
 }
 function toNode(json) {
-  if (json && typeof json === "object" && "field" in json) return { field: json.field, op: json.op, value: json.value };
+  if (json && typeof json === "object" && "field" in json) {
+    const t = { field: json.field, op: json.op, value: json.value };
+    if (json.where) t.where = toGroup(json.where);
+    return t;
+  }
   return toGroup(json);
 }
 function toJson(node) {
   if (!node.items) {
     const t = { field: node.field, op: node.op };
+    if (node.where && node.where.items.length) t.where = toJson(node.where);
     if (!NO_VALUE.includes(node.op)) t.value = node.value;
     return t;
   }
@@ -63,7 +68,12 @@ function parseValue(kind, op, text) {
 
 function builder(root) {
   const box = root.querySelector("textarea");
-  const fields = JSON.parse(root.dataset.fields);
+  const all = JSON.parse(root.dataset.fields);
+  // Entries marked as prefixes are not offered; they say what a field typed by hand under them
+  // is and which fields narrow it (`where`).
+  const topFields = all.filter((f) => !f.prefix);
+  const prefixes = all.filter((f) => f.prefix);
+  const prefixOf = (field) => prefixes.find((p) => String(field || "").startsWith(p.name));
   const text = JSON.parse(root.dataset.text);
   const countUrl = root.dataset.countUrl;
   const countOut = root.querySelector("[data-count]");
@@ -73,10 +83,11 @@ function builder(root) {
   box.hidden = true;
   const area = el("div", { class: "builder" });
   box.after(area);
-  const kindOf = (field) => {
-    const f = fields.find((x) => x.name === field);
+  const kindOf = (field, list) => {
+    const f = list.find((x) => x.name === field);
     if (f) return f.kind;
-    if (/^points\./.test(field) || /^events\./.test(field)) return "number";
+    if (prefixOf(field)) return prefixOf(field).kind;
+    if (/^points\./.test(field)) return "number";
     return "any";
   };
 
@@ -96,25 +107,25 @@ function builder(root) {
     }, 350);
   }
 
-  function testRow(node, parent) {
+  function testRow(node, parent, fields) {
     const row = el("div", { class: "test" });
     const known = fields.some((f) => f.name === node.field);
     const fieldSelect = el("select", { "aria-label": text.field_name });
     for (const f of fields) fieldSelect.append(el("option", { value: f.name }, f.label));
     fieldSelect.append(el("option", { value: "__other" }, text.other_field));
     fieldSelect.value = known ? node.field : "__other";
-    const custom = el("input", { "aria-label": text.field_name, placeholder: "events.review.count", dir: "ltr", value: known ? "" : node.field || "" });
+    const custom = el("input", { "aria-label": text.field_name, placeholder: fields === topFields ? "events.review.count" : "properties.name", dir: "ltr", value: known ? "" : node.field || "" });
     custom.hidden = known;
     const opSelect = el("select", { "aria-label": "op" });
     const valueBox = el("span", { class: "value" });
     function fillOps() {
-      const kind = kindOf(node.field);
+      const kind = kindOf(node.field, fields);
       opSelect.replaceChildren(...OPS[kind].map((op) => el("option", { value: op }, text.ops[op])));
       if (!OPS[kind].includes(node.op)) node.op = OPS[kind][0];
       opSelect.value = node.op;
     }
     function fillValue() {
-      const kind = kindOf(node.field);
+      const kind = kindOf(node.field, fields);
       valueBox.replaceChildren();
       if (NO_VALUE.includes(node.op)) return;
       if (kind === "bool") {
@@ -145,18 +156,37 @@ function builder(root) {
       node.field = fieldSelect.value === "__other" ? custom.value : fieldSelect.value;
       node.op = undefined; // each kind starts from its own first operator
       node.value = "";
-      fillOps(); fillValue(); changed();
+      fillOps(); fillValue(); fillWhere(); changed();
     });
-    custom.addEventListener("input", () => { node.field = custom.value; fillOps(); changed(); });
+    custom.addEventListener("input", () => {
+      // A field typed into another kind starts from that kind's first operator, as a picked one does.
+      if (kindOf(custom.value, fields) !== kindOf(node.field, fields)) node.op = undefined;
+      node.field = custom.value;
+      fillOps(); fillValue(); fillWhere(); changed();
+    });
     opSelect.addEventListener("change", () => { node.op = opSelect.value; fillValue(); changed(); });
     const remove = el("button", { type: "button", class: "link", on: { click: () => {
       parent.items.splice(parent.items.indexOf(node), 1); render(); changed(); } } }, text.remove);
-    fillOps(); fillValue();
-    row.append(fieldSelect, custom, opSelect, valueBox, remove);
+    // A counting field may narrow what it counts: a group of its own over the counted facts.
+    const whereBox = el("div", { class: "where" });
+    function fillWhere() {
+      whereBox.replaceChildren();
+      const p = prefixOf(node.field);
+      if (!p || !p.where) { delete node.where; return; }
+      if (!node.where) {
+        whereBox.append(el("button", { type: "button", class: "link", on: { click: () => {
+          node.where = { mode: "all", negate: false, items: [] }; fillWhere(); } } }, text.only_events_where));
+        return;
+      }
+      whereBox.append(el("p", { class: "hint" }, text.only_events_where), groupBox(node.where, null, p.where, () => {
+        delete node.where; fillWhere(); changed(); }));
+    }
+    fillOps(); fillValue(); fillWhere();
+    row.append(fieldSelect, custom, opSelect, valueBox, remove, whereBox);
     return row;
   }
 
-  function groupBox(group, parent) {
+  function groupBox(group, parent, fields = topFields, drop = null) {
     const box = el("fieldset", { class: "group" });
     const mode = el("select", { "aria-label": text.all_of });
     mode.append(el("option", { value: "all" }, text.all_of), el("option", { value: "any" }, text.any_of),
@@ -169,7 +199,7 @@ function builder(root) {
     });
     const legend = el("legend", {}, mode);
     box.append(legend);
-    for (const item of group.items) box.append(item.items ? groupBox(item, group) : testRow(item, group));
+    for (const item of group.items) box.append(item.items ? groupBox(item, group, fields) : testRow(item, group, fields));
     const add = el("button", { type: "button", class: "link", on: { click: () => {
       group.items.push({ field: fields[0].name, op: OPS[fields[0].kind][0], value: "" }); render(); changed(); } } }, text.add_condition);
     const addGroup = el("button", { type: "button", class: "link", on: { click: () => {
@@ -177,6 +207,7 @@ function builder(root) {
     const actions = el("div", { class: "actions" }, add, addGroup);
     if (parent) actions.append(el("button", { type: "button", class: "link", on: { click: () => {
       parent.items.splice(parent.items.indexOf(group), 1); render(); changed(); } } }, text.remove));
+    if (drop) actions.append(el("button", { type: "button", class: "link", on: { click: drop } }, text.remove));
     box.append(actions);
     return box;
   }
