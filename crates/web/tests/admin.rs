@@ -450,6 +450,85 @@ async fn provider_keys_are_kept_secret_and_bad_settings_are_named() {
 }
 
 #[tokio::test]
+async fn any_http_sms_panel_is_set_up_without_the_api_and_sends() {
+    for app in apps().await {
+        staff(&app, "owner@shop.ir", "owner").await;
+        let p = common::providers::start().await;
+        let mut panel = Panel::new(&app.base);
+        panel.sign_in("owner@shop.ir", PASSWORD).await;
+        let csrf = panel.get("/admin/messaging").await.csrf();
+        let tag = app.backend;
+        let url = format!("{}/generic/send", p.base);
+        let form = |fields: &'static str, headers: &'static str| {
+            vec![
+                ("provider", "http".to_string()),
+                ("api_key", "g-key".to_string()),
+                ("sender", "3000".to_string()),
+                ("url", url.clone()),
+                ("method", "POST".to_string()),
+                ("format", "form".to_string()),
+                ("fields", fields.to_string()),
+                ("headers", headers.to_string()),
+                ("number_form", "national".to_string()),
+                ("id_pointer", "/result/id".to_string()),
+            ]
+        };
+        let post = |pairs: Vec<(&'static str, String)>| {
+            let mut pairs = pairs;
+            pairs.push(("csrf", csrf.clone()));
+            pairs
+        };
+
+        // A line that is not name=value, and fields that never place the recipient, are refused
+        // on their field with what was typed kept (the secret header is not sent back).
+        let bad = post(form("to={to}\ntext {text}", "X-Token: t-secret"));
+        let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = panel.post("/admin/messaging/sms", &bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(r.html.contains("line 2") || r.html.contains("سطر ۲") || r.html.contains("سطر 2"), "{tag}: {}", r.html);
+        assert!(!r.html.contains("t-secret") && !r.html.contains("g-key"), "{tag}: secrets are never sent back");
+        let no_to = post(form("text={text}", ""));
+        let no_to: Vec<(&str, &str)> = no_to.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = panel.post("/admin/messaging/sms", &no_to).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{tag}");
+        assert!(r.html.contains("{to}"), "{tag}");
+
+        let good = post(form("to={to}\ntext={text}\nkey={api_key}\nline={from}", "X-Token: t-secret"));
+        let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = panel.post("/admin/messaging/sms", &good).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{tag}: {}", r.html);
+        let stored = app.get("/api/v1/channels/sms").await.body;
+        assert_eq!(stored["provider"], "http", "{tag}: {stored}");
+        assert_eq!(stored["settings"]["fields"], json!({"to": "{to}", "text": "{text}", "key": "{api_key}", "line": "{from}"}));
+        assert_eq!(stored["settings"]["header_names"], json!(["X-Token"]), "{tag}: {stored}");
+        let page = panel.get("/admin/messaging").await;
+        assert!(page.html.contains("line={from}") && page.html.contains("X-Token"), "{tag}: the fields are shown again");
+        assert!(!page.html.contains("t-secret"), "{tag}");
+
+        // A message goes out through the panel's settings, to the local server that speaks it.
+        app.put("/api/v1/delivery-rules", json!({})).await;
+        app.post("/api/v1/message-template-library/purchase_thanks/enable", json!({})).await;
+        let c = app.post("/api/v1/customers", json!({"mobile": "09121234567", "first_name": "سارا", "sms_opt_in": true})).await;
+        let c = c.body["customer"]["id"].as_i64().unwrap();
+        let m = app
+            .post(&format!("/api/v1/customers/{c}/messages"), json!({"template": "purchase_thanks", "idempotency_key": "h1"}))
+            .await;
+        assert!(m.status.is_success(), "{tag}: {}", m.body);
+        app.engine.deliver_due(jiff::Timestamp::now().as_millisecond(), 100).await.unwrap();
+        let sent = p.sent("generic");
+        assert_eq!(sent.len(), 1, "{tag}");
+        assert_eq!(
+            (sent[0].fields["to"].as_str(), sent[0].fields["key"].as_str(), sent[0].fields["line"].as_str()),
+            ("09121234567", "g-key", "3000")
+        );
+        assert_eq!(sent[0].headers["x-token"], "t-secret");
+        let id = &m.body["id"];
+        assert_eq!(app.get(&format!("/api/v1/messages/{id}")).await.body["provider_id"], "g-77", "{tag}");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn staff_and_api_keys_are_managed_by_owners_and_admins() {
     for app in apps().await {
         staff(&app, "owner@shop.ir", "owner").await;

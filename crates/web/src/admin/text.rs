@@ -202,6 +202,15 @@ crate::catalogue! {
     FieldFirstPurchase => "اولین خرید", "First purchase";
     FieldLastPurchase => "آخرین خرید", "Last purchase";
     FieldCategories => "دسته‌های خریده‌شده", "Categories bought";
+    AnyHttpPanel => "هر پنل پیامک HTTP", "Any HTTP SMS panel";
+    Method => "روش", "Method";
+    BodyFormat => "قالب درخواست", "Body format";
+    RequestFields => "فیلدهای درخواست (هر سطر نام=مقدار)", "Request fields (one name=value per line)";
+    HttpPlaceholders => "جای‌نگهدارها: {to} گیرنده، {text} متن، {from} خط فرستنده، {api_key} کلید", "Placeholders: {to} recipient, {text} text, {from} sender line, {api_key} the key";
+    SecretHeaders => "سرآیندهای محرمانه (هر سطر Name: value)", "Secret headers (one Name: value per line)";
+    HeadersKept => "سرآیندهای ذخیره‌شده؛ با ذخیرهٔ دوباره باید دوباره وارد شوند", "Headers stored; enter them again when saving again";
+    NumberForm => "شکل شمارهٔ گیرنده", "Recipient number form";
+    IdPointer => "مسیر شناسهٔ پیام در پاسخ (JSON pointer، مثل /data/id)", "Message id in the answer (JSON pointer, e.g. /data/id)";
     FieldProducts => "کالاهای خریده‌شده (SKU)", "Products bought (SKU)";
     OnlyEventsWhere => "فقط رویدادهایی که", "Only events where";
     FieldTags => "برچسب‌ها", "Tags";

@@ -1,7 +1,7 @@
 //! Messaging settings: the SMS and email providers with their keys (never shown back), the
 //! delivery rules (quiet hours, frequency caps), and the message templates with a preview.
 
-use super::template_editor;
+use super::{http_sms, template_editor};
 use crate::AppState;
 use crate::admin::failure::PanelResult;
 use crate::admin::forms::FormState;
@@ -120,14 +120,15 @@ async fn render(state: &AppState, staff: &Staff, forms: Forms) -> PanelResult<Ma
                     p.muted { small { (v.t(T::InboundHook)) ": " code { (path) } } }
                 }
                 @if manage {
-                    form method="post" action="/admin/messaging/sms" {
+                    form.sms-form method="post" action="/admin/messaging/sms" {
                         @if let Some(g) = &forms.sms.general { (layout::notice(g, true)) }
                         (csrf_field(&v))
-                        (select(v.t(T::Provider), "provider", &[("kavenegar", "Kavenegar"), ("ippanel", "IPPanel / FarazSMS")], &chosen(&forms.sms, sms.as_ref(), "kavenegar")))
+                        (select(v.t(T::Provider), "provider", &[("kavenegar", "Kavenegar"), ("ippanel", "IPPanel / FarazSMS"), ("http", v.t(T::AnyHttpPanel))], &chosen(&forms.sms, sms.as_ref(), "kavenegar")))
                         (field(v.t(T::ApiKey), "api_key", "password", "", forms.sms.error("api_key")))
                         p.muted { small { (v.t(T::KeepSecret)) } }
                         (field(v.t(T::SenderLine), "sender", "text", &val(&forms.sms, sms.as_ref(), "sender", "sender"), forms.sms.error("sender").or(forms.sms.error("from_number"))))
-                        (field(v.t(T::BaseUrl), "base_url", "url", &val(&forms.sms, sms.as_ref(), "base_url", "base_url"), forms.sms.error("base_url")))
+                        div.named-panel { (field(v.t(T::BaseUrl), "base_url", "url", &val(&forms.sms, sms.as_ref(), "base_url", "base_url"), forms.sms.error("base_url"))) }
+                        (http_sms::fields(&v, &forms.sms, sms.as_ref().filter(|c| c.owner == "tenant" && c.provider == "http")))
                         button type="submit" { (v.t(T::Save)) }
                     }
                 }
@@ -209,32 +210,40 @@ pub struct SmsForm {
     sender: String,
     #[serde(default)]
     base_url: String,
+    #[serde(flatten)]
+    http: http_sms::HttpSmsForm,
 }
 
-fn optional(text: &str) -> serde_json::Value {
+pub(super) fn optional(text: &str) -> serde_json::Value {
     if text.trim().is_empty() { serde_json::Value::Null } else { json!(text.trim()) }
 }
 
 pub async fn save_sms(State(state): State<AppState>, staff: Staff, Form(f): Form<SmsForm>) -> PanelResult<Response> {
     staff.require(Access::Manage)?;
     let settings = match f.provider.as_str() {
-        "ippanel" => {
-            json!({"provider": "ippanel", "api_key": f.api_key, "from_number": f.sender.trim(), "base_url": optional(&f.base_url)})
-        }
-        _ => {
-            json!({"provider": "kavenegar", "api_key": f.api_key, "sender": optional(&f.sender), "base_url": optional(&f.base_url)})
-        }
+        "ippanel" => Ok(
+            json!({"provider": "ippanel", "api_key": f.api_key, "from_number": f.sender.trim(), "base_url": optional(&f.base_url)}),
+        ),
+        "http" => http_sms::settings(&f.http, &f.api_key, &f.sender),
+        _ => Ok(
+            json!({"provider": "kavenegar", "api_key": f.api_key, "sender": optional(&f.sender), "base_url": optional(&f.base_url)}),
+        ),
     };
-    match state.engine.set_channel(Some(staff.ctx()), "sms", settings).await {
-        Ok(_) => Ok(Redirect::to("/admin/messaging?saved=1#sms").into_response()),
+    let saved = match settings {
+        Ok(settings) => state.engine.set_channel(Some(staff.ctx()), "sms", settings).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(()) => Ok(Redirect::to("/admin/messaging?saved=1#sms").into_response()),
         Err(e) => {
-            let typed = [
+            let mut typed = vec![
                 ("provider", f.provider.as_str()),
                 ("sender", &f.sender),
                 ("from_number", &f.sender),
                 ("base_url", &f.base_url),
                 ("api_key", ""),
             ];
+            typed.extend(f.http.typed());
             let sms = FormState::refused(&staff.view(), &typed, e);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&state, &staff, Forms { sms, ..Forms::default() }).await?)
                 .into_response())

@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod earning_rules;
 pub mod feed;
 pub mod games;
+pub mod http_sms;
 pub mod imports;
 pub mod inbox;
 pub mod integrations;
