@@ -120,3 +120,67 @@ async fn a_customer_plays_and_redeems_in_the_club_on_a_phone() {
         app.finish().await;
     }
 }
+
+/// A web shop's page on another site (`localhost` against the club's `127.0.0.1`) carrying the
+/// widget's script tag for the shop's signed-in customer.
+async fn shop_page(club_base: &str, token: &str) -> String {
+    let html = format!(
+        "<!doctype html><html><head><meta charset=utf-8><title>Shop</title></head><body><h1>Shop</h1>\
+         <script src=\"{club_base}/club/shop/widget.js\" data-connection=\"web\" data-token=\"{token}\" data-lang=\"en\"></script></body></html>"
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Html(html) }));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://localhost:{port}/")
+}
+
+#[tokio::test]
+async fn a_shop_customer_spins_the_wheel_inside_the_shop_frame() {
+    for app in common::apps().await {
+        let tag = app.backend;
+        let secret = "a-shop-secret-for-tests";
+        app.post("/api/v1/connections", json!({"kind": "woocommerce", "code": "web", "secret": secret})).await;
+        wheel(&app, &[("p50", 50), ("p20", 20)]).await;
+        // The shop's customer is known by email; the widget finds the same profile.
+        let r = app.post("/api/v1/customers", json!({"email": "ana@example.com", "first_name": "Ana"})).await;
+        let id = r.body["customer"]["id"].as_i64().unwrap();
+        app.post(
+            &format!("/api/v1/customers/{id}/points/adjust"),
+            json!({"point_type": "purchase", "points": 100, "reason": "هدیه", "idempotency_key": "gift"}),
+        )
+        .await;
+        let claims = philia_domain::shop_token::ShopClaims {
+            customer_id: Some("7".into()),
+            email: Some("ana@example.com".into()),
+            exp: jiff::Timestamp::now().as_second() + 3600,
+            ..Default::default()
+        };
+        let token = philia_domain::shop_token::sign_shop_token(&claims, secret);
+        let shop = shop_page(&app.base, &token).await;
+
+        let b = Browser::start(390, 844).await;
+        b.goto(&shop).await;
+        b.click("[data-philia-club]").await;
+        b.client.enter_frame(0).await.unwrap();
+        b.wait_until("return !!document.querySelector('a.games')").await;
+        b.submit("a.games").await;
+        b.submit("a.tile.game").await;
+        b.submit("form.play button").await;
+        let prize = b.eval("return document.getElementById('result').dataset.prize").await;
+        let won = match prize.as_str() {
+            Some("p50") => 50,
+            Some("p20") => 20,
+            other => panic!("{tag}: a prize was drawn: {other:?}"),
+        };
+        b.wait_until("return !document.getElementById('result').classList.contains('pending')").await;
+        assert!(b.text("#result").await.contains("You won"), "{tag}: the prize shows when the wheel stops");
+        b.client.enter_parent_frame().await.unwrap();
+        b.screenshot(&format!("widget-wheel-en-{tag}")).await;
+        let balance = app.get(&format!("/api/v1/customers/{id}/points")).await.body;
+        let held = balance.as_array().unwrap().iter().find(|x| x["point_type"] == "purchase").unwrap()["balance"].as_i64();
+        assert_eq!(held, Some(100 - 10 + won), "{tag}: paid and credited once, to the shop's customer");
+        b.quit().await;
+        app.finish().await;
+    }
+}

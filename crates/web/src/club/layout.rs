@@ -63,8 +63,35 @@ fn brand_bar(v: &ClubView) -> Markup {
     }
 }
 
+/// A page inside a web shop's frame: the brand's bar leads back to the widget's panel; no tabs
+/// and no language switch (the shop's page chose the language).
+fn framed_page(v: &ClubView, home: &str, title: &str, body: Markup) -> Markup {
+    let dir = if v.lang.is_rtl() { "rtl" } else { "ltr" };
+    html! {
+        (DOCTYPE)
+        html lang=(v.lang.as_str()) dir=(dir) {
+            (head(v, title))
+            body.club.framed.(format!("layout-{}", v.brand.layout)) {
+                header.brand {
+                    a.club href=(home) {
+                        @if let Some(logo) = &v.brand.logo_url { img.logo src=(logo) alt=""; }
+                        span { (v.club_name) }
+                    }
+                }
+                main #main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
 /// A page of the club.
 pub fn page(v: &ClubView, tab: Tab, title: &str, body: Markup) -> Markup {
+    if let Some(home) = v.frame_home() {
+        return framed_page(v, &home, title, body);
+    }
     let dir = if v.lang.is_rtl() { "rtl" } else { "ltr" };
     html! {
         (DOCTYPE)
@@ -105,8 +132,10 @@ fn language_switch(v: &ClubView) -> Markup {
     }
 }
 
+/// The form's proof of its session; inside a shop's frame the form's address carries the shop's
+/// token instead, so there is no session to prove.
 pub fn csrf_field(v: &ClubView) -> Markup {
-    html! { input type="hidden" name="csrf" value=(v.csrf); }
+    html! { @if v.frame.is_none() { input type="hidden" name="csrf" value=(v.csrf); } }
 }
 
 pub fn notice(text: &str, is_error: bool) -> Markup {

@@ -48,6 +48,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/club/{tenant}/sw.js", get(notifications::service_worker))
         .route("/club/{tenant}/widget", get(widget::page))
         .route("/club/{tenant}/widget/enter", get(widget::enter))
+        .route("/club/{tenant}/widget/games", get(widget::games))
+        .route("/club/{tenant}/widget/games/{code}", get(widget::game))
+        .route("/club/{tenant}/widget/games/{code}/play", post(widget::play))
         .merge(signed_in)
 }
 

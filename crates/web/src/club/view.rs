@@ -18,6 +18,9 @@ pub struct ClubView {
     pub csrf: String,
     /// Whether a customer is signed in (the navigation shows).
     pub signed_in: bool,
+    /// Inside a web shop's frame: the widget's query (connection, shop token, language), which
+    /// every address and form there carries instead of a cookie.
+    pub frame: Option<String>,
 }
 
 impl ClubView {
@@ -27,7 +30,26 @@ impl ClubView {
         fmt.zone = ctx.zone.clone();
         fmt.currency = ctx.currency.clone();
         let club_name = brand.club_name.clone().unwrap_or_else(|| ctx.name.clone());
-        ClubView { lang, fmt, brand, club_name, slug: ctx.slug.clone(), csrf, signed_in }
+        ClubView { lang, fmt, brand, club_name, slug: ctx.slug.clone(), csrf, signed_in, frame: None }
+    }
+
+    /// The same view for a page inside a shop's frame.
+    pub fn framed(mut self, query: String) -> ClubView {
+        self.frame = Some(query);
+        self
+    }
+
+    /// A games address (`rest` after `/games`): in the shop's frame, its own widget page.
+    pub fn games_href(&self, rest: &str) -> String {
+        match &self.frame {
+            Some(q) => format!("/club/{}/widget/games{rest}?{q}", self.slug),
+            None => self.href(&format!("/games{rest}")),
+        }
+    }
+
+    /// The widget's panel, where a framed page leads back to.
+    pub fn frame_home(&self) -> Option<String> {
+        self.frame.as_ref().map(|q| format!("/club/{}/widget?{q}", self.slug))
     }
 
     pub fn t(&self, key: C) -> &'static str {

@@ -22,12 +22,17 @@ use serde::Deserialize;
 pub async fn list(State(state): State<AppState>, member: Member) -> PanelResult<Markup> {
     let v = member.view();
     let games = state.engine.games(member.ctx()).await?;
-    let games: Vec<_> = games.into_iter().filter(|g| g.game.active != Some(false)).collect();
+    Ok(list_page(&v, &games))
+}
+
+/// The games a customer can open (switched-off games are left out).
+pub(crate) fn list_page(v: &ClubView, games: &[philia_engine::games::GameRecord]) -> Markup {
+    let games: Vec<_> = games.iter().filter(|g| g.game.active != Some(false)).collect();
     let body = html! {
         @if games.is_empty() { p.muted { (v.t(C::NoGames)) } }
         div.tiles {
             @for g in &games {
-                a.tile.game href=(v.href(&format!("/games/{}", g.game.code))) {
+                a.tile.game href=(v.games_href(&format!("/{}", g.game.code))) {
                     span.icon aria-hidden="true" { @if g.game.kind == GameKind::Wheel { "◔" } @else { "🎰" } }
                     strong { (g.game.name) }
                     @if let Some(d) = &g.game.description { span.muted { (d) } }
@@ -35,7 +40,7 @@ pub async fn list(State(state): State<AppState>, member: Member) -> PanelResult<
             }
         }
     };
-    Ok(layout::page(&v, Tab::Games, v.t(C::Games), body))
+    layout::page(v, Tab::Games, v.t(C::Games), body)
 }
 
 pub async fn show(State(state): State<AppState>, member: Member, Path((_, code)): Path<(String, String)>) -> PanelResult<Markup> {
@@ -46,7 +51,7 @@ pub async fn show(State(state): State<AppState>, member: Member, Path((_, code))
 
 #[derive(Deserialize)]
 pub struct PlayForm {
-    key: String,
+    pub(crate) key: String,
 }
 
 pub async fn play(
@@ -68,7 +73,7 @@ pub async fn play(
     })
 }
 
-fn page(v: &ClubView, g: &GameForCustomer, played: Option<&PlayRecord>, error: Option<&str>) -> Markup {
+pub(crate) fn page(v: &ClubView, g: &GameForCustomer, played: Option<&PlayRecord>, error: Option<&str>) -> Markup {
     let land = played.and_then(|p| g.prizes.iter().position(|x| x.code == p.prize));
     let body = html! {
         @if let Some(d) = &g.description { p.muted { (d) } }
@@ -107,7 +112,7 @@ fn play_form(v: &ClubView, g: &GameForCustomer) -> Markup {
         @if let Some(r) = &g.refusal {
             p.notice.error role="alert" { (v.pick(&r.message, &r.message_fa)) }
         } @else {
-            form.play method="post" action=(v.href(&format!("/games/{}/play", g.code))) {
+            form.play method="post" action=(v.games_href(&format!("/{}/play", g.code))) {
                 (csrf_field(v))
                 input type="hidden" name="key" value=(random_hex(12));
                 button.wide.play type="submit" { (label) }

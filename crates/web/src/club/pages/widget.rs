@@ -1,21 +1,29 @@
 //! The club on a web shop: `widget.js` (a floating button in the brand's colour), the panel it
-//! opens in a frame (points, wallet, tier, links into the club) and the link that signs the
-//! customer into the full club in a tab of its own, where its cookie is first-party. Every
-//! request carries the shop's token; nothing here depends on third-party cookies.
+//! opens in a frame (points, wallet, tier, the games, links into the club), the games played
+//! inside the frame, and the link that signs the customer into the full club in a tab of its
+//! own, where its cookie is first-party. Every request carries the shop's token; nothing here
+//! depends on third-party cookies. A play in the frame is a POST whose address carries the
+//! token rather than a cookie, so another site cannot make one for the customer (it would need
+//! the token); its key makes a repeated click play once.
 
+use super::games;
 use crate::AppState;
+use crate::admin::failure::PanelError;
 use crate::club::guard::{club, plain_failure};
+use crate::club::layout;
 use crate::club::pages::sign_in::{safe_next, secure};
 use crate::club::session::{CLUB_COOKIE, club_cookie};
 use crate::club::text::C;
 use crate::club::view::ClubView;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
 use philia_domain::club::CLUB_SESSION_MAX_MS;
 use philia_domain::staff_auth::Lang;
-use philia_engine::EngineError;
+use philia_engine::game_play::PlayInput;
+use philia_engine::{EngineError, TenantContext};
 use serde::Deserialize;
 
 const SCRIPT: &str = include_str!("../assets/widget.js");
@@ -48,6 +56,11 @@ pub struct WidgetQuery {
 impl WidgetQuery {
     fn lang(&self) -> Lang {
         if self.l == "en" { Lang::En } else { Lang::Fa }
+    }
+
+    /// The query every page in the frame carries.
+    fn carried(&self) -> String {
+        serde_urlencoded::to_string([("c", self.c.as_str()), ("t", &self.t), ("l", &self.l)]).expect("text encodes")
     }
 
     /// This query as a link to the sign-in into the full club, landing on `next`.
@@ -102,9 +115,11 @@ fn panel(v: &ClubView, home: &philia_engine::club::ClubHome, q: &WidgetQuery) ->
                     div.row { span { (v.t(C::Tier)) } strong { (tier.status.name.clone().unwrap_or_else(|| v.t(C::NoTier).to_string())) } }
                     @if tier.next_name.is_some() { div.bar { i style=(format!("width:{}%", tier.percent)) {} } }
                     nav {
-                        @for (label, path) in [(C::OpenClub, ""), (C::Missions, "/missions"), (C::Games, "/games"), (C::Rewards, "/rewards")] {
+                        @for (label, path) in [(C::OpenClub, ""), (C::Missions, "/missions")] {
                             a href=(q.enter(slug, &format!("/club/{slug}{path}"))) target="_blank" rel="noopener" { (v.t(label)) }
                         }
+                        a.games href=(format!("/club/{slug}/widget/games?{}", q.carried())) { (v.t(C::Games)) }
+                        a href=(q.enter(slug, &format!("/club/{slug}/rewards"))) target="_blank" rel="noopener" { (v.t(C::Rewards)) }
                     }
                 }
             }
@@ -124,13 +139,86 @@ pub async fn page(State(state): State<AppState>, Path(slug): Path<String>, Query
         Err(e) => return refused(e, lang),
     };
     let v = ClubView::new(&ctx, brand, lang, String::new(), true);
-    let mut res = panel(&v, &home, &q).into_response();
+    in_frame(panel(&v, &home, &q).into_response())
+}
+
+/// Shown inside the shop's pages; the token in the address goes to no one else.
+fn in_frame(mut res: Response) -> Response {
     let h = res.headers_mut();
-    // Shown inside the shop's pages; the token in the address goes to no one else.
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors *"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// The customer the shop's token names and the club's view for pages in the frame.
+async fn framed_view(state: &AppState, slug: &str, q: &WidgetQuery) -> Result<(ClubView, TenantContext, i64), Response> {
+    let lang = q.lang();
+    let (ctx, customer) = state.engine.widget_member(slug, &q.c, &q.t).await.map_err(|e| refused(e, lang))?;
+    let brand = state.engine.branding(&ctx).await.map_err(|e| refused(e, lang))?;
+    Ok((ClubView::new(&ctx, brand, lang, String::new(), true).framed(q.carried()), ctx, customer))
+}
+
+/// The games, inside the frame.
+pub async fn games(State(state): State<AppState>, Path(slug): Path<String>, Query(q): Query<WidgetQuery>) -> Response {
+    let (v, ctx, _) = match framed_view(&state, &slug, &q).await {
+        Ok(found) => found,
+        Err(res) => return res,
+    };
+    match state.engine.games(&ctx).await {
+        Ok(list) => in_frame(games::list_page(&v, &list).into_response()),
+        Err(e) => refused(e, v.lang),
+    }
+}
+
+/// One game, inside the frame: the same wheel or reels, odds and commitment as in the club.
+pub async fn game(
+    State(state): State<AppState>,
+    Path((slug, code)): Path<(String, String)>,
+    Query(q): Query<WidgetQuery>,
+) -> Response {
+    let (v, ctx, customer) = match framed_view(&state, &slug, &q).await {
+        Ok(found) => found,
+        Err(res) => return res,
+    };
+    match state.engine.game_for_customer(&ctx, customer, &code).await {
+        Ok(g) => in_frame(games::page(&v, &g, None, None).into_response()),
+        Err(e) => framed_failure(&v, e),
+    }
+}
+
+/// A play inside the frame, drawn and paid exactly as in the club.
+pub async fn play(
+    State(state): State<AppState>,
+    Path((slug, code)): Path<(String, String)>,
+    Query(q): Query<WidgetQuery>,
+    Form(form): Form<games::PlayForm>,
+) -> Response {
+    let (v, ctx, customer) = match framed_view(&state, &slug, &q).await {
+        Ok(found) => found,
+        Err(res) => return res,
+    };
+    let input = PlayInput { idempotency_key: Some(format!("widget:{}", form.key)), client_seed: None };
+    let played = state.engine.play_game(&ctx, customer, &code, &input, None).await;
+    let g = match state.engine.game_for_customer(&ctx, customer, &code).await {
+        Ok(g) => g,
+        Err(e) => return framed_failure(&v, e),
+    };
+    in_frame(match played {
+        Ok((record, _)) => games::page(&v, &g, Some(&record), None).into_response(),
+        Err(e) => {
+            let message = PanelError::from(e).message(v.lang).to_string();
+            (StatusCode::CONFLICT, games::page(&v, &g, None, Some(&message))).into_response()
+        }
+    })
+}
+
+/// A game that cannot be shown, in the frame's look.
+fn framed_failure(v: &ClubView, e: EngineError) -> Response {
+    let error = PanelError::from(e);
+    let status = error.0.status;
+    let body = html! { (layout::notice(error.message(v.lang), true)) };
+    in_frame((status, layout::page(v, layout::Tab::Games, v.t(C::Games), body)).into_response())
 }
 
 /// Signs the shop's customer into the full club and opens `next` there.
