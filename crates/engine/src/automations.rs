@@ -6,8 +6,8 @@
 //! The reader follows each trigger's facts by id. Ids come from one counter, so a fact written
 //! after an automation was created has a higher id than its starting position. A fact whose
 //! transaction commits late can become visible behind facts already read; the position therefore
-//! only passes facts older than [`SETTLE_MS`], and newer ones are read again on the next pass (the
-//! run's unique occurrence makes that harmless).
+//! only passes facts before the horizon of [`crate::fact_horizon`], and newer ones are read again
+//! on the next pass (the run's unique occurrence makes that harmless).
 
 use crate::message_queue::Outgoing;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
@@ -20,8 +20,6 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
 
-/// How old a fact must be before the reader's position passes it.
-pub const SETTLE_MS: i64 = 120_000;
 /// Facts read per statement.
 const PAGE: i64 = 5_000;
 /// How long a runner owns the runs it claimed.
@@ -283,11 +281,12 @@ impl Engine {
                         _ => self.store.signup_facts(&mut tx, ctx.id, after, PAGE).await?,
                     };
                     let Some(last) = facts.last().map(|f| f.id) else { break };
+                    let horizon = self.fact_horizon(&mut tx, now).await?;
                     let ids = self.store.allocate_ids(&mut tx, facts.len()).await?;
                     let mut settled = position == after;
                     let mut new = Vec::with_capacity(facts.len());
                     for (f, id) in facts.iter().zip(ids) {
-                        settled = settled && f.created_at < now - SETTLE_MS;
+                        settled = settled && f.created_at < horizon;
                         if settled {
                             position = f.id;
                         }

@@ -50,6 +50,7 @@ pub mod error;
 pub mod events;
 pub mod expiry;
 pub mod export;
+pub mod fact_horizon;
 pub mod feed;
 pub mod game_audit;
 pub mod game_play;

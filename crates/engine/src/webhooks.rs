@@ -4,8 +4,8 @@
 //!
 //! Facts are read by id after each endpoint's position. Ids are drawn before their transaction
 //! commits, so a fact with a lower id can appear after a higher one: the position only moves
-//! past facts older than a settling window, later ones are read again, and a delivery's
-//! occurrence key keeps each fact to one delivery per endpoint.
+//! past facts before the horizon of [`crate::fact_horizon`], later ones are read again, and a
+//! delivery's occurrence key keeps each fact to one delivery per endpoint.
 
 use crate::audit::NOTHING;
 use crate::secrets::random_hex;
@@ -18,7 +18,6 @@ use serde::Serialize;
 use std::time::Duration;
 
 const PAGE: i64 = 500;
-const SETTLE_MS: i64 = 120_000;
 const LEASE_MS: i64 = 60_000;
 const BATCH: i64 = 100;
 
@@ -188,6 +187,7 @@ impl Engine {
         let ctx = self.tenant_by_id(e.tenant_id).await?;
         // Read first: most rounds find nothing new, and then nothing is written.
         let mut read = self.store.begin_read().await?;
+        let horizon = self.fact_horizon(&mut read, now).await?;
         let mut positions = e.after;
         let mut rows: Vec<(String, SourceFact)> = Vec::new();
         for source in [Source::Invoices, Source::Customers, Source::Events, Source::Points, Source::Merges] {
@@ -212,7 +212,7 @@ impl Engine {
             }
             let after = e.after.get(source);
             let facts = self.store.source_facts(&mut read, e.tenant_id, source, after, PAGE).await?;
-            positions.set(source, settled_position(after, &facts, now));
+            positions.set(source, settled_position(after, &facts, horizon));
             rows.extend(facts.into_iter().filter_map(|f| topic_of(&f).map(|t| (t, f))));
         }
         drop(read);
@@ -369,12 +369,12 @@ fn queued_delivery(
     }
 }
 
-/// How far a source may be marked read: past every fact of this page up to the first one still
-/// inside the settling window (or the whole page when all are settled).
-fn settled_position(after: i64, facts: &[SourceFact], now: i64) -> i64 {
+/// How far a source may be marked read: past every fact of this page up to the first one written
+/// at or after the horizon (or the whole page when all are before it).
+fn settled_position(after: i64, facts: &[SourceFact], horizon: i64) -> i64 {
     let mut position = after;
     for f in facts {
-        if f.created_at >= now - SETTLE_MS {
+        if f.created_at >= horizon {
             break;
         }
         position = f.id;

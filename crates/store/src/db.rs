@@ -157,6 +157,22 @@ impl Store {
         }
     }
 
+    /// When (epoch ms, the database's clock) the oldest transaction of this database still open in
+    /// another session began, on PostgreSQL; SQLite has no such sessions to ask about.
+    pub async fn oldest_open_transaction(&self, conn: &mut Conn) -> Result<Option<i64>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT CAST(FLOOR(EXTRACT(EPOCH FROM MIN(xact_start)) * 1000) AS BIGINT) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+               AND backend_type = 'client backend'",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
     /// The suffix that locks selected rows until commit on PostgreSQL. SQLite needs none: its
     /// write transactions are already exclusive.
     pub fn lock_suffix(&self) -> &'static str {

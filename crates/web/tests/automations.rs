@@ -4,7 +4,7 @@
 
 mod common;
 
-use philia_engine::automations::SETTLE_MS;
+use philia_engine::fact_horizon::SETTLE_MS;
 use philia_engine::now_ms;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -200,6 +200,65 @@ async fn delays_pauses_inactivity_and_birthdays() {
         assert_eq!(birthday_runs[0]["occurrence"], format!("birthday:{}", soon.year()));
         // Daily triggers look once a day.
         assert_eq!(app.engine.automation_round(now_ms()).await.unwrap().queued, 0);
+        app.finish().await;
+    }
+}
+
+/// PostgreSQL draws ids outside any lock, so a fact whose transaction stays open can become
+/// visible behind facts already read. The reader's position waits for open transactions, so such
+/// a fact still starts its run — even when the transaction commits long after the settling window.
+#[tokio::test]
+async fn a_fact_committed_late_still_starts_its_run() {
+    for app in common::apps().await {
+        if app.backend != "postgres" {
+            // SQLite's writers hold the one write lock from drawing ids to commit: facts appear in
+            // id order and there is no late fact to miss.
+            app.finish().await;
+            continue;
+        }
+        let r = app
+            .post(
+                "/api/v1/automations",
+                json!({"code": "checked_in", "name": "Checked in", "trigger": {"kind": "event", "event_type": "check_in"},
+                       "actions": [{"kind": "tag", "add": ["visitor"]}]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let late = app.post("/api/v1/customers", json!({"mobile": "09121110001"})).await.body["customer"]["id"].as_i64().unwrap();
+        let early =
+            app.post("/api/v1/customers", json!({"mobile": "09121110002"})).await.body["customer"]["id"].as_i64().unwrap();
+
+        // A writer draws its fact's id and keeps its transaction open...
+        let store = &app.engine.store;
+        let mut open = store.begin_write().await.unwrap();
+        let id = store.allocate_ids(&mut open, 1).await.unwrap()[0];
+        let at = now_ms();
+        let row = philia_store::events::EventRow {
+            id,
+            event_key: Some("late-1".into()),
+            customer_id: Some(late),
+            event_type: "check_in".into(),
+            source: "api".into(),
+            occurred_at: at,
+            day: "2026-12-03".into(),
+            properties: "{}".into(),
+            created_at: at,
+        };
+        store.insert_events(&mut open, app.ctx.id, vec![row]).await.unwrap();
+        // ...while a later fact commits, and the reader runs as if ten minutes had passed.
+        let e = app.post("/api/v1/events", json!({"event_id": "early-1", "type": "check_in", "customer": {"id": early}})).await;
+        assert!(e.status.is_success(), "{}", e.body);
+        let round = app.engine.automation_round(now_ms() + 10 * 60_000).await.unwrap();
+        assert_eq!(round.queued, 1, "the committed fact starts its run");
+        philia_store::commit(open).await.unwrap();
+
+        let round = app.engine.automation_round(now_ms() + 10 * 60_000).await.unwrap();
+        assert_eq!(round.queued, 1, "the fact committed late starts its run too");
+        let tagged = runs(&app, "checked_in").await.iter().map(|r| r["customer_id"].as_i64().unwrap()).collect::<Vec<_>>();
+        assert_eq!(tagged.len(), 2);
+        assert!(tagged.contains(&late) && tagged.contains(&early), "{tagged:?}");
+        // Once nothing is open, the position passes both and nothing is queued again.
+        assert_eq!(app.engine.automation_round(now_ms() + 10 * 60_000).await.unwrap().queued, 0);
         app.finish().await;
     }
 }
