@@ -562,10 +562,17 @@ const V25: &[&str] = &[
     "CREATE INDEX push_subscriptions_customer ON push_subscriptions (tenant_id, customer_id)",
 ];
 
+/// Reports on big tenants: customers per tier and per RFM segment read a narrow index instead of
+/// every profile, and the top customers are sought from the highest lifetime spend down.
+const V26: &[&str] = &[
+    "CREATE INDEX customers_tier_rfm ON customers (tenant_id, tier, rfm_segment, merged_into)",
+    "CREATE INDEX customer_stats_gross ON customer_stats (tenant_id, gross_spend)",
+];
+
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
 const MIGRATIONS: &[&[&str]] =
-    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24, V25];
+    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24, V25, V26];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

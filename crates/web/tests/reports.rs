@@ -225,3 +225,72 @@ async fn csv_and_bad_periods() {
         app.finish().await;
     }
 }
+
+/// G6 on a tenant where the biggest lifetime spenders bought little in the period, so the search
+/// by lifetime spend must page past them: the list equals the one worked out from the invoices
+/// sent (ties by id, refunds deducted).
+#[tokio::test]
+async fn top_customers_match_the_invoices_when_big_spenders_were_quiet() {
+    for app in common::apps().await {
+        let tag = app.backend;
+        // Customer k (0..1400): a large purchase in January if k < 1100; in March a purchase of a
+        // pseudo-random amount with many ties; every seventh March purchase is half refunded.
+        let mut invoices = Vec::new();
+        let mut march: Vec<(String, i64)> = Vec::new();
+        for k in 0..1400_i64 {
+            let mobile = format!("0912{:07}", 3_000_000 + k);
+            if k < 1100 {
+                invoices.push(common::invoice(&format!("J{k}"), "2024-01-15T10:00:00+03:30", &mobile, 1_000_000 + k));
+            }
+            let amount = 1_000 + (k * 7919) % 97 * 10;
+            if k % 7 != 0 {
+                invoices.push(common::invoice(&format!("M{k}"), "2024-03-10T10:00:00+03:30", &mobile, amount));
+            }
+            march.push((mobile, amount));
+        }
+        for chunk in invoices.chunks(1000) {
+            let r = app.post("/api/v1/invoices/batch", json!({ "invoices": chunk })).await;
+            assert!(r.status.is_success(), "{tag}: {}", r.body);
+        }
+        let mut spend: Vec<(i64, String)> = Vec::new();
+        for (k, (mobile, amount)) in march.iter().enumerate() {
+            let mut net = *amount;
+            if k % 7 == 0 {
+                let r = app
+                    .post("/api/v1/invoices", common::invoice(&format!("M{k}"), "2024-03-10T10:00:00+03:30", mobile, *amount))
+                    .await;
+                assert!(r.status.is_success(), "{tag}: {}", r.body);
+                let id = r.body["id"].as_i64().unwrap();
+                let r = app
+                    .post(
+                        &format!("/api/v1/invoices/{id}/refunds"),
+                        json!({"external_id": format!("R{k}"), "amount": amount / 2}),
+                    )
+                    .await;
+                assert!(r.status.is_success(), "{tag}: {}", r.body);
+                net -= amount / 2;
+            }
+            spend.push((net, mobile.clone()));
+        }
+        // Customer ids by mobile, to order ties as the report does.
+        let mut expected: Vec<(i64, i64)> = Vec::new();
+        let mut sorted = spend.clone();
+        sorted.sort_by_key(|s| std::cmp::Reverse(s.0));
+        let cutoff = sorted[24].0;
+        for (net, mobile) in spend.iter().filter(|(n, _)| *n >= cutoff) {
+            let found = app.get(&format!("/api/v1/customers?q={mobile}")).await.body;
+            expected.push((*net, found["items"][0]["id"].as_i64().unwrap()));
+        }
+        expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        expected.truncate(20);
+        let top = app.get("/api/v1/reports/top-customers?from=2024-03-01&to=2024-03-31&limit=20").await.body;
+        let got: Vec<(i64, i64)> = top["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["net_spend"].as_i64().unwrap(), r["customer_id"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(got, expected, "{tag}");
+        app.finish().await;
+    }
+}
