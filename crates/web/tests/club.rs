@@ -251,6 +251,17 @@ async fn the_club_wears_the_brand_and_answers_on_its_own_host() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         assert_eq!(res.headers()["location"], "/club/shop/games?x=1");
+
+        // A proxy issuing certificates on demand asks first: only brands' host names get one.
+        let ask = |domain: &'static str| {
+            let client = app.client.clone();
+            let url = format!("{}/tls/allowed", app.base);
+            async move { client.get(url).query(&[("domain", domain)]).send().await.unwrap().status() }
+        };
+        assert_eq!(ask("club.roya.example").await, StatusCode::OK);
+        assert_eq!(ask("CLUB.roya.example.").await, StatusCode::OK);
+        assert_eq!(ask("evil.example").await, StatusCode::NOT_FOUND);
+        assert_eq!(ask("").await, StatusCode::BAD_REQUEST);
         app.finish().await;
     }
 }

@@ -56,8 +56,8 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 /// Paths the product itself serves on every host; anything else on a brand's own host name
 /// belongs to that brand's club.
-const PRODUCT_PATHS: [&str; 9] =
-    ["/club", "/club-assets", "/admin", "/api", "/pos", "/healthz", "/metrics", "/unsubscribe", "/hooks"];
+const PRODUCT_PATHS: [&str; 10] =
+    ["/club", "/club-assets", "/admin", "/api", "/pos", "/healthz", "/metrics", "/unsubscribe", "/hooks", "/tls"];
 
 /// Sends a visitor of a brand's own host name (e.g. `club.example.com/games`) to its club.
 pub async fn custom_domain(State(state): State<AppState>, req: Request, next: Next) -> Response {
