@@ -393,16 +393,21 @@ fn json_list(field: &str, op: Op, operand: &Operand, params: &mut Vec<Val>) -> S
     }
 }
 
-fn categories(op: Op, operand: &Operand, params: &mut Vec<Val>) -> String {
-    let any = "SELECT 1 FROM customer_category_stats x WHERE x.tenant_id = $1 AND x.customer_id = c.id";
+/// A list field held as rows: `any` selects the customer's rows, `column` the listed value.
+fn listed(any: &str, column: &str, op: Op, operand: &Operand, params: &mut Vec<Val>) -> String {
     match (op, operand) {
         (Op::Contains, Operand::One(Value::Text(t))) => {
-            format!("EXISTS ({any} AND x.category = {})", bind(params, Val::T(t.clone())))
+            format!("EXISTS ({any} AND {column} = {})", bind(params, Val::T(t.clone())))
         }
         (Op::Exists, _) => format!("EXISTS ({any})"),
         (Op::Missing, _) => format!("NOT EXISTS ({any})"),
         _ => "FALSE".into(),
     }
+}
+
+fn categories(op: Op, operand: &Operand, params: &mut Vec<Val>) -> String {
+    let any = "SELECT 1 FROM customer_category_stats x WHERE x.tenant_id = $1 AND x.customer_id = c.id";
+    listed(any, "x.category", op, operand, params)
 }
 
 /// SKUs on the customer's sales that were not refunded in full.
@@ -410,27 +415,13 @@ fn products(op: Op, operand: &Operand, params: &mut Vec<Val>) -> String {
     let any = "SELECT 1 FROM invoices i JOIN invoice_lines l ON l.tenant_id = i.tenant_id AND l.invoice_id = i.id
          WHERE i.tenant_id = $1 AND i.customer_id = c.id AND i.status = 'completed' AND i.total > i.refunded_total
            AND l.sku IS NOT NULL";
-    match (op, operand) {
-        (Op::Contains, Operand::One(Value::Text(t))) => {
-            format!("EXISTS ({any} AND l.sku = {})", bind(params, Val::T(t.clone())))
-        }
-        (Op::Exists, _) => format!("EXISTS ({any})"),
-        (Op::Missing, _) => format!("NOT EXISTS ({any})"),
-        _ => "FALSE".into(),
-    }
+    listed(any, "l.sku", op, operand, params)
 }
 
 fn lists(op: Op, operand: &Operand, params: &mut Vec<Val>) -> String {
     let any = "SELECT 1 FROM list_members m JOIN lists l ON l.tenant_id = m.tenant_id AND l.id = m.list_id
          WHERE m.tenant_id = $1 AND m.customer_id = c.id";
-    match (op, operand) {
-        (Op::Contains, Operand::One(Value::Text(t))) => {
-            format!("EXISTS ({any} AND l.code = {})", bind(params, Val::T(t.clone())))
-        }
-        (Op::Exists, _) => format!("EXISTS ({any})"),
-        (Op::Missing, _) => format!("NOT EXISTS ({any})"),
-        _ => "FALSE".into(),
-    }
+    listed(any, "l.code", op, operand, params)
 }
 
 /// Yes/no fields: consent flags (absent until given or withdrawn) and whether contacts exist.

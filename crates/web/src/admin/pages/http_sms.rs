@@ -2,7 +2,7 @@
 //! fields with their placeholders, secret headers, the number's form and where the message id is
 //! in the answer. Shown only while "Any HTTP panel" is the chosen provider (CSS, no script).
 
-use super::messaging::optional;
+use super::messaging::{optional, select};
 use crate::admin::forms::FormState;
 use crate::admin::layout::field;
 use crate::admin::text::T;
@@ -90,17 +90,6 @@ pub fn settings(f: &HttpSmsForm, api_key: &str, sender: &str) -> Result<serde_js
     }))
 }
 
-fn choice(label: &str, name: &str, options: &[(&str, &str)], chosen: &str) -> Markup {
-    html! {
-        div.field {
-            label for=(format!("f-{name}")) { (label) }
-            select id=(format!("f-{name}")) name=(name) {
-                @for (value, text) in options { option value=(value) selected[*value == chosen] { (text) } }
-            }
-        }
-    }
-}
-
 /// The HTTP panel's own fields: what was typed, else what is stored (`stored` is the tenant's
 /// own HTTP provider, if that is the one saved).
 pub fn fields(v: &View, form: &FormState, stored: Option<&ChannelView>) -> Markup {
@@ -138,8 +127,8 @@ pub fn fields(v: &View, form: &FormState, stored: Option<&ChannelView>) -> Marku
             legend { (v.t(T::AnyHttpPanel)) }
             (field(v.t(T::Address), "url", "url", &kept("url"), form.error("url")))
             div.inline {
-                (choice(v.t(T::Method), "method", &[("POST", "POST"), ("GET", "GET")], &kept("method")))
-                (choice(v.t(T::BodyFormat), "format", &[("form", "form"), ("json", "JSON"), ("query", "query")], &kept("format")))
+                (select(v.t(T::Method), "method", &[("POST", "POST"), ("GET", "GET")], &kept("method")))
+                (select(v.t(T::BodyFormat), "format", &[("form", "form"), ("json", "JSON"), ("query", "query")], &kept("format")))
             }
             (area("fields", v.t(T::RequestFields), 4, &kept_fields, "receptor={to}\nmessage={text}\nsender={from}"))
             p.muted { small { (v.t(T::HttpPlaceholders)) } }
@@ -147,7 +136,7 @@ pub fn fields(v: &View, form: &FormState, stored: Option<&ChannelView>) -> Marku
             @if !header_names.is_empty() {
                 p.muted { small { (v.t(T::HeadersKept)) ": " @for (i, h) in header_names.iter().enumerate() { @if i > 0 { ", " } code { (h) } } } }
             }
-            (choice(v.t(T::NumberForm), "number_form", &[("international", "+98912…"), ("national", "0912…")], &kept("number_form")))
+            (select(v.t(T::NumberForm), "number_form", &[("international", "+98912…"), ("national", "0912…")], &kept("number_form")))
             (field(v.t(T::IdPointer), "id_pointer", "text", &kept("id_pointer"), form.error("id_pointer")))
         }
     }

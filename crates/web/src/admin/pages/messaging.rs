@@ -50,7 +50,7 @@ fn current(v: &View, view: Option<&ChannelView>) -> Markup {
     }
 }
 
-fn select(label: &str, name: &str, options: &[(&str, &str)], chosen: &str) -> Markup {
+pub(super) fn select(label: &str, name: &str, options: &[(&str, &str)], chosen: &str) -> Markup {
     html! {
         div.field {
             label for=(format!("f-{name}")) { (label) }
