@@ -238,8 +238,9 @@ impl Store {
             .collect())
     }
 
-    /// The same list by grouping every invoice of the period.
-    async fn top_customers_by_scan(&self, tenant_id: i64, from: &str, to: &str, limit: i64) -> Result<Vec<TopCustomer>> {
+    /// The same list by grouping every invoice of the period (the fallback, and the baseline the
+    /// analytics benchmark compares with).
+    pub async fn top_customers_by_scan(&self, tenant_id: i64, from: &str, to: &str, limit: i64) -> Result<Vec<TopCustomer>> {
         let rows = sqlx::query(
             "SELECT t.customer_id, t.spend, t.n, c.first_name, c.last_name, c.mobile, c.tier FROM (
                  SELECT customer_id, CAST(SUM(total - refunded_total) AS BIGINT) AS spend, COUNT(*) AS n FROM invoices
