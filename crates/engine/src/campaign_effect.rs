@@ -6,7 +6,7 @@ use crate::reports::{Rate, ReportTable};
 use crate::{Engine, EngineError, Result, TenantContext};
 use philia_domain::Issue;
 use philia_domain::calendar::local_day;
-use philia_domain::reports::{EffectQuery, days_before, effect_windows, span_days};
+use philia_domain::reports::{EffectQuery, effect_windows, span_days};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -68,15 +68,16 @@ fn change(figure: &str, before: f64, after: f64) -> FigureChange {
 impl Engine {
     async fn window_figures(&self, ctx: &TenantContext, from: &str, to: &str, window: i64) -> Result<WindowFigures> {
         let days = self.store.daily_stats(ctx.id, from, to).await?;
+        let (churn, active_at_end) = self.churn_and_active(ctx, from, to, window).await?;
         Ok(WindowFigures {
             from: from.into(),
             to: to.into(),
             net_sales: days.iter().map(|d| d.sales - d.refunds).sum(),
             invoices: days.iter().map(|d| d.invoices).sum(),
             buyers: self.store.buyers_between(ctx.id, from, to).await?,
-            active_at_end: self.store.buyers_between(ctx.id, &days_before(to, window - 1), to).await?,
+            active_at_end,
             retention: self.retention(ctx, from, to, span_days(from, to)).await?,
-            churn: self.churn(ctx, from, to, window).await?,
+            churn,
             events: days.iter().map(|d| d.events).sum(),
             engagers: self.store.engagers_between(ctx.id, from, to).await?,
         })

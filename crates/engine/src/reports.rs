@@ -245,18 +245,22 @@ impl Engine {
     /// Retention of `[from, to]`: buyers of the equal-length range before it who bought again.
     pub(crate) async fn retention(&self, ctx: &TenantContext, from: &str, to: &str, length: i64) -> Result<Rate> {
         let before = (days_before(from, length), days_before(from, 1));
-        let base = self.store.buyers_between(ctx.id, &before.0, &before.1).await?;
-        let again = self.store.buyers_also(ctx.id, (&before.0, &before.1), (from, to), true).await?;
-        Ok(Rate::of(again, base))
+        let sets = self.store.buyer_sets(ctx.id, (&before.0, &before.1), (from, to)).await?;
+        Ok(Rate::of(sets.in_both, sets.in_a))
     }
 
-    /// Churn of `[from, to]`: customers active at its start who are no longer active at its end.
-    pub(crate) async fn churn(&self, ctx: &TenantContext, from: &str, to: &str, window: i64) -> Result<Rate> {
+    /// Churn of `[from, to]`: customers active at its start who are no longer active at its end,
+    /// with the customers active at its end.
+    pub(crate) async fn churn_and_active(&self, ctx: &TenantContext, from: &str, to: &str, window: i64) -> Result<(Rate, i64)> {
         let start = (days_before(from, window), days_before(from, 1));
         let end = (days_before(to, window - 1), to.to_string());
-        let base = self.store.buyers_between(ctx.id, &start.0, &start.1).await?;
-        let gone = self.store.buyers_also(ctx.id, (&start.0, &start.1), (&end.0, &end.1), false).await?;
-        Ok(Rate::of(gone, base))
+        let sets = self.store.buyer_sets(ctx.id, (&start.0, &start.1), (&end.0, &end.1)).await?;
+        Ok((Rate::of(sets.in_a - sets.in_both, sets.in_a), sets.in_b))
+    }
+
+    /// Churn of `[from, to]` alone.
+    pub(crate) async fn churn(&self, ctx: &TenantContext, from: &str, to: &str, window: i64) -> Result<Rate> {
+        Ok(self.churn_and_active(ctx, from, to, window).await?.0)
     }
 
     /// G2: growth, activity, retention, churn and time between purchases.
@@ -273,9 +277,8 @@ impl Engine {
             }
             total += new_customers;
             let length = span_days(&bucket.from, &bucket.to);
-            let active_at_end = self.store.buyers_between(ctx.id, &days_before(&bucket.to, window - 1), &bucket.to).await?;
             let retention = self.retention(ctx, &bucket.from, &bucket.to, length).await?;
-            let churn = self.churn(ctx, &bucket.from, &bucket.to, window).await?;
+            let (churn, active_at_end) = self.churn_and_active(ctx, &bucket.from, &bucket.to, window).await?;
             buckets.push(CustomerBucket { bucket, new_customers, total_customers: total, active_at_end, retention, churn });
         }
         let (from, to) = (p.from.to_string(), p.to.to_string());
