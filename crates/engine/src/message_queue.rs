@@ -243,7 +243,7 @@ impl Engine {
         let rules = self.delivery_rules_in(conn, ctx).await?;
         let channel = template.channel;
         let push_devices: HashMap<i64, usize> = if channel == Channel::Push {
-            self.store.push_subscriptions_of(conn, ctx.id, &customers).await?.into_iter().map(|(id, s)| (id, s.len())).collect()
+            self.store.push_device_counts(conn, ctx.id, &customers).await?
         } else {
             HashMap::new()
         };

@@ -141,6 +141,21 @@ impl Store {
     }
 
     /// The subscriptions of these customers, oldest first.
+    /// How many browsers each of `customers` has subscribed (those with none are absent).
+    pub async fn push_device_counts(&self, conn: &mut Conn, tenant_id: i64, customers: &[i64]) -> Result<HashMap<i64, usize>> {
+        if customers.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = bulk::select_in(
+            conn,
+            "SELECT customer_id, COUNT(*) FROM push_subscriptions WHERE tenant_id = $1 AND customer_id IN ({in}) GROUP BY customer_id",
+            tenant_id,
+            customers.iter().map(|c| Val::I(*c)).collect(),
+        )
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)? as usize))).collect()
+    }
+
     pub async fn push_subscriptions_of(
         &self,
         conn: &mut Conn,
