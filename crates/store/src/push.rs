@@ -108,26 +108,22 @@ impl Store {
 
     /// Forgets subscriptions the push service says are gone.
     pub async fn delete_push_subscriptions(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<()> {
-        for id in ids {
-            sqlx::query("DELETE FROM push_subscriptions WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant_id)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-        }
+        let ids = ids.iter().map(|i| Val::I(*i)).collect();
+        bulk::select_in(conn, "DELETE FROM push_subscriptions WHERE tenant_id = $1 AND id IN ({in})", tenant_id, ids).await?;
         Ok(())
     }
 
     /// When a message last reached these subscriptions.
     pub async fn mark_push_sent(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64], now: i64) -> Result<()> {
-        for id in ids {
-            sqlx::query("UPDATE push_subscriptions SET last_sent_at = $3 WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant_id)
-                .bind(id)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-        }
+        let ids = ids.iter().map(|i| Val::I(*i)).collect();
+        bulk::select_in_with(
+            conn,
+            "UPDATE push_subscriptions SET last_sent_at = $2 WHERE tenant_id = $1 AND id IN ({in})",
+            tenant_id,
+            vec![Val::I(now)],
+            ids,
+        )
+        .await?;
         Ok(())
     }
 

@@ -103,15 +103,7 @@ fn scalar(field: &str, clock: &Clock, params: &mut Vec<Val>) -> String {
                     "COALESCE((SELECT e.count FROM customer_event_stats e WHERE e.tenant_id = $1 AND e.customer_id = c.id AND e.type = {t}), 0)"
                 )
             }
-            Some((event_type, EventWindow::LastDays(days))) => {
-                let t = bind(params, Val::T(event_type.into()));
-                let from = bind(params, Val::I(clock.now_ms - days * 86_400_000));
-                let now = bind(params, Val::I(clock.now_ms));
-                format!(
-                    "(SELECT COUNT(*) FROM events e WHERE e.tenant_id = $1 AND e.customer_id = c.id AND e.type = {t}
-                     AND e.occurred_at >= {from} AND e.occurred_at <= {now})"
-                )
-            }
+            Some((event_type, window)) => counted_events(event_type, window, None, clock, params),
             // The schema admits no other field; a rule stored under an older schema matches no one.
             None => "NULL".into(),
         },
@@ -131,9 +123,9 @@ fn test(field: &str, op: Op, operand: &Operand, filter: Option<&Condition>, cloc
     if let Some(name) = property_name(field, "attributes.") {
         return json_test(clock.backend, "c.attributes", &name, op, operand, params);
     }
-    let e = match filter {
-        Some(f) => filtered_events(field, f, clock, params),
-        None => scalar(field, clock, params),
+    let e = match (filter, event_field(field)) {
+        (Some(f), Some((event_type, window))) => counted_events(event_type, window, Some(f), clock, params),
+        _ => scalar(field, clock, params),
     };
     match op {
         Op::WithinLastDays => match operand {
@@ -194,11 +186,16 @@ fn starts_with(e: &str, prefix: &str, params: &mut Vec<Val>) -> String {
     format!("SUBSTR({e}, 1, CAST({len} AS INTEGER)) = {}", bind(params, Val::T(prefix.to_string())))
 }
 
-/// Events of a counting field's type and window that `filter` admits, counted from the events
-/// themselves (the per-type totals cannot be narrowed). Properties emptied by the tenant's data
-/// retention no longer match.
-fn filtered_events(field: &str, filter: &Condition, clock: &Clock, params: &mut Vec<Val>) -> String {
-    let Some((event_type, window)) = event_field(field) else { return "NULL".into() };
+/// Events of a type in a window counted from the events themselves, those `filter` admits when
+/// there is one (the per-type totals serve only an unfiltered count of all time). Properties
+/// emptied by the tenant's data retention no longer match.
+fn counted_events(
+    event_type: &str,
+    window: EventWindow,
+    filter: Option<&Condition>,
+    clock: &Clock,
+    params: &mut Vec<Val>,
+) -> String {
     let t = bind(params, Val::T(event_type.into()));
     let within = match window {
         EventWindow::Ever => String::new(),
@@ -208,10 +205,8 @@ fn filtered_events(field: &str, filter: &Condition, clock: &Clock, params: &mut 
             format!(" AND e.occurred_at >= {from} AND e.occurred_at <= {now}")
         }
     };
-    let admitted = compile_event_filter(filter, clock.backend, params);
-    format!(
-        "(SELECT COUNT(*) FROM events e WHERE e.tenant_id = $1 AND e.customer_id = c.id AND e.type = {t}{within} AND {admitted})"
-    )
+    let admitted = filter.map(|f| format!(" AND {}", compile_event_filter(f, clock.backend, params))).unwrap_or_default();
+    format!("(SELECT COUNT(*) FROM events e WHERE e.tenant_id = $1 AND e.customer_id = c.id AND e.type = {t}{within}{admitted})")
 }
 
 /// A test of one key of a JSON object column, typed as the condition language compares: a
