@@ -2,6 +2,7 @@
 //! system from outside is parsed here into a type that cannot hold an invalid state.
 
 pub mod automations;
+pub mod buyer_days;
 pub mod calendar;
 pub mod campaigns;
 pub mod catalogue;

@@ -190,19 +190,6 @@ impl Period {
     }
 }
 
-/// Days in `[from, to]`, both ends included (`YYYY-MM-DD` text).
-pub fn span_days(from: &str, to: &str) -> i64 {
-    match (from.parse::<Date>(), to.parse::<Date>()) {
-        (Ok(f), Ok(t)) => days_between(f, t) + 1,
-        _ => 0,
-    }
-}
-
-/// `day` minus `n` days, as tenant-local `YYYY-MM-DD` text.
-pub fn days_before(day: &str, n: i64) -> String {
-    day.parse::<Date>().map(|d| add_days(d, -n).to_string()).unwrap_or_else(|_| day.to_string())
-}
-
 /// G7: what the campaign-effect report compares, as the API takes it: a date (or a campaign,
 /// whose launch day the engine looks up) and the length of the windows before and after it.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]

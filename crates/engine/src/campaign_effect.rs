@@ -2,11 +2,13 @@
 //! compared on sales, invoices, buyers, active customers, churn, retention and engagement.
 //! Definitions in `docs/REPORTS.md`.
 
+use crate::buyers::day;
 use crate::reports::{Rate, ReportTable};
 use crate::{Engine, EngineError, Result, TenantContext};
 use philia_domain::Issue;
+use philia_domain::buyer_days::Days;
 use philia_domain::calendar::local_day;
-use philia_domain::reports::{EffectQuery, effect_windows, span_days};
+use philia_domain::reports::{EffectQuery, effect_windows};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -68,15 +70,17 @@ fn change(figure: &str, before: f64, after: f64) -> FigureChange {
 impl Engine {
     async fn window_figures(&self, ctx: &TenantContext, from: &str, to: &str, window: i64) -> Result<WindowFigures> {
         let days = self.store.daily_stats(ctx.id, from, to).await?;
-        let (churn, active_at_end) = self.churn_and_active(ctx, from, to, window).await?;
+        let (first, last, w) = (day(from)?, day(to)?, window as i32);
+        let links = self.purchase_links(ctx, Days::new(first - (last - first + 1).max(w), last)).await?;
+        let (churn, active_at_end) = self.churn_and_active_of(ctx, &links, first, last, w).await?;
         Ok(WindowFigures {
             from: from.into(),
             to: to.into(),
             net_sales: days.iter().map(|d| d.sales - d.refunds).sum(),
             invoices: days.iter().map(|d| d.invoices).sum(),
-            buyers: self.store.buyers_between(ctx.id, from, to).await?,
+            buyers: links.buyers(Days::new(first, last)),
             active_at_end,
-            retention: self.retention(ctx, from, to, span_days(from, to)).await?,
+            retention: self.retention_of(ctx, &links, first, last).await?,
             churn,
             events: days.iter().map(|d| d.events).sum(),
             engagers: self.store.engagers_between(ctx.id, from, to).await?,

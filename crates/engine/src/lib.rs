@@ -25,6 +25,7 @@ macro_rules! in_write_tx {
 pub mod audit;
 pub mod automations;
 pub mod backup;
+pub mod buyers;
 pub mod campaign_effect;
 pub mod campaigns;
 pub mod catalogue;

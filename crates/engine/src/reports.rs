@@ -2,8 +2,10 @@
 //! Definitions are in `docs/REPORTS.md`; every figure comes from the rollups or the facts, never
 //! from a sample.
 
+use crate::buyers::day;
 use crate::{Engine, Result, TenantContext};
-use philia_domain::reports::{Bucket, Grouping, Period, PeriodQuery, days_before, span_days};
+use philia_domain::buyer_days::{Days, date_day_number};
+use philia_domain::reports::{Bucket, Grouping, Period, PeriodQuery};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -33,7 +35,7 @@ pub struct Rate {
 }
 
 impl Rate {
-    fn of(count: i64, base: i64) -> Rate {
+    pub(crate) fn of(count: i64, base: i64) -> Rate {
         let percent = if base == 0 { 0.0 } else { (count as f64 * 10_000.0 / base as f64).round() / 100.0 };
         Rate { base, count, percent }
     }
@@ -242,31 +244,14 @@ impl Engine {
         })
     }
 
-    /// Retention of `[from, to]`: buyers of the equal-length range before it who bought again.
-    pub(crate) async fn retention(&self, ctx: &TenantContext, from: &str, to: &str, length: i64) -> Result<Rate> {
-        let before = (days_before(from, length), days_before(from, 1));
-        let sets = self.store.buyer_sets(ctx.id, (&before.0, &before.1), (from, to)).await?;
-        Ok(Rate::of(sets.in_both, sets.in_a))
-    }
-
-    /// Churn of `[from, to]`: customers active at its start who are no longer active at its end,
-    /// with the customers active at its end.
-    pub(crate) async fn churn_and_active(&self, ctx: &TenantContext, from: &str, to: &str, window: i64) -> Result<(Rate, i64)> {
-        let start = (days_before(from, window), days_before(from, 1));
-        let end = (days_before(to, window - 1), to.to_string());
-        let sets = self.store.buyer_sets(ctx.id, (&start.0, &start.1), (&end.0, &end.1)).await?;
-        Ok((Rate::of(sets.in_a - sets.in_both, sets.in_a), sets.in_b))
-    }
-
-    /// Churn of `[from, to]` alone.
-    pub(crate) async fn churn(&self, ctx: &TenantContext, from: &str, to: &str, window: i64) -> Result<Rate> {
-        Ok(self.churn_and_active(ctx, from, to, window).await?.0)
-    }
-
     /// G2: growth, activity, retention, churn and time between purchases.
     pub async fn customers_report(&self, ctx: &TenantContext, p: &Period, window: i64) -> Result<CustomersReport> {
         let days = self.store.daily_stats(ctx.id, &p.from.to_string(), &p.to.to_string()).await?;
         let mut total = self.store.customer_totals_before(ctx.id, &p.from.to_string()).await?.customers;
+        let (from, to, w) = (date_day_number(p.from), date_day_number(p.to), window as i32);
+        // Every range asked about below lies within the period and the longer of its own length
+        // and the activity window before it.
+        let links = self.purchase_links(ctx, Days::new(from - (to - from + 1).max(w), to)).await?;
         let mut buckets = Vec::new();
         let mut i = 0;
         for bucket in p.buckets(ctx.calendar) {
@@ -276,18 +261,17 @@ impl Engine {
                 i += 1;
             }
             total += new_customers;
-            let length = span_days(&bucket.from, &bucket.to);
-            let retention = self.retention(ctx, &bucket.from, &bucket.to, length).await?;
-            let (churn, active_at_end) = self.churn_and_active(ctx, &bucket.from, &bucket.to, window).await?;
+            let (b_from, b_to) = (day(&bucket.from)?, day(&bucket.to)?);
+            let retention = self.retention_of(ctx, &links, b_from, b_to).await?;
+            let (churn, active_at_end) = self.churn_and_active_of(ctx, &links, b_from, b_to, w).await?;
             buckets.push(CustomerBucket { bucket, new_customers, total_customers: total, active_at_end, retention, churn });
         }
-        let (from, to) = (p.from.to_string(), p.to.to_string());
         Ok(CustomersReport {
             period: PeriodInfo::of(p),
             activity_window_days: window,
             new_customers: buckets.iter().map(|b| b.new_customers).sum(),
-            retention: self.retention(ctx, &from, &to, p.days()).await?,
-            churn: self.churn(ctx, &from, &to, window).await?,
+            retention: self.retention_of(ctx, &links, from, to).await?,
+            churn: self.churn_and_active_of(ctx, &links, from, to, w).await?.0,
             buckets,
             time_between_purchases: gaps(&self.store.purchase_spans(ctx.id).await?),
         })

@@ -40,8 +40,10 @@ SELECT tenant_id, customer_id, type, COUNT(*), MIN(occurred_at), MAX(occurred_at
 WHERE tenant_id = $1 AND customer_id IS NOT NULL GROUP BY tenant_id, customer_id, type";
 
 const CUSTOMER_DAYS: &str = "
-INSERT INTO customer_days (tenant_id, customer_id, day)
-SELECT DISTINCT tenant_id, customer_id, day FROM invoices WHERE tenant_id = $1 AND status = 'completed' AND customer_id IS NOT NULL";
+INSERT INTO customer_days (tenant_id, customer_id, day, next_day)
+SELECT tenant_id, customer_id, day, COALESCE(LEAD(day) OVER (PARTITION BY customer_id ORDER BY day), '9999-12-31')
+FROM (SELECT DISTINCT tenant_id, customer_id, day FROM invoices WHERE tenant_id = $1 AND status = 'completed'
+    AND customer_id IS NOT NULL) d";
 
 const DAILY_STATS: &str = "
 INSERT INTO tenant_daily_stats (tenant_id, day, sales, invoices, refunds, refund_count, new_customers, active_customers, events,

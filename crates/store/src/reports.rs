@@ -6,14 +6,6 @@ use crate::bulk::Val;
 use crate::db::Store;
 use sqlx::Row;
 
-/// How many customers bought in each of two day ranges, and in both.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BuyerSets {
-    pub in_a: i64,
-    pub in_b: i64,
-    pub in_both: i64,
-}
-
 /// Identified customers' net spend and customers with a purchase, up to a day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CustomerTotals {
@@ -46,41 +38,46 @@ impl Store {
         Ok(CustomerTotals { net_spend: r.try_get(0)?, customers: r.try_get(1)? })
     }
 
-    /// Distinct customers who bought on a day in `[from, to]`.
-    pub async fn buyers_between(&self, tenant_id: i64, from: &str, to: &str) -> Result<i64> {
-        let r =
-            sqlx::query("SELECT COUNT(DISTINCT customer_id) FROM customer_days WHERE tenant_id = $1 AND day >= $2 AND day <= $3")
-                .bind(tenant_id)
-                .bind(from)
-                .bind(to)
-                .fetch_one(self.pool())
-                .await?;
-        Ok(r.try_get(0)?)
-    }
-
-    /// Of two day ranges `a` and `b`: the customers who bought in `a`, in `b`, and in both — one
-    /// pass over the days of the two, grouped by customer, where asking for each set apart read
-    /// the days twice.
-    pub async fn buyer_sets(&self, tenant_id: i64, a: (&str, &str), b: (&str, &str)) -> Result<BuyerSets> {
-        let (low, high) = (a.0.min(b.0), a.1.max(b.1));
-        let r = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(in_a), 0) AS BIGINT), CAST(COALESCE(SUM(in_b), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(in_a * in_b), 0) AS BIGINT) FROM (
-                 SELECT customer_id,
-                        MAX(CASE WHEN day >= $2 AND day <= $3 THEN 1 ELSE 0 END) AS in_a,
-                        MAX(CASE WHEN day >= $4 AND day <= $5 THEN 1 ELSE 0 END) AS in_b
-                 FROM customer_days WHERE tenant_id = $1 AND day >= $6 AND day <= $7 GROUP BY customer_id) x",
+    /// `(day, next purchase day, customers)` for the purchase days in `[from, to]`, read from the
+    /// index of days alone.
+    pub async fn purchase_links(&self, tenant_id: i64, from: &str, to: &str) -> Result<Vec<(String, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT day, next_day, COUNT(*) FROM customer_days WHERE tenant_id = $1 AND day >= $2 AND day <= $3
+             GROUP BY day, next_day",
         )
         .bind(tenant_id)
-        .bind(a.0)
-        .bind(a.1)
-        .bind(b.0)
-        .bind(b.1)
-        .bind(low)
-        .bind(high)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+
+    /// Customers whose last purchase day in `last_in` is followed by their next in `next_in`, and
+    /// who bought in `bought_in` (ranges of `YYYY-MM-DD`, both ends included).
+    pub async fn bought_after_gap(
+        &self,
+        tenant_id: i64,
+        last_in: (&str, &str),
+        next_in: (&str, &str),
+        bought_in: (&str, &str),
+    ) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) FROM customer_days c WHERE c.tenant_id = $1 AND c.day >= $2 AND c.day <= $3
+             AND c.next_day >= $4 AND c.next_day <= $5
+             AND EXISTS (SELECT 1 FROM customer_days b WHERE b.tenant_id = $1 AND b.customer_id = c.customer_id
+                 AND b.day >= $6 AND b.day <= $7)",
+        )
+        .bind(tenant_id)
+        .bind(last_in.0)
+        .bind(last_in.1)
+        .bind(next_in.0)
+        .bind(next_in.1)
+        .bind(bought_in.0)
+        .bind(bought_in.1)
         .fetch_one(self.pool())
         .await?;
-        Ok(BuyerSets { in_a: r.try_get(0)?, in_b: r.try_get(1)?, in_both: r.try_get(2)? })
+        Ok(r.try_get(0)?)
     }
 
     /// Per customer with at least two invoices: days from the first to the last purchase and the

@@ -71,6 +71,16 @@ pub struct EventTypeDelta {
     pub last_at: i64,
 }
 
+/// A purchase day's link: the customer's next purchase day, or `9999-12-31`.
+const NEXT_DAY: &str = "COALESCE((SELECT MIN(n.day) FROM customer_days n WHERE n.tenant_id = customer_days.tenant_id
+    AND n.customer_id = customer_days.customer_id AND n.day > customer_days.day), '9999-12-31')";
+
+/// Sets to the customer's next purchase day the links of a tenant's (`$1`) purchase days that
+/// `picked` (conditions joined with AND) picks and that are wrong.
+fn relink_days(picked: &str) -> String {
+    format!("UPDATE customer_days SET next_day = {NEXT_DAY} WHERE tenant_id = $1 AND {picked} AND next_day <> {NEXT_DAY}")
+}
+
 impl Store {
     /// Reads the statistics of `ids` and, on PostgreSQL, locks them until commit (in id order, so
     /// two writers never wait on each other in a cycle).
@@ -244,7 +254,8 @@ impl Store {
     }
 
     /// Records that customers bought on days; returns, for each pair that is new, its day: one
-    /// more customer active on that day.
+    /// more customer active on that day. Each new day is linked to the customer's next purchase
+    /// day and the day before it to the new one.
     pub async fn mark_customer_days(&self, conn: &mut Conn, tenant_id: i64, pairs: Vec<(i64, String)>) -> Result<Vec<String>> {
         let rows = pairs.into_iter().map(|(c, d)| vec![Val::I(tenant_id), Val::I(c), Val::T(d)]).collect();
         let out = bulk::insert(
@@ -252,10 +263,21 @@ impl Store {
             "customer_days",
             &["tenant_id", "customer_id", "day"],
             rows,
-            "ON CONFLICT DO NOTHING RETURNING day",
+            "ON CONFLICT DO NOTHING RETURNING customer_id, day",
         )
         .await?;
-        out.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        let new: Vec<(i64, String)> = out.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?;
+        if let Some(earliest) = new.iter().map(|(_, d)| d.clone()).min() {
+            let mut customers: Vec<i64> = new.iter().map(|(c, _)| *c).collect();
+            customers.sort_unstable();
+            customers.dedup();
+            let customers = customers.into_iter().map(Val::I).collect();
+            // Only a link that passes over a new day changes, and every such link ends after the
+            // batch's earliest new day: the other days of a regular buyer are not read.
+            let sql = relink_days("next_day > $2 AND customer_id IN ({in})");
+            bulk::select_in_with(conn, &sql, tenant_id, vec![Val::T(earliest)], customers).await?;
+        }
+        Ok(new.into_iter().map(|(_, d)| d).collect())
     }
 
     pub async fn apply_daily_deltas(&self, conn: &mut Conn, tenant_id: i64, deltas: &DailyDeltas) -> Result<()> {
@@ -442,6 +464,7 @@ impl Store {
             .bind(to)
             .execute(&mut *conn)
             .await?;
+        bulk::dynamic(relink_days("customer_id = $2")).bind(tenant_id).bind(to).execute(&mut *conn).await?;
         Ok(shared)
     }
 }

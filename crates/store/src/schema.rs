@@ -569,10 +569,23 @@ const V26: &[&str] = &[
     "CREATE INDEX customer_stats_gross ON customer_stats (tenant_id, gross_spend)",
 ];
 
+/// Each purchase day links to the customer's next one (`9999-12-31` when none is known), so the
+/// buyers of a range of days are counted from the index of days alone: one row per buyer is the
+/// last day in the range whose next day lies past it (`philia_domain::buyer_days`).
+const V27: &[&str] = &[
+    "ALTER TABLE customer_days ADD COLUMN next_day TEXT NOT NULL DEFAULT '9999-12-31'",
+    "UPDATE customer_days SET next_day = COALESCE((SELECT MIN(n.day) FROM customer_days n
+        WHERE n.tenant_id = customer_days.tenant_id AND n.customer_id = customer_days.customer_id AND n.day > customer_days.day),
+        '9999-12-31')",
+    "DROP INDEX customer_days_day",
+    "CREATE INDEX customer_days_day ON customer_days (tenant_id, day, next_day, customer_id)",
+];
+
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
-const MIGRATIONS: &[&[&str]] =
-    &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24, V25, V26];
+const MIGRATIONS: &[&[&str]] = &[
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24, V25, V26, V27,
+];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared

@@ -294,3 +294,85 @@ async fn top_customers_match_the_invoices_when_big_spenders_were_quiet() {
         app.finish().await;
     }
 }
+
+/// G2's active customers, retention and churn equal what the customers' purchase days say, for
+/// buckets shorter and longer than the activity window, after purchases arrived out of order and
+/// two customers were merged.
+#[tokio::test]
+async fn customers_report_matches_the_purchase_days() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let day = |n: i64| jiff::civil::date(2024, 1, 1).checked_add(jiff::Span::new().days(n)).unwrap();
+    for app in common::apps().await {
+        let mut rng = philia_engine::demo::DemoRng::new(7);
+        // Purchase days per mobile, posted in random order across the year's first 200 days.
+        let mut posts = Vec::new();
+        for who in 0..40u64 {
+            for k in 0..rng.below(9) {
+                posts.push((rng.below(1_000), who, day(rng.below(200) as i64), k));
+            }
+        }
+        posts.sort();
+        let mut days: BTreeMap<u64, BTreeSet<jiff::civil::Date>> = BTreeMap::new();
+        for (_, who, d, k) in &posts {
+            buy(&app, &format!("P{who}-{k}"), &d.to_string(), Some(&format!("0912300{who:04}")), 100).await;
+            days.entry(*who).or_default().insert(*d);
+        }
+        // Customer 1 is merged into customer 0: their days become one history.
+        let id = |who: u64| {
+            let app = &app;
+            async move { app.get(&format!("/api/v1/customers?q=0912300{who:04}")).await.body["items"][0]["id"].as_i64() }
+        };
+        if let (Some(keep), Some(gone)) = (id(0).await, id(1).await) {
+            let r = app.post(&format!("/api/v1/customers/{keep}/merge"), json!({"merge_id": gone})).await;
+            assert!(r.status.is_success(), "{}", r.body);
+            let moved = days.remove(&1).unwrap_or_default();
+            days.entry(0).or_default().extend(moved);
+        }
+        let bought = |from: jiff::civil::Date, to: jiff::civil::Date| -> BTreeSet<u64> {
+            days.iter().filter(|(_, d)| d.range(from..=to).next().is_some()).map(|(w, _)| *w).collect()
+        };
+        let back = |d: jiff::civil::Date, n: i64| d.checked_sub(jiff::Span::new().days(n)).unwrap();
+        let rate = |count: usize, base: usize| json!({"base": base, "count": count});
+        for (query, window) in [
+            ("from=2024-03-01&to=2024-06-30&group=month", 30),
+            ("from=2024-02-01&to=2024-05-31&group=week", 10),
+            ("from=2024-04-01&to=2024-04-20&group=day", 45),
+            ("from=2024-01-15&to=2024-07-15&group=year", 60),
+        ] {
+            let r = app.get(&format!("/api/v1/reports/customers?{query}&window={window}")).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            let mut periods: Vec<(&Value, jiff::civil::Date, jiff::civil::Date)> = r.body["buckets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| (b, b["from"].as_str().unwrap().parse().unwrap(), b["to"].as_str().unwrap().parse().unwrap()))
+                .collect();
+            assert!(!periods.is_empty(), "{query}");
+            let whole = (&r.body, periods[0].1, periods[periods.len() - 1].2);
+            periods.push(whole);
+            for (figures, from, to) in periods {
+                let length = (to - from).get_days() as i64 + 1;
+                let before = bought(back(from, length), back(from, 1));
+                let during = bought(from, to);
+                let retained = before.intersection(&during).count();
+                let active_start = bought(back(from, window), back(from, 1));
+                let active_end = bought(back(to, window - 1), to);
+                let churned = active_start.difference(&active_end).count();
+                let what = format!("{query} window {window}, {from}..{to}");
+                assert_eq!(
+                    pick(&figures["retention"], &["base", "count"]),
+                    pick(&rate(retained, before.len()), &["base", "count"]),
+                    "{what}"
+                );
+                assert_eq!(
+                    pick(&figures["churn"], &["base", "count"]),
+                    pick(&rate(churned, active_start.len()), &["base", "count"]),
+                    "{what}"
+                );
+                if figures.get("active_at_end").is_some() {
+                    assert_eq!(figures["active_at_end"], json!(active_end.len()), "{what}");
+                }
+            }
+        }
+    }
+}
