@@ -223,12 +223,21 @@ async fn measure(
     let engagement = median_ms(runs, || engine.engagement_report(&ctx, &p)).await?;
     let points = median_ms(runs, || engine.points_tiers_report(&ctx)).await?;
     let top = median_ms(runs, || engine.top_customers_report(&ctx, &p, 20)).await?;
-    // The dashboard's shorter periods, each beside grouping every invoice of the period (the
-    // search's fallback) on the same data, and checked to give the same list.
+    // The dashboard's periods and a quiet week long ago: the report (which picks grouping the
+    // period's invoices or the search by lifetime spend from the period's invoice count) beside
+    // each way alone on the same data, checked to give the same list.
     let mut top_short = serde_json::Map::new();
-    for days in [7, 30, 365] {
-        let from = today.checked_sub(jiff::Span::new().days(days - 1))?.to_string();
-        let to = today.to_string();
+    let quiet_week = today.checked_sub(jiff::Span::new().days(550))?;
+    for (label, first, last) in [
+        ("7_days".to_string(), today.checked_sub(jiff::Span::new().days(6))?, today),
+        ("30_days".to_string(), today.checked_sub(jiff::Span::new().days(29))?, today),
+        ("365_days".to_string(), today.checked_sub(jiff::Span::new().days(364))?, today),
+        (format!("7_days_from_{quiet_week}"), quiet_week, quiet_week.checked_add(jiff::Span::new().days(6))?),
+    ] {
+        let (from, to) = (first.to_string(), last.to_string());
+        let period = philia_domain::reports::Period { from: first, to: last, grouping: p.grouping };
+        let report = median_ms(runs, || engine.top_customers_report(&ctx, &period, 20)).await?;
+        let invoices: i64 = engine.store.daily_stats(ctx.id, &from, &to).await?.iter().map(|d| d.invoices).sum();
         let searched = median_ms(runs, || async {
             engine.store.top_customers(ctx.id, &from, &to, 20).await.map_err(philia_engine::EngineError::from)
         })
@@ -240,7 +249,10 @@ async fn measure(
         let a = engine.store.top_customers(ctx.id, &from, &to, 20).await?;
         let b = engine.store.top_customers_by_scan(ctx.id, &from, &to, 20).await?;
         let same = a.iter().map(|c| (c.customer_id, c.net_spend)).eq(b.iter().map(|c| (c.customer_id, c.net_spend)));
-        top_short.insert(format!("{days}_days"), json!({"searched_ms": searched, "grouped_ms": grouped, "same_list": same}));
+        top_short.insert(
+            label,
+            json!({"invoices": invoices, "report_ms": report, "searched_ms": searched, "grouped_ms": grouped, "same_list": same}),
+        );
     }
     let rule = json!({"all": [
         {"field": "spend", "op": "gte", "value": 5_000_000},

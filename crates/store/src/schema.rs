@@ -581,10 +581,14 @@ const V27: &[&str] = &[
     "CREATE INDEX customer_days_day ON customer_days (tenant_id, day, next_day, customer_id)",
 ];
 
+/// A short period's invoices are read by their day (the top customers of a week group them).
+const V28: &[&str] = &["CREATE INDEX invoices_day ON invoices (tenant_id, day)"];
+
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
 const MIGRATIONS: &[&[&str]] = &[
     V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24, V25, V26, V27,
+    V28,
 ];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
