@@ -136,7 +136,6 @@ impl Store {
         Ok((r.try_get(0)?, r.try_get(1)?))
     }
 
-    /// The subscriptions of these customers, oldest first.
     /// How many browsers each of `customers` has subscribed (those with none are absent).
     pub async fn push_device_counts(&self, conn: &mut Conn, tenant_id: i64, customers: &[i64]) -> Result<HashMap<i64, usize>> {
         if customers.is_empty() {
@@ -152,6 +151,7 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)? as usize))).collect()
     }
 
+    /// The subscriptions of these customers, oldest first.
     pub async fn push_subscriptions_of(
         &self,
         conn: &mut Conn,

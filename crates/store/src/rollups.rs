@@ -267,7 +267,7 @@ impl Store {
         )
         .await?;
         let new: Vec<(i64, String)> = out.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?;
-        if let Some(earliest) = new.iter().map(|(_, d)| d.clone()).min() {
+        if let Some(earliest) = new.iter().map(|(_, d)| d).min().cloned() {
             let mut customers: Vec<i64> = new.iter().map(|(c, _)| *c).collect();
             customers.sort_unstable();
             customers.dedup();
