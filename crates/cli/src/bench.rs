@@ -402,7 +402,9 @@ pub(crate) async fn start_server(database_url: &str) -> Result<(StopOnDrop, u16)
     let server = std::process::Command::new(std::env::current_exe()?)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
+        // `PHILIA_BENCH_SERVER_LOG` (a `RUST_LOG` filter) shows what the server does, e.g.
+        // `sqlx::query=debug` for each statement with its time.
+        .env("RUST_LOG", std::env::var("PHILIA_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()))
         .spawn()
         .context("starting the server")?;
     let server = StopOnDrop(server);

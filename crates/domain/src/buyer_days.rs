@@ -173,6 +173,49 @@ impl PurchaseLinks {
     }
 }
 
+/// A purchase day and its link, as stored (`YYYY-MM-DD` text, which sorts as the days do).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LinkedDay {
+    pub day: String,
+    pub next_day: String,
+}
+
+/// What adding purchase days to one customer changes among the stored links.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Relinked {
+    /// Days that were not stored, with their links.
+    pub added: Vec<LinkedDay>,
+    /// Stored days whose link now points at an added day.
+    pub changed: Vec<LinkedDay>,
+}
+
+/// Links `days` into a customer's stored purchase days. `stored` must hold, for each of `days`,
+/// the stored day with the earliest link after it (the day it falls behind, or the customer's
+/// first day when it comes before all of them); any further stored days may be given too. Every
+/// link a new day changes belongs to one of those, and their links name the stored days that
+/// come next. Days already stored change nothing.
+pub fn relink(stored: &[LinkedDay], days: &[String]) -> Relinked {
+    let known: std::collections::BTreeMap<&str, &str> = stored.iter().map(|l| (l.day.as_str(), l.next_day.as_str())).collect();
+    let following = stored.iter().map(|l| l.next_day.as_str()).filter(|d| *d != NO_NEXT_DAY);
+    let mut all: Vec<&str> = known.keys().copied().chain(following).chain(days.iter().map(String::as_str)).collect();
+    all.sort_unstable();
+    all.dedup();
+    let stored_days: std::collections::BTreeSet<&str> = stored.iter().map(|l| l.next_day.as_str()).collect();
+    let mut out = Relinked::default();
+    for (i, day) in all.iter().enumerate() {
+        let next = all.get(i + 1).copied().unwrap_or(NO_NEXT_DAY);
+        let linked = LinkedDay { day: (*day).to_string(), next_day: next.to_string() };
+        match known.get(day) {
+            Some(was) if *was != next => out.changed.push(linked),
+            Some(_) => {}
+            // A stored day whose link is not given keeps it: no new day falls behind it.
+            None if stored_days.contains(day) => {}
+            None => out.added.push(linked),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,7 +267,59 @@ mod tests {
         (0..60i32, 0..25i32).prop_map(|(from, len)| Days::new(from, from + len - 1))
     }
 
+    fn links_of_days(days: &BTreeSet<i32>) -> Vec<LinkedDay> {
+        let listed: Vec<String> = days.iter().map(|d| day_text(*d)).collect();
+        listed
+            .iter()
+            .enumerate()
+            .map(|(i, d)| LinkedDay { day: d.clone(), next_day: listed.get(i + 1).cloned().unwrap_or(NO_NEXT_DAY.into()) })
+            .collect()
+    }
+
+    #[test]
+    fn relinking_inserts_between_before_and_after() {
+        let stored = links_of_days(&[10, 20].into_iter().collect());
+        let r = relink(&stored, &[day_text(15), day_text(25), day_text(20), day_text(25)]);
+        let text = |l: &LinkedDay| format!("{}>{}", l.day, l.next_day);
+        assert_eq!(r.added.iter().map(text).collect::<Vec<_>>(), ["1970-01-16>1970-01-21", "1970-01-26>9999-12-31"]);
+        assert_eq!(r.changed.iter().map(text).collect::<Vec<_>>(), ["1970-01-11>1970-01-16", "1970-01-21>1970-01-26"]);
+        assert_eq!(relink(&stored, &[day_text(20)]), Relinked::default());
+        assert_eq!(relink(&[], &[day_text(3)]).added, [LinkedDay { day: day_text(3), next_day: NO_NEXT_DAY.into() }]);
+    }
+
     proptest! {
+        #[test]
+        fn relinking_gives_the_links_of_the_whole_history(
+            before in prop::collection::btree_set(0..80i32, 0..12),
+            added in prop::collection::vec(0..80i32, 1..6),
+            extra in prop::collection::btree_set(0..80i32, 0..4),
+        ) {
+            let stored = links_of_days(&before);
+            // What the store reads: for each added day the stored day with the earliest link
+            // after it, and some other stored days.
+            let mut read: Vec<LinkedDay> = added
+                .iter()
+                .filter_map(|d| stored.iter().find(|l| l.next_day > day_text(*d)).cloned())
+                .chain(stored.iter().filter(|l| extra.contains(&day_number(&l.day).unwrap())).cloned())
+                .collect();
+            read.sort();
+            read.dedup();
+            let r = relink(&read, &added.iter().map(|d| day_text(*d)).collect::<Vec<_>>());
+            let mut result: std::collections::BTreeMap<String, String> =
+                stored.into_iter().map(|l| (l.day, l.next_day)).collect();
+            for l in &r.changed {
+                prop_assert!(result.contains_key(&l.day));
+                result.insert(l.day.clone(), l.next_day.clone());
+            }
+            for l in &r.added {
+                prop_assert!(result.insert(l.day.clone(), l.next_day.clone()).is_none());
+            }
+            let whole: BTreeSet<i32> = before.iter().chain(&added).copied().collect();
+            let expected: std::collections::BTreeMap<String, String> =
+                links_of_days(&whole).into_iter().map(|l| (l.day, l.next_day)).collect();
+            prop_assert_eq!(result, expected);
+        }
+
         #[test]
         fn sets_count_what_the_customers_did(
             histories in prop::collection::vec(prop::collection::btree_set(0..60i32, 0..8), 0..40),

@@ -136,13 +136,13 @@ async fn insert_inner(
 }
 
 /// Runs `SELECT … WHERE tenant_id = $1 AND {column} IN (…)` over `values` in chunks. `sql` holds
-/// `{in}` where the placeholder list goes and uses no parameter but `$1`, once.
+/// `{in}` where the placeholder list goes and uses no parameter but `$1`.
 pub async fn select_in(conn: &mut Conn, sql: &str, tenant_id: i64, values: Vec<Val>) -> Result<Vec<AnyRow>> {
     select_in_with(conn, sql, tenant_id, Vec::new(), values).await
 }
 
-/// Like [`select_in`] with further parameters `$2, $3, …` (each used once, in order, before
-/// `{in}`).
+/// Like [`select_in`] with further parameters `$2, $3, …` (in any order and as often as needed,
+/// before `{in}`).
 pub async fn select_in_with(
     conn: &mut Conn,
     sql: &str,
@@ -150,22 +150,63 @@ pub async fn select_in_with(
     extra: Vec<Val>,
     values: Vec<Val>,
 ) -> Result<Vec<AnyRow>> {
-    let sqlite = is_sqlite(conn);
-    let mut sql = sql.to_string();
-    if sqlite {
-        for n in (1..=extra.len() + 1).rev() {
-            sql = sql.replace(&format!("${n}"), "?");
-        }
-    }
     let mut out = Vec::new();
-    for chunk in values.chunks(if sqlite { SQLITE_IN_CHUNK } else { POSTGRES_IN_CHUNK }) {
-        let text = sql.replace("{in}", &value_list(sqlite, 2 + extra.len(), chunk.len()));
-        let mut vals = vec![Val::I(tenant_id)];
-        vals.extend(extra.iter().cloned());
-        vals.extend(chunk.iter().cloned());
-        out.extend(query(text, vals).fetch_all(&mut *conn).await?);
+    for q in in_chunks(conn, sql, tenant_id, extra, values) {
+        out.extend(q.fetch_all(&mut *conn).await?);
     }
     Ok(out)
+}
+
+/// Runs an `UPDATE` or `DELETE … WHERE tenant_id = $1 AND {column} IN (…)` written as for
+/// [`select_in_with`]; returns the rows it changed.
+pub async fn execute_in_with(conn: &mut Conn, sql: &str, tenant_id: i64, extra: Vec<Val>, values: Vec<Val>) -> Result<u64> {
+    let mut changed = 0;
+    for q in in_chunks(conn, sql, tenant_id, extra, values) {
+        changed += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(changed)
+}
+
+/// One query per chunk of `values`, with the placeholders each database wants.
+fn in_chunks(conn: &Conn, sql: &str, tenant_id: i64, extra: Vec<Val>, values: Vec<Val>) -> Vec<AnyQuery<'static>> {
+    let sqlite = is_sqlite(conn);
+    let mut fixed = vec![Val::I(tenant_id)];
+    fixed.extend(extra);
+    // SQLite gets anonymous `?` (see `value_list`), bound in the order they stand in the text.
+    let (sql, fixed) = if sqlite { in_text_order(sql, &fixed) } else { (sql.to_string(), fixed) };
+    values
+        .chunks(if sqlite { SQLITE_IN_CHUNK } else { POSTGRES_IN_CHUNK })
+        .map(|chunk| {
+            let text = sql.replace("{in}", &value_list(sqlite, fixed.len() + 1, chunk.len()));
+            query(text, fixed.iter().cloned().chain(chunk.iter().cloned()).collect())
+        })
+        .collect()
+}
+
+/// `sql` with each `$n` made `?`, and the values those stand for in the order they appear.
+fn in_text_order(sql: &str, fixed: &[Val]) -> (String, Vec<Val>) {
+    let mut text = String::with_capacity(sql.len());
+    let mut vals = Vec::new();
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        let digits = rest[at + 1..].bytes().take_while(u8::is_ascii_digit).count();
+        text.push_str(&rest[..at]);
+        match rest[at + 1..at + 1 + digits].parse::<usize>() {
+            Ok(n) if (1..=fixed.len()).contains(&n) => {
+                text.push('?');
+                vals.push(fixed[n - 1].clone());
+            }
+            _ => text.push_str(&rest[at..at + 1 + digits]),
+        }
+        rest = &rest[at + 1 + digits..];
+    }
+    text.push_str(rest);
+    (text, vals)
+}
+
+/// Ids as values to bind.
+pub fn ids(ids: &[i64]) -> Vec<Val> {
+    ids.iter().copied().map(Val::I).collect()
 }
 
 /// Epoch milliseconds as RFC 3339 UTC text.
@@ -175,4 +216,20 @@ pub fn ts(ms: i64) -> String {
 
 pub fn ts_opt(ms: Option<i64>) -> Option<String> {
     ms.map(ts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_bound_in_the_order_they_stand() {
+        let fixed = [Val::I(7), Val::T("Champions".into())];
+        let (text, vals) = in_text_order("UPDATE c SET s = $2 WHERE t = $1 AND u = $1 AND id IN ({in})", &fixed);
+        assert_eq!(text, "UPDATE c SET s = ? WHERE t = ? AND u = ? AND id IN ({in})");
+        let shown: Vec<String> = vals.iter().map(|v| format!("{v:?}")).collect();
+        assert_eq!(shown, ["T(\"Champions\")", "I(7)", "I(7)"]);
+        // A `$` that names no fixed value is text.
+        assert_eq!(in_text_order("SELECT '$' || $3, $1", &fixed[..1]).0, "SELECT '$' || $3, ?");
+    }
 }

@@ -115,7 +115,7 @@ impl Store {
             conn,
             "SELECT id, code, body, used FROM promotions WHERE tenant_id = $1 AND id IN ({in})",
             tenant_id,
-            ids.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(ids),
         )
         .await?;
         rows.iter().map(promotion).collect()

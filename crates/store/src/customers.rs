@@ -208,7 +208,7 @@ impl Store {
             conn,
             &format!("SELECT {}, updated_at FROM customers WHERE tenant_id = $1 AND id IN ({{in}})", PROFILE_COLUMNS.join(", ")),
             tenant_id,
-            ids.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(ids),
         )
         .await?;
         rows.iter().map(|r| ProfileRow::from_row(r).map(|p| (p.id, p))).collect()

@@ -45,9 +45,52 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite's one writing connection. A connection that sees another's commit drops its whole
+    /// page cache, so writes spread over the reading pool would each start cold; on one connection
+    /// the pages a batch of invoices needs stay cached from one transaction to the next.
+    writes: Option<AnyPool>,
     backend: Backend,
     /// One writer at a time in this process (SQLite only; PostgreSQL locks rows instead).
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// SQLite page cache per connection, in KiB: the writer keeps the pages every batch touches
+/// (customers, statistics, indexes); readers' caches are dropped at every commit of the writer,
+/// so a large one only holds memory.
+const SQLITE_WRITER_CACHE_KIB: i64 = 262_144;
+const SQLITE_READER_CACHE_KIB: i64 = 32_768;
+
+/// A pool of `max` connections set up for `backend` (`cache_kib`: SQLite's page cache of each).
+async fn open_pool(options: &AnyConnectOptions, backend: Backend, max: u32, cache_kib: i64) -> Result<AnyPool> {
+    Ok(AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(60))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Postgres {
+                    // Statements are prepared once per connection; a generic plan chosen while a
+                    // table was small (a sequential scan) would otherwise stay after it has grown.
+                    conn.execute("SET plan_cache_mode = force_custom_plan").await?;
+                }
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the one writer; NORMAL sync is durable across
+                    // application crashes and fast; a writer waits for the lock instead of failing.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 60000").await?;
+                    conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{cache_kib}"))).await?;
+                    // Checkpoint every ~8 MB of WAL. The checkpoint runs inside a commit, so its
+                    // size is the stall a concurrent request waits out: at 20,000 pages redeem p99
+                    // at 500/s was 68 ms, at 2,000 pages 11 ms, while batch ingestion kept its rate
+                    // (docs/BENCHMARKS.md).
+                    conn.execute("PRAGMA wal_autocheckpoint = 2000").await?;
+                    conn.execute("PRAGMA temp_store = MEMORY").await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options.clone())
+        .await?)
 }
 
 impl Store {
@@ -68,39 +111,17 @@ impl Store {
             _ => url.to_string(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(match backend {
-                Backend::Sqlite => 8,
-                Backend::Postgres => 16,
-            })
-            .acquire_timeout(Duration::from_secs(60))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Postgres {
-                        // Statements are prepared once per connection; a generic plan chosen while a
-                        // table was small (a sequential scan) would otherwise stay after it has grown.
-                        conn.execute("SET plan_cache_mode = force_custom_plan").await?;
-                    }
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the one writer; NORMAL sync is durable across
-                        // application crashes and fast; a writer waits for the lock instead of failing.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 60000").await?;
-                        conn.execute("PRAGMA cache_size = -131072").await?;
-                        // Checkpoint every ~8 MB of WAL. The checkpoint runs inside a commit, so its
-                        // size is the stall a concurrent request waits out: at 20,000 pages redeem p99
-                        // at 500/s was 68 ms, at 2,000 pages 11 ms, while batch ingestion kept its rate
-                        // (docs/BENCHMARKS.md).
-                        conn.execute("PRAGMA wal_autocheckpoint = 2000").await?;
-                        conn.execute("PRAGMA temp_store = MEMORY").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        Ok(Store { pool, backend, writer: Default::default() })
+        Ok(match backend {
+            Backend::Postgres => {
+                Store { pool: open_pool(&options, backend, 16, 0).await?, writes: None, backend, writer: Default::default() }
+            }
+            Backend::Sqlite => Store {
+                pool: open_pool(&options, backend, 8, SQLITE_READER_CACHE_KIB).await?,
+                writes: Some(open_pool(&options, backend, 1, SQLITE_WRITER_CACHE_KIB).await?),
+                backend,
+                writer: Default::default(),
+            },
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -117,7 +138,8 @@ impl Store {
         Ok(match self.backend {
             Backend::Sqlite => {
                 let writer = self.writer.clone().lock_owned().await;
-                Tx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await?, _writer: Some(writer) }
+                let writes = self.writes.as_ref().unwrap_or(&self.pool);
+                Tx { tx: writes.begin_with("BEGIN IMMEDIATE").await?, _writer: Some(writer) }
             }
             Backend::Postgres => Tx { tx: self.pool.begin().await?, _writer: None },
         })
@@ -129,6 +151,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(writes) = &self.writes {
+            writes.close().await;
+        }
         self.pool.close().await;
     }
 

@@ -44,7 +44,7 @@ impl Store {
             conn,
             "SELECT customer_id, key FROM customer_identities WHERE tenant_id = $1 AND customer_id IN ({in}) ORDER BY key",
             tenant_id,
-            customer_ids.iter().map(|c| Val::I(*c)).collect(),
+            bulk::ids(customer_ids),
         )
         .await?;
         rows.iter().map(|r| Ok((r.try_get("customer_id")?, r.try_get("key")?))).collect()

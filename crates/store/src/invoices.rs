@@ -226,7 +226,7 @@ impl Store {
             conn,
             &format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE tenant_id = $1 AND id IN ({{in}})"),
             tenant_id,
-            ids.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(ids),
         )
         .await?;
         let mut found: HashMap<i64, Invoice> = rows.iter().map(|r| invoice(r).map(|i| (i.id, i))).collect::<Result<_>>()?;
@@ -235,7 +235,7 @@ impl Store {
             "SELECT invoice_id, sku, product_name, category, quantity_milli, unit_price, discount, total FROM invoice_lines
              WHERE tenant_id = $1 AND invoice_id IN ({in}) ORDER BY invoice_id, line_no",
             tenant_id,
-            ids.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(ids),
         )
         .await?;
         for r in &lines {

@@ -573,7 +573,7 @@ impl Store {
              AND status IN ('queued', 'sending', 'sent', 'delivered') AND customer_id IN ({in})",
             tenant_id,
             vec![Val::I(week_start.min(day_start))],
-            customers.iter().map(|c| Val::I(*c)).collect(),
+            bulk::ids(customers),
         )
         .await?;
         let mut out: HashMap<i64, (i64, i64)> = HashMap::new();
@@ -601,7 +601,7 @@ impl Store {
         if customers.is_empty() {
             return Ok(out);
         }
-        let ids: Vec<Val> = customers.iter().map(|c| Val::I(*c)).collect();
+        let ids: Vec<Val> = bulk::ids(customers);
         if wanted.points {
             self.point_holdings(conn, tenant_id, ids.clone(), &mut out).await?;
         }
@@ -743,7 +743,7 @@ impl Store {
             conn,
             "SELECT id, sms_opt_in, email_opt_in FROM customers WHERE tenant_id = $1 AND id IN ({in})",
             tenant_id,
-            customers.iter().map(|c| Val::I(*c)).collect(),
+            bulk::ids(customers),
         )
         .await?;
         rows.iter()

@@ -142,7 +142,7 @@ impl Store {
             ),
             tenant_id,
             extra,
-            customers.iter().map(|c| Val::I(*c)).collect(),
+            bulk::ids(customers),
         )
         .await?;
         rows.iter().map(progress).collect()
@@ -255,7 +255,7 @@ impl Store {
             "SELECT m.customer_id, s.code FROM segment_members m JOIN segments s ON s.tenant_id = m.tenant_id AND s.id = m.segment_id
              WHERE m.tenant_id = $1 AND m.customer_id IN ({in})",
             tenant_id,
-            customers.iter().map(|c| Val::I(*c)).collect(),
+            bulk::ids(customers),
         )
         .await?;
         let mut out: HashMap<i64, Vec<String>> = HashMap::new();

@@ -539,7 +539,7 @@ impl Store {
             &sql,
             tenant_id,
             periods.iter().map(|p| Val::T(p.clone())).collect(),
-            customers.iter().map(|c| Val::I(*c)).collect(),
+            bulk::ids(customers),
         )
         .await?;
         rows.iter().map(|r| Ok(((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?), r.try_get(3)?))).collect()

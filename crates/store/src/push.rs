@@ -108,14 +108,14 @@ impl Store {
 
     /// Forgets subscriptions the push service says are gone.
     pub async fn delete_push_subscriptions(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<()> {
-        let ids = ids.iter().map(|i| Val::I(*i)).collect();
+        let ids = bulk::ids(ids);
         bulk::select_in(conn, "DELETE FROM push_subscriptions WHERE tenant_id = $1 AND id IN ({in})", tenant_id, ids).await?;
         Ok(())
     }
 
     /// When a message last reached these subscriptions.
     pub async fn mark_push_sent(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64], now: i64) -> Result<()> {
-        let ids = ids.iter().map(|i| Val::I(*i)).collect();
+        let ids = bulk::ids(ids);
         bulk::select_in_with(
             conn,
             "UPDATE push_subscriptions SET last_sent_at = $2 WHERE tenant_id = $1 AND id IN ({in})",
@@ -145,7 +145,7 @@ impl Store {
             conn,
             "SELECT customer_id, COUNT(*) FROM push_subscriptions WHERE tenant_id = $1 AND customer_id IN ({in}) GROUP BY customer_id",
             tenant_id,
-            customers.iter().map(|c| Val::I(*c)).collect(),
+            bulk::ids(customers),
         )
         .await?;
         rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)? as usize))).collect()
@@ -164,7 +164,7 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM push_subscriptions WHERE tenant_id = $1 AND customer_id IN ({{in}}) ORDER BY created_at, id"
         );
-        let rows = bulk::select_in(conn, &sql, tenant_id, customers.iter().map(|c| Val::I(*c)).collect()).await?;
+        let rows = bulk::select_in(conn, &sql, tenant_id, bulk::ids(customers)).await?;
         let mut out: HashMap<i64, Vec<PushSubscriptionRow>> = HashMap::new();
         for r in &rows {
             let s = row(r)?;

@@ -42,7 +42,7 @@ impl Store {
             conn,
             "SELECT referee_id, referrer_id, created_at FROM referrals WHERE tenant_id = $1 AND status = 'pending' AND referee_id IN ({in})",
             tenant_id,
-            referees.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(referees),
         )
         .await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()

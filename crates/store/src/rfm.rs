@@ -5,7 +5,7 @@ use crate::Result;
 use crate::bulk::{self, Val};
 use crate::db::{Conn, Store};
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One customer's RFM inputs: last purchase instant, invoice count, net spend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +80,7 @@ impl Store {
     /// The current figures of some customers (those outside the population are absent).
     pub async fn rfm_sources_of(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<Vec<RfmSource>> {
         let sql = format!("{FROM_ROLLUPS} AND customer_id IN ({{in}})");
-        sources(&bulk::select_in(conn, &sql, tenant_id, ids.iter().map(|i| Val::I(*i)).collect()).await?)
+        sources(&bulk::select_in(conn, &sql, tenant_id, bulk::ids(ids)).await?)
     }
 
     pub async fn stored_rfm(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<HashMap<i64, StoredRfm>> {
@@ -88,7 +88,7 @@ impl Store {
             conn,
             "SELECT customer_id, r, f, m, segment FROM customer_rfm WHERE tenant_id = $1 AND customer_id IN ({in})",
             tenant_id,
-            ids.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(ids),
         )
         .await?;
         rows.iter()
@@ -127,13 +127,9 @@ impl Store {
             )
             .await?;
         }
-        for c in changes.iter().filter(|c| c.after.is_none()) {
-            sqlx::query("DELETE FROM customer_rfm WHERE tenant_id = $1 AND customer_id = $2")
-                .bind(tenant_id)
-                .bind(c.customer_id)
-                .execute(&mut *conn)
-                .await?;
-        }
+        let unscored: Vec<i64> = changes.iter().filter(|c| c.after.is_none()).map(|c| c.customer_id).collect();
+        let sql = "DELETE FROM customer_rfm WHERE tenant_id = $1 AND customer_id IN ({in})";
+        bulk::execute_in_with(conn, sql, tenant_id, vec![], bulk::ids(&unscored)).await?;
         let moved: Vec<&RfmChange> =
             changes.iter().filter(|c| c.before.as_deref() != c.after.as_ref().map(|s| s.segment.as_str())).collect();
         let ids = self.allocate_ids(conn, moved.len()).await?;
@@ -153,13 +149,14 @@ impl Store {
             .collect();
         bulk::insert(conn, "rfm_history", &["tenant_id", "id", "customer_id", "from_segment", "to_segment", "at"], history, "")
             .await?;
+        // One statement per segment, not per customer: a batch moves thousands.
+        let mut by_segment: BTreeMap<Option<&str>, Vec<i64>> = BTreeMap::new();
         for c in moved {
-            sqlx::query("UPDATE customers SET rfm_segment = $3 WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant_id)
-                .bind(c.customer_id)
-                .bind(c.after.as_ref().map(|s| s.segment.as_str()))
-                .execute(&mut *conn)
-                .await?;
+            by_segment.entry(c.after.as_ref().map(|s| s.segment.as_str())).or_default().push(c.customer_id);
+        }
+        for (segment, customers) in by_segment {
+            let sql = "UPDATE customers SET rfm_segment = $2 WHERE tenant_id = $1 AND id IN ({in})";
+            bulk::execute_in_with(conn, sql, tenant_id, vec![Val::OT(segment.map(String::from))], bulk::ids(&customers)).await?;
         }
         Ok(())
     }
@@ -195,7 +192,7 @@ impl Store {
         tenant_id: i64,
         ids: &[i64],
     ) -> Result<HashMap<i64, (Option<String>, String)>> {
-        let vals: Vec<Val> = ids.iter().map(|i| Val::I(*i)).collect();
+        let vals: Vec<Val> = bulk::ids(ids);
         let mobiles = bulk::select_in(
             conn,
             "SELECT id, mobile FROM customers WHERE tenant_id = $1 AND id IN ({in})",

@@ -3,11 +3,12 @@
 use crate::Result;
 use crate::bulk::{self, Val, ts_opt};
 use crate::db::{Conn, Store};
+use philia_domain::buyer_days::{LinkedDay, relink};
 use philia_domain::records::{CategoryStat, CustomerStatsView, DailyStats};
 use philia_domain::rollup::{CustomerStats, DailyDeltas};
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 const STATS_COLUMNS: [&str; 14] = [
     "tenant_id",
@@ -110,7 +111,7 @@ impl Store {
              ORDER BY customer_id{}",
             self.lock_suffix()
         );
-        let rows = bulk::select_in(conn, &sql, tenant_id, ids.iter().map(|i| Val::I(*i)).collect()).await?;
+        let rows = bulk::select_in(conn, &sql, tenant_id, bulk::ids(ids)).await?;
         let mut out = HashMap::with_capacity(rows.len());
         for r in &rows {
             if let (Some(at), Some(day)) = (r.try_get::<Option<i64>, _>(1)?, r.try_get::<Option<String>, _>(2)?) {
@@ -255,29 +256,68 @@ impl Store {
 
     /// Records that customers bought on days; returns, for each pair that is new, its day: one
     /// more customer active on that day. Each new day is linked to the customer's next purchase
-    /// day and the day before it to the new one.
+    /// day and the day before it to the new one. The caller holds the customers' statistics
+    /// locked, so no other writer links their days meanwhile.
     pub async fn mark_customer_days(&self, conn: &mut Conn, tenant_id: i64, pairs: Vec<(i64, String)>) -> Result<Vec<String>> {
-        let rows = pairs.into_iter().map(|(c, d)| vec![Val::I(tenant_id), Val::I(c), Val::T(d)]).collect();
-        let out = bulk::insert(
+        if pairs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sqlite = bulk::is_sqlite(conn);
+        // For each pair, the stored day with the earliest link after it: the day the new one falls
+        // behind, or the customer's first when it comes before them all (a few rows per customer
+        // are scanned in the database; only these come back). `CROSS JOIN` keeps SQLite from
+        // scanning the days table for the pairs instead of looking each pair up.
+        let mut stored: HashMap<i64, Vec<LinkedDay>> = HashMap::new();
+        for chunk in pairs.chunks(if sqlite { 2_000 } else { 400 }) {
+            let list = (0..chunk.len())
+                .map(|i| if sqlite { "(?, ?)".to_string() } else { format!("(${}, ${})", 2 * i + 2, 2 * i + 3) })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let tenant = if sqlite { "?" } else { "$1" };
+            let sql = format!(
+                "WITH b (customer_id, day) AS (VALUES {list})
+                 SELECT DISTINCT x.customer_id, x.day, x.next_day FROM b CROSS JOIN customer_days x
+                 WHERE x.tenant_id = {tenant} AND x.customer_id = b.customer_id
+                   AND x.day = (SELECT MIN(y.day) FROM customer_days y
+                               WHERE y.tenant_id = x.tenant_id AND y.customer_id = b.customer_id AND y.next_day > b.day)"
+            );
+            let mut vals: Vec<Val> = chunk.iter().flat_map(|(c, d)| [Val::I(*c), Val::T(d.clone())]).collect();
+            // SQLite's anonymous placeholders bind in the order they stand: the list comes first.
+            if sqlite {
+                vals.push(Val::I(tenant_id));
+            } else {
+                vals.insert(0, Val::I(tenant_id));
+            }
+            for r in bulk::query(sql, vals).fetch_all(&mut *conn).await? {
+                stored.entry(r.try_get(0)?).or_default().push(LinkedDay { day: r.try_get(1)?, next_day: r.try_get(2)? });
+            }
+        }
+        let mut added: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        for (customer, day) in pairs {
+            added.entry(customer).or_default().push(day);
+        }
+        let mut new_days = Vec::new();
+        let mut rows = Vec::new();
+        for (customer, days) in &added {
+            let relinked = relink(stored.get(customer).map_or(&[][..], Vec::as_slice), days);
+            new_days.extend(relinked.added.iter().map(|l| l.day.clone()));
+            rows.extend(
+                relinked
+                    .added
+                    .into_iter()
+                    .chain(relinked.changed)
+                    .map(|l| vec![Val::I(tenant_id), Val::I(*customer), Val::T(l.day), Val::T(l.next_day)]),
+            );
+        }
+        bulk::insert(
             conn,
             "customer_days",
-            &["tenant_id", "customer_id", "day"],
+            &["tenant_id", "customer_id", "day", "next_day"],
             rows,
-            "ON CONFLICT DO NOTHING RETURNING customer_id, day",
+            "ON CONFLICT (tenant_id, customer_id, day) DO UPDATE SET next_day = excluded.next_day",
         )
         .await?;
-        let new: Vec<(i64, String)> = out.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?;
-        if let Some(earliest) = new.iter().map(|(_, d)| d).min().cloned() {
-            let mut customers: Vec<i64> = new.iter().map(|(c, _)| *c).collect();
-            customers.sort_unstable();
-            customers.dedup();
-            let customers = customers.into_iter().map(Val::I).collect();
-            // Only a link that passes over a new day changes, and every such link ends after the
-            // batch's earliest new day: the other days of a regular buyer are not read.
-            let sql = relink_days("next_day > $2 AND customer_id IN ({in})");
-            bulk::select_in_with(conn, &sql, tenant_id, vec![Val::T(earliest)], customers).await?;
-        }
-        Ok(new.into_iter().map(|(_, d)| d).collect())
+        Ok(new_days)
     }
 
     pub async fn apply_daily_deltas(&self, conn: &mut Conn, tenant_id: i64, deltas: &DailyDeltas) -> Result<()> {
@@ -337,7 +377,7 @@ impl Store {
             conn,
             &format!("SELECT {} FROM customer_stats WHERE tenant_id = $1 AND customer_id IN ({{in}})", STATS_COLUMNS.join(", ")),
             tenant_id,
-            ids.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(ids),
         )
         .await?;
         let mut out = HashMap::new();
@@ -368,7 +408,7 @@ impl Store {
             "SELECT customer_id, category, lines, quantity_milli, spend FROM customer_category_stats
              WHERE tenant_id = $1 AND customer_id IN ({in}) ORDER BY spend DESC, category",
             tenant_id,
-            ids.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(ids),
         )
         .await?;
         for r in &cats {

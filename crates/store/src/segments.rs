@@ -204,7 +204,7 @@ impl Store {
             "SELECT customer_id FROM segment_members WHERE tenant_id = $1 AND segment_id = $2 AND customer_id IN ({in})",
             tenant_id,
             vec![Val::I(segment_id)],
-            ids.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(ids),
         )
         .await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
@@ -288,7 +288,7 @@ impl Store {
             conn,
             "SELECT id FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN ({in})",
             tenant_id,
-            ids.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(ids),
         )
         .await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
@@ -319,7 +319,7 @@ impl Store {
                 "DELETE FROM segment_members WHERE tenant_id = $1 AND segment_id = $2 AND customer_id IN ({in})",
                 tenant_id,
                 vec![Val::I(segment_id)],
-                chunk.iter().map(|i| Val::I(*i)).collect(),
+                bulk::ids(chunk),
             )
             .await?;
         }

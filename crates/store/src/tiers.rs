@@ -54,7 +54,7 @@ impl Store {
             conn,
             "SELECT id, tier, tier_since, tier_below_since FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN ({in})",
             tenant_id,
-            ids.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(ids),
         )
         .await?;
         rows.iter()
@@ -184,7 +184,7 @@ impl Store {
                 vec![Val::I(from)],
             ),
         };
-        let rows = bulk::select_in_with(conn, sql, tenant_id, extra, ids.iter().map(|i| Val::I(*i)).collect()).await?;
+        let rows = bulk::select_in_with(conn, sql, tenant_id, extra, bulk::ids(ids)).await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 
@@ -208,7 +208,7 @@ impl Store {
             conn,
             "SELECT id, loyalty_class FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN ({in})",
             tenant_id,
-            ids.iter().map(|i| Val::I(*i)).collect(),
+            bulk::ids(ids),
         )
         .await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
