@@ -196,11 +196,12 @@ pub struct Relinked {
 /// come next. Days already stored change nothing.
 pub fn relink(stored: &[LinkedDay], days: &[String]) -> Relinked {
     let known: std::collections::BTreeMap<&str, &str> = stored.iter().map(|l| (l.day.as_str(), l.next_day.as_str())).collect();
-    let following = stored.iter().map(|l| l.next_day.as_str()).filter(|d| *d != NO_NEXT_DAY);
-    let mut all: Vec<&str> = known.keys().copied().chain(following).chain(days.iter().map(String::as_str)).collect();
+    // Stored days known only as the link of another.
+    let following: std::collections::BTreeSet<&str> =
+        stored.iter().map(|l| l.next_day.as_str()).filter(|d| *d != NO_NEXT_DAY).collect();
+    let mut all: Vec<&str> = known.keys().chain(&following).copied().chain(days.iter().map(String::as_str)).collect();
     all.sort_unstable();
     all.dedup();
-    let stored_days: std::collections::BTreeSet<&str> = stored.iter().map(|l| l.next_day.as_str()).collect();
     let mut out = Relinked::default();
     for (i, day) in all.iter().enumerate() {
         let next = all.get(i + 1).copied().unwrap_or(NO_NEXT_DAY);
@@ -209,7 +210,7 @@ pub fn relink(stored: &[LinkedDay], days: &[String]) -> Relinked {
             Some(was) if *was != next => out.changed.push(linked),
             Some(_) => {}
             // A stored day whose link is not given keeps it: no new day falls behind it.
-            None if stored_days.contains(day) => {}
+            None if following.contains(day) => {}
             None => out.added.push(linked),
         }
     }

@@ -114,17 +114,8 @@ async fn insert_inner(
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_stmt).collect();
-        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            sql.push_str(&value_list(sqlite, i * width + 1, width));
-            sql.push(')');
-        }
-        sql.push(' ');
-        sql.push_str(suffix);
+        let sql =
+            format!("INSERT INTO {table} ({}) VALUES {} {suffix}", columns.join(", "), tuples(sqlite, 1, chunk.len(), width));
         let q = query(sql, chunk.into_iter().flatten().collect());
         if suffix.contains("RETURNING") {
             out.extend(q.fetch_all(&mut *conn).await?);
@@ -141,8 +132,7 @@ pub async fn select_in(conn: &mut Conn, sql: &str, tenant_id: i64, values: Vec<V
     select_in_with(conn, sql, tenant_id, Vec::new(), values).await
 }
 
-/// Like [`select_in`] with further parameters `$2, $3, …` (in any order and as often as needed,
-/// before `{in}`).
+/// Like [`select_in`] with further parameters `$2, $3, …` (in any order and as often as needed).
 pub async fn select_in_with(
     conn: &mut Conn,
     sql: &str,
@@ -151,7 +141,18 @@ pub async fn select_in_with(
     values: Vec<Val>,
 ) -> Result<Vec<AnyRow>> {
     let mut out = Vec::new();
-    for q in in_chunks(conn, sql, tenant_id, extra, values) {
+    for q in in_chunks(conn, sql, tenant_id, extra, values, 1) {
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// Like [`select_in`] where `{in}` stands for a list of rows, `(…), (…)`, e.g. in
+/// `WITH b (x, y) AS (VALUES {in})`; every row has the same width.
+pub async fn select_in_rows(conn: &mut Conn, sql: &str, tenant_id: i64, rows: Vec<Vec<Val>>) -> Result<Vec<AnyRow>> {
+    let width = rows.first().map_or(1, Vec::len);
+    let mut out = Vec::new();
+    for q in in_chunks(conn, sql, tenant_id, Vec::new(), rows.into_iter().flatten().collect(), width) {
         out.extend(q.fetch_all(&mut *conn).await?);
     }
     Ok(out)
@@ -161,26 +162,52 @@ pub async fn select_in_with(
 /// [`select_in_with`]; returns the rows it changed.
 pub async fn execute_in_with(conn: &mut Conn, sql: &str, tenant_id: i64, extra: Vec<Val>, values: Vec<Val>) -> Result<u64> {
     let mut changed = 0;
-    for q in in_chunks(conn, sql, tenant_id, extra, values) {
+    for q in in_chunks(conn, sql, tenant_id, extra, values, 1) {
         changed += q.execute(&mut *conn).await?.rows_affected();
     }
     Ok(changed)
 }
 
-/// One query per chunk of `values`, with the placeholders each database wants.
-fn in_chunks(conn: &Conn, sql: &str, tenant_id: i64, extra: Vec<Val>, values: Vec<Val>) -> Vec<AnyQuery<'static>> {
+/// One query per chunk of `values` (rows of `width` values), with the placeholders each database
+/// wants.
+fn in_chunks(conn: &Conn, sql: &str, tenant_id: i64, extra: Vec<Val>, values: Vec<Val>, width: usize) -> Vec<AnyQuery<'static>> {
     let sqlite = is_sqlite(conn);
     let mut fixed = vec![Val::I(tenant_id)];
     fixed.extend(extra);
-    // SQLite gets anonymous `?` (see `value_list`), bound in the order they stand in the text.
-    let (sql, fixed) = if sqlite { in_text_order(sql, &fixed) } else { (sql.to_string(), fixed) };
+    let chunk = (if sqlite { SQLITE_IN_CHUNK } else { POSTGRES_IN_CHUNK } / width).max(1) * width;
     values
-        .chunks(if sqlite { SQLITE_IN_CHUNK } else { POSTGRES_IN_CHUNK })
-        .map(|chunk| {
-            let text = sql.replace("{in}", &value_list(sqlite, fixed.len() + 1, chunk.len()));
-            query(text, fixed.iter().cloned().chain(chunk.iter().cloned()).collect())
+        .chunks(chunk)
+        .map(|rows| {
+            let (text, vals) = with_list(sqlite, sql, &fixed, rows, width);
+            query(text, vals)
         })
         .collect()
+}
+
+/// `sql` with `{in}` made the list of `values` (in rows of `width`), and every value to bind in
+/// order. SQLite gets anonymous `?` (see `value_list`), bound in the order they stand in the text;
+/// PostgreSQL numbers the list after the fixed values.
+fn with_list(sqlite: bool, sql: &str, fixed: &[Val], values: &[Val], width: usize) -> (String, Vec<Val>) {
+    let (head, tail) = sql.split_once("{in}").unwrap_or((sql, ""));
+    let list = row_list(sqlite, fixed.len() + 1, values.len() / width, width);
+    if !sqlite {
+        return (format!("{head}{list}{tail}"), fixed.iter().chain(values).cloned().collect());
+    }
+    let (head, mut vals) = in_text_order(head, fixed);
+    let (tail, after) = in_text_order(tail, fixed);
+    vals.extend(values.iter().cloned());
+    vals.extend(after);
+    (format!("{head}{list}{tail}"), vals)
+}
+
+/// Placeholders for `rows` values, or rows of values when `width` > 1, numbered from `start`.
+fn row_list(sqlite: bool, start: usize, rows: usize, width: usize) -> String {
+    if width == 1 { value_list(sqlite, start, rows) } else { tuples(sqlite, start, rows, width) }
+}
+
+/// `(…), (…)`: `rows` rows of `width` placeholders numbered from `start`.
+fn tuples(sqlite: bool, start: usize, rows: usize, width: usize) -> String {
+    (0..rows).map(|i| format!("({})", value_list(sqlite, start + i * width, width))).collect::<Vec<_>>().join(", ")
 }
 
 /// `sql` with each `$n` made `?`, and the values those stand for in the order they appear.
@@ -229,6 +256,17 @@ mod tests {
         assert_eq!(text, "UPDATE c SET s = ? WHERE t = ? AND u = ? AND id IN ({in})");
         let shown: Vec<String> = vals.iter().map(|v| format!("{v:?}")).collect();
         assert_eq!(shown, ["T(\"Champions\")", "I(7)", "I(7)"]);
+        // The list may stand before the fixed values; rows of two for a `VALUES` list.
+        let (text, vals) =
+            with_list(true, "WITH b (c, d) AS (VALUES {in}) SELECT 1 WHERE t = $1", &fixed[..1], &[Val::I(1), Val::I(2)], 2);
+        assert_eq!(text, "WITH b (c, d) AS (VALUES (?, ?)) SELECT 1 WHERE t = ?");
+        assert_eq!(format!("{vals:?}"), "[I(1), I(2), I(7)]");
+        let (text, vals) =
+            with_list(false, "UPDATE c SET s = $2 WHERE t = $1 AND id IN ({in})", &fixed, &[Val::I(1), Val::I(2)], 1);
+        assert_eq!(text, "UPDATE c SET s = $2 WHERE t = $1 AND id IN ($3, $4)");
+        assert_eq!(vals.len(), 4);
+        assert_eq!(row_list(false, 2, 2, 2), "($2, $3), ($4, $5)");
+        assert_eq!(tuples(true, 1, 2, 1), "(?), (?)");
         // A `$` that names no fixed value is text.
         assert_eq!(in_text_order("SELECT '$' || $3, $1", &fixed[..1]).0, "SELECT '$' || $3, ?");
     }

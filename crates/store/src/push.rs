@@ -109,14 +109,21 @@ impl Store {
     /// Forgets subscriptions the push service says are gone.
     pub async fn delete_push_subscriptions(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<()> {
         let ids = bulk::ids(ids);
-        bulk::select_in(conn, "DELETE FROM push_subscriptions WHERE tenant_id = $1 AND id IN ({in})", tenant_id, ids).await?;
+        bulk::execute_in_with(
+            conn,
+            "DELETE FROM push_subscriptions WHERE tenant_id = $1 AND id IN ({in})",
+            tenant_id,
+            vec![],
+            ids,
+        )
+        .await?;
         Ok(())
     }
 
     /// When a message last reached these subscriptions.
     pub async fn mark_push_sent(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64], now: i64) -> Result<()> {
         let ids = bulk::ids(ids);
-        bulk::select_in_with(
+        bulk::execute_in_with(
             conn,
             "UPDATE push_subscriptions SET last_sent_at = $2 WHERE tenant_id = $1 AND id IN ({in})",
             tenant_id,

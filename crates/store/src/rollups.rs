@@ -262,35 +262,19 @@ impl Store {
         if pairs.is_empty() {
             return Ok(Vec::new());
         }
-        let sqlite = bulk::is_sqlite(conn);
         // For each pair, the stored day with the earliest link after it: the day the new one falls
         // behind, or the customer's first when it comes before them all (a few rows per customer
         // are scanned in the database; only these come back). `CROSS JOIN` keeps SQLite from
         // scanning the days table for the pairs instead of looking each pair up.
+        let sql = "WITH b (customer_id, day) AS (VALUES {in})
+             SELECT DISTINCT x.customer_id, x.day, x.next_day FROM b CROSS JOIN customer_days x
+             WHERE x.tenant_id = $1 AND x.customer_id = b.customer_id
+               AND x.day = (SELECT MIN(y.day) FROM customer_days y
+                            WHERE y.tenant_id = x.tenant_id AND y.customer_id = b.customer_id AND y.next_day > b.day)";
+        let wanted = pairs.iter().map(|(c, d)| vec![Val::I(*c), Val::T(d.clone())]).collect();
         let mut stored: HashMap<i64, Vec<LinkedDay>> = HashMap::new();
-        for chunk in pairs.chunks(if sqlite { 2_000 } else { 400 }) {
-            let list = (0..chunk.len())
-                .map(|i| if sqlite { "(?, ?)".to_string() } else { format!("(${}, ${})", 2 * i + 2, 2 * i + 3) })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let tenant = if sqlite { "?" } else { "$1" };
-            let sql = format!(
-                "WITH b (customer_id, day) AS (VALUES {list})
-                 SELECT DISTINCT x.customer_id, x.day, x.next_day FROM b CROSS JOIN customer_days x
-                 WHERE x.tenant_id = {tenant} AND x.customer_id = b.customer_id
-                   AND x.day = (SELECT MIN(y.day) FROM customer_days y
-                               WHERE y.tenant_id = x.tenant_id AND y.customer_id = b.customer_id AND y.next_day > b.day)"
-            );
-            let mut vals: Vec<Val> = chunk.iter().flat_map(|(c, d)| [Val::I(*c), Val::T(d.clone())]).collect();
-            // SQLite's anonymous placeholders bind in the order they stand: the list comes first.
-            if sqlite {
-                vals.push(Val::I(tenant_id));
-            } else {
-                vals.insert(0, Val::I(tenant_id));
-            }
-            for r in bulk::query(sql, vals).fetch_all(&mut *conn).await? {
-                stored.entry(r.try_get(0)?).or_default().push(LinkedDay { day: r.try_get(1)?, next_day: r.try_get(2)? });
-            }
+        for r in bulk::select_in_rows(conn, sql, tenant_id, wanted).await? {
+            stored.entry(r.try_get(0)?).or_default().push(LinkedDay { day: r.try_get(1)?, next_day: r.try_get(2)? });
         }
         let mut added: BTreeMap<i64, Vec<String>> = BTreeMap::new();
         for (customer, day) in pairs {
