@@ -486,10 +486,14 @@ pub async fn serve(mut engine: Engine, listen: &str) -> Result<()> {
     eprintln!("  API:      http://{addr}/api/v1   (OpenAPI: http://{addr}/api/openapi.json)");
     eprintln!("  health:   http://{addr}/healthz   metrics: http://{addr}/metrics");
     let limits = philia_web::limits::RateLimits::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    let proxies = philia_web::client_address::TrustedProxies::from_env().map_err(|e| anyhow::anyhow!(e))?;
     let loops = spawn_background(&engine);
     // Returns once stopped, after answering the requests already accepted.
     let signup = std::env::var("PHILIA_SIGNUP").is_ok_and(|v| v.trim() == "open");
-    let state = philia_web::AppState::new(engine.clone(), operator_token).with_limits(limits).with_signup(signup);
+    let state = philia_web::AppState::new(engine.clone(), operator_token)
+        .with_limits(limits)
+        .with_trusted_proxies(proxies)
+        .with_signup(signup);
     philia_web::serve(state, listener).await?;
     finish_background(&engine, loops).await;
     Ok(())

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod catalogue;
+pub mod client_address;
 pub mod club;
 pub mod extract;
 pub mod limits;
@@ -30,6 +31,8 @@ pub struct AppState {
     /// The platform operator's token for creating tenants over the API (unset: disabled).
     pub operator_token: Option<Arc<str>>,
     pub limits: Arc<limits::RateLimits>,
+    /// Proxies whose `X-Forwarded-For` names the visitor (`PHILIA_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<client_address::TrustedProxies>,
     /// Businesses may sign themselves up at `/admin/sign-up` (`PHILIA_SIGNUP=open`).
     pub signup_open: bool,
 }
@@ -37,12 +40,28 @@ pub struct AppState {
 impl AppState {
     /// The application without request rate limits.
     pub fn new(engine: Engine, operator_token: Option<Arc<str>>) -> AppState {
-        AppState { engine, operator_token, limits: Arc::new(limits::RateLimits::off()), signup_open: false }
+        AppState {
+            engine,
+            operator_token,
+            limits: Arc::new(limits::RateLimits::off()),
+            trusted_proxies: Arc::default(),
+            signup_open: false,
+        }
     }
 
     pub fn with_signup(mut self, open: bool) -> AppState {
         self.signup_open = open;
         self
+    }
+
+    pub fn with_trusted_proxies(mut self, proxies: client_address::TrustedProxies) -> AppState {
+        self.trusted_proxies = Arc::new(proxies);
+        self
+    }
+
+    /// The visitor's address: the connection's peer, or whom a trusted proxy names.
+    pub fn client_address(&self, peer: std::net::IpAddr, headers: &axum::http::HeaderMap) -> std::net::IpAddr {
+        self.trusted_proxies.client(peer, headers)
     }
 
     pub fn with_limits(mut self, limits: limits::RateLimits) -> AppState {

@@ -99,7 +99,7 @@ pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> R
     let clock = DefaultClock::default();
     if let Some(per_address) = &limits.per_address
         && let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
-        && let Err(wait) = per_address.check_key(&peer.ip())
+        && let Err(wait) = per_address.check_key(&state.client_address(peer.ip(), req.headers()))
     {
         return too_many(wait.wait_time_from(clock.now()).as_millis(), false);
     }

@@ -171,12 +171,13 @@ pub async fn send(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let headers = parts.headers.clone();
+    let visitor = state.client_address(peer.ip(), &headers);
     let Ok(Some((ctx, brand))) = club(&state, &slug).await else { return plain_failure(StatusCode::NOT_FOUND, C::NotFound) };
     let Some(form) = checked_form(&parts, body, &headers).await else { return expired(&state, &slug, &headers).await };
     let v = ClubView::new(&ctx, brand, lang_of(&headers), form.csrf.clone(), false);
     let next = safe_next(&slug, &form.next);
     let f = Typed { mobile: form.mobile.trim(), referral: form.referral.trim(), next: &next };
-    match state.engine.send_club_code(&ctx, &form.mobile, &peer.ip().to_string(), v.lang).await {
+    match state.engine.send_club_code(&ctx, &form.mobile, &visitor.to_string(), v.lang).await {
         Ok(delivery) => {
             let mobile = philia_domain::mobile::Mobile::parse(&form.mobile).map(|m| m.as_str().to_string()).unwrap_or_default();
             let f = Typed { mobile: &mobile, ..f };
