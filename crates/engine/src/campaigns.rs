@@ -312,22 +312,24 @@ impl Engine {
         now: i64,
     ) -> Result<()> {
         let members: Vec<(i64, bool)> = chunk.iter().map(|c| (*c, in_holdout(id, *c, holdout))).collect();
-        let items: Vec<Outgoing> = members
-            .iter()
-            .filter(|(_, held)| !held)
-            .map(|(c, _)| Outgoing {
-                customer_id: *c,
-                source: source(id),
-                dedupe_key: format!("campaign:{id}:{c}"),
-                data: None,
-                mission: None,
-            })
-            .collect();
         in_write_tx!(self, |conn| {
             async {
                 let template = self.template_in(conn, ctx, template).await?;
-                self.store.add_campaign_members(conn, ctx.id, id, &members).await?;
-                self.enqueue_in(conn, ctx, &template, &items, now).await
+                // A member and their message are written together, so only members recorded now
+                // (not by an earlier, interrupted launch) can be without one.
+                let added = self.store.add_campaign_members(conn, ctx.id, id, &members).await?;
+                let items: Vec<Outgoing> = members
+                    .iter()
+                    .filter(|(c, held)| !held && added.contains(c))
+                    .map(|(c, _)| Outgoing {
+                        customer_id: *c,
+                        source: source(id),
+                        dedupe_key: format!("campaign:{id}:{c}"),
+                        data: None,
+                        mission: None,
+                    })
+                    .collect();
+                self.enqueue_new_in(conn, ctx, &template, &items.iter().collect::<Vec<_>>(), now).await
             }
             .await
         })?;

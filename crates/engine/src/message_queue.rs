@@ -229,6 +229,18 @@ impl Engine {
         let keys: Vec<String> = items.iter().map(|i| i.dedupe_key.clone()).collect();
         let known = self.store.messages_with_keys(conn, ctx.id, &keys).await?;
         let items: Vec<&Outgoing> = items.iter().filter(|i| !known.contains(&i.dedupe_key)).collect();
+        self.enqueue_new_in(conn, ctx, template, &items, now).await
+    }
+
+    /// Like [`Self::enqueue_in`] for items whose keys the caller knows are unused.
+    pub(crate) async fn enqueue_new_in(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        template: &MessageTemplate,
+        items: &[&Outgoing],
+        now: i64,
+    ) -> Result<Vec<i64>> {
         if items.is_empty() {
             return Ok(Vec::new());
         }

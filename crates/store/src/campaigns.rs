@@ -5,6 +5,7 @@ use crate::bulk::{self, Val};
 use crate::db::{Conn, Store};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::HashSet;
 
 #[derive(Debug, Clone)]
 pub struct CampaignRow {
@@ -152,26 +153,27 @@ impl Store {
     }
 
     /// Records who a campaign went to and who was held out; members already recorded stay as
-    /// they are.
+    /// they are. Returns the customers recorded now.
     pub async fn add_campaign_members(
         &self,
         conn: &mut Conn,
         tenant_id: i64,
         campaign_id: i64,
         members: &[(i64, bool)],
-    ) -> Result<u64> {
+    ) -> Result<HashSet<i64>> {
         let rows = members
             .iter()
             .map(|(c, held)| vec![Val::I(tenant_id), Val::I(campaign_id), Val::I(*c), Val::I(i64::from(*held))])
             .collect();
-        bulk::insert_counted(
+        let added = bulk::insert(
             conn,
             "campaign_members",
             &["tenant_id", "campaign_id", "customer_id", "held_out"],
             rows,
-            "ON CONFLICT (tenant_id, campaign_id, customer_id) DO NOTHING",
+            "ON CONFLICT (tenant_id, campaign_id, customer_id) DO NOTHING RETURNING customer_id",
         )
-        .await
+        .await?;
+        added.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
     /// What the sent and the held-out members bought between `from` and `to`, net of refunds of

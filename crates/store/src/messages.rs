@@ -718,6 +718,15 @@ impl Store {
         if recipients.is_empty() {
             return Ok(HashSet::new());
         }
+        // Most tenants have no undeliverable addresses on a channel: one probe spares the lists.
+        let any = sqlx::query("SELECT 1 FROM undeliverable WHERE tenant_id = $1 AND channel = $2 LIMIT 1")
+            .bind(tenant_id)
+            .bind(channel)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if any.is_none() {
+            return Ok(HashSet::new());
+        }
         let rows = bulk::select_in_with(
             conn,
             "SELECT recipient FROM undeliverable WHERE tenant_id = $1 AND channel = $2 AND recipient IN ({in})",

@@ -504,6 +504,39 @@ async fn campaigns_reach_the_audience_once_hold_out_a_share_and_report_the_lift(
         assert_eq!(app.engine.launch_due_campaigns(now_ms()).await.unwrap(), 0);
         let later = app.get("/api/v1/campaigns/later").await.body;
         assert_eq!((later["status"].as_str(), later["messages"]["queued"].as_i64()), (Some("sent"), Some(40)), "{later}");
+
+        // A launch that stopped half way (its process died after writing some chunks) is taken
+        // up again when its lease runs out: the missing members get their message, the others
+        // are not written to twice.
+        let later_id = later["id"].as_i64().unwrap();
+        let half: Vec<i64> = customers.iter().map(|(c, _)| *c).take(20).collect();
+        let pool = app.engine.store.pool();
+        for c in &half {
+            for sql in [
+                "DELETE FROM campaign_members WHERE campaign_id = $1 AND customer_id = $2",
+                "DELETE FROM messages WHERE source = 'campaign:' || CAST($1 AS TEXT) AND customer_id = $2",
+            ] {
+                sqlx::query(sql).bind(later_id).bind(c).execute(pool).await.unwrap();
+            }
+        }
+        sqlx::query("UPDATE campaigns SET status = 'sending', lease_until = 1 WHERE id = $1")
+            .bind(later_id)
+            .execute(pool)
+            .await
+            .unwrap();
+        assert_eq!(app.get("/api/v1/campaigns/later").await.body["messages"]["queued"], 20);
+        assert_eq!(app.engine.launch_due_campaigns(now_ms()).await.unwrap(), 1);
+        let later = app.get("/api/v1/campaigns/later").await.body;
+        assert_eq!((later["status"].as_str(), later["messages"]["queued"].as_i64()), (Some("sent"), Some(40)), "{later}");
+        let per_customer: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT customer_id, COUNT(*) FROM messages WHERE source = 'campaign:' || CAST($1 AS TEXT) GROUP BY customer_id",
+        )
+        .bind(later_id)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert_eq!(per_customer.len(), 40);
+        assert!(per_customer.iter().all(|(_, n)| *n == 1), "{per_customer:?}");
         app.finish().await;
     }
 }
