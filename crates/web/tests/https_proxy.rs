@@ -91,16 +91,21 @@ fn start_caddy(dir: &Path, upstream: &str) -> Caddy {
     Caddy { child, log, https: SocketAddr::from(([127, 0, 0, 1], https_port)), storage }
 }
 
-/// A client that trusts only Caddy's local authority and sends every test host name to Caddy.
-fn client(caddy: &Caddy, root: reqwest::Certificate) -> reqwest::Client {
+/// A client that trusts only Caddy's local authority and sends the platform's host to Caddy.
+fn builder(caddy: &Caddy, root: &reqwest::Certificate) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .tls_built_in_root_certs(false)
-        .add_root_certificate(root)
+        .add_root_certificate(root.clone())
         .resolve(PLATFORM_HOST, caddy.https)
+        .timeout(Duration::from_secs(20))
+}
+
+/// The same for every test host name, following no redirects.
+fn client(caddy: &Caddy, root: reqwest::Certificate) -> reqwest::Client {
+    builder(caddy, &root)
         .resolve(BRAND_HOST, caddy.https)
         .resolve(LATER_HOST, caddy.https)
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(20))
         .build()
         .unwrap()
 }
@@ -176,14 +181,7 @@ fn five() -> governor::Quota {
 /// A client of Caddy's platform host from its own loopback address (all of 127.0.0.0/8 is this
 /// machine), as if it were a visitor somewhere else.
 fn visitor(caddy: &Caddy, root: &reqwest::Certificate, from: [u8; 4]) -> reqwest::Client {
-    reqwest::Client::builder()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(root.clone())
-        .resolve(PLATFORM_HOST, caddy.https)
-        .local_address(std::net::IpAddr::from(from))
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap()
+    builder(caddy, root).local_address(std::net::IpAddr::from(from)).build().unwrap()
 }
 
 #[tokio::test]
