@@ -477,6 +477,9 @@ async fn run(cli: Cli) -> Result<()> {
 
 /// Serves the API until Ctrl-C.
 pub async fn serve(mut engine: Engine, listen: &str) -> Result<()> {
+    // Settings are checked before anything is announced, so a bad one stops the start cleanly.
+    let limits = philia_web::limits::RateLimits::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    let proxies = philia_web::client_address::TrustedProxies::from_env().map_err(|e| anyhow::anyhow!(e))?;
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
     // Links in messages (club, unsubscribe) need an address; without PHILIA_PUBLIC_URL it is this one.
@@ -485,8 +488,6 @@ pub async fn serve(mut engine: Engine, listen: &str) -> Result<()> {
     eprintln!("Philia is serving on http://{addr}");
     eprintln!("  API:      http://{addr}/api/v1   (OpenAPI: http://{addr}/api/openapi.json)");
     eprintln!("  health:   http://{addr}/healthz   metrics: http://{addr}/metrics");
-    let limits = philia_web::limits::RateLimits::from_env().map_err(|e| anyhow::anyhow!(e))?;
-    let proxies = philia_web::client_address::TrustedProxies::from_env().map_err(|e| anyhow::anyhow!(e))?;
     let loops = spawn_background(&engine);
     // Returns once stopped, after answering the requests already accepted.
     let signup = std::env::var("PHILIA_SIGNUP").is_ok_and(|v| v.trim() == "open");
