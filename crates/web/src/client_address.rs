@@ -3,9 +3,25 @@
 //! the proxy names the visitor in `X-Forwarded-For`. That header is believed only from proxies
 //! the operator lists in `PHILIA_TRUSTED_PROXIES`, since anyone else can write it.
 
+use crate::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use ipnet::IpNet;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+
+/// The visitor's address as a handler argument, so no handler reads the raw peer and bypasses
+/// the trusted proxies.
+pub struct ClientAddress(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = <ConnectInfo<SocketAddr> as FromRequestParts<AppState>>::Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await?;
+        Ok(ClientAddress(state.client_address(peer.ip(), &parts.headers)))
+    }
+}
 
 /// Proxies whose `X-Forwarded-For` is believed (none by default).
 #[derive(Clone, Debug, Default)]

@@ -4,13 +4,14 @@ use crate::AppState;
 use crate::admin::failure::PanelError;
 use crate::admin::guard::same_origin;
 use crate::admin::session::{cookie, random_hex, same_secret};
+use crate::client_address::ClientAddress;
 use crate::club::guard::{club, plain_failure};
 use crate::club::layout::{self, Tab, csrf_field};
 use crate::club::session::{CLUB_COOKIE, CLUB_LANG_COOKIE, CLUB_PRE_COOKIE, Member, club_cookie};
 use crate::club::text::C;
 use crate::club::view::ClubView;
 use axum::Form;
-use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -19,7 +20,6 @@ use philia_domain::staff_auth::Lang;
 use philia_engine::EngineError;
 use philia_engine::club_sign_in::CodeDelivery;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 #[derive(Deserialize, Default)]
 pub struct SignInQuery {
@@ -166,12 +166,11 @@ pub async fn page(
 pub async fn send(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(visitor): ClientAddress,
     req: Request,
 ) -> Response {
     let (parts, body) = req.into_parts();
     let headers = parts.headers.clone();
-    let visitor = state.client_address(peer.ip(), &headers);
     let Ok(Some((ctx, brand))) = club(&state, &slug).await else { return plain_failure(StatusCode::NOT_FOUND, C::NotFound) };
     let Some(form) = checked_form(&parts, body, &headers).await else { return expired(&state, &slug, &headers).await };
     let v = ClubView::new(&ctx, brand, lang_of(&headers), form.csrf.clone(), false);
