@@ -11,9 +11,20 @@ use philia_domain::invoice::MAX_BATCH;
 use philia_domain::missions::{FactKind, MissionFact};
 use philia_domain::rollup::DailyDeltas;
 use philia_store::Conn;
+use philia_store::batch::Batch;
 use philia_store::events::EventRow;
 use philia_store::rollups::EventTypeDelta;
 use std::collections::{BTreeMap, HashMap};
+
+/// An event the engine raises itself; its key is `{event_type}:{key}`.
+pub(crate) struct OwnEvent<'a> {
+    pub id: i64,
+    pub key: i64,
+    pub customer_id: i64,
+    pub event_type: &'a str,
+    pub at: i64,
+    pub properties: &'a serde_json::Value,
+}
 
 /// What writing a batch of events decided: results per input, and (index, customer, event id)
 /// of the events of known customers, with their customers' invoice counts.
@@ -110,6 +121,40 @@ impl Engine {
         }
         self.segments_in(conn, ctx, &customer_ids).await?;
         Ok(results)
+    }
+
+    /// Writes one event the engine raises about a customer it has already resolved (a
+    /// redemption, a play) into `writes`, under an id it allocated: the key is new by construction,
+    /// so the checks outside events need are skipped. Not for the club's sign-in and sign-out,
+    /// whose statistics are more than a count.
+    pub(crate) fn write_own_event_into(&self, writes: &mut Batch, ctx: &TenantContext, e: OwnEvent<'_>) {
+        debug_assert!(!matches!(e.event_type, philia_domain::event::CLUB_LOGIN | philia_domain::event::CLUB_LOGOUT));
+        let occurred = philia_domain::calendar::from_millis(e.at);
+        let day = local_day(occurred, &ctx.zone).to_string();
+        let row = EventRow {
+            id: e.id,
+            event_key: Some(format!("{}:{}", e.event_type, e.key)),
+            customer_id: Some(e.customer_id),
+            event_type: e.event_type.to_string(),
+            source: "philia".into(),
+            occurred_at: e.at,
+            day: day.clone(),
+            properties: e.properties.to_string(),
+            created_at: e.at,
+        };
+        self.store.insert_events_into(writes, ctx.id, vec![row]);
+        self.store.count_customer_events_into(writes, ctx.id, e.customer_id, 1);
+        let delta = EventTypeDelta {
+            customer_id: e.customer_id,
+            event_type: e.event_type.to_string(),
+            count: 1,
+            first_at: e.at,
+            last_at: e.at,
+        };
+        self.store.add_event_type_stats_into(writes, ctx.id, vec![delta]);
+        let mut deltas = DailyDeltas::default();
+        deltas.day(&day).events += 1;
+        self.store.apply_daily_deltas_into(writes, ctx.id, &deltas);
     }
 
     /// Records events and their rollups, without earning: the path of events the system raises

@@ -5,15 +5,14 @@
 //! for the next play. A failure at any step leaves nothing behind: no prize without payment, no
 //! payment without a play. A retry with the same idempotency key returns the first play.
 
+use crate::events::OwnEvent;
 use crate::games::{limit_refusal, new_seed, plays_on, stored_game};
 use crate::points::{Debit, idempotency_key, key_reused, unique_as_race, unknown_point_type};
 use crate::wallet::WalletMove;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
 use philia_domain::draw::{Slice, draw, from_hex, reels};
-use philia_domain::event::ValidEvent;
 use philia_domain::games::{Game, GameKind, PrizeInput, PrizeKind};
-use philia_domain::invoice::CustomerRef;
 use philia_domain::records::PointTypeRecord;
 use philia_store::Conn;
 use philia_store::games::{PlayRow, PlayerRow};
@@ -156,9 +155,10 @@ impl Engine {
         if let Some(issue) = limit_refusal(&game, today, player.plays) {
             return Err(EngineError::refused(issue));
         }
-        let play_id = self.store.allocate_ids(conn, 1).await?[0];
+        let [play_id, entry_id, event_id] =
+            self.store.allocate_ids(conn, 3).await?[..].try_into().expect("three ids were asked for");
         let types = self.point_type_map(conn, ctx).await?;
-        let payment = self.pay_for_play(conn, ctx, &game, customer, play_id, &types, now).await?;
+        let payment = self.pay_for_play(conn, ctx, &game, customer, (play_id, entry_id), &types, now).await?;
         let unavailable = self.unavailable_prizes(conn, ctx, row.id, &game, &day, true).await?;
         let weights = game.odds(tier.as_deref(), &unavailable);
         let seed_bytes = from_hex(&player.seed).ok_or_else(|| EngineError::Io("a stored seed is not hex".into()))?;
@@ -225,20 +225,23 @@ impl Engine {
             day: Some(day),
             plays_day: today + 1,
         };
-        self.store.save_player(conn, ctx.id, row.id, customer, &next).await?;
-        self.store.insert_play(conn, ctx.id, &play).await?;
-        let event = ValidEvent {
-            event_key: Some(format!("{GAME_PLAYED}:{play_id}")),
-            event_type: GAME_PLAYED.into(),
-            occurred_at: at,
-            source: "philia".into(),
-            customer: Some(CustomerRef::by_id(customer)),
-            properties: serde_json::json!({
-                "game": row.code, "prize": prize.code, "prize_kind": prize.kind.name(), "paid_with": payment.paid_with
-            })
-            .to_string(),
+        // The play's own rows are written together (see `philia_store::batch`).
+        let mut writes = self.store.batch();
+        self.store.save_player_into(&mut writes, ctx.id, row.id, customer, &next);
+        self.store.insert_play_into(&mut writes, ctx.id, &play);
+        let properties = serde_json::json!({
+            "game": row.code, "prize": prize.code, "prize_kind": prize.kind.name(), "paid_with": payment.paid_with
+        });
+        let event = OwnEvent {
+            id: event_id,
+            key: play_id,
+            customer_id: customer,
+            event_type: GAME_PLAYED,
+            at: now,
+            properties: &properties,
         };
-        self.write_events_in(conn, ctx, &[Ok(event)]).await?;
+        self.write_own_event_into(&mut writes, ctx, event);
+        writes.run(conn).await?;
         Ok((play_record(&play, &row.code), true))
     }
 
@@ -251,7 +254,7 @@ impl Engine {
         ctx: &TenantContext,
         game: &Game,
         customer: i64,
-        play_id: i64,
+        (play_id, entry_id): (i64, i64),
         types: &HashMap<String, (i64, PointTypeRecord)>,
         now: i64,
     ) -> Result<Payment> {
@@ -287,8 +290,11 @@ impl Engine {
             reason: Some(game.input.name.clone()),
             actor: None,
         };
-        self.record_debit(conn, ctx, &mut open, debit, now).await?;
-        self.close_account(conn, ctx, open).await?;
+        // Written before the prize is given, which may open the same account again.
+        let mut writes = self.store.batch();
+        self.record_debit_into(&mut writes, ctx, &mut open, debit, entry_id, now);
+        self.close_account_into(&mut writes, ctx, open);
+        writes.run(conn).await?;
         Ok(Payment { paid_with: "points", points, value: cash(points, t) })
     }
 

@@ -9,6 +9,7 @@ use philia_domain::Issue;
 use philia_domain::points::{Account, Lot, PointTypeInput, parse_reason};
 use philia_domain::records::{LedgerEntry, PointBalance, PointTypeRecord};
 use philia_store::Conn;
+use philia_store::batch::Batch;
 use philia_store::points::{BalanceDelta, EntryRow, PointTypeRow};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -298,8 +299,8 @@ impl Engine {
         point_type_id: i64,
         now: i64,
     ) -> Result<OpenAccount> {
-        self.store.ensure_and_lock_account(conn, ctx.id, customer_id, point_type_id).await?;
-        let (lots, debt) = self.store.account(conn, ctx.id, customer_id, point_type_id).await?;
+        let debt = self.store.lock_account(conn, ctx.id, customer_id, point_type_id).await?;
+        let lots = self.store.open_lots(conn, ctx.id, customer_id, point_type_id).await?;
         let loaded = lots.iter().map(|l| (l.id, l.remaining)).collect();
         let mut open =
             OpenAccount { customer_id, point_type_id, acc: Account { lots, debt }, loaded, delta: BalanceDelta::default() };
@@ -332,38 +333,49 @@ impl Engine {
         now: i64,
     ) -> Result<i64> {
         let id = self.store.allocate_ids(conn, 1).await?[0];
-        self.store
-            .insert_entries(
-                conn,
-                ctx.id,
-                vec![EntryRow {
-                    id,
-                    customer_id: open.customer_id,
-                    point_type_id: open.point_type_id,
-                    kind: d.kind,
-                    points: -d.points,
-                    remaining: 0,
-                    debt_change: d.debt_added,
-                    at: d.at,
-                    expires_at: None,
-                    source_kind: d.source_kind,
-                    source_id: d.source_id,
-                    ref_entry_id: d.ref_entry_id,
-                    idem_key: d.idem_key,
-                    reason: d.reason,
-                    actor: d.actor.map(str::to_string),
-                    detail: None,
-                    created_at: now,
-                }],
-            )
-            .await?;
-        self.store.insert_draws(conn, ctx.id, d.takes.iter().map(|(lot, n)| (id, *lot, *n)).collect()).await?;
+        let mut writes = self.store.batch();
+        self.record_debit_into(&mut writes, ctx, open, d, id, now);
+        writes.run(conn).await?;
+        Ok(id)
+    }
+
+    /// Writes one debit of an open account into `writes` (the entry and its draws) under an id the
+    /// caller allocated, and counts its balance change.
+    pub(crate) fn record_debit_into(
+        &self,
+        writes: &mut Batch,
+        ctx: &TenantContext,
+        open: &mut OpenAccount,
+        d: Debit<'_>,
+        id: i64,
+        now: i64,
+    ) {
+        let entry = EntryRow {
+            id,
+            customer_id: open.customer_id,
+            point_type_id: open.point_type_id,
+            kind: d.kind,
+            points: -d.points,
+            remaining: 0,
+            debt_change: d.debt_added,
+            at: d.at,
+            expires_at: None,
+            source_kind: d.source_kind,
+            source_id: d.source_id,
+            ref_entry_id: d.ref_entry_id,
+            idem_key: d.idem_key,
+            reason: d.reason,
+            actor: d.actor.map(str::to_string),
+            detail: None,
+            created_at: now,
+        };
+        self.store.insert_entries_into(writes, ctx.id, vec![entry]);
+        self.store.insert_draws_into(writes, ctx.id, d.takes.iter().map(|(lot, n)| (id, *lot, *n)).collect());
         open.delta.balance -= d.points;
         open.delta.debt += d.debt_added;
         if matches!(d.kind, "reverse" | "adjust") {
             open.delta.earned -= d.points;
         }
-        Ok(id)
     }
 
     /// Adds a credit that opens a lot on an open account (a positive adjustment).
@@ -536,6 +548,14 @@ impl Engine {
 
     /// Writes what changed in the lots and the balance of an open account.
     pub(crate) async fn close_account(&self, conn: &mut Conn, ctx: &TenantContext, open: OpenAccount) -> Result<()> {
+        let mut writes = self.store.batch();
+        self.close_account_into(&mut writes, ctx, open);
+        writes.run(conn).await?;
+        Ok(())
+    }
+
+    /// [`Self::close_account`] into `writes`.
+    pub(crate) fn close_account_into(&self, writes: &mut Batch, ctx: &TenantContext, open: OpenAccount) {
         let now_left: HashMap<i64, i64> = open.acc.lots.iter().map(|l| (l.id, l.remaining)).collect();
         let changed: Vec<(i64, i64)> = open
             .loaded
@@ -545,11 +565,10 @@ impl Engine {
                 (after != *before).then_some((*id, after))
             })
             .collect();
-        self.store.set_lot_remaining(conn, ctx.id, &changed).await?;
+        self.store.set_lot_remaining_into(writes, ctx.id, &changed);
         if open.delta != BalanceDelta::default() {
-            self.store.add_balances(conn, ctx.id, vec![((open.customer_id, open.point_type_id), open.delta)]).await?;
+            self.store.add_balances_into(writes, ctx.id, vec![((open.customer_id, open.point_type_id), open.delta)]);
         }
-        Ok(())
     }
 
     /// Spends points, oldest usable first. All or nothing; a retry with the same key returns the

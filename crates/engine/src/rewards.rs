@@ -4,6 +4,7 @@
 //! any step leaves points and stock untouched.
 
 use crate::audit::{NOTHING, stored};
+use crate::events::OwnEvent;
 use crate::points::{Debit, PointsBack, key_reused, unique_as_race, unknown_point_type};
 use crate::wallet::WalletMove;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
@@ -12,9 +13,19 @@ use philia_domain::discounts::{PromotionInput, generate_codes};
 use philia_domain::records::{Entitlement, Redemption, RewardRecord};
 use philia_domain::rewards::{Reward, RewardInput, RewardKind, gift_transition_allowed};
 use philia_store::Conn;
+use philia_store::batch::Batch;
 use philia_store::rewards::{RedemptionRow, RewardRow};
 use rand::RngCore;
 use serde::Deserialize;
+
+/// What a redemption is judged by (see `Engine::redemption_terms`).
+struct RedemptionTerms {
+    customer: i64,
+    tier: Option<String>,
+    point_type_id: i64,
+    row: RewardRow,
+    reward: Reward,
+}
 
 /// The event raised when a customer redeems a reward.
 pub const REWARD_REDEEMED: &str = "reward_redeemed";
@@ -158,37 +169,51 @@ impl Engine {
         header_key: Option<&str>,
     ) -> Result<(Redemption, bool)> {
         let key = crate::points::idempotency_key(key, header_key)?;
-        in_write_tx!(self, |conn| self.redeem_in(conn, ctx, customer_id, code, &key).await.map_err(unique_as_race))
+        let terms = self.redemption_terms(ctx, customer_id, code).await?;
+        in_write_tx!(self, |conn| self.redeem_in(conn, ctx, &terms, customer_id, &key).await.map_err(unique_as_race))
+    }
+
+    /// What a redemption is judged by, read before the write lock so that the lock is held only
+    /// for what must be exact (the key, the account, the stock, the limit): the reward and the point
+    /// types change by staff's hand, and the tier by the customer's purchases, so a redemption
+    /// racing such a change is judged as if it came a moment before it.
+    async fn redemption_terms(&self, ctx: &TenantContext, customer_id: i64, code: &str) -> Result<RedemptionTerms> {
+        let mut tx = self.store.begin_read().await?;
+        let customer = self.live_customer(&mut tx, ctx, customer_id).await?;
+        let row = self.store.reward_by_code(&mut tx, ctx.id, code).await?.ok_or(EngineError::NotFound("reward"))?;
+        let input: RewardInput = serde_json::from_str(&row.body).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
+        let reward = input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
+        let tier = self.tier_of(&mut tx, ctx, customer).await?;
+        let types = self.point_type_map(&mut tx, ctx).await?;
+        let (point_type_id, _) = types.get(&reward.point_type).ok_or_else(|| unknown_point_type(&reward.point_type))?;
+        Ok(RedemptionTerms { customer, tier, point_type_id: *point_type_id, row, reward })
     }
 
     async fn redeem_in(
         &self,
         conn: &mut Conn,
         ctx: &TenantContext,
+        terms: &RedemptionTerms,
         customer_id: i64,
-        code: &str,
         key: &str,
     ) -> Result<(Redemption, bool)> {
         let now = now_ms();
+        let RedemptionTerms { row, reward, .. } = terms;
         let customer = self.live_customer(conn, ctx, customer_id).await?;
-        let row = self.store.reward_by_code(conn, ctx.id, code).await?.ok_or(EngineError::NotFound("reward"))?;
         if let Some(existing) = self.store.redemption_by_key(conn, ctx.id, key).await? {
             if existing.view.customer_id != customer || existing.reward_id != row.id {
                 return Err(key_reused());
             }
             return Ok((existing.view, false));
         }
-        let input: RewardInput = serde_json::from_str(&row.body).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
-        let reward = input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
-        let tier = self.tier_of(conn, ctx, customer).await?;
+        // A merge between the reading and the lock leaves another customer to judge.
+        let tier = if customer == terms.customer { terms.tier.clone() } else { self.tier_of(conn, ctx, customer).await? };
         let at = jiff::Timestamp::from_millisecond(now).expect("now is valid");
         if let Some(issue) = reward.refusal(tier.as_deref(), at) {
             return Err(EngineError::refused(issue));
         }
-        let types = self.point_type_map(conn, ctx).await?;
-        let (type_id, _) = types.get(&reward.point_type).ok_or_else(|| unknown_point_type(&reward.point_type))?;
         // The account lock serialises this customer's redemptions, so the limit count is exact.
-        let mut open = self.open_account(conn, ctx, customer, *type_id, now).await?;
+        let mut open = self.open_account(conn, ctx, customer, terms.point_type_id, now).await?;
         if let Some(limit) = reward.per_customer_limit
             && self.store.count_redemptions(conn, ctx.id, row.id, customer).await? >= limit
         {
@@ -208,7 +233,8 @@ impl Engine {
                 format!("این جایزه {} امتیاز لازم دارد و {} امتیاز قابل استفاده است", reward.cost, short.available),
             )
         })?;
-        let redemption_id = self.store.allocate_ids(conn, 1).await?[0];
+        let [redemption_id, entry_id, event_id, delivery_id] =
+            self.store.allocate_ids(conn, 4).await?[..].try_into().expect("four ids were asked for");
         let debit = Debit {
             kind: "spend",
             points: reward.cost,
@@ -222,9 +248,11 @@ impl Engine {
             reason: Some(reward.name.clone()),
             actor: None,
         };
-        let entry_id = self.record_debit(conn, ctx, &mut open, debit, now).await?;
-        self.close_account(conn, ctx, open).await?;
-        let (status, outcome) = self.deliver(conn, ctx, &reward, customer, redemption_id, now).await?;
+        // What is left is writing, sent as one batch.
+        let mut writes = self.store.batch();
+        self.record_debit_into(&mut writes, ctx, &mut open, debit, entry_id, now);
+        self.close_account_into(&mut writes, ctx, open);
+        let (status, outcome) = self.deliver(conn, &mut writes, ctx, reward, customer, (redemption_id, delivery_id), now).await?;
         let r = RedemptionRow {
             id: redemption_id,
             reward_id: row.id,
@@ -236,7 +264,7 @@ impl Engine {
             outcome: outcome.to_string(),
             now,
         };
-        self.store.insert_redemption(conn, ctx.id, &r).await?;
+        self.store.insert_redemption_into(&mut writes, ctx.id, &r);
         // For automations (a confirmation message, say) and reports.
         let mut properties = serde_json::json!({"reward": reward.name, "reward_code": row.code, "points": reward.cost});
         if let (Some(p), Some(o)) = (properties.as_object_mut(), outcome.as_object()) {
@@ -244,27 +272,40 @@ impl Engine {
                 p.entry(k.clone()).or_insert(v.clone());
             }
         }
-        let event = philia_domain::event::ValidEvent {
-            event_key: Some(format!("{REWARD_REDEEMED}:{redemption_id}")),
-            event_type: REWARD_REDEEMED.into(),
-            occurred_at: philia_domain::calendar::from_millis(now),
-            source: "philia".into(),
-            customer: Some(philia_domain::invoice::CustomerRef::by_id(customer)),
-            properties: properties.to_string(),
+        let event = OwnEvent {
+            id: event_id,
+            key: redemption_id,
+            customer_id: customer,
+            event_type: REWARD_REDEEMED,
+            at: now,
+            properties: &properties,
         };
-        self.write_events_in(conn, ctx, &[Ok(event)]).await?;
-        let done = self.store.redemption_by_key(conn, ctx.id, key).await?.ok_or(EngineError::NotFound("redemption"))?;
-        Ok((done.view, true))
+        self.write_own_event_into(&mut writes, ctx, event);
+        writes.run(conn).await?;
+        let view = Redemption {
+            id: redemption_id,
+            reward: row.code.clone(),
+            kind: reward.kind.name().to_string(),
+            customer_id: customer,
+            status: status.to_string(),
+            points: reward.cost,
+            outcome,
+            created_at: philia_store::bulk::ts(now),
+            updated_at: philia_store::bulk::ts(now),
+        };
+        Ok((view, true))
     }
 
-    /// Gives the customer what the reward is; returns the redemption's status and outcome.
+    /// Gives the customer what the reward is; returns the redemption's status and outcome. Writes
+    /// that need no answer (a wallet credit) go into `writes`.
     async fn deliver(
         &self,
         conn: &mut Conn,
+        writes: &mut Batch,
         ctx: &TenantContext,
         reward: &Reward,
         customer: i64,
-        redemption_id: i64,
+        (redemption_id, delivery_id): (i64, i64),
         now: i64,
     ) -> Result<(&'static str, serde_json::Value)> {
         const DAY: i64 = 86_400_000;
@@ -288,11 +329,11 @@ impl Engine {
                     reason: Some(reward.name.clone()),
                     actor: None,
                 };
-                self.move_wallet(conn, ctx, m, false, now).await?;
+                self.wallet_move_into(writes, ctx, m, delivery_id, now);
                 ("fulfilled", serde_json::json!({"wallet_credit": amount}))
             }
             RewardKind::VipAccess { target, days } | RewardKind::EarlyAccess { target, days } => {
-                let id = self.store.allocate_ids(conn, 1).await?[0];
+                let id = delivery_id;
                 let until = now + *days as i64 * DAY;
                 self.store
                     .insert_entitlement(
@@ -314,7 +355,7 @@ impl Engine {
                 )
             }
             RewardKind::GameSpins { game, spins } => {
-                let id = self.store.allocate_ids(conn, 1).await?[0];
+                let id = delivery_id;
                 self.store
                     .insert_entitlement(
                         conn,
@@ -353,8 +394,12 @@ impl Engine {
         }
         let input: RewardInput = serde_json::from_str(&r.body).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
         let parsed = input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
-        let redemption_id = self.store.allocate_ids(conn, 1).await?[0];
-        let (status, outcome) = self.deliver(conn, ctx, &parsed, customer, redemption_id, now).await?;
+        let [redemption_id, delivery_id] =
+            self.store.allocate_ids(conn, 2).await?[..].try_into().expect("two ids were asked for");
+        let mut writes = self.store.batch();
+        let (status, outcome) =
+            self.deliver(conn, &mut writes, ctx, &parsed, customer, (redemption_id, delivery_id), now).await?;
+        writes.run(conn).await?;
         let row = RedemptionRow {
             id: redemption_id,
             reward_id: r.id,

@@ -5,6 +5,7 @@ use crate::customers::Page;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::records::{WalletBalance, WalletEntry};
 use philia_store::Conn;
+use philia_store::batch::Batch;
 use philia_store::wallet::WalletRow;
 use serde::Deserialize;
 
@@ -52,15 +53,38 @@ impl Engine {
         allow_negative: bool,
         now: i64,
     ) -> Result<i64> {
-        let balance = self.store.lock_wallet(conn, ctx.id, m.customer_id).await?;
+        let id = self.store.allocate_ids(conn, 1).await?[0];
+        self.move_wallet_as(conn, ctx, m, allow_negative, id, now).await
+    }
+
+    /// [`Self::move_wallet`] under an id the caller allocated. A debit locks the wallet and checks
+    /// what is available first.
+    pub(crate) async fn move_wallet_as(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        m: WalletMove<'_>,
+        allow_negative: bool,
+        id: i64,
+        now: i64,
+    ) -> Result<i64> {
         if m.amount < 0 && !allow_negative {
+            let balance = self.store.lock_wallet(conn, ctx.id, m.customer_id).await?;
             let (_, pending) = self.store.wallet_state(conn, ctx.id, m.customer_id, now).await?;
             let available = balance - pending;
             if available < -m.amount {
                 return Err(insufficient_wallet(available.max(0)));
             }
         }
-        let id = self.store.allocate_ids(conn, 1).await?[0];
+        let mut writes = self.store.batch();
+        self.wallet_move_into(&mut writes, ctx, m, id, now);
+        writes.run(conn).await?;
+        Ok(id)
+    }
+
+    /// Writes a wallet move into `writes` without a check: for credits, which need no lock (the
+    /// balance moves in one statement and only grows), and for debits already checked.
+    pub(crate) fn wallet_move_into(&self, writes: &mut Batch, ctx: &TenantContext, m: WalletMove<'_>, id: i64, now: i64) {
         let row = WalletRow {
             id,
             customer_id: m.customer_id,
@@ -75,8 +99,7 @@ impl Engine {
             actor: m.actor.map(str::to_string),
             created_at: now,
         };
-        self.store.add_wallet_entry(conn, ctx.id, &row).await?;
-        Ok(id)
+        self.store.add_wallet_entry_into(writes, ctx.id, &row);
     }
 
     pub async fn wallet(&self, ctx: &TenantContext, customer_id: i64) -> Result<WalletBalance> {

@@ -104,19 +104,10 @@ async fn insert_inner(
     rows: Vec<Vec<Val>>,
     suffix: &str,
 ) -> Result<(Vec<AnyRow>, u64)> {
-    let width = columns.len();
-    let sqlite = is_sqlite(conn);
-    let (max_params, max_rows) =
-        if sqlite { (SQLITE_MAX_PARAMS, SQLITE_MAX_ROWS) } else { (POSTGRES_MAX_PARAMS, POSTGRES_MAX_ROWS) };
-    let per_stmt = (max_params / width).clamp(1, max_rows);
     let mut out = Vec::new();
     let mut written = 0;
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_stmt).collect();
-        let sql =
-            format!("INSERT INTO {table} ({}) VALUES {} {suffix}", columns.join(", "), tuples(sqlite, 1, chunk.len(), width));
-        let q = query(sql, chunk.into_iter().flatten().collect());
+    for (sql, vals) in insert_statements(is_sqlite(conn), table, columns, rows, suffix) {
+        let q = query(sql, vals);
         if suffix.contains("RETURNING") {
             out.extend(q.fetch_all(&mut *conn).await?);
         } else {
@@ -124,6 +115,30 @@ async fn insert_inner(
         }
     }
     Ok((out, written))
+}
+
+/// The statements of [`insert`], each with its values, for the placeholders of SQLite (`sqlite`)
+/// or PostgreSQL.
+pub(crate) fn insert_statements(
+    sqlite: bool,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    suffix: &str,
+) -> Vec<(String, Vec<Val>)> {
+    let width = columns.len();
+    let (max_params, max_rows) =
+        if sqlite { (SQLITE_MAX_PARAMS, SQLITE_MAX_ROWS) } else { (POSTGRES_MAX_PARAMS, POSTGRES_MAX_ROWS) };
+    let per_stmt = (max_params / width).clamp(1, max_rows);
+    let mut out = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_stmt).collect();
+        let sql =
+            format!("INSERT INTO {table} ({}) VALUES {} {suffix}", columns.join(", "), tuples(sqlite, 1, chunk.len(), width));
+        out.push((sql, chunk.into_iter().flatten().collect()));
+    }
+    out
 }
 
 /// Runs `SELECT … WHERE tenant_id = $1 AND {column} IN (…)` over `values` in chunks. `sql` holds
@@ -211,7 +226,7 @@ fn tuples(sqlite: bool, start: usize, rows: usize, width: usize) -> String {
 }
 
 /// `sql` with each `$n` made `?`, and the values those stand for in the order they appear.
-fn in_text_order(sql: &str, fixed: &[Val]) -> (String, Vec<Val>) {
+pub(crate) fn in_text_order(sql: &str, fixed: &[Val]) -> (String, Vec<Val>) {
     let mut text = String::with_capacity(sql.len());
     let mut vals = Vec::new();
     let mut rest = sql;

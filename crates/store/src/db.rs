@@ -15,6 +15,9 @@ pub type Conn = sqlx::AnyConnection;
 pub struct Tx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Told after a SQLite write commits, so the background checkpointer wakes only when there
+    /// is something to copy.
+    committed: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl std::ops::Deref for Tx {
@@ -52,6 +55,10 @@ pub struct Store {
     backend: Backend,
     /// One writer at a time in this process (SQLite only; PostgreSQL locks rows instead).
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Held by every clone; the SQLite checkpointer stops once the last one is gone.
+    alive: std::sync::Arc<()>,
+    /// Wakes the SQLite checkpointer after a write commits.
+    committed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// SQLite page cache per connection, in KiB: the writer keeps the pages every batch touches
@@ -93,6 +100,35 @@ async fn open_pool(options: &AnyConnectOptions, backend: Backend, max: u32, cach
         .await?)
 }
 
+/// How long the SQLite checkpointer lets commits gather before it copies them.
+const CHECKPOINT_AFTER: Duration = Duration::from_millis(50);
+/// How often the checkpointer looks whether the store is still in use while nothing is written.
+const CHECKPOINT_IDLE_CHECK: Duration = Duration::from_secs(1);
+
+/// Copies committed pages from the WAL into the database file on a reading connection, beside
+/// the writer, within ~50 ms of a commit. The commit that passes `wal_autocheckpoint` still
+/// checkpoints under the writer lock, which is what lets the WAL start over (see [`Tx`]); it now
+/// finds the pages already copied, so the request whose commit it is no longer waits out ~8 MB
+/// of copying (redeem p99 at 500/s, docs/BENCHMARKS.md). A passive checkpoint never waits for or
+/// blocks the writer.
+async fn checkpoint_in_background(pool: AnyPool, alive: std::sync::Weak<()>, committed: std::sync::Arc<tokio::sync::Notify>) {
+    loop {
+        if alive.upgrade().is_none() || pool.is_closed() {
+            return;
+        }
+        if tokio::time::timeout(CHECKPOINT_IDLE_CHECK, committed.notified()).await.is_err() {
+            continue;
+        }
+        tokio::time::sleep(CHECKPOINT_AFTER).await;
+        if alive.upgrade().is_none() || pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_all(&pool).await {
+            tracing::debug!(error = %e, "background checkpoint");
+        }
+    }
+}
+
 impl Store {
     /// Opens `sqlite://FILE` (created when missing, WAL journal) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Store> {
@@ -113,14 +149,30 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)?;
         Ok(match backend {
             Backend::Postgres => {
-                Store { pool: open_pool(&options, backend, 16, 0).await?, writes: None, backend, writer: Default::default() }
+                let pool = open_pool(&options, backend, 16, 0).await?;
+                Store {
+                    pool,
+                    writes: None,
+                    backend,
+                    writer: Default::default(),
+                    alive: Default::default(),
+                    committed: Default::default(),
+                }
             }
-            Backend::Sqlite => Store {
-                pool: open_pool(&options, backend, 8, SQLITE_READER_CACHE_KIB).await?,
-                writes: Some(open_pool(&options, backend, 1, SQLITE_WRITER_CACHE_KIB).await?),
-                backend,
-                writer: Default::default(),
-            },
+            Backend::Sqlite => {
+                let store = Store {
+                    pool: open_pool(&options, backend, 8, SQLITE_READER_CACHE_KIB).await?,
+                    writes: Some(open_pool(&options, backend, 1, SQLITE_WRITER_CACHE_KIB).await?),
+                    backend,
+                    writer: Default::default(),
+                    alive: Default::default(),
+                    committed: Default::default(),
+                };
+                let (pool, alive, committed) =
+                    (store.pool.clone(), std::sync::Arc::downgrade(&store.alive), store.committed.clone());
+                tokio::spawn(checkpoint_in_background(pool, alive, committed));
+                store
+            }
         })
     }
 
@@ -139,15 +191,16 @@ impl Store {
             Backend::Sqlite => {
                 let writer = self.writer.clone().lock_owned().await;
                 let writes = self.writes.as_ref().unwrap_or(&self.pool);
-                Tx { tx: writes.begin_with("BEGIN IMMEDIATE").await?, _writer: Some(writer) }
+                let tx = writes.begin_with("BEGIN IMMEDIATE").await?;
+                Tx { tx, _writer: Some(writer), committed: Some(self.committed.clone()) }
             }
-            Backend::Postgres => Tx { tx: self.pool.begin().await?, _writer: None },
+            Backend::Postgres => Tx { tx: self.pool.begin().await?, _writer: None, committed: None },
         })
     }
 
     /// A read-only snapshot.
     pub async fn begin_read(&self) -> Result<Tx> {
-        Ok(Tx { tx: self.pool.begin().await?, _writer: None })
+        Ok(Tx { tx: self.pool.begin().await?, _writer: None, committed: None })
     }
 
     pub async fn close(&self) {
@@ -226,7 +279,12 @@ pub fn placeholders(start: usize, n: usize) -> String {
 
 /// Commits a transaction (and then lets the next writer in).
 pub async fn commit(tx: Tx) -> Result<()> {
-    Ok(tx.tx.commit().await?)
+    let committed = tx.committed.clone();
+    tx.tx.commit().await?;
+    if let Some(c) = committed {
+        c.notify_one();
+    }
+    Ok(())
 }
 
 impl Store {

@@ -1,6 +1,7 @@
 //! Behavioural events.
 
 use crate::Result;
+use crate::batch::Batch;
 use crate::bulk::{self, Val, ts};
 use crate::db::{Conn, Store};
 use philia_domain::records::Event;
@@ -34,6 +35,12 @@ impl Store {
 
     /// Inserts events; returns how many were inserted (a key recorded concurrently is skipped).
     pub async fn insert_events(&self, conn: &mut Conn, tenant_id: i64, rows: Vec<EventRow>) -> Result<u64> {
+        let mut b = self.batch();
+        self.insert_events_into(&mut b, tenant_id, rows);
+        b.run(conn).await
+    }
+
+    pub fn insert_events_into(&self, b: &mut Batch, tenant_id: i64, rows: Vec<EventRow>) {
         let vals = rows
             .into_iter()
             .map(|e| {
@@ -51,14 +58,12 @@ impl Store {
                 ]
             })
             .collect();
-        bulk::insert_counted(
-            conn,
+        b.insert(
             "events",
             &["tenant_id", "id", "event_key", "customer_id", "type", "source", "occurred_at", "day", "properties", "created_at"],
             vals,
             "ON CONFLICT (tenant_id, event_key) DO NOTHING",
-        )
-        .await
+        );
     }
 
     /// A customer's events, newest first.

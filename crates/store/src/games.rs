@@ -1,6 +1,8 @@
 //! Chance games: definitions, prize stock and daily wins, players' committed seeds, plays.
 
 use crate::Result;
+use crate::batch::Batch;
+use crate::bulk::Val;
 use crate::db::{Conn, Store};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -291,30 +293,22 @@ impl Store {
         .transpose()
     }
 
-    pub async fn save_player(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        game_id: i64,
-        customer_id: i64,
-        p: &PlayerRow,
-    ) -> Result<()> {
-        sqlx::query(
+    pub fn save_player_into(&self, b: &mut Batch, tenant_id: i64, game_id: i64, customer_id: i64, p: &PlayerRow) {
+        b.push(
             "UPDATE game_players SET seed = $4, commitment = $5, nonce = $6, plays = $7, day = $8, plays_day = $9
              WHERE tenant_id = $1 AND game_id = $2 AND customer_id = $3",
-        )
-        .bind(tenant_id)
-        .bind(game_id)
-        .bind(customer_id)
-        .bind(&p.seed)
-        .bind(&p.commitment)
-        .bind(p.nonce)
-        .bind(p.plays)
-        .bind(p.day.as_deref())
-        .bind(p.plays_day)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+            vec![
+                Val::I(tenant_id),
+                Val::I(game_id),
+                Val::I(customer_id),
+                p.seed.clone().into(),
+                p.commitment.clone().into(),
+                Val::I(p.nonce),
+                Val::I(p.plays),
+                p.day.clone().into(),
+                Val::I(p.plays_day),
+            ],
+        );
     }
 
     /// Spin tokens of a game the customer holds now.
@@ -355,36 +349,37 @@ impl Store {
         Ok(n.rows_affected() == 1)
     }
 
-    pub async fn insert_play(&self, conn: &mut Conn, tenant_id: i64, p: &PlayRow) -> Result<()> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO game_plays (tenant_id, {PLAY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-             $14, $15, $16, $17, $18, $19, $20, $21, $22)"
-        )))
-        .bind(tenant_id)
-        .bind(p.id)
-        .bind(p.game_id)
-        .bind(p.customer_id)
-        .bind(&p.idem_key)
-        .bind(p.at)
-        .bind(&p.day)
-        .bind(&p.paid_with)
-        .bind(p.cost_points)
-        .bind(p.cost_value)
-        .bind(&p.prize)
-        .bind(&p.prize_kind)
-        .bind(p.prize_value)
-        .bind(&p.outcome)
-        .bind(&p.seed)
-        .bind(&p.commitment)
-        .bind(&p.next_commitment)
-        .bind(&p.client_seed)
-        .bind(p.nonce)
-        .bind(&p.weights)
-        .bind(p.roll)
-        .bind(p.reels.as_deref())
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+    pub fn insert_play_into(&self, b: &mut Batch, tenant_id: i64, p: &PlayRow) {
+        b.push(
+            format!(
+                "INSERT INTO game_plays (tenant_id, {PLAY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+                 $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+            ),
+            vec![
+                Val::I(tenant_id),
+                Val::I(p.id),
+                Val::I(p.game_id),
+                Val::I(p.customer_id),
+                p.idem_key.clone().into(),
+                Val::I(p.at),
+                p.day.clone().into(),
+                p.paid_with.clone().into(),
+                Val::I(p.cost_points),
+                p.cost_value.into(),
+                p.prize.clone().into(),
+                p.prize_kind.clone().into(),
+                p.prize_value.into(),
+                p.outcome.clone().into(),
+                p.seed.clone().into(),
+                p.commitment.clone().into(),
+                p.next_commitment.clone().into(),
+                p.client_seed.clone().into(),
+                Val::I(p.nonce),
+                p.weights.clone().into(),
+                Val::I(p.roll),
+                p.reels.clone().into(),
+            ],
+        );
     }
 
     pub async fn play_by_key(&self, conn: &mut Conn, tenant_id: i64, key: &str) -> Result<Option<PlayRow>> {

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod automations;
 pub mod baseline;
+pub mod batch;
 pub mod bench_facts;
 pub mod bulk;
 pub mod campaigns;

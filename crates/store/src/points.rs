@@ -1,6 +1,7 @@
 //! The point ledger: point types, entries (earnings are lots), draws, balances, rule usage.
 
 use crate::Result;
+use crate::batch::Batch;
 use crate::bulk::{self, Val, ts, ts_opt};
 use crate::db::{Conn, Store};
 use philia_domain::points::Lot;
@@ -202,6 +203,13 @@ impl Store {
     }
 
     pub async fn insert_entries(&self, conn: &mut Conn, tenant_id: i64, entries: Vec<EntryRow>) -> Result<()> {
+        let mut b = self.batch();
+        self.insert_entries_into(&mut b, tenant_id, entries);
+        b.run(conn).await?;
+        Ok(())
+    }
+
+    pub fn insert_entries_into(&self, b: &mut Batch, tenant_id: i64, entries: Vec<EntryRow>) {
         let rows = entries
             .into_iter()
             .map(|e| {
@@ -228,28 +236,37 @@ impl Store {
                 ]
             })
             .collect();
-        bulk::insert(conn, "point_entries", &ENTRY_COLUMNS, rows, "").await?;
-        Ok(())
+        b.insert("point_entries", &ENTRY_COLUMNS, rows, "");
     }
 
     /// Records which lots a debit drew from: (entry, lot, points).
     pub async fn insert_draws(&self, conn: &mut Conn, tenant_id: i64, draws: Vec<(i64, i64, i64)>) -> Result<()> {
-        let rows = draws.into_iter().map(|(e, l, p)| vec![Val::I(tenant_id), Val::I(e), Val::I(l), Val::I(p)]).collect();
-        bulk::insert(conn, "point_draws", &["tenant_id", "entry_id", "lot_id", "points"], rows, "").await?;
+        let mut b = self.batch();
+        self.insert_draws_into(&mut b, tenant_id, draws);
+        b.run(conn).await?;
         Ok(())
+    }
+
+    pub fn insert_draws_into(&self, b: &mut Batch, tenant_id: i64, draws: Vec<(i64, i64, i64)>) {
+        let rows = draws.into_iter().map(|(e, l, p)| vec![Val::I(tenant_id), Val::I(e), Val::I(l), Val::I(p)]).collect();
+        b.insert("point_draws", &["tenant_id", "entry_id", "lot_id", "points"], rows, "");
     }
 
     /// Sets what is left of lots after draws.
     pub async fn set_lot_remaining(&self, conn: &mut Conn, tenant_id: i64, lots: &[(i64, i64)]) -> Result<()> {
-        for (id, remaining) in lots {
-            sqlx::query("UPDATE point_entries SET remaining = $3 WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant_id)
-                .bind(id)
-                .bind(remaining)
-                .execute(&mut *conn)
-                .await?;
-        }
+        let mut b = self.batch();
+        self.set_lot_remaining_into(&mut b, tenant_id, lots);
+        b.run(conn).await?;
         Ok(())
+    }
+
+    pub fn set_lot_remaining_into(&self, b: &mut Batch, tenant_id: i64, lots: &[(i64, i64)]) {
+        for (id, remaining) in lots {
+            b.push(
+                "UPDATE point_entries SET remaining = $3 WHERE tenant_id = $1 AND id = $2",
+                vec![Val::I(tenant_id), Val::I(*id), Val::I(*remaining)],
+            );
+        }
     }
 
     /// The balance rows of these (customer, point type) accounts, locked until commit on
@@ -272,48 +289,42 @@ impl Store {
         rows.iter().map(|r| Ok(((r.try_get(0)?, r.try_get(1)?), (r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)))).collect()
     }
 
-    /// Makes sure balance rows exist for one customer's accounts, then locks them: a writer that
-    /// reads lots holds the lock of their account first.
-    pub async fn ensure_and_lock_account(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        customer_id: i64,
-        point_type_id: i64,
-    ) -> Result<()> {
-        sqlx::query(
+    /// Makes sure the balance row of one account exists and locks it (on PostgreSQL, until
+    /// commit), in one statement; returns the account's debt. A writer that reads lots holds the
+    /// lock of their account first.
+    pub async fn lock_account(&self, conn: &mut Conn, tenant_id: i64, customer_id: i64, point_type_id: i64) -> Result<i64> {
+        let row = sqlx::query(
             "INSERT INTO point_balances (tenant_id, customer_id, point_type_id, balance, debt, earned) VALUES ($1, $2, $3, 0, 0, 0)
-             ON CONFLICT (tenant_id, customer_id, point_type_id) DO NOTHING",
+             ON CONFLICT (tenant_id, customer_id, point_type_id) DO UPDATE SET debt = point_balances.debt RETURNING debt",
         )
         .bind(tenant_id)
         .bind(customer_id)
         .bind(point_type_id)
-        .execute(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?;
-        let sql = format!(
-            "SELECT balance FROM point_balances WHERE tenant_id = $1 AND customer_id = $2 AND point_type_id = $3{}",
-            self.lock_suffix()
-        );
-        bulk::query(sql, vec![Val::I(tenant_id), Val::I(customer_id), Val::I(point_type_id)]).fetch_one(&mut *conn).await?;
-        Ok(())
+        Ok(row.try_get(0)?)
     }
 
     /// Adds to balances (creating rows as needed): safe beside concurrent writers of the same row.
     pub async fn add_balances(&self, conn: &mut Conn, tenant_id: i64, deltas: Vec<((i64, i64), BalanceDelta)>) -> Result<()> {
+        let mut b = self.batch();
+        self.add_balances_into(&mut b, tenant_id, deltas);
+        b.run(conn).await?;
+        Ok(())
+    }
+
+    pub fn add_balances_into(&self, b: &mut Batch, tenant_id: i64, deltas: Vec<((i64, i64), BalanceDelta)>) {
         let rows = deltas
             .into_iter()
             .map(|((c, t), d)| vec![Val::I(tenant_id), Val::I(c), Val::I(t), Val::I(d.balance), Val::I(d.debt), Val::I(d.earned)])
             .collect();
-        bulk::insert(
-            conn,
+        b.insert(
             "point_balances",
             &["tenant_id", "customer_id", "point_type_id", "balance", "debt", "earned"],
             rows,
             "ON CONFLICT (tenant_id, customer_id, point_type_id) DO UPDATE SET balance = point_balances.balance + excluded.balance,
              debt = point_balances.debt + excluded.debt, earned = point_balances.earned + excluded.earned",
-        )
-        .await?;
-        Ok(())
+        );
     }
 
     /// The open lots of one account, and its debt.
@@ -324,19 +335,7 @@ impl Store {
         customer_id: i64,
         point_type_id: i64,
     ) -> Result<(Vec<Lot>, i64)> {
-        let rows = sqlx::query(
-            "SELECT id, remaining, at, expires_at FROM point_entries
-             WHERE tenant_id = $1 AND customer_id = $2 AND point_type_id = $3 AND remaining > 0",
-        )
-        .bind(tenant_id)
-        .bind(customer_id)
-        .bind(point_type_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let lots = rows
-            .iter()
-            .map(|r| Ok(Lot { id: r.try_get(0)?, remaining: r.try_get(1)?, earned_at: r.try_get(2)?, expires_at: r.try_get(3)? }))
-            .collect::<Result<Vec<_>>>()?;
+        let lots = self.open_lots(conn, tenant_id, customer_id, point_type_id).await?;
         let debt: Option<i64> =
             sqlx::query("SELECT debt FROM point_balances WHERE tenant_id = $1 AND customer_id = $2 AND point_type_id = $3")
                 .bind(tenant_id)
@@ -347,6 +346,22 @@ impl Store {
                 .map(|r| r.try_get(0))
                 .transpose()?;
         Ok((lots, debt.unwrap_or(0)))
+    }
+
+    /// The lots of one account with points left.
+    pub async fn open_lots(&self, conn: &mut Conn, tenant_id: i64, customer_id: i64, point_type_id: i64) -> Result<Vec<Lot>> {
+        let rows = sqlx::query(
+            "SELECT id, remaining, at, expires_at FROM point_entries
+             WHERE tenant_id = $1 AND customer_id = $2 AND point_type_id = $3 AND remaining > 0",
+        )
+        .bind(tenant_id)
+        .bind(customer_id)
+        .bind(point_type_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(Lot { id: r.try_get(0)?, remaining: r.try_get(1)?, earned_at: r.try_get(2)?, expires_at: r.try_get(3)? }))
+            .collect()
     }
 
     /// The lots a debit drew from: (lot, points, lot's expiry).

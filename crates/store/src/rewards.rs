@@ -1,6 +1,7 @@
 //! The rewards catalogue, redemptions and entitlements.
 
 use crate::Result;
+use crate::batch::Batch;
 use crate::bulk::{Val, query, ts, ts_opt};
 use crate::db::{Conn, Store};
 use philia_domain::records::{Entitlement, Redemption};
@@ -166,23 +167,29 @@ impl Store {
     }
 
     pub async fn insert_redemption(&self, conn: &mut Conn, tenant_id: i64, r: &RedemptionRow) -> Result<()> {
-        sqlx::query(
+        let mut b = self.batch();
+        self.insert_redemption_into(&mut b, tenant_id, r);
+        b.run(conn).await?;
+        Ok(())
+    }
+
+    pub fn insert_redemption_into(&self, b: &mut Batch, tenant_id: i64, r: &RedemptionRow) {
+        b.push(
             "INSERT INTO redemptions (tenant_id, id, reward_id, customer_id, status, points, point_entry_id, idem_key, outcome, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
-        )
-        .bind(tenant_id)
-        .bind(r.id)
-        .bind(r.reward_id)
-        .bind(r.customer_id)
-        .bind(r.status)
-        .bind(r.points)
-        .bind(r.point_entry_id)
-        .bind(&r.idem_key)
-        .bind(&r.outcome)
-        .bind(r.now)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+            vec![
+                Val::I(tenant_id),
+                Val::I(r.id),
+                Val::I(r.reward_id),
+                Val::I(r.customer_id),
+                r.status.into(),
+                Val::I(r.points),
+                Val::I(r.point_entry_id),
+                r.idem_key.clone().into(),
+                r.outcome.clone().into(),
+                Val::I(r.now),
+            ],
+        );
     }
 
     pub async fn redemption_by_key(&self, conn: &mut Conn, tenant_id: i64, key: &str) -> Result<Option<RedemptionState>> {

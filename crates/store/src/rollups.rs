@@ -1,6 +1,7 @@
 //! Rollup tables: written in the same transaction as the facts that change them.
 
 use crate::Result;
+use crate::batch::Batch;
 use crate::bulk::{self, Val, ts_opt};
 use crate::db::{Conn, Store};
 use philia_domain::buyer_days::{LinkedDay, relink};
@@ -166,6 +167,17 @@ impl Store {
     }
 
     /// Writes absolute statistics (computed under the lock taken by [`Self::lock_customer_stats`]).
+    /// Counts `n` more events of a customer whose statistics only an event count moves (any event
+    /// but the club's sign-in and sign-out), in one statement without reading the row first.
+    pub fn count_customer_events_into(&self, b: &mut Batch, tenant_id: i64, customer_id: i64, n: i64) {
+        b.push(
+            "INSERT INTO customer_stats (tenant_id, customer_id, invoice_count, gross_spend, refund_total, refund_count,
+                refunded_invoice_count, event_count) VALUES ($1, $2, 0, 0, 0, 0, 0, $3)
+             ON CONFLICT (tenant_id, customer_id) DO UPDATE SET event_count = customer_stats.event_count + excluded.event_count",
+            vec![Val::I(tenant_id), Val::I(customer_id), Val::I(n)],
+        );
+    }
+
     pub async fn write_customer_stats(&self, conn: &mut Conn, tenant_id: i64, stats: &[(i64, CustomerStats)]) -> Result<()> {
         let rows = stats
             .iter()
@@ -228,6 +240,13 @@ impl Store {
     }
 
     pub async fn add_event_type_stats(&self, conn: &mut Conn, tenant_id: i64, deltas: Vec<EventTypeDelta>) -> Result<()> {
+        let mut b = self.batch();
+        self.add_event_type_stats_into(&mut b, tenant_id, deltas);
+        b.run(conn).await?;
+        Ok(())
+    }
+
+    pub fn add_event_type_stats_into(&self, b: &mut Batch, tenant_id: i64, deltas: Vec<EventTypeDelta>) {
         let rows = deltas
             .into_iter()
             .map(|d| {
@@ -241,17 +260,14 @@ impl Store {
                 ]
             })
             .collect();
-        bulk::insert(
-            conn,
+        b.insert(
             "customer_event_stats",
             &["tenant_id", "customer_id", "type", "count", "first_at", "last_at"],
             rows,
             "ON CONFLICT (tenant_id, customer_id, type) DO UPDATE SET count = customer_event_stats.count + excluded.count,
              first_at = CASE WHEN excluded.first_at < customer_event_stats.first_at THEN excluded.first_at ELSE customer_event_stats.first_at END,
              last_at = CASE WHEN excluded.last_at > customer_event_stats.last_at THEN excluded.last_at ELSE customer_event_stats.last_at END",
-        )
-        .await?;
-        Ok(())
+        );
     }
 
     /// Records that customers bought on days; returns, for each pair that is new, its day: one
@@ -305,6 +321,13 @@ impl Store {
     }
 
     pub async fn apply_daily_deltas(&self, conn: &mut Conn, tenant_id: i64, deltas: &DailyDeltas) -> Result<()> {
+        let mut b = self.batch();
+        self.apply_daily_deltas_into(&mut b, tenant_id, deltas);
+        b.run(conn).await?;
+        Ok(())
+    }
+
+    pub fn apply_daily_deltas_into(&self, b: &mut Batch, tenant_id: i64, deltas: &DailyDeltas) {
         let rows = deltas
             .0
             .iter()
@@ -325,8 +348,7 @@ impl Store {
                 ]
             })
             .collect();
-        bulk::insert(
-            conn,
+        b.insert(
             "tenant_daily_stats",
             &[
                 "tenant_id",
@@ -350,9 +372,7 @@ impl Store {
              events = tenant_daily_stats.events + excluded.events,
              customer_sales = tenant_daily_stats.customer_sales + excluded.customer_sales,
              customer_refunds = tenant_daily_stats.customer_refunds + excluded.customer_refunds",
-        )
-        .await?;
-        Ok(())
+        );
     }
 
     /// Statistics as shown on profiles.

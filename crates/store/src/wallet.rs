@@ -1,6 +1,7 @@
 //! The wallet: cash per customer with its own ledger.
 
 use crate::Result;
+use crate::batch::Batch;
 use crate::bulk::{Val, query, ts};
 use crate::db::{Conn, Store};
 use philia_domain::records::WalletEntry;
@@ -49,15 +50,18 @@ fn entry(r: &AnyRow) -> Result<WalletEntry> {
 }
 
 impl Store {
-    /// Makes sure the customer's wallet row exists and locks it (PostgreSQL); returns the balance.
+    /// Makes sure the customer's wallet row exists and locks it (on PostgreSQL, until commit), in
+    /// one statement; returns the balance.
     pub async fn lock_wallet(&self, conn: &mut Conn, tenant_id: i64, customer_id: i64) -> Result<i64> {
-        sqlx::query("INSERT INTO wallet_balances (tenant_id, customer_id, balance) VALUES ($1, $2, 0) ON CONFLICT (tenant_id, customer_id) DO NOTHING")
-            .bind(tenant_id)
-            .bind(customer_id)
-            .execute(&mut *conn)
-            .await?;
-        let sql = format!("SELECT balance FROM wallet_balances WHERE tenant_id = $1 AND customer_id = $2{}", self.lock_suffix());
-        Ok(query(sql, vec![Val::I(tenant_id), Val::I(customer_id)]).fetch_one(&mut *conn).await?.try_get(0)?)
+        let row = sqlx::query(
+            "INSERT INTO wallet_balances (tenant_id, customer_id, balance) VALUES ($1, $2, 0)
+             ON CONFLICT (tenant_id, customer_id) DO UPDATE SET balance = wallet_balances.balance RETURNING balance",
+        )
+        .bind(tenant_id)
+        .bind(customer_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(row.try_get(0)?)
     }
 
     /// The balance and the credits not yet available at `now`.
@@ -76,35 +80,37 @@ impl Store {
 
     /// Writes an entry and moves the balance by its amount.
     pub async fn add_wallet_entry(&self, conn: &mut Conn, tenant_id: i64, e: &WalletRow) -> Result<()> {
-        sqlx::query(
+        let mut b = self.batch();
+        self.add_wallet_entry_into(&mut b, tenant_id, e);
+        b.run(conn).await?;
+        Ok(())
+    }
+
+    pub fn add_wallet_entry_into(&self, b: &mut Batch, tenant_id: i64, e: &WalletRow) {
+        b.push(
             "INSERT INTO wallet_entries (tenant_id, id, customer_id, kind, amount, available_at, source_kind, source_id, ref_entry_id,
                 idem_key, reason, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(tenant_id)
-        .bind(e.id)
-        .bind(e.customer_id)
-        .bind(e.kind)
-        .bind(e.amount)
-        .bind(e.available_at)
-        .bind(e.source_kind)
-        .bind(e.source_id)
-        .bind(e.ref_entry_id)
-        .bind(e.idem_key.as_deref())
-        .bind(e.reason.as_deref())
-        .bind(e.actor.as_deref())
-        .bind(e.created_at)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
+            vec![
+                Val::I(tenant_id),
+                Val::I(e.id),
+                Val::I(e.customer_id),
+                e.kind.into(),
+                Val::I(e.amount),
+                Val::I(e.available_at),
+                e.source_kind.into(),
+                e.source_id.into(),
+                e.ref_entry_id.into(),
+                e.idem_key.clone().into(),
+                e.reason.clone().into(),
+                e.actor.clone().into(),
+                Val::I(e.created_at),
+            ],
+        );
+        b.push(
             "INSERT INTO wallet_balances (tenant_id, customer_id, balance) VALUES ($1, $2, $3)
              ON CONFLICT (tenant_id, customer_id) DO UPDATE SET balance = wallet_balances.balance + excluded.balance",
-        )
-        .bind(tenant_id)
-        .bind(e.customer_id)
-        .bind(e.amount)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+            vec![Val::I(tenant_id), Val::I(e.customer_id), Val::I(e.amount)],
+        );
     }
 
     /// Amounts credited so far against a wallet entry (a refunded checkout payment).

@@ -202,11 +202,13 @@ async fn assert_rebuild_matches(app: &TestApp) {
     let before = (
         app.engine.store.points_snapshot(app.ctx.id).await.unwrap(),
         app.engine.store.wallets_snapshot(app.ctx.id).await.unwrap(),
+        app.engine.store.rollup_snapshot(app.ctx.id).await.unwrap(),
     );
     app.engine.rebuild(&app.ctx).await.unwrap();
     let after = (
         app.engine.store.points_snapshot(app.ctx.id).await.unwrap(),
         app.engine.store.wallets_snapshot(app.ctx.id).await.unwrap(),
+        app.engine.store.rollup_snapshot(app.ctx.id).await.unwrap(),
     );
-    assert_eq!(before, after, "{}: balances rebuilt from the entries differ", app.backend);
+    assert_eq!(before, after, "{}: balances and statistics rebuilt from the facts differ", app.backend);
 }
