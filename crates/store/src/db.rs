@@ -123,8 +123,13 @@ async fn checkpoint_in_background(pool: AnyPool, alive: std::sync::Weak<()>, com
         if alive.upgrade().is_none() || pool.is_closed() {
             return;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_all(&pool).await {
-            tracing::debug!(error = %e, "background checkpoint");
+        let started = std::time::Instant::now();
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_all(&pool).await {
+            Err(e) => tracing::debug!(error = %e, "background checkpoint"),
+            Ok(_) if started.elapsed() > SLOW_COMMIT => {
+                tracing::debug!(ms = started.elapsed().as_millis() as u64, "slow background checkpoint")
+            }
+            Ok(_) => {}
         }
     }
 }
@@ -277,10 +282,18 @@ pub fn placeholders(start: usize, n: usize) -> String {
     (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
+/// A commit slower than this is logged: on SQLite every writer queued behind it waited as long.
+const SLOW_COMMIT: Duration = Duration::from_millis(20);
+
 /// Commits a transaction (and then lets the next writer in).
 pub async fn commit(tx: Tx) -> Result<()> {
     let committed = tx.committed.clone();
+    let started = std::time::Instant::now();
     tx.tx.commit().await?;
+    let took = started.elapsed();
+    if took > SLOW_COMMIT {
+        tracing::debug!(ms = took.as_millis() as u64, "slow commit");
+    }
     if let Some(c) = committed {
         c.notify_one();
     }
