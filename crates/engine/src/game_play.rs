@@ -155,8 +155,7 @@ impl Engine {
         if let Some(issue) = limit_refusal(&game, today, player.plays) {
             return Err(EngineError::refused(issue));
         }
-        let [play_id, entry_id, event_id] =
-            self.store.allocate_ids(conn, 3).await?[..].try_into().expect("three ids were asked for");
+        let [play_id, entry_id, event_id] = self.store.allocate_id_array(conn).await?;
         let types = self.point_type_map(conn, ctx).await?;
         let payment = self.pay_for_play(conn, ctx, &game, customer, (play_id, entry_id), &types, now).await?;
         let unavailable = self.unavailable_prizes(conn, ctx, row.id, &game, &day, true).await?;

@@ -233,8 +233,7 @@ impl Engine {
                 format!("این جایزه {} امتیاز لازم دارد و {} امتیاز قابل استفاده است", reward.cost, short.available),
             )
         })?;
-        let [redemption_id, entry_id, event_id, delivery_id] =
-            self.store.allocate_ids(conn, 4).await?[..].try_into().expect("four ids were asked for");
+        let [redemption_id, entry_id, event_id, delivery_id] = self.store.allocate_id_array(conn).await?;
         let debit = Debit {
             kind: "spend",
             points: reward.cost,
@@ -394,8 +393,7 @@ impl Engine {
         }
         let input: RewardInput = serde_json::from_str(&r.body).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
         let parsed = input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
-        let [redemption_id, delivery_id] =
-            self.store.allocate_ids(conn, 2).await?[..].try_into().expect("two ids were asked for");
+        let [redemption_id, delivery_id] = self.store.allocate_id_array(conn).await?;
         let mut writes = self.store.batch();
         let (status, outcome) =
             self.deliver(conn, &mut writes, ctx, &parsed, customer, (redemption_id, delivery_id), now).await?;

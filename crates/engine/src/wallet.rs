@@ -53,21 +53,6 @@ impl Engine {
         allow_negative: bool,
         now: i64,
     ) -> Result<i64> {
-        let id = self.store.allocate_ids(conn, 1).await?[0];
-        self.move_wallet_as(conn, ctx, m, allow_negative, id, now).await
-    }
-
-    /// [`Self::move_wallet`] under an id the caller allocated. A debit locks the wallet and checks
-    /// what is available first.
-    pub(crate) async fn move_wallet_as(
-        &self,
-        conn: &mut Conn,
-        ctx: &TenantContext,
-        m: WalletMove<'_>,
-        allow_negative: bool,
-        id: i64,
-        now: i64,
-    ) -> Result<i64> {
         if m.amount < 0 && !allow_negative {
             let balance = self.store.lock_wallet(conn, ctx.id, m.customer_id).await?;
             let (_, pending) = self.store.wallet_state(conn, ctx.id, m.customer_id, now).await?;
@@ -76,6 +61,7 @@ impl Engine {
                 return Err(insufficient_wallet(available.max(0)));
             }
         }
+        let id = self.store.allocate_ids(conn, 1).await?[0];
         let mut writes = self.store.batch();
         self.wallet_move_into(&mut writes, ctx, m, id, now);
         writes.run(conn).await?;

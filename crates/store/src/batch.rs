@@ -33,21 +33,14 @@ impl Batch {
         self.statements.extend(bulk::insert_statements(self.sqlite, table, columns, rows, suffix));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.statements.is_empty()
-    }
-
     /// Runs every statement; returns the rows they changed together.
     pub async fn run(self, conn: &mut Conn) -> Result<u64> {
-        if !self.sqlite || self.statements.len() == 1 {
+        if !self.sqlite || self.statements.len() <= 1 {
             let mut changed = 0;
             for (sql, values) in self.statements {
                 changed += bulk::query(sql, values).execute(&mut *conn).await?.rows_affected();
             }
             return Ok(changed);
-        }
-        if self.statements.is_empty() {
-            return Ok(0);
         }
         // SQLite numbers `$n` across the whole text, so each statement's own `$n` become anonymous
         // placeholders, which sqlx binds in order across the statements.

@@ -112,21 +112,19 @@ const CHECKPOINT_IDLE_CHECK: Duration = Duration::from_secs(1);
 /// of copying (redeem p99 at 500/s, docs/BENCHMARKS.md). A passive checkpoint never waits for or
 /// blocks the writer.
 async fn checkpoint_in_background(pool: AnyPool, alive: std::sync::Weak<()>, committed: std::sync::Arc<tokio::sync::Notify>) {
-    loop {
-        if alive.upgrade().is_none() || pool.is_closed() {
-            return;
-        }
+    let in_use = || alive.upgrade().is_some() && !pool.is_closed();
+    while in_use() {
         if tokio::time::timeout(CHECKPOINT_IDLE_CHECK, committed.notified()).await.is_err() {
             continue;
         }
         tokio::time::sleep(CHECKPOINT_AFTER).await;
-        if alive.upgrade().is_none() || pool.is_closed() {
+        if !in_use() {
             return;
         }
         let started = std::time::Instant::now();
         match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_all(&pool).await {
             Err(e) => tracing::debug!(error = %e, "background checkpoint"),
-            Ok(_) if started.elapsed() > SLOW_COMMIT => {
+            Ok(_) if started.elapsed() > SLOW_WRITE => {
                 tracing::debug!(ms = started.elapsed().as_millis() as u64, "slow background checkpoint")
             }
             Ok(_) => {}
@@ -215,6 +213,12 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Reserves `N` fresh ids in one statement, as an array to destructure.
+    pub async fn allocate_id_array<const N: usize>(&self, conn: &mut Conn) -> Result<[i64; N]> {
+        let ids = self.allocate_ids(conn, N).await?;
+        Ok(ids.try_into().expect("allocate_ids returns as many ids as asked for"))
+    }
+
     /// Reserves `n` fresh ids. PostgreSQL draws them from a sequence (no lock held until commit);
     /// SQLite bumps a counter row inside the already exclusive write transaction.
     pub async fn allocate_ids(&self, conn: &mut Conn, n: usize) -> Result<Vec<i64>> {
@@ -282,8 +286,9 @@ pub fn placeholders(start: usize, n: usize) -> String {
     (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
-/// A commit slower than this is logged: on SQLite every writer queued behind it waited as long.
-const SLOW_COMMIT: Duration = Duration::from_millis(20);
+/// A commit or background checkpoint slower than this is logged: on SQLite a slow commit is a
+/// wait for every writer queued behind it.
+const SLOW_WRITE: Duration = Duration::from_millis(20);
 
 /// Commits a transaction (and then lets the next writer in).
 pub async fn commit(tx: Tx) -> Result<()> {
@@ -291,7 +296,7 @@ pub async fn commit(tx: Tx) -> Result<()> {
     let started = std::time::Instant::now();
     tx.tx.commit().await?;
     let took = started.elapsed();
-    if took > SLOW_COMMIT {
+    if took > SLOW_WRITE {
         tracing::debug!(ms = took.as_millis() as u64, "slow commit");
     }
     if let Some(c) = committed {
