@@ -59,11 +59,45 @@ pub struct TakenBack {
     pub reopened: bool,
 }
 
+/// How many kept facts counted toward progress and how many are in reserve.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FactCounts {
+    pub counted: usize,
+    pub reserved: usize,
+}
+
+impl FactCounts {
+    pub fn of(facts: &[Counted]) -> Self {
+        let reserved = facts.iter().filter(|c| c.reserve).count();
+        FactCounts { counted: facts.len() - reserved, reserved }
+    }
+
+    pub fn plus(self, other: FactCounts) -> Self {
+        FactCounts { counted: self.counted + other.counted, reserved: self.reserved + other.reserved }
+    }
+}
+
 /// Whether completed progress may keep another fact in reserve: as many as counted toward
 /// completion, at most `RESERVE`.
 fn has_room(p: &Progress) -> bool {
-    let reserved = p.counted.iter().filter(|c| c.reserve).count();
-    reserved < (p.counted.len() - reserved).min(RESERVE)
+    let all = p.unloaded.plus(FactCounts::of(&p.counted));
+    all.reserved < all.counted.min(RESERVE)
+}
+
+/// Kept facts as JSON lines, one fact per line: stored this way, a batch appends its new facts to
+/// a customer's progress without reading or rewriting the ones before.
+pub fn facts_to_lines(facts: &[Counted]) -> String {
+    let mut out = String::new();
+    for c in facts {
+        out.push_str(&serde_json::to_string(c).expect("facts serialise"));
+        out.push('\n');
+    }
+    out
+}
+
+/// Facts from JSON lines (see [`facts_to_lines`]).
+pub fn facts_from_lines(lines: &str) -> Result<Vec<Counted>, serde_json::Error> {
+    lines.lines().filter(|l| !l.is_empty()).map(serde_json::from_str).collect()
 }
 
 impl Mission {
@@ -157,6 +191,7 @@ impl Mission {
     /// this progress counted came from that invoice. A fact counts while any of its invoice is
     /// kept; toward spending goals it counts its kept share.
     pub fn take_back(&self, p: &Progress, invoice: i64, kept: i64, total: i64) -> Option<TakenBack> {
+        debug_assert_eq!(p.unloaded, FactCounts::default(), "a refund sees every kept fact");
         if !p.counted.iter().any(|c| c.invoice == Some(invoice)) {
             return None;
         }
@@ -289,6 +324,42 @@ mod tests {
     }
 
     proptest! {
+        /// Facts advanced in batches, each batch seeing only the number of the facts kept before
+        /// it and appending its own as lines, keep exactly what advancing with every fact loaded
+        /// keeps, in the same order.
+        #[test]
+        fn batches_that_append_keep_what_one_pass_keeps(
+            amounts in prop::collection::vec(1i64..500, 1..40),
+            target in 1i64..6,
+            cuts in prop::collection::vec(0usize..40, 0..6),
+        ) {
+            let m = mission(serde_json::json!({"code": "p", "name": "P", "goal": {"fact": "invoice", "target": target}}));
+            let none = Fields(HashMap::new());
+            let facts: Vec<MissionFact<'_>> =
+                amounts.iter().enumerate().map(|(i, a)| purchase(i as i64, *a, i as i64, &none)).collect();
+            let mut whole = m.join(0);
+            for f in &facts {
+                m.advance(&mut whole, f);
+            }
+            let (mut stored, mut counts) = (String::new(), FactCounts::default());
+            let mut state = m.join(0);
+            let mut bounds: Vec<usize> = cuts.iter().map(|c| c % facts.len()).chain([0, facts.len()]).collect();
+            bounds.sort_unstable();
+            for w in bounds.windows(2) {
+                state.counted.clear();
+                state.unloaded = counts;
+                for f in &facts[w[0]..w[1]] {
+                    m.advance(&mut state, f);
+                }
+                stored.push_str(&facts_to_lines(&state.counted));
+                counts = counts.plus(FactCounts::of(&state.counted));
+            }
+            let kept = facts_from_lines(&stored).unwrap();
+            prop_assert_eq!(&kept, &whole.counted);
+            prop_assert_eq!(counts, FactCounts::of(&whole.counted));
+            prop_assert_eq!((state.step, state.current, state.completed_at), (whole.step, whole.current, whole.completed_at));
+        }
+
         /// Refunding never adds progress, and refunding nothing changes nothing.
         #[test]
         fn refunds_only_take_away(

@@ -9,7 +9,7 @@ use crate::condition::{Condition, Facts, Schema};
 use crate::earning::{EVENT_SCHEMA, INVOICE_SCHEMA};
 use crate::event::parse_event_type;
 use crate::issue::{Checker, Invalid, Issue, optional_text, required_text};
-pub use crate::mission_replay::{Counted, StepMatch};
+pub use crate::mission_replay::{Counted, FactCounts, StepMatch};
 use crate::points::parse_code;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -304,8 +304,12 @@ pub struct Progress {
     pub joined_at: i64,
     pub deadline_at: Option<i64>,
     pub completed_at: Option<i64>,
-    /// The facts that advanced this progress, in order (see `mission_replay`).
+    /// The facts that advanced this progress, in order (see `mission_replay`), as far as they
+    /// were loaded …
     pub counted: Vec<Counted>,
+    /// … and how many kept before them were not: a purchase only needs their number, a refund
+    /// loads them all.
+    pub unloaded: FactCounts,
     /// How many times a refund took back steps already done: rewards given after that carry
     /// the round in their key, so a step done again is rewarded again.
     pub round: u32,
@@ -378,6 +382,7 @@ impl Mission {
             deadline_at,
             completed_at: None,
             counted: Vec::new(),
+            unloaded: FactCounts::default(),
             round: 0,
         }
     }

@@ -26,6 +26,17 @@ pub(crate) struct OwnEvent<'a> {
     pub properties: &'a serde_json::Value,
 }
 
+/// An event the engine raises about a customer it has resolved, written with others in bulk
+/// (see [`Engine::write_own_events`]).
+pub(crate) struct NewEvent {
+    /// The whole key, unique per tenant.
+    pub key: String,
+    pub customer_id: i64,
+    pub event_type: &'static str,
+    pub at: i64,
+    pub properties: String,
+}
+
 /// What writing a batch of events decided: results per input, and (index, customer, event id)
 /// of the events of known customers, with their customers' invoice counts.
 pub(crate) struct Written {
@@ -143,7 +154,7 @@ impl Engine {
             created_at: e.at,
         };
         self.store.insert_events_into(writes, ctx.id, vec![row]);
-        self.store.count_customer_events_into(writes, ctx.id, e.customer_id, 1);
+        self.store.count_customer_events_into(writes, ctx.id, &[(e.customer_id, 1)]);
         let delta = EventTypeDelta {
             customer_id: e.customer_id,
             event_type: e.event_type.to_string(),
@@ -155,6 +166,63 @@ impl Engine {
         let mut deltas = DailyDeltas::default();
         deltas.day(&day).events += 1;
         self.store.apply_daily_deltas_into(writes, ctx.id, &deltas);
+    }
+
+    /// Writes many events the engine raises about customers it has resolved (a batch's mission
+    /// events) with their statistics: ids taken at once, the rows inserted in bulk, and the
+    /// statistics counted from the rows that were new, so a key already recorded is skipped as on
+    /// the general path. Not for the club's sign-in and sign-out, whose statistics are more than a
+    /// count.
+    pub(crate) async fn write_own_events(&self, conn: &mut Conn, ctx: &TenantContext, events: Vec<NewEvent>) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms();
+        let ids = self.store.allocate_ids(conn, events.len()).await?;
+        let mut facts: HashMap<i64, (i64, &'static str, i64, String)> = HashMap::with_capacity(events.len());
+        let mut rows = Vec::with_capacity(events.len());
+        for (e, id) in events.into_iter().zip(ids) {
+            debug_assert!(!matches!(e.event_type, philia_domain::event::CLUB_LOGIN | philia_domain::event::CLUB_LOGOUT));
+            let day = local_day(philia_domain::calendar::from_millis(e.at), &ctx.zone).to_string();
+            facts.insert(id, (e.customer_id, e.event_type, e.at, day.clone()));
+            rows.push(EventRow {
+                id,
+                event_key: Some(e.key),
+                customer_id: Some(e.customer_id),
+                event_type: e.event_type.to_string(),
+                source: "philia".into(),
+                occurred_at: e.at,
+                day,
+                properties: e.properties,
+                // When it was recorded, as on the general path: a backdated fact's events are new.
+                created_at: now,
+            });
+        }
+        let inserted = self.store.insert_new_events(conn, ctx.id, rows).await?;
+        let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut per_type: BTreeMap<(i64, &str), EventTypeDelta> = BTreeMap::new();
+        let mut deltas = DailyDeltas::default();
+        for id in inserted {
+            let (customer, event_type, at, day) = &facts[&id];
+            *counts.entry(*customer).or_default() += 1;
+            let t = per_type.entry((*customer, event_type)).or_insert_with(|| EventTypeDelta {
+                customer_id: *customer,
+                event_type: event_type.to_string(),
+                count: 0,
+                first_at: *at,
+                last_at: *at,
+            });
+            t.count += 1;
+            t.first_at = t.first_at.min(*at);
+            t.last_at = t.last_at.max(*at);
+            deltas.day(day).events += 1;
+        }
+        let mut writes = self.store.batch();
+        self.store.count_customer_events_into(&mut writes, ctx.id, &counts.into_iter().collect::<Vec<_>>());
+        self.store.add_event_type_stats_into(&mut writes, ctx.id, per_type.into_values().collect());
+        self.store.apply_daily_deltas_into(&mut writes, ctx.id, &deltas);
+        writes.run(conn).await?;
+        Ok(())
     }
 
     /// Records events and their rollups, without earning: the path of events the system raises

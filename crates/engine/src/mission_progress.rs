@@ -9,15 +9,26 @@ use crate::missions::{
 use crate::points::BulkCredit;
 use crate::{Engine, Result, TenantContext};
 use philia_domain::earning::PeriodKeys;
-use philia_domain::missions::{Advance, Enrolment, Mission, MissionFact, MissionReward, Progress};
+use philia_domain::mission_replay::{facts_from_lines, facts_to_lines};
+use philia_domain::missions::{Advance, Counted, Enrolment, FactCounts, Mission, MissionFact, MissionReward, Progress};
 use philia_store::Conn;
-use philia_store::missions::ProgressRow;
+use philia_store::missions::{FactsWrite, ProgressRow};
 use std::collections::{HashMap, HashSet};
 
 /// Progress rows changed per transaction when deadlines are processed.
 const EXPIRY_ROUND: i64 = 500;
 
-pub(crate) fn to_progress(p: &ProgressRow) -> Progress {
+/// A row's progress. With `with_facts`, every kept fact is loaded (the row must have been read
+/// with them); without, the facts kept as lines are only counted.
+pub(crate) fn to_progress(p: &ProgressRow, with_facts: bool) -> Progress {
+    let mut counted: Vec<Counted> = serde_json::from_str(&p.counted).unwrap_or_default();
+    let stored = FactCounts { counted: p.facts_counted.max(0) as usize, reserved: p.facts_reserved.max(0) as usize };
+    let unloaded = if with_facts {
+        counted.extend(facts_from_lines(&p.facts).unwrap_or_default());
+        FactCounts::default()
+    } else {
+        stored
+    };
     Progress {
         step: p.step as usize,
         current: p.current,
@@ -25,20 +36,58 @@ pub(crate) fn to_progress(p: &ProgressRow) -> Progress {
         joined_at: p.joined_at,
         deadline_at: p.deadline_at,
         completed_at: p.completed_at,
-        counted: serde_json::from_str(&p.counted).unwrap_or_default(),
+        counted,
+        unloaded,
         round: p.refund_round as u32,
     }
 }
 
+/// Writes every kept fact of `p` (loaded whole) into its row, for [`FactsWrite::Replace`].
 pub(crate) fn write_back(row: &mut ProgressRow, p: &Progress) {
+    write_back_state(row, p);
+    row.seen = serde_json::to_string(&p.seen).expect("strings serialise");
+    row.counted = "[]".into();
+    row.facts = facts_to_lines(&p.counted);
+    let all = p.unloaded.plus(FactCounts::of(&p.counted));
+    (row.facts_counted, row.facts_reserved) = (all.counted as i64, all.reserved as i64);
+}
+
+/// Writes `p` (loaded without its facts) into its row for [`FactsWrite::Append`]: the facts
+/// from `new_from` on are the new ones; those before came from the row's `counted`, kept there.
+fn write_back_appending(row: &mut ProgressRow, p: &Progress, new_from: usize) {
+    write_back_state(row, p);
+    row.seen = serde_json::to_string(&p.seen).expect("strings serialise");
+    let new = &p.counted[new_from..];
+    row.facts = facts_to_lines(new);
+    let all = p.unloaded.plus(FactCounts::of(new));
+    (row.facts_counted, row.facts_reserved) = (all.counted as i64, all.reserved as i64);
+}
+
+/// Everything of `p` but the lists it keeps (serialised once, when the row is written).
+fn write_back_state(row: &mut ProgressRow, p: &Progress) {
     row.step = p.step as i64;
     row.current = p.current;
-    row.seen = serde_json::to_string(&p.seen).expect("strings serialise");
-    row.counted = serde_json::to_string(&p.counted).expect("facts serialise");
     row.refund_round = p.round as i64;
     row.completed_at = p.completed_at;
     if p.completed_at.is_some() {
         row.status = "completed".into();
+    }
+}
+
+/// A progress row as read, beside its decoded form: a batch decodes each row once, however
+/// many of its facts touch it, and writes the changed ones at the end with their new facts.
+struct Tracked {
+    row: ProgressRow,
+    progress: Progress,
+    /// Where the batch's facts start in `progress.counted`.
+    new_from: usize,
+    changed: bool,
+}
+
+impl Tracked {
+    fn new(row: ProgressRow) -> Self {
+        let progress = to_progress(&row, false);
+        Tracked { new_from: progress.counted.len(), progress, row, changed: false }
     }
 }
 
@@ -103,12 +152,12 @@ impl Engine {
             .into_iter()
             .collect();
         periods.sort_unstable();
-        let mut book: HashMap<(i64, i64, String), ProgressRow> = self
+        let mut book: HashMap<(i64, i64, String), Tracked> = self
             .store
-            .progress_of(conn, ctx.id, &ids, &periods, &customers)
+            .progress_of(conn, ctx.id, &ids, &periods, &customers, false)
             .await?
             .into_iter()
-            .map(|p| ((p.mission_id, p.customer_id, p.period.clone()), p))
+            .map(|p| ((p.mission_id, p.customer_id, p.period.clone()), Tracked::new(p)))
             .collect();
         let targeted =
             missions.iter().any(|(_, m)| m.input.tiers.is_some() || m.input.classes.is_some() || m.input.segments.is_some());
@@ -118,7 +167,6 @@ impl Engine {
         } else {
             HashMap::new()
         };
-        let mut changed: HashSet<(i64, i64, String)> = HashSet::new();
         let mut events = Vec::new();
         let mut due = Vec::new();
         for ((customer, f), keys) in facts.iter().zip(&fact_periods) {
@@ -141,21 +189,21 @@ impl Engine {
                     }
                     let row = joined(m, *id, *customer, key.2.clone(), at);
                     events.push(mission_event(MISSION_STARTED, m, &row, at, serde_json::json!({})));
-                    book.insert(key.clone(), row);
-                    changed.insert(key.clone());
+                    let mut t = Tracked::new(row);
+                    t.changed = true;
+                    book.insert(key.clone(), t);
                 }
-                let row = book.get_mut(&key).expect("present or just added");
+                let Tracked { row, progress: p, changed, .. } = book.get_mut(&key).expect("present or just added");
                 // Completed progress still keeps facts in reserve against refunds.
                 if row.status == "expired" {
                     continue;
                 }
-                let mut p = to_progress(row);
-                let outcome = m.advance(&mut p, f);
+                let outcome = m.advance(p, f);
                 if outcome == Advance::Nothing {
                     continue;
                 }
-                write_back(row, &p);
-                changed.insert(key.clone());
+                write_back_state(row, p);
+                *changed = true;
                 match outcome {
                     Advance::Nothing | Advance::Reserved => {}
                     // Each fact that merely counts raises no event: at ingestion rates that would
@@ -198,11 +246,18 @@ impl Engine {
                 }
             }
         }
-        let rows: Vec<ProgressRow> = changed.iter().filter_map(|k| book.get(k).cloned()).collect();
-        self.store.save_progress(conn, ctx.id, &rows, now).await?;
+        let rows: Vec<ProgressRow> = book
+            .into_values()
+            .filter(|t| t.changed)
+            .map(|mut t| {
+                write_back_appending(&mut t.row, &t.progress, t.new_from);
+                t.row
+            })
+            .collect();
+        self.store.save_progress(conn, ctx.id, &rows, FactsWrite::Append, now).await?;
         self.give_mission_rewards(conn, ctx, due, now).await?;
         if !events.is_empty() {
-            self.write_events_in(conn, ctx, &events).await?;
+            self.write_own_events(conn, ctx, events).await?;
         }
         Ok(())
     }
@@ -281,7 +336,7 @@ impl Engine {
                         missions.get(&p.mission_id).map(|m| mission_event(MISSION_EXPIRED, m, p, now, serde_json::json!({})))
                     })
                     .collect();
-                self.write_events_in(&mut tx, &ctx, &events).await?;
+                self.write_own_events(&mut tx, &ctx, events).await?;
             }
             philia_store::commit(tx).await?;
             total += expired.len();

@@ -11,6 +11,7 @@ use philia_domain::earning::PeriodKeys;
 use philia_domain::missions::Mission;
 use philia_domain::tiers::Evaluation;
 use philia_store::Conn;
+use philia_store::missions::FactsWrite;
 
 /// What a refund leaves of an invoice.
 pub(crate) struct RefundedInvoice {
@@ -68,12 +69,12 @@ impl Engine {
         let mut changed = Vec::new();
         let mut events = Vec::new();
         let mut rewarded_back = Vec::new();
-        for mut row in self.store.progress_of(conn, ctx.id, &ids, &periods, &customers).await? {
+        for mut row in self.store.progress_of(conn, ctx.id, &ids, &periods, &customers, true).await? {
             let Some((_, m)) = missions.iter().find(|(id, _)| *id == row.mission_id) else { continue };
             if row.period != m.period_in(&keys) {
                 continue;
             }
-            let before = to_progress(&row);
+            let before = to_progress(&row, true);
             let Some(t) = m.take_back(&before, r.invoice_id, kept, r.total) else { continue };
             let parts = t
                 .undone
@@ -108,9 +109,9 @@ impl Engine {
         if changed.is_empty() {
             return Ok(());
         }
-        self.store.save_progress(conn, ctx.id, &changed, now).await?;
+        self.store.save_progress(conn, ctx.id, &changed, FactsWrite::Replace, now).await?;
         if !events.is_empty() {
-            self.write_events_in(conn, ctx, &events).await?;
+            self.write_own_events(conn, ctx, events).await?;
         }
         // The refund re-evaluates its own customer's tier; a referrer's points may have moved too.
         rewarded_back.retain(|c| Some(*c) != r.customer_id);

@@ -3,15 +3,14 @@
 //! participation funnel. Progress from facts is in [`crate::mission_progress`].
 
 use crate::audit::{NOTHING, stored};
+use crate::events::NewEvent;
 use crate::points::unknown_point_type;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::Issue;
-use philia_domain::event::ValidEvent;
-use philia_domain::invoice::CustomerRef;
 use philia_domain::missions::{Enrolment, Mission, MissionInput, MissionReward};
 use philia_domain::reports::Period;
 use philia_store::Conn;
-use philia_store::missions::{MissionRow, ProgressRow};
+use philia_store::missions::{FactsWrite, MissionRow, ProgressRow};
 use serde::Serialize;
 
 pub const MISSION_STARTED: &str = "mission_started";
@@ -90,29 +89,28 @@ pub(crate) fn stored_mission(row: &MissionRow, ctx: &TenantContext) -> Result<Mi
 }
 
 pub(crate) fn mission_event(
-    kind: &str,
+    kind: &'static str,
     mission: &Mission,
     p: &ProgressRow,
     at: i64,
     extra: serde_json::Value,
-) -> std::result::Result<ValidEvent, Vec<philia_domain::FieldError>> {
+) -> NewEvent {
     let mut properties = serde_json::json!({"mission": mission.code(), "period": p.period, "steps_done": p.step,
         "steps": mission.steps.len()});
     if let (Some(o), Some(e)) = (properties.as_object_mut(), extra.as_object()) {
         o.extend(e.clone());
     }
-    Ok(ValidEvent {
+    NewEvent {
         // After a refund undid steps, the same steps done again are new events.
-        event_key: Some(match p.refund_round {
+        key: match p.refund_round {
             0 => format!("{kind}:{}:{}:{}:{}", p.mission_id, p.customer_id, p.period, p.step),
             r => format!("{kind}:{}:{}:{}:{}:r{r}", p.mission_id, p.customer_id, p.period, p.step),
-        }),
-        event_type: kind.into(),
-        occurred_at: jiff::Timestamp::from_millisecond(at).expect("a valid instant"),
-        source: "philia".into(),
-        customer: Some(CustomerRef::by_id(p.customer_id)),
+        },
+        event_type: kind,
+        customer_id: p.customer_id,
+        at,
         properties: properties.to_string(),
-    })
+    }
 }
 
 /// The progress row of a customer who joins a mission's period at `at`.
@@ -130,6 +128,9 @@ pub(crate) fn joined(m: &Mission, mission_id: i64, customer_id: i64, period: Str
         deadline_at: p.deadline_at,
         completed_at: None,
         counted: "[]".into(),
+        facts: String::new(),
+        facts_counted: 0,
+        facts_reserved: 0,
         refund_round: 0,
     }
 }
@@ -375,13 +376,13 @@ impl Engine {
             ));
         }
         let period = m.period_of(at, &ctx.zone, ctx.calendar);
-        let existing = self.store.progress_of(conn, ctx.id, &[row.id], std::slice::from_ref(&period), &[customer]).await?;
+        let existing = self.store.progress_of(conn, ctx.id, &[row.id], std::slice::from_ref(&period), &[customer], false).await?;
         if !existing.is_empty() {
             return Ok((customer, false));
         }
         let progress = joined(&m, row.id, customer, period, now);
-        self.store.save_progress(conn, ctx.id, std::slice::from_ref(&progress), now).await?;
-        self.write_events_in(conn, ctx, &[mission_event(MISSION_STARTED, &m, &progress, now, serde_json::json!({}))]).await?;
+        self.store.save_progress(conn, ctx.id, std::slice::from_ref(&progress), FactsWrite::Append, now).await?;
+        self.write_own_events(conn, ctx, vec![mission_event(MISSION_STARTED, &m, &progress, now, serde_json::json!({}))]).await?;
         Ok((customer, true))
     }
 

@@ -9,7 +9,7 @@ use philia_domain::invoice::CustomerRef;
 use philia_domain::records::TierStatus;
 use philia_domain::tiers::{Evaluation, TierDecision, TierMetric, TierProgramme, TierProgrammeInput};
 use philia_store::Conn;
-use philia_store::tiers::MetricQuery;
+use philia_store::tiers::{MetricQuery, TierMove};
 use std::collections::HashMap;
 
 /// The event raised when a customer's tier changes.
@@ -109,27 +109,34 @@ impl Engine {
         let since = p.window_start(jiff::Timestamp::from_millisecond(now).expect("now is valid"), &ctx.zone, ctx.calendar);
         let metrics = self.store.tier_metrics(conn, ctx.id, query, since.map(|s| s.as_millisecond()), customers).await?;
         let states = self.store.tier_states(conn, ctx.id, customers).await?;
-        let mut moved = Vec::new();
-        let mut events = Vec::new();
         // A customer's first tier, when it is the lowest, is where everyone starts: no history
         // entry and no event for it.
         let mut placed = Vec::new();
+        let mut grace_started = Vec::new();
+        let mut grace_ended = Vec::new();
+        let mut moving = Vec::new();
         for (customer, state) in states {
             let value = metrics.get(&customer).copied().unwrap_or(0);
             match p.decide(state.tier.as_deref(), value, state.below_since, now, mode) {
                 TierDecision::Keep => {}
-                TierDecision::StartGrace => self.store.set_tier_grace(conn, ctx.id, customer, Some(now)).await?,
-                TierDecision::EndGrace => self.store.set_tier_grace(conn, ctx.id, customer, None).await?,
+                TierDecision::StartGrace => grace_started.push(customer),
+                TierDecision::EndGrace => grace_ended.push(customer),
                 TierDecision::Move(to) if Some(&to) == state.tier.as_ref() => {}
                 TierDecision::Move(to) if state.tier.is_none() && to == p.lowest().code => placed.push(customer),
-                TierDecision::Move(to) => {
-                    let id = self.store.allocate_ids(conn, 1).await?[0];
-                    self.store.move_tier(conn, ctx.id, id, customer, state.tier.as_deref(), &to, reason, value, now).await?;
-                    moved.push(customer);
-                    events.push(tier_event(id, customer, state.tier.as_deref(), &to, &p, now));
-                }
+                TierDecision::Move(to) => moving.push((customer, state.tier, to, value)),
             }
         }
+        self.store.set_tier_grace(conn, ctx.id, &grace_started, Some(now)).await?;
+        self.store.set_tier_grace(conn, ctx.id, &grace_ended, None).await?;
+        let ids = self.store.allocate_ids(conn, moving.len()).await?;
+        let moves: Vec<TierMove> = moving
+            .into_iter()
+            .zip(ids)
+            .map(|((customer_id, from, to, metric), id)| TierMove { id, customer_id, from, to, reason: reason.into(), metric })
+            .collect();
+        self.store.move_tiers(conn, ctx.id, &moves, now).await?;
+        let events: Vec<_> = moves.iter().map(|m| tier_event(m.id, m.customer_id, m.from.as_deref(), &m.to, &p, now)).collect();
+        let moved = moves.iter().map(|m| m.customer_id).collect();
         self.store.place_in_tier(conn, ctx.id, &placed, &p.lowest().code, now).await?;
         if !events.is_empty() {
             self.write_events_in(conn, ctx, &events).await?;

@@ -177,23 +177,7 @@ impl Store {
             .collect();
         bulk::insert(conn, "customers", &columns, rows, "").await?;
         let stats = profiles.iter().map(|p| [tenant_id, p.id, 0, 0, 0, 0, 0, 0].into_iter().map(Val::I).collect()).collect();
-        bulk::insert(
-            conn,
-            "customer_stats",
-            &[
-                "tenant_id",
-                "customer_id",
-                "invoice_count",
-                "gross_spend",
-                "refund_total",
-                "refund_count",
-                "refunded_invoice_count",
-                "event_count",
-            ],
-            stats,
-            "",
-        )
-        .await?;
+        bulk::insert(conn, "customer_stats", &crate::rollups::STATS_COUNT_COLUMNS, stats, "").await?;
         let tags: Vec<Vec<Val>> = profiles
             .iter()
             .flat_map(|p| p.tag_list().into_iter().map(move |t| vec![Val::I(tenant_id), Val::T(t), Val::I(p.id)]))

@@ -20,6 +20,24 @@ pub struct EventRow {
     pub created_at: i64,
 }
 
+const EVENT_COLUMNS: &[&str] =
+    &["tenant_id", "id", "event_key", "customer_id", "type", "source", "occurred_at", "day", "properties", "created_at"];
+
+fn event_values(tenant_id: i64, e: EventRow) -> Vec<Val> {
+    vec![
+        Val::I(tenant_id),
+        Val::I(e.id),
+        e.event_key.into(),
+        e.customer_id.into(),
+        Val::T(e.event_type),
+        Val::T(e.source),
+        Val::I(e.occurred_at),
+        Val::T(e.day),
+        Val::T(e.properties),
+        Val::I(e.created_at),
+    ]
+}
+
 impl Store {
     /// Ids of events already recorded under these keys.
     pub async fn existing_events(&self, conn: &mut Conn, tenant_id: i64, keys: &[String]) -> Result<HashMap<String, i64>> {
@@ -40,30 +58,22 @@ impl Store {
         b.run(conn).await
     }
 
-    pub fn insert_events_into(&self, b: &mut Batch, tenant_id: i64, rows: Vec<EventRow>) {
-        let vals = rows
-            .into_iter()
-            .map(|e| {
-                vec![
-                    Val::I(tenant_id),
-                    Val::I(e.id),
-                    e.event_key.into(),
-                    e.customer_id.into(),
-                    Val::T(e.event_type),
-                    Val::T(e.source),
-                    Val::I(e.occurred_at),
-                    Val::T(e.day),
-                    Val::T(e.properties),
-                    Val::I(e.created_at),
-                ]
-            })
-            .collect();
-        b.insert(
+    /// Inserts events; returns the ids of those inserted (a key already recorded is skipped).
+    pub async fn insert_new_events(&self, conn: &mut Conn, tenant_id: i64, rows: Vec<EventRow>) -> Result<Vec<i64>> {
+        let rows = bulk::insert(
+            conn,
             "events",
-            &["tenant_id", "id", "event_key", "customer_id", "type", "source", "occurred_at", "day", "properties", "created_at"],
-            vals,
-            "ON CONFLICT (tenant_id, event_key) DO NOTHING",
-        );
+            EVENT_COLUMNS,
+            rows.into_iter().map(|e| event_values(tenant_id, e)).collect(),
+            "ON CONFLICT (tenant_id, event_key) DO NOTHING RETURNING id",
+        )
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    pub fn insert_events_into(&self, b: &mut Batch, tenant_id: i64, rows: Vec<EventRow>) {
+        let vals = rows.into_iter().map(|e| event_values(tenant_id, e)).collect();
+        b.insert("events", EVENT_COLUMNS, vals, "ON CONFLICT (tenant_id, event_key) DO NOTHING");
     }
 
     /// A customer's events, newest first.

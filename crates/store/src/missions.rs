@@ -30,10 +30,25 @@ pub struct ProgressRow {
     pub joined_at: i64,
     pub deadline_at: Option<i64>,
     pub completed_at: Option<i64>,
-    /// JSON array of the facts that advanced this progress.
+    /// JSON array of facts kept before `facts` (rows written before facts were kept as lines).
     pub counted: String,
+    /// JSON lines of the facts kept after `counted`; empty when read without them. When saved:
+    /// the new facts (append) or all of them (replace).
+    pub facts: String,
+    /// How many facts kept as lines counted toward progress and how many are in reserve.
+    pub facts_counted: i64,
+    pub facts_reserved: i64,
     /// How many times a refund undid steps already done.
     pub refund_round: i64,
+}
+
+/// How saved progress treats the facts it kept before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactsWrite {
+    /// `facts` holds only new facts, added after those stored (a batch of purchases and events).
+    Append,
+    /// `counted` and `facts` hold every kept fact (a refund rebuilt the progress).
+    Replace,
 }
 
 /// Participation in a mission over a period.
@@ -45,8 +60,13 @@ pub struct Funnel {
     pub expired: i64,
 }
 
-const PROGRESS_COLUMNS: &str =
-    "mission_id, customer_id, period, step, current, seen, status, joined_at, deadline_at, completed_at, counted, refund_round";
+const PROGRESS_COLUMNS: &str = "mission_id, customer_id, period, step, current, seen, status, joined_at, deadline_at, completed_at, \
+     counted, facts, facts_counted, facts_reserved, refund_round";
+
+/// The columns of a progress row without its facts kept as lines (their number is enough to take
+/// new facts).
+const PROGRESS_STATE_COLUMNS: &str = "mission_id, customer_id, period, step, current, seen, status, joined_at, deadline_at, \
+     completed_at, counted, '', facts_counted, facts_reserved, refund_round";
 
 fn progress(r: &AnyRow) -> Result<ProgressRow> {
     progress_from(r, 0)
@@ -66,7 +86,10 @@ fn progress_from(r: &AnyRow, o: usize) -> Result<ProgressRow> {
         deadline_at: r.try_get(o + 8)?,
         completed_at: r.try_get(o + 9)?,
         counted: r.try_get(o + 10)?,
-        refund_round: r.try_get(o + 11)?,
+        facts: r.try_get(o + 11)?,
+        facts_counted: r.try_get(o + 12)?,
+        facts_reserved: r.try_get(o + 13)?,
+        refund_round: r.try_get(o + 14)?,
     })
 }
 
@@ -119,7 +142,8 @@ impl Store {
     }
 
     /// Progress rows of these customers in these missions, in the given periods only (a
-    /// repeatable mission keeps a row per period; a batch needs the periods of its facts).
+    /// repeatable mission keeps a row per period; a batch needs the periods of its facts). With
+    /// `with_facts` false, the facts kept as lines are left out (only their number is read).
     pub async fn progress_of(
         &self,
         conn: &mut Conn,
@@ -127,17 +151,21 @@ impl Store {
         missions: &[i64],
         periods: &[String],
         customers: &[i64],
+        with_facts: bool,
     ) -> Result<Vec<ProgressRow>> {
         if missions.is_empty() || customers.is_empty() || periods.is_empty() {
             return Ok(Vec::new());
         }
         let list = missions.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ");
         let extra: Vec<Val> = periods.iter().map(|p| Val::T(p.clone())).collect();
+        // `+mission_id` keeps SQLite on the customer index: probing the primary key for every
+        // mission × customer × period is several times slower than reading each customer's rows.
         let rows = bulk::select_in_with(
             conn,
             &format!(
-                "SELECT {PROGRESS_COLUMNS} FROM mission_progress WHERE tenant_id = $1 AND mission_id IN ({list})
+                "SELECT {} FROM mission_progress WHERE tenant_id = $1 AND +mission_id IN ({list})
                  AND period IN ({}) AND customer_id IN ({{in}})",
+                if with_facts { PROGRESS_COLUMNS } else { PROGRESS_STATE_COLUMNS },
                 crate::db::placeholders(2, periods.len())
             ),
             tenant_id,
@@ -151,7 +179,7 @@ impl Store {
     /// Every progress row of a customer.
     pub async fn customer_progress(&self, conn: &mut Conn, tenant_id: i64, customer_id: i64) -> Result<Vec<ProgressRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {PROGRESS_COLUMNS} FROM mission_progress WHERE tenant_id = $1 AND customer_id = $2 ORDER BY mission_id, period"
+            "SELECT {PROGRESS_STATE_COLUMNS} FROM mission_progress WHERE tenant_id = $1 AND customer_id = $2 ORDER BY mission_id, period"
         )))
         .bind(tenant_id)
         .bind(customer_id)
@@ -160,8 +188,15 @@ impl Store {
         rows.iter().map(progress).collect()
     }
 
-    /// Writes progress rows, new or changed.
-    pub async fn save_progress(&self, conn: &mut Conn, tenant_id: i64, rows: &[ProgressRow], now: i64) -> Result<()> {
+    /// Writes progress rows, new or changed, with the facts they keep.
+    pub async fn save_progress(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        rows: &[ProgressRow],
+        facts: FactsWrite,
+        now: i64,
+    ) -> Result<()> {
         let values = rows
             .iter()
             .map(|p| {
@@ -178,11 +213,18 @@ impl Store {
                     Val::OI(p.deadline_at),
                     Val::OI(p.completed_at),
                     Val::T(p.counted.clone()),
+                    Val::T(p.facts.clone()),
+                    Val::I(p.facts_counted),
+                    Val::I(p.facts_reserved),
                     Val::I(p.refund_round),
                     Val::I(now),
                 ]
             })
             .collect();
+        let kept = match facts {
+            FactsWrite::Append => "facts = mission_progress.facts || excluded.facts",
+            FactsWrite::Replace => "counted = excluded.counted, facts = excluded.facts",
+        };
         bulk::insert_counted(
             conn,
             "mission_progress",
@@ -199,14 +241,19 @@ impl Store {
                 "deadline_at",
                 "completed_at",
                 "counted",
+                "facts",
+                "facts_counted",
+                "facts_reserved",
                 "refund_round",
                 "updated_at",
             ],
             values,
-            "ON CONFLICT (tenant_id, mission_id, customer_id, period) DO UPDATE SET step = excluded.step,
-             current = excluded.current, seen = excluded.seen, status = excluded.status, deadline_at = excluded.deadline_at,
-             completed_at = excluded.completed_at, counted = excluded.counted, refund_round = excluded.refund_round,
-             updated_at = excluded.updated_at",
+            &format!(
+                "ON CONFLICT (tenant_id, mission_id, customer_id, period) DO UPDATE SET step = excluded.step,
+                 current = excluded.current, seen = excluded.seen, status = excluded.status, deadline_at = excluded.deadline_at,
+                 completed_at = excluded.completed_at, {kept}, facts_counted = excluded.facts_counted,
+                 facts_reserved = excluded.facts_reserved, refund_round = excluded.refund_round, updated_at = excluded.updated_at"
+            ),
         )
         .await?;
         Ok(())
@@ -215,7 +262,7 @@ impl Store {
     /// Active progress whose deadline has passed, marked expired; returns what was expired.
     pub async fn expire_progress(&self, conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(i64, ProgressRow)>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT tenant_id, {PROGRESS_COLUMNS} FROM mission_progress WHERE status = 'active' AND deadline_at <= $1
+            "SELECT tenant_id, {PROGRESS_STATE_COLUMNS} FROM mission_progress WHERE status = 'active' AND deadline_at <= $1
              ORDER BY deadline_at LIMIT $2{}",
             self.lock_suffix()
         )))

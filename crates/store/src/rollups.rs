@@ -28,6 +28,18 @@ const STATS_COLUMNS: [&str; 14] = [
     "last_logout_at",
 ];
 
+/// The counting columns of `customer_stats`: a row of them in zeros starts a customer's figures.
+pub(crate) const STATS_COUNT_COLUMNS: [&str; 8] = [
+    "tenant_id",
+    "customer_id",
+    "invoice_count",
+    "gross_spend",
+    "refund_total",
+    "refund_count",
+    "refunded_invoice_count",
+    "event_count",
+];
+
 fn stats_from_row(r: &AnyRow) -> Result<CustomerStats> {
     Ok(CustomerStats {
         first_purchase_at: r.try_get("first_purchase_at")?,
@@ -169,12 +181,17 @@ impl Store {
     /// Writes absolute statistics (computed under the lock taken by [`Self::lock_customer_stats`]).
     /// Counts `n` more events of a customer whose statistics only an event count moves (any event
     /// but the club's sign-in and sign-out), in one statement without reading the row first.
-    pub fn count_customer_events_into(&self, b: &mut Batch, tenant_id: i64, customer_id: i64, n: i64) {
-        b.push(
-            "INSERT INTO customer_stats (tenant_id, customer_id, invoice_count, gross_spend, refund_total, refund_count,
-                refunded_invoice_count, event_count) VALUES ($1, $2, 0, 0, 0, 0, 0, $3)
-             ON CONFLICT (tenant_id, customer_id) DO UPDATE SET event_count = customer_stats.event_count + excluded.event_count",
-            vec![Val::I(tenant_id), Val::I(customer_id), Val::I(n)],
+    /// Adds `(customer, n)` to the customers' event counts, without locking their statistics.
+    pub fn count_customer_events_into(&self, b: &mut Batch, tenant_id: i64, counts: &[(i64, i64)]) {
+        let rows = counts
+            .iter()
+            .map(|(customer, n)| [tenant_id, *customer, 0, 0, 0, 0, 0, *n].into_iter().map(Val::I).collect())
+            .collect();
+        b.insert(
+            "customer_stats",
+            &STATS_COUNT_COLUMNS,
+            rows,
+            "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET event_count = customer_stats.event_count + excluded.event_count",
         );
     }
 

@@ -586,9 +586,17 @@ const V28: &[&str] = &["CREATE INDEX invoices_day ON invoices (tenant_id, day)"]
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
+/// Mission progress keeps new facts as JSON lines that a batch appends to, with their number, so
+/// a purchase neither reads nor rewrites the facts kept before it (`counted` keeps older ones).
+const V29: &[&str] = &[
+    "ALTER TABLE mission_progress ADD COLUMN facts TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE mission_progress ADD COLUMN facts_counted BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE mission_progress ADD COLUMN facts_reserved BIGINT NOT NULL DEFAULT 0",
+];
+
 const MIGRATIONS: &[&[&str]] = &[
     V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24, V25, V26, V27,
-    V28,
+    V28, V29,
 ];
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single

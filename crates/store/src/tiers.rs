@@ -18,6 +18,19 @@ pub enum MetricQuery {
     Invoices,
 }
 
+/// A customer's move to another tier, as its history keeps it.
+#[derive(Debug, Clone)]
+pub struct TierMove {
+    /// The history entry's id.
+    pub id: i64,
+    pub customer_id: i64,
+    pub from: Option<String>,
+    pub to: String,
+    pub reason: String,
+    /// The qualifying metric that moved it.
+    pub metric: i64,
+}
+
 /// A customer's tier as stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TierState {
@@ -76,51 +89,53 @@ impl Store {
         Ok(())
     }
 
-    /// Moves a customer to a tier and writes the change to its history.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn move_tier(
-        &self,
-        conn: &mut Conn,
-        tenant_id: i64,
-        id: i64,
-        customer_id: i64,
-        from: Option<&str>,
-        to: &str,
-        reason: &str,
-        metric: i64,
-        at: i64,
-    ) -> Result<()> {
-        sqlx::query("UPDATE customers SET tier = $3, tier_since = $4, tier_below_since = NULL WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
-            .bind(customer_id)
-            .bind(to)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query(
-            "INSERT INTO tier_history (tenant_id, id, customer_id, from_tier, to_tier, reason, metric, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    /// Moves customers to tiers and writes each change to their history: one update per target
+    /// tier and one insert of the history, however many customers moved.
+    pub async fn move_tiers(&self, conn: &mut Conn, tenant_id: i64, moves: &[TierMove], at: i64) -> Result<()> {
+        let mut by_tier: HashMap<&str, Vec<i64>> = HashMap::new();
+        for m in moves {
+            by_tier.entry(m.to.as_str()).or_default().push(m.customer_id);
+        }
+        for (tier, customers) in by_tier {
+            self.place_in_tier(conn, tenant_id, &customers, tier, at).await?;
+        }
+        let rows = moves
+            .iter()
+            .map(|m| {
+                vec![
+                    Val::I(tenant_id),
+                    Val::I(m.id),
+                    Val::I(m.customer_id),
+                    Val::OT(m.from.clone()),
+                    Val::T(m.to.clone()),
+                    Val::T(m.reason.clone()),
+                    Val::I(m.metric),
+                    Val::I(at),
+                ]
+            })
+            .collect();
+        bulk::insert_counted(
+            conn,
+            "tier_history",
+            &["tenant_id", "id", "customer_id", "from_tier", "to_tier", "reason", "metric", "at"],
+            rows,
+            "",
         )
-        .bind(tenant_id)
-        .bind(id)
-        .bind(customer_id)
-        .bind(from)
-        .bind(to)
-        .bind(reason)
-        .bind(metric)
-        .bind(at)
-        .execute(&mut *conn)
         .await?;
         Ok(())
     }
 
-    /// Starts (Some) or ends (None) a customer's grace period below its tier.
-    pub async fn set_tier_grace(&self, conn: &mut Conn, tenant_id: i64, customer_id: i64, since: Option<i64>) -> Result<()> {
-        sqlx::query("UPDATE customers SET tier_below_since = $3 WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
-            .bind(customer_id)
-            .bind(since)
-            .execute(&mut *conn)
-            .await?;
+    /// Starts (Some) or ends (None) the grace period below their tier of `customers`.
+    pub async fn set_tier_grace(&self, conn: &mut Conn, tenant_id: i64, customers: &[i64], since: Option<i64>) -> Result<()> {
+        for chunk in customers.chunks(1000) {
+            let sql = format!(
+                "UPDATE customers SET tier_below_since = $2 WHERE tenant_id = $1 AND id IN ({})",
+                crate::db::placeholders(3, chunk.len())
+            );
+            let mut vals = vec![Val::I(tenant_id), Val::OI(since)];
+            vals.extend(chunk.iter().map(|c| Val::I(*c)));
+            bulk::query(sql, vals).execute(&mut *conn).await?;
+        }
         Ok(())
     }
 
