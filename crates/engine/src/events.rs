@@ -16,18 +16,9 @@ use philia_store::events::EventRow;
 use philia_store::rollups::EventTypeDelta;
 use std::collections::{BTreeMap, HashMap};
 
-/// An event the engine raises itself; its key is `{event_type}:{key}`.
-pub(crate) struct OwnEvent<'a> {
-    pub id: i64,
-    pub key: i64,
-    pub customer_id: i64,
-    pub event_type: &'a str,
-    pub at: i64,
-    pub properties: &'a serde_json::Value,
-}
-
-/// An event the engine raises about a customer it has resolved, written with others in bulk
-/// (see [`Engine::write_own_events`]).
+/// An event the engine raises about a customer it has resolved (a redemption, a play, a
+/// mission's progress): its key is new by construction, so the checks events from outside need
+/// are skipped (see [`Engine::write_own_events`]).
 pub(crate) struct NewEvent {
     /// The whole key, unique per tenant.
     pub key: String,
@@ -37,6 +28,43 @@ pub(crate) struct NewEvent {
     pub properties: String,
 }
 
+/// What a set of recorded events adds to the statistics: per customer, per customer and type,
+/// per day.
+#[derive(Default)]
+struct EventTally {
+    per_customer: BTreeMap<i64, i64>,
+    per_type: BTreeMap<(i64, String), EventTypeDelta>,
+    days: DailyDeltas,
+}
+
+impl EventTally {
+    fn add(&mut self, customer: Option<i64>, event_type: &str, at: i64, day: &str) {
+        self.days.day(day).events += 1;
+        let Some(c) = customer else { return };
+        *self.per_customer.entry(c).or_default() += 1;
+        let t = self.per_type.entry((c, event_type.to_string())).or_insert_with(|| EventTypeDelta {
+            customer_id: c,
+            event_type: event_type.to_string(),
+            count: 0,
+            first_at: at,
+            last_at: at,
+        });
+        t.count += 1;
+        t.first_at = t.first_at.min(at);
+        t.last_at = t.last_at.max(at);
+    }
+
+    /// Writes the per-type and daily statistics into `writes`, and the customers' event counts
+    /// when `counts` (the general path writes them with the rest of the customers' statistics).
+    fn write_into(self, store: &philia_store::Store, writes: &mut Batch, tenant_id: i64, counts: bool) {
+        if counts {
+            store.count_customer_events_into(writes, tenant_id, &self.per_customer.into_iter().collect::<Vec<_>>());
+        }
+        store.add_event_type_stats_into(writes, tenant_id, self.per_type.into_values().collect());
+        store.apply_daily_deltas_into(writes, tenant_id, &self.days);
+    }
+}
+
 /// What writing a batch of events decided: results per input, and (index, customer, event id)
 /// of the events of known customers, with their customers' invoice counts.
 pub(crate) struct Written {
@@ -44,6 +72,22 @@ pub(crate) struct Written {
     earning: Vec<(usize, i64, i64)>,
     previous: HashMap<i64, i64>,
     customer_ids: Vec<i64>,
+}
+
+/// The row of an event the engine raises, with its local day.
+fn own_event_row(ctx: &TenantContext, id: i64, e: NewEvent, created_at: i64) -> EventRow {
+    debug_assert!(!matches!(e.event_type, philia_domain::event::CLUB_LOGIN | philia_domain::event::CLUB_LOGOUT));
+    EventRow {
+        id,
+        event_key: Some(e.key),
+        customer_id: Some(e.customer_id),
+        event_type: e.event_type.to_string(),
+        source: "philia".into(),
+        occurred_at: e.at,
+        day: local_day(philia_domain::calendar::from_millis(e.at), &ctx.zone).to_string(),
+        properties: e.properties,
+        created_at,
+    }
 }
 
 impl Engine {
@@ -134,38 +178,16 @@ impl Engine {
         Ok(results)
     }
 
-    /// Writes one event the engine raises about a customer it has already resolved (a
-    /// redemption, a play) into `writes`, under an id it allocated: the key is new by construction,
-    /// so the checks outside events need are skipped. Not for the club's sign-in and sign-out,
-    /// whose statistics are more than a count.
-    pub(crate) fn write_own_event_into(&self, writes: &mut Batch, ctx: &TenantContext, e: OwnEvent<'_>) {
-        debug_assert!(!matches!(e.event_type, philia_domain::event::CLUB_LOGIN | philia_domain::event::CLUB_LOGOUT));
-        let occurred = philia_domain::calendar::from_millis(e.at);
-        let day = local_day(occurred, &ctx.zone).to_string();
-        let row = EventRow {
-            id: e.id,
-            event_key: Some(format!("{}:{}", e.event_type, e.key)),
-            customer_id: Some(e.customer_id),
-            event_type: e.event_type.to_string(),
-            source: "philia".into(),
-            occurred_at: e.at,
-            day: day.clone(),
-            properties: e.properties.to_string(),
-            created_at: e.at,
-        };
+    /// Writes one event the engine raises into `writes`, under an id the caller allocated, with
+    /// its statistics. Not for the club's sign-in and sign-out, whose statistics are more than a
+    /// count.
+    pub(crate) fn write_own_event_into(&self, writes: &mut Batch, ctx: &TenantContext, id: i64, e: NewEvent) {
+        let (customer, event_type, at) = (e.customer_id, e.event_type, e.at);
+        let row = own_event_row(ctx, id, e, at);
+        let mut tally = EventTally::default();
+        tally.add(Some(customer), event_type, at, &row.day);
         self.store.insert_events_into(writes, ctx.id, vec![row]);
-        self.store.count_customer_events_into(writes, ctx.id, &[(e.customer_id, 1)]);
-        let delta = EventTypeDelta {
-            customer_id: e.customer_id,
-            event_type: e.event_type.to_string(),
-            count: 1,
-            first_at: e.at,
-            last_at: e.at,
-        };
-        self.store.add_event_type_stats_into(writes, ctx.id, vec![delta]);
-        let mut deltas = DailyDeltas::default();
-        deltas.day(&day).events += 1;
-        self.store.apply_daily_deltas_into(writes, ctx.id, &deltas);
+        tally.write_into(&self.store, writes, ctx.id, true);
     }
 
     /// Writes many events the engine raises about customers it has resolved (a batch's mission
@@ -182,45 +204,20 @@ impl Engine {
         let mut facts: HashMap<i64, (i64, &'static str, i64, String)> = HashMap::with_capacity(events.len());
         let mut rows = Vec::with_capacity(events.len());
         for (e, id) in events.into_iter().zip(ids) {
-            debug_assert!(!matches!(e.event_type, philia_domain::event::CLUB_LOGIN | philia_domain::event::CLUB_LOGOUT));
-            let day = local_day(philia_domain::calendar::from_millis(e.at), &ctx.zone).to_string();
-            facts.insert(id, (e.customer_id, e.event_type, e.at, day.clone()));
-            rows.push(EventRow {
-                id,
-                event_key: Some(e.key),
-                customer_id: Some(e.customer_id),
-                event_type: e.event_type.to_string(),
-                source: "philia".into(),
-                occurred_at: e.at,
-                day,
-                properties: e.properties,
-                // When it was recorded, as on the general path: a backdated fact's events are new.
-                created_at: now,
-            });
+            let (customer, event_type, at) = (e.customer_id, e.event_type, e.at);
+            // When it was recorded, as on the general path: a backdated fact's events are new.
+            let row = own_event_row(ctx, id, e, now);
+            facts.insert(id, (customer, event_type, at, row.day.clone()));
+            rows.push(row);
         }
         let inserted = self.store.insert_new_events(conn, ctx.id, rows).await?;
-        let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
-        let mut per_type: BTreeMap<(i64, &str), EventTypeDelta> = BTreeMap::new();
-        let mut deltas = DailyDeltas::default();
+        let mut tally = EventTally::default();
         for id in inserted {
             let (customer, event_type, at, day) = &facts[&id];
-            *counts.entry(*customer).or_default() += 1;
-            let t = per_type.entry((*customer, event_type)).or_insert_with(|| EventTypeDelta {
-                customer_id: *customer,
-                event_type: event_type.to_string(),
-                count: 0,
-                first_at: *at,
-                last_at: *at,
-            });
-            t.count += 1;
-            t.first_at = t.first_at.min(*at);
-            t.last_at = t.last_at.max(*at);
-            deltas.day(day).events += 1;
+            tally.add(Some(*customer), event_type, *at, day);
         }
         let mut writes = self.store.batch();
-        self.store.count_customer_events_into(&mut writes, ctx.id, &counts.into_iter().collect::<Vec<_>>());
-        self.store.add_event_type_stats_into(&mut writes, ctx.id, per_type.into_values().collect());
-        self.store.apply_daily_deltas_into(&mut writes, ctx.id, &deltas);
+        tally.write_into(&self.store, &mut writes, ctx.id, true);
         writes.run(conn).await?;
         Ok(())
     }
@@ -284,26 +281,15 @@ impl Engine {
         }
         let ids = self.store.allocate_ids(conn, accepted.len()).await?;
         let mut rows = Vec::with_capacity(accepted.len());
-        let mut deltas = DailyDeltas::default();
-        let mut per_type: BTreeMap<(i64, String), EventTypeDelta> = BTreeMap::new();
+        let mut tally = EventTally::default();
         let mut by_customer: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         for ((i, customer), id) in accepted.iter().zip(&ids) {
             let e = valid(*i);
             let at = e.occurred_at.as_millisecond();
             let day = local_day(e.occurred_at, &ctx.zone).to_string();
-            deltas.day(&day).events += 1;
+            tally.add(*customer, &e.event_type, at, &day);
             if let Some(c) = customer {
                 by_customer.entry(*c).or_default().push(*i);
-                let t = per_type.entry((*c, e.event_type.clone())).or_insert_with(|| EventTypeDelta {
-                    customer_id: *c,
-                    event_type: e.event_type.clone(),
-                    count: 0,
-                    first_at: at,
-                    last_at: at,
-                });
-                t.count += 1;
-                t.first_at = t.first_at.min(at);
-                t.last_at = t.last_at.max(at);
             }
             rows.push(EventRow {
                 id: *id,
@@ -336,8 +322,9 @@ impl Engine {
             updated.push((customer, s));
         }
         self.store.write_customer_stats(conn, ctx.id, &updated).await?;
-        self.store.add_event_type_stats(conn, ctx.id, per_type.into_values().collect()).await?;
-        self.store.apply_daily_deltas(conn, ctx.id, &deltas).await?;
+        let mut writes = self.store.batch();
+        tally.write_into(&self.store, &mut writes, ctx.id, false);
+        writes.run(conn).await?;
 
         let earning: Vec<(usize, i64, i64)> =
             accepted.iter().zip(&ids).filter_map(|((i, c), id)| c.map(|c| (*i, c, *id))).collect();

@@ -5,7 +5,7 @@
 //! for the next play. A failure at any step leaves nothing behind: no prize without payment, no
 //! payment without a play. A retry with the same idempotency key returns the first play.
 
-use crate::events::OwnEvent;
+use crate::events::NewEvent;
 use crate::games::{limit_refusal, new_seed, plays_on, stored_game};
 use crate::points::{Debit, idempotency_key, key_reused, unique_as_race, unknown_point_type};
 use crate::wallet::WalletMove;
@@ -231,15 +231,14 @@ impl Engine {
         let properties = serde_json::json!({
             "game": row.code, "prize": prize.code, "prize_kind": prize.kind.name(), "paid_with": payment.paid_with
         });
-        let event = OwnEvent {
-            id: event_id,
-            key: play_id,
+        let event = NewEvent {
+            key: format!("{GAME_PLAYED}:{play_id}"),
             customer_id: customer,
             event_type: GAME_PLAYED,
             at: now,
-            properties: &properties,
+            properties: properties.to_string(),
         };
-        self.write_own_event_into(&mut writes, ctx, event);
+        self.write_own_event_into(&mut writes, ctx, event_id, event);
         writes.run(conn).await?;
         Ok((play_record(&play, &row.code), true))
     }

@@ -22,13 +22,12 @@ const EXPIRY_ROUND: i64 = 500;
 /// with them); without, the facts kept as lines are only counted.
 pub(crate) fn to_progress(p: &ProgressRow, with_facts: bool) -> Progress {
     let mut counted: Vec<Counted> = serde_json::from_str(&p.counted).unwrap_or_default();
-    let stored = FactCounts { counted: p.facts_counted.max(0) as usize, reserved: p.facts_reserved.max(0) as usize };
-    let unloaded = if with_facts {
+    let mut unloaded = FactCounts::default();
+    if with_facts {
         counted.extend(facts_from_lines(&p.facts).unwrap_or_default());
-        FactCounts::default()
     } else {
-        stored
-    };
+        unloaded = FactCounts { counted: p.facts_counted.max(0) as usize, reserved: p.facts_reserved.max(0) as usize };
+    }
     Progress {
         step: p.step as usize,
         current: p.current,
@@ -42,19 +41,15 @@ pub(crate) fn to_progress(p: &ProgressRow, with_facts: bool) -> Progress {
     }
 }
 
-/// Writes every kept fact of `p` (loaded whole) into its row, for [`FactsWrite::Replace`].
+/// Writes `p`, loaded whole, into its row with every kept fact as lines ([`FactsWrite::Replace`]).
 pub(crate) fn write_back(row: &mut ProgressRow, p: &Progress) {
-    write_back_state(row, p);
-    row.seen = serde_json::to_string(&p.seen).expect("strings serialise");
     row.counted = "[]".into();
-    row.facts = facts_to_lines(&p.counted);
-    let all = p.unloaded.plus(FactCounts::of(&p.counted));
-    (row.facts_counted, row.facts_reserved) = (all.counted as i64, all.reserved as i64);
+    write_back_from(row, p, 0);
 }
 
-/// Writes `p` (loaded without its facts) into its row for [`FactsWrite::Append`]: the facts
-/// from `new_from` on are the new ones; those before came from the row's `counted`, kept there.
-fn write_back_appending(row: &mut ProgressRow, p: &Progress, new_from: usize) {
+/// Writes `p` into its row with the facts from `new_from` on as lines: for [`FactsWrite::Append`]
+/// those are the batch's new facts (the ones before stay in the row's `counted` and its lines).
+fn write_back_from(row: &mut ProgressRow, p: &Progress, new_from: usize) {
     write_back_state(row, p);
     row.seen = serde_json::to_string(&p.seen).expect("strings serialise");
     let new = &p.counted[new_from..];
@@ -250,7 +245,7 @@ impl Engine {
             .into_values()
             .filter(|t| t.changed)
             .map(|mut t| {
-                write_back_appending(&mut t.row, &t.progress, t.new_from);
+                write_back_from(&mut t.row, &t.progress, t.new_from);
                 t.row
             })
             .collect();

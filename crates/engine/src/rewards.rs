@@ -4,7 +4,7 @@
 //! any step leaves points and stock untouched.
 
 use crate::audit::{NOTHING, stored};
-use crate::events::OwnEvent;
+use crate::events::NewEvent;
 use crate::points::{Debit, PointsBack, key_reused, unique_as_race, unknown_point_type};
 use crate::wallet::WalletMove;
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
@@ -271,15 +271,14 @@ impl Engine {
                 p.entry(k.clone()).or_insert(v.clone());
             }
         }
-        let event = OwnEvent {
-            id: event_id,
-            key: redemption_id,
+        let event = NewEvent {
+            key: format!("{REWARD_REDEEMED}:{redemption_id}"),
             customer_id: customer,
             event_type: REWARD_REDEEMED,
             at: now,
-            properties: &properties,
+            properties: properties.to_string(),
         };
-        self.write_own_event_into(&mut writes, ctx, event);
+        self.write_own_event_into(&mut writes, ctx, event_id, event);
         writes.run(conn).await?;
         let view = Redemption {
             id: redemption_id,

@@ -132,9 +132,9 @@ impl Engine {
         let moves: Vec<TierMove> = moving
             .into_iter()
             .zip(ids)
-            .map(|((customer_id, from, to, metric), id)| TierMove { id, customer_id, from, to, reason: reason.into(), metric })
+            .map(|((customer_id, from, to, metric), id)| TierMove { id, customer_id, from, to, metric })
             .collect();
-        self.store.move_tiers(conn, ctx.id, &moves, now).await?;
+        self.store.move_tiers(conn, ctx.id, &moves, reason, now).await?;
         let events: Vec<_> = moves.iter().map(|m| tier_event(m.id, m.customer_id, m.from.as_deref(), &m.to, &p, now)).collect();
         let moved = moves.iter().map(|m| m.customer_id).collect();
         self.store.place_in_tier(conn, ctx.id, &placed, &p.lowest().code, now).await?;

@@ -178,10 +178,9 @@ impl Store {
         Ok(())
     }
 
-    /// Writes absolute statistics (computed under the lock taken by [`Self::lock_customer_stats`]).
-    /// Counts `n` more events of a customer whose statistics only an event count moves (any event
-    /// but the club's sign-in and sign-out), in one statement without reading the row first.
-    /// Adds `(customer, n)` to the customers' event counts, without locking their statistics.
+    /// Adds `(customer, n)` to the customers' event counts in one statement, without reading or
+    /// locking their statistics: for events that move nothing else (any but the club's sign-in and
+    /// sign-out).
     pub fn count_customer_events_into(&self, b: &mut Batch, tenant_id: i64, counts: &[(i64, i64)]) {
         let rows = counts
             .iter()
@@ -195,6 +194,7 @@ impl Store {
         );
     }
 
+    /// Writes absolute statistics (computed under the lock taken by [`Self::lock_customer_stats`]).
     pub async fn write_customer_stats(&self, conn: &mut Conn, tenant_id: i64, stats: &[(i64, CustomerStats)]) -> Result<()> {
         let rows = stats
             .iter()

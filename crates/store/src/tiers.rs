@@ -26,7 +26,6 @@ pub struct TierMove {
     pub customer_id: i64,
     pub from: Option<String>,
     pub to: String,
-    pub reason: String,
     /// The qualifying metric that moved it.
     pub metric: i64,
 }
@@ -77,21 +76,20 @@ impl Store {
 
     /// Places customers in a tier without a history entry (a customer's first, lowest tier).
     pub async fn place_in_tier(&self, conn: &mut Conn, tenant_id: i64, customers: &[i64], tier: &str, at: i64) -> Result<()> {
-        for chunk in customers.chunks(1000) {
-            let sql = format!(
-                "UPDATE customers SET tier = $2, tier_since = $3, tier_below_since = NULL WHERE tenant_id = $1 AND id IN ({})",
-                crate::db::placeholders(4, chunk.len())
-            );
-            let mut vals = vec![Val::I(tenant_id), Val::T(tier.into()), Val::I(at)];
-            vals.extend(chunk.iter().map(|c| Val::I(*c)));
-            bulk::query(sql, vals).execute(&mut *conn).await?;
-        }
+        bulk::execute_in_with(
+            conn,
+            "UPDATE customers SET tier = $2, tier_since = $3, tier_below_since = NULL WHERE tenant_id = $1 AND id IN ({in})",
+            tenant_id,
+            vec![Val::T(tier.into()), Val::I(at)],
+            bulk::ids(customers),
+        )
+        .await?;
         Ok(())
     }
 
-    /// Moves customers to tiers and writes each change to their history: one update per target
-    /// tier and one insert of the history, however many customers moved.
-    pub async fn move_tiers(&self, conn: &mut Conn, tenant_id: i64, moves: &[TierMove], at: i64) -> Result<()> {
+    /// Moves customers to tiers for one reason and writes each change to their history: one update
+    /// per target tier and one insert of the history, however many customers moved.
+    pub async fn move_tiers(&self, conn: &mut Conn, tenant_id: i64, moves: &[TierMove], reason: &str, at: i64) -> Result<()> {
         let mut by_tier: HashMap<&str, Vec<i64>> = HashMap::new();
         for m in moves {
             by_tier.entry(m.to.as_str()).or_default().push(m.customer_id);
@@ -108,7 +106,7 @@ impl Store {
                     Val::I(m.customer_id),
                     Val::OT(m.from.clone()),
                     Val::T(m.to.clone()),
-                    Val::T(m.reason.clone()),
+                    Val::T(reason.into()),
                     Val::I(m.metric),
                     Val::I(at),
                 ]
@@ -127,15 +125,14 @@ impl Store {
 
     /// Starts (Some) or ends (None) the grace period below their tier of `customers`.
     pub async fn set_tier_grace(&self, conn: &mut Conn, tenant_id: i64, customers: &[i64], since: Option<i64>) -> Result<()> {
-        for chunk in customers.chunks(1000) {
-            let sql = format!(
-                "UPDATE customers SET tier_below_since = $2 WHERE tenant_id = $1 AND id IN ({})",
-                crate::db::placeholders(3, chunk.len())
-            );
-            let mut vals = vec![Val::I(tenant_id), Val::OI(since)];
-            vals.extend(chunk.iter().map(|c| Val::I(*c)));
-            bulk::query(sql, vals).execute(&mut *conn).await?;
-        }
+        bulk::execute_in_with(
+            conn,
+            "UPDATE customers SET tier_below_since = $2 WHERE tenant_id = $1 AND id IN ({in})",
+            tenant_id,
+            vec![Val::OI(since)],
+            bulk::ids(customers),
+        )
+        .await?;
         Ok(())
     }
 
