@@ -11,7 +11,7 @@ use philia_domain::rfm::{Cuts, Figures, Grid, Scores, Segment};
 use philia_store::Conn;
 use philia_store::rfm::{RfmChange, RfmSource, StoredRfm};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 const GRID: &str = "rfm_grid";
 const CUTS: &str = "rfm_cuts";
@@ -72,15 +72,15 @@ pub struct RfmRefresh {
 }
 
 fn distribution(rows: &[RfmRow]) -> Vec<SegmentCount> {
-    let mut counts: HashMap<Segment, i64> = HashMap::new();
+    let mut counts = [0i64; Segment::ALL.len()];
     for r in rows {
-        *counts.entry(r.segment).or_default() += 1;
+        counts[r.segment as usize] += 1;
     }
     let n = rows.len().max(1) as f64;
     Segment::ALL
         .iter()
         .map(|&s| {
-            let c = counts.get(&s).copied().unwrap_or(0);
+            let c = counts[s as usize];
             SegmentCount {
                 segment: s,
                 name_en: s.name_en(),
@@ -92,11 +92,16 @@ fn distribution(rows: &[RfmRow]) -> Vec<SegmentCount> {
         .collect()
 }
 
-fn score_rows(sources: &[RfmSource], as_of: i64, cuts: &Cuts, grid: &Grid) -> Vec<RfmRow> {
+fn figures_at(sources: &[RfmSource], as_of: i64) -> Vec<Figures> {
+    sources.iter().map(|s| Figures::at(as_of, s.last_purchase_at, s.invoices, s.net_spend)).collect()
+}
+
+/// The rows of `sources`, whose figures are `figures` (in the same order).
+fn score_rows(sources: &[RfmSource], figures: &[Figures], cuts: &Cuts, grid: &Grid) -> Vec<RfmRow> {
     sources
         .iter()
-        .map(|s| {
-            let figures = Figures::at(as_of, s.last_purchase_at, s.invoices, s.net_spend);
+        .zip(figures)
+        .map(|(s, &figures)| {
             let scores = cuts.score(&figures);
             RfmRow {
                 customer_id: s.customer_id,
@@ -107,6 +112,11 @@ fn score_rows(sources: &[RfmSource], as_of: i64, cuts: &Cuts, grid: &Grid) -> Ve
             }
         })
         .collect()
+}
+
+/// Parts the current population is read in side by side: one per core, at least two.
+fn read_parts() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4))
 }
 
 fn stored(row: &RfmRow) -> StoredRfm {
@@ -141,16 +151,15 @@ impl Engine {
         let mut tx = self.store.begin_read().await?;
         let grid = self.load_grid(&mut tx, ctx).await?;
         let mut sources = if as_of >= now {
-            self.store.rfm_sources(&mut tx, ctx.id).await?
+            drop(tx);
+            self.store.rfm_sources_side_by_side(ctx.id, read_parts()).await?
         } else {
             self.store.rfm_sources_at(&mut tx, ctx.id, as_of).await?
         };
-        drop(tx);
         sources.sort_unstable_by_key(|s| s.customer_id);
-        let figures: Vec<Figures> =
-            sources.iter().map(|s| Figures::at(as_of, s.last_purchase_at, s.invoices, s.net_spend)).collect();
+        let figures = figures_at(&sources, as_of);
         let cuts = Cuts::of(&figures);
-        let rows = score_rows(&sources, as_of, &cuts, &grid);
+        let rows = score_rows(&sources, &figures, &cuts, &grid);
         Ok(RfmTable { as_of, cuts, distribution: distribution(&rows), rows })
     }
 
@@ -165,16 +174,13 @@ impl Engine {
         let cuts = match self.load_setting::<StoredCuts>(conn, ctx, CUTS).await? {
             Some(c) => c.cuts,
             None => {
-                let all = self.store.rfm_sources(conn, ctx.id).await?;
-                let cuts = Cuts::of(
-                    &all.iter().map(|s| Figures::at(now, s.last_purchase_at, s.invoices, s.net_spend)).collect::<Vec<_>>(),
-                );
+                let cuts = Cuts::of(&figures_at(&self.store.rfm_sources(conn, ctx.id).await?, now));
                 self.save_setting(conn, ctx, CUTS, &StoredCuts { cuts: cuts.clone(), as_of: now }).await?;
                 cuts
             }
         };
         let sources = self.store.rfm_sources_of(conn, ctx.id, customers).await?;
-        let rows = score_rows(&sources, now, &cuts, &grid);
+        let rows = score_rows(&sources, &figures_at(&sources, now), &cuts, &grid);
         self.store_scores(conn, ctx, customers, &rows, now).await?;
         Ok(())
     }

@@ -141,12 +141,13 @@ impl Store {
     ) -> Result<u64> {
         match personal {
             None => {
-                let rows = codes.into_iter().map(|c| vec![Val::I(tenant_id), Val::T(c), Val::I(promotion_id)]).collect();
-                bulk::insert_counted(
+                bulk::insert_texts_counted(
                     conn,
                     "discount_codes",
-                    &["tenant_id", "code", "promotion_id"],
-                    rows,
+                    &["tenant_id", "promotion_id"],
+                    vec![Val::I(tenant_id), Val::I(promotion_id)],
+                    "code",
+                    codes,
                     "ON CONFLICT (tenant_id, code) DO NOTHING",
                 )
                 .await

@@ -1,9 +1,9 @@
 //! RFM: the figures scores are computed from, the scores kept per customer, and the history of
 //! segment changes.
 
-use crate::Result;
 use crate::bulk::{self, Val};
 use crate::db::{Conn, Store};
+use crate::{Result, StoreError};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,6 +19,62 @@ pub struct RfmSource {
 /// Population rule: at least one invoice not fully refunded.
 const FROM_ROLLUPS: &str = "SELECT customer_id, last_purchase_at, invoice_count, gross_spend - refund_total FROM customer_stats
      WHERE tenant_id = $1 AND invoice_count > refunded_invoice_count";
+
+/// Customers per packed read of the whole population.
+const PACKED_CHUNK: i64 = 100_000;
+
+/// [`FROM_ROLLUPS`] for the customers after `$2` up to `$4`, at most `$3` of them, as one row: their number,
+/// the last id, and each column as a comma-separated list in one order. Handing a million rows one
+/// by one through the driver took ~1 µs each, several times what the database spends on them.
+const PACKED_FROM_ROLLUPS: &str = "SELECT COUNT(*), MAX(customer_id), string_agg(CAST(customer_id AS TEXT), ','),
+         string_agg(CAST(last_purchase_at AS TEXT), ','), string_agg(CAST(invoice_count AS TEXT), ','),
+         string_agg(CAST(net_spend AS TEXT), ',')
+     FROM (SELECT customer_id, COALESCE(last_purchase_at, 0) AS last_purchase_at, invoice_count, gross_spend - refund_total AS net_spend
+           FROM customer_stats
+           WHERE tenant_id = $1 AND invoice_count > refunded_invoice_count AND customer_id > $2 AND customer_id <= $4
+           ORDER BY customer_id LIMIT $3) s";
+
+/// Splits the packed lists of one chunk back into sources.
+fn unpack(count: i64, lists: [Option<String>; 4]) -> Result<Vec<RfmSource>> {
+    let corrupt = || StoreError::Corrupt("packed RFM lists of unequal length or holding a non-number".into());
+    let mut cursors: [&[u8]; 4] = lists.each_ref().map(|l| l.as_deref().unwrap_or("").as_bytes());
+    let mut out = Vec::with_capacity(count.max(0) as usize);
+    for _ in 0..count {
+        let mut v = [0i64; 4];
+        for (slot, cursor) in v.iter_mut().zip(cursors.iter_mut()) {
+            *slot = next_int(cursor).ok_or_else(corrupt)?;
+        }
+        out.push(RfmSource { customer_id: v[0], last_purchase_at: v[1], invoices: v[2], net_spend: v[3] });
+    }
+    if cursors.iter().any(|c| !c.is_empty()) {
+        return Err(corrupt());
+    }
+    Ok(out)
+}
+
+/// Takes the next integer off a comma-separated list (3 million numbers per million customers:
+/// `str::parse` on split pieces was a visible part of the table's time).
+fn next_int(list: &mut &[u8]) -> Option<i64> {
+    let (negative, digits) = match list.first() {
+        Some(b'-') => (true, &list[1..]),
+        _ => (false, *list),
+    };
+    let end = digits.iter().position(|&b| b == b',').unwrap_or(digits.len());
+    if end == 0 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &b in &digits[..end] {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        let d = i64::from(b - b'0');
+        v = v.checked_mul(10)?;
+        v = if negative { v.checked_sub(d)? } else { v.checked_add(d)? };
+    }
+    *list = digits.get(end + 1..).unwrap_or_default();
+    Some(v)
+}
 
 /// The same figures as they stood at `$2`, from the facts: invoices issued before it and the
 /// refunds made before it.
@@ -67,9 +123,76 @@ pub struct RfmMove {
 }
 
 impl Store {
-    /// The current population's figures, from the rollups.
+    /// The current population's figures, from the rollups, in customer id order.
     pub async fn rfm_sources(&self, conn: &mut Conn, tenant_id: i64) -> Result<Vec<RfmSource>> {
-        sources(&sqlx::query(FROM_ROLLUPS).bind(tenant_id).fetch_all(&mut *conn).await?)
+        self.rfm_sources_in_chunks(conn, tenant_id, (i64::MIN, i64::MAX), PACKED_CHUNK).await
+    }
+
+    /// [`Store::rfm_sources`] read in `parts` ranges of customer ids side by side, each on a
+    /// reading connection of its own (a million customers: ~0.6 s in one read on SQLite, ~0.35 s
+    /// in two on two cores). Each part is a snapshot of its own, so a purchase committed while
+    /// the parts start may count in one part and not in another: fit for the table "now", not for
+    /// a figure that must match a single instant.
+    pub async fn rfm_sources_side_by_side(&self, tenant_id: i64, parts: usize) -> Result<Vec<RfmSource>> {
+        let mut conn = self.begin_read().await?;
+        // Two sub-selects, each one step down the key: SQLite answers MIN and MAX together by a scan.
+        let row = sqlx::query(
+            "SELECT (SELECT MIN(customer_id) FROM customer_stats WHERE tenant_id = $1),
+                    (SELECT MAX(customer_id) FROM customer_stats WHERE tenant_id = $1)",
+        )
+        .bind(tenant_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let (Some(low), Some(high)): (Option<i64>, Option<i64>) = (row.try_get(0)?, row.try_get(1)?) else {
+            return Ok(Vec::new());
+        };
+        let parts = parts.max(1) as i128;
+        let bound = |k: i128| (i128::from(low) - 1 + (i128::from(high) - i128::from(low) + 1) * k / parts) as i64;
+        let mut reads = tokio::task::JoinSet::new();
+        for k in 0..parts {
+            let (store, range) = (self.clone(), (bound(k), bound(k + 1)));
+            reads.spawn(async move {
+                let mut conn = store.begin_read().await?;
+                Ok::<_, StoreError>((range.0, store.rfm_sources_in_chunks(&mut conn, tenant_id, range, PACKED_CHUNK).await?))
+            });
+        }
+        drop(conn);
+        let mut done = Vec::with_capacity(parts as usize);
+        while let Some(part) = reads.join_next().await {
+            done.push(part.map_err(|e| StoreError::Corrupt(format!("RFM read stopped: {e}")))??);
+        }
+        done.sort_unstable_by_key(|(start, _)| *start);
+        Ok(done.into_iter().flat_map(|(_, rows)| rows).collect())
+    }
+
+    /// The population's customers in `(range.0, range.1]`, read `chunk` at a time, in id order.
+    pub async fn rfm_sources_in_chunks(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        range: (i64, i64),
+        chunk: i64,
+    ) -> Result<Vec<RfmSource>> {
+        let mut out = Vec::new();
+        let mut after = range.0;
+        loop {
+            let row = sqlx::query(PACKED_FROM_ROLLUPS)
+                .bind(tenant_id)
+                .bind(after)
+                .bind(chunk)
+                .bind(range.1)
+                .fetch_one(&mut *conn)
+                .await?;
+            let count: i64 = row.try_get(0)?;
+            if count == 0 {
+                return Ok(out);
+            }
+            after = row.try_get(1)?;
+            out.extend(unpack(count, [row.try_get(2)?, row.try_get(3)?, row.try_get(4)?, row.try_get(5)?])?);
+            if count < chunk {
+                return Ok(out);
+            }
+        }
     }
 
     /// The population's figures as they stood at `as_of`, from the invoices and refunds.
@@ -222,5 +345,34 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_lists_unpack_exactly_or_not_at_all() {
+        let lists = |a: &str, b: &str, c: &str, d: &str| [a, b, c, d].map(|l| Some(l.to_string()));
+        let got = unpack(2, lists("7,9", "-86400000,1700000000000", "1,12", "0,-9223372036854775808")).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                RfmSource { customer_id: 7, last_purchase_at: -86_400_000, invoices: 1, net_spend: 0 },
+                RfmSource { customer_id: 9, last_purchase_at: 1_700_000_000_000, invoices: 12, net_spend: i64::MIN },
+            ]
+        );
+        assert!(unpack(0, [None, None, None, None]).unwrap().is_empty());
+        for bad in [
+            lists("7,9", "1,2", "1", "0,0"),                      // a list short
+            lists("7", "1,2", "1,1", "0,0"),                      // a list long
+            lists("7,x", "1,2", "1,1", "0,0"),                    // not a number
+            lists("7,", "1,2", "1,1", "0,0"),                     // empty value
+            lists("7,9", "1,-", "1,1", "0,0"),                    // a sign alone
+            lists("7,9", "1,99999999999999999999", "1,1", "0,0"), // past i64
+        ] {
+            assert!(unpack(2, bad.clone()).is_err(), "{bad:?}");
+        }
     }
 }

@@ -594,10 +594,18 @@ const V29: &[&str] = &[
     "ALTER TABLE mission_progress ADD COLUMN facts_reserved BIGINT NOT NULL DEFAULT 0",
 ];
 
+/// Discount codes compare byte by byte on PostgreSQL as they do on SQLite: codes are ASCII, and a
+/// locale's collation made each comparison in the key's B-tree several times dearer (a million
+/// generated codes: ~5 s of index work under `C.UTF-8`, ~2.5 s under `C`).
+const V30: &[&str] = &[r#"/* postgres */ ALTER TABLE discount_codes ALTER COLUMN code TYPE TEXT COLLATE "C""#];
+
 const MIGRATIONS: &[&[&str]] = &[
     V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24, V25, V26, V27,
-    V28, V29,
+    V28, V29, V30,
 ];
+
+/// Marks a statement that only PostgreSQL runs (SQLite already has what it sets up).
+const POSTGRES_ONLY: &str = "/* postgres */ ";
 
 /// The one difference in table definitions: SQLite stores a table whose key is not a single
 /// integer as a row table plus a separate index of the key, so every insert writes both. Declared
@@ -624,13 +632,17 @@ const WITHOUT_ROWID: [&str; 17] = [
     "promotion_customer_usage",
 ];
 
-fn render(statement: &str, backend: Backend) -> String {
+/// The statement as `backend` runs it, or none when it is not for that database.
+fn render(statement: &str, backend: Backend) -> Option<String> {
+    if let Some(postgres) = statement.strip_prefix(POSTGRES_ONLY) {
+        return (backend == Backend::Postgres).then(|| postgres.to_string());
+    }
     let table = statement.trim_start().strip_prefix("CREATE TABLE ").and_then(|r| r.split_whitespace().next()).unwrap_or("");
-    if backend == Backend::Sqlite && WITHOUT_ROWID.contains(&table) {
+    Some(if backend == Backend::Sqlite && WITHOUT_ROWID.contains(&table) {
         format!("{statement} WITHOUT ROWID")
     } else {
         statement.to_string()
-    }
+    })
 }
 
 impl Store {
@@ -655,8 +667,8 @@ impl Store {
             if version <= applied {
                 continue;
             }
-            for stmt in *statements {
-                tx.execute(crate::bulk::dynamic(render(stmt, self.backend()))).await?;
+            for stmt in statements.iter().filter_map(|s| render(s, self.backend())) {
+                tx.execute(crate::bulk::dynamic(stmt)).await?;
             }
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                 .bind(version)

@@ -3,17 +3,10 @@
 //! PostgreSQL (with `PHILIA_TEST_DATABASE_URL`) one statement after another.
 
 use philia_store::bulk::Val;
-use philia_store::{Store, commit};
+use philia_store::commit;
 
-async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("batch.db").display());
-    let mut out = vec![(Store::connect(&url).await.unwrap(), Some(dir))];
-    if let Ok(url) = std::env::var("PHILIA_TEST_DATABASE_URL") {
-        out.push((Store::connect(&url).await.unwrap(), None));
-    }
-    out
-}
+mod common;
+use common::stores;
 
 #[tokio::test]
 async fn statements_run_in_order_with_their_own_values() {
