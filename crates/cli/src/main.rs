@@ -485,6 +485,8 @@ pub async fn serve(mut engine: Engine, listen: &str) -> Result<()> {
     // Links in messages (club, unsubscribe) need an address; without PHILIA_PUBLIC_URL it is this one.
     engine.public_url.get_or_insert_with(|| format!("http://{addr}"));
     let operator_token = std::env::var("PHILIA_OPERATOR_TOKEN").ok().filter(|t| t.len() >= 16).map(Arc::from);
+    // Listening for a stop before the start is announced: whoever reads the announcement may stop it.
+    let stop = philia_web::shutdown_signal();
     eprintln!("Philia is serving on http://{addr}");
     eprintln!("  API:      http://{addr}/api/v1   (OpenAPI: http://{addr}/api/openapi.json)");
     eprintln!("  health:   http://{addr}/healthz   metrics: http://{addr}/metrics");
@@ -495,7 +497,7 @@ pub async fn serve(mut engine: Engine, listen: &str) -> Result<()> {
         .with_limits(limits)
         .with_trusted_proxies(proxies)
         .with_signup(signup);
-    philia_web::serve(state, listener).await?;
+    philia_web::serve_until(state, listener, stop).await?;
     finish_background(&engine, loops).await;
     Ok(())
 }

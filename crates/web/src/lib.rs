@@ -91,26 +91,45 @@ pub fn app(state: AppState) -> Router {
 
 /// Serves until the process is told to stop (Ctrl-C or SIGTERM).
 pub async fn serve(state: AppState, listener: TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    serve_until(state, listener, shutdown_signal()).await
 }
 
-/// Resolves when the process is told to stop: Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
+/// Serves until `stop` resolves, then answers the requests already accepted.
+pub async fn serve_until(
+    state: AppState,
+    listener: TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stop).await
+}
+
+/// Resolves when the process is told to stop: SIGTERM or Ctrl-C. The handlers are installed when
+/// this is called, not when it is first awaited, so a stop sent right after the start is
+/// announced is a graceful stop instead of ending the process at once.
+#[cfg(unix)]
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+    async fn received(s: Option<Signal>) {
+        match s {
+            Some(mut s) => {
+                s.recv().await;
+            }
+            None => std::future::pending().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    }
+    let (term, interrupt) = (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok());
+    async move {
+        tokio::select! {
+            _ = received(term) => {},
+            _ = received(interrupt) => {},
+        }
+    }
+}
+
+/// Resolves when the process is told to stop: Ctrl-C.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
