@@ -143,6 +143,7 @@ impl Store {
         .bind(tenant_id)
         .fetch_one(&mut *conn)
         .await?;
+        drop(conn);
         let (Some(low), Some(high)): (Option<i64>, Option<i64>) = (row.try_get(0)?, row.try_get(1)?) else {
             return Ok(Vec::new());
         };
@@ -156,7 +157,6 @@ impl Store {
                 Ok::<_, StoreError>((range.0, store.rfm_sources_in_chunks(&mut conn, tenant_id, range, PACKED_CHUNK).await?))
             });
         }
-        drop(conn);
         let mut done = Vec::with_capacity(parts as usize);
         while let Some(part) = reads.join_next().await {
             done.push(part.map_err(|e| StoreError::Corrupt(format!("RFM read stopped: {e}")))??);

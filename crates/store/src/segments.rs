@@ -313,16 +313,14 @@ impl Store {
             "ON CONFLICT DO NOTHING",
         )
         .await?;
-        for chunk in left.chunks(500) {
-            bulk::select_in_with(
-                conn,
-                "DELETE FROM segment_members WHERE tenant_id = $1 AND segment_id = $2 AND customer_id IN ({in})",
-                tenant_id,
-                vec![Val::I(segment_id)],
-                bulk::ids(chunk),
-            )
-            .await?;
-        }
+        bulk::execute_in_with(
+            conn,
+            "DELETE FROM segment_members WHERE tenant_id = $1 AND segment_id = $2 AND customer_id IN ({in})",
+            tenant_id,
+            vec![Val::I(segment_id)],
+            bulk::ids(left),
+        )
+        .await?;
         // Counted by difference: entered were not members (ON CONFLICT above never fires for them,
         // the caller diffed against the stored members in this transaction) and left were.
         sqlx::query("UPDATE segments SET members = members + $3, evaluated_at = $4 WHERE tenant_id = $1 AND id = $2")
