@@ -4,7 +4,7 @@ use crate::Engine;
 
 impl Engine {
     /// The jobs a serving process runs: point expiry, release of expired code reservations, due
-    /// campaigns and mission deadlines every minute; tier and loyalty class evaluation, the RFM refresh,
+    /// campaigns, customer counts and mission deadlines every minute; tier and loyalty class evaluation, the RFM refresh,
     /// segment membership, the CLV models, retention and forgetting old club sign-in codes once a day.
     /// Errors are logged and the next round tries again.
     pub async fn run_background_jobs(self) {
@@ -42,11 +42,22 @@ impl Engine {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "launching scheduled campaigns failed"),
             }
+            self.fold_customer_counts().await;
             match self.expire_missions(crate::now_ms()).await {
                 Ok(n) if n > 0 => tracing::info!(expired = n, "mission deadlines"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "mission expiry failed"),
             }
+        }
+    }
+
+    /// Folds the changes of customers per tier and segment into their counts (PostgreSQL records
+    /// them apart; see the store). Losing the race to another process's fold is not a failure.
+    pub async fn fold_customer_counts(&self) {
+        match self.store.fold_customer_count_changes().await {
+            Ok(_) => {}
+            Err(e) if e.is_transient() => tracing::debug!(error = %e, "another process folded customer counts first"),
+            Err(e) => tracing::warn!(error = %e, "folding customer counts failed"),
         }
     }
 

@@ -340,13 +340,18 @@ impl Engine {
             .into_iter()
             .map(|(point_type, name, points, customers)| PointsSlice { point_type, name, points, customers })
             .collect();
-        let tiers = self
-            .store
-            .customers_per_tier(ctx.id)
-            .await?
-            .into_iter()
-            .map(|(tier, customers)| TierSlice { tier, customers })
-            .collect();
+        let counts = {
+            let mut tx = self.store.begin_read().await?;
+            self.store.customer_counts(&mut tx, ctx.id).await?
+        };
+        // Counts come in tier order, so each tier's pairs are next to each other.
+        let mut tiers: Vec<TierSlice> = Vec::new();
+        for c in counts {
+            match tiers.last_mut() {
+                Some(last) if last.tier == c.tier => last.customers += c.customers,
+                _ => tiers.push(TierSlice { tier: c.tier, customers: c.customers }),
+            }
+        }
         Ok(PointsTiersReport { points, tiers })
     }
 

@@ -256,16 +256,18 @@ impl Engine {
         })
     }
 
-    /// Live customers per stored RFM segment and tier.
+    /// Live customers per stored RFM segment and tier, in segment order.
     pub async fn rfm_by_tier(&self, ctx: &TenantContext) -> Result<Vec<RfmTierCell>> {
         let mut tx = self.store.begin_read().await?;
-        Ok(self
+        let mut cells: Vec<RfmTierCell> = self
             .store
-            .rfm_by_tier(&mut tx, ctx.id)
+            .customer_counts(&mut tx, ctx.id)
             .await?
             .into_iter()
-            .map(|(segment, tier, customers)| RfmTierCell { segment, tier, customers })
-            .collect())
+            .filter_map(|c| Some(RfmTierCell { segment: c.rfm_segment?, tier: c.tier, customers: c.customers }))
+            .collect();
+        cells.sort_by(|a, b| (&a.segment, &a.tier).cmp(&(&b.segment, &b.tier)));
+        Ok(cells)
     }
 
     /// Every live member: customer id, external ids, mobile.

@@ -141,14 +141,15 @@ impl Store {
     ) -> Result<u64> {
         match personal {
             None => {
-                bulk::insert_texts_counted(
+                bulk::insert_texts_skipping_repeats(
                     conn,
                     "discount_codes",
                     &["tenant_id", "promotion_id"],
                     vec![Val::I(tenant_id), Val::I(promotion_id)],
                     "code",
                     codes,
-                    "ON CONFLICT (tenant_id, code) DO NOTHING",
+                    "tenant_id, code",
+                    bulk::POSTGRES_TEXTS_PER_STATEMENT,
                 )
                 .await
             }

@@ -18,6 +18,7 @@ pub mod club;
 pub mod clv;
 pub mod codes;
 pub mod connections;
+pub mod customer_counts;
 pub mod customers;
 pub mod db;
 pub mod deliveries;

@@ -156,17 +156,6 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))).collect()
     }
 
-    /// Live customers per tier code (None: no tier).
-    pub async fn customers_per_tier(&self, tenant_id: i64) -> Result<Vec<(Option<String>, i64)>> {
-        let rows = sqlx::query(
-            "SELECT tier, COUNT(*) FROM customers WHERE tenant_id = $1 AND merged_into IS NULL GROUP BY tier ORDER BY tier",
-        )
-        .bind(tenant_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
-    }
-
     /// The customers with the highest net spend (after refunds) on invoices of `[from, to]`, ties
     /// by id. Nobody's spend in a period exceeds their lifetime gross spend, so candidates are
     /// taken by lifetime gross spend, highest first, in pages, and the search stops once the next

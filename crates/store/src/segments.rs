@@ -269,19 +269,6 @@ impl Store {
         })
     }
 
-    /// Live customers per (RFM segment, tier): the combined view of SPEC B6.
-    pub async fn rfm_by_tier(&self, conn: &mut Conn, tenant_id: i64) -> Result<Vec<(String, Option<String>, i64)>> {
-        let rows = sqlx::query(
-            // Grouped in the order of the (tenant, tier, segment) index, so it is read without sorting.
-            "SELECT rfm_segment, tier, COUNT(*) FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND rfm_segment IS NOT NULL
-             GROUP BY tier, rfm_segment ORDER BY rfm_segment, tier",
-        )
-        .bind(tenant_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
-    }
-
     /// Which of `ids` are live (not merged away) customers.
     pub async fn live_customers_among(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<HashSet<i64>> {
         let rows = bulk::select_in(
