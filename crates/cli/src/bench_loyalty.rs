@@ -230,6 +230,7 @@ pub async fn latency(database_url: &str, rate: u64, seconds: u64, customers: u64
         stock: None,
         per_customer_limit: None,
         tiers: None,
+        segments: None,
         available_from: None,
         available_until: None,
         active: None,

@@ -64,6 +64,8 @@ pub struct RewardInput {
     pub per_customer_limit: Option<i64>,
     /// Only customers in these tiers (absent: everyone).
     pub tiers: Option<Vec<String>>,
+    /// Only members of at least one of these stored segments (absent: everyone).
+    pub segments: Option<Vec<String>>,
     pub available_from: Option<String>,
     pub available_until: Option<String>,
     /// Whether it is offered (default true).
@@ -81,6 +83,7 @@ pub struct Reward {
     pub stock: Option<i64>,
     pub per_customer_limit: Option<i64>,
     pub tiers: Vec<String>,
+    pub segments: Vec<String>,
     pub available_from: Option<Timestamp>,
     pub available_until: Option<Timestamp>,
     pub active: bool,
@@ -167,6 +170,10 @@ impl RewardInput {
         for (i, t) in self.tiers.iter().flatten().enumerate() {
             tiers.extend(c.check(&format!("tiers[{i}]"), parse_code(t)));
         }
+        let mut segments = Vec::new();
+        for (i, t) in self.segments.iter().flatten().enumerate() {
+            segments.extend(c.check(&format!("segments[{i}]"), parse_code(t)));
+        }
         let available_from = self.available_from.as_deref().and_then(|s| c.check("available_from", parse_instant(s, zone)));
         let available_until = self.available_until.as_deref().and_then(|s| c.check("available_until", parse_instant(s, zone)));
         if let (Some(f), Some(u)) = (available_from, available_until)
@@ -186,6 +193,7 @@ impl RewardInput {
             stock: self.stock,
             per_customer_limit: self.per_customer_limit,
             tiers,
+            segments,
             available_from,
             available_until,
             active: self.active.unwrap_or(true),
@@ -205,20 +213,30 @@ impl Reward {
             stock: self.stock,
             per_customer_limit: self.per_customer_limit,
             tiers: (!self.tiers.is_empty()).then(|| self.tiers.clone()),
+            segments: (!self.segments.is_empty()).then(|| self.segments.clone()),
             available_from: self.available_from.map(|t| t.to_string()),
             available_until: self.available_until.map(|t| t.to_string()),
             active: Some(self.active),
         }
     }
 
-    /// Why a customer in `tier` cannot redeem this at `now` (before stock, limits and points).
-    pub fn refusal(&self, tier: Option<&str>, now: Timestamp) -> Option<Issue> {
+    /// Why a customer in `tier` and the stored `segments` cannot redeem this at `now` (before
+    /// stock, limits and points).
+    pub fn refusal(&self, tier: Option<&str>, segments: &[String], now: Timestamp) -> Option<Issue> {
         if !self.active || self.available_from.is_some_and(|f| now < f) || self.available_until.is_some_and(|u| now >= u) {
             return Some(Issue::new("reward_unavailable", "this reward is not offered now", "این جایزه اکنون ارائه نمی‌شود"));
         }
         if !self.tiers.is_empty() && !tier.is_some_and(|t| self.tiers.iter().any(|x| x == t)) {
             let list = self.tiers.join(", ");
             return Some(Issue::new("tier_required", format!("only for the tiers {list}"), format!("فقط برای سطح‌های {list}")));
+        }
+        if !self.segments.is_empty() && !self.segments.iter().any(|s| segments.contains(s)) {
+            let list = self.segments.join(", ");
+            return Some(Issue::new(
+                "segment_required",
+                format!("only for members of the segments {list}"),
+                format!("فقط برای اعضای بخش‌های {list}"),
+            ));
         }
         None
     }
@@ -255,8 +273,32 @@ mod tests {
         assert_eq!(reward.kind.name(), "discount_code");
         assert_eq!(reward.to_input().parse(&zone()).unwrap(), reward);
         let now = Timestamp::now();
-        assert_eq!(reward.refusal(Some("silver"), now).unwrap().code, "tier_required");
-        assert!(reward.refusal(Some("gold"), now).is_none());
+        assert_eq!(reward.refusal(Some("silver"), &[], now).unwrap().code, "tier_required");
+        assert!(reward.refusal(Some("gold"), &[], now).is_none());
+    }
+
+    #[test]
+    fn segment_restricted_rewards_need_one_of_their_segments() {
+        let r: RewardInput = serde_json::from_value(json!({
+            "code": "lounge", "name": "Lounge", "kind": "physical_gift", "point_type": "purchase", "cost": 5,
+            "tiers": ["gold"], "segments": ["vip", "champions"]
+        }))
+        .unwrap();
+        let reward = r.parse(&zone()).unwrap();
+        assert_eq!(reward.to_input().parse(&zone()).unwrap(), reward);
+        let now = Timestamp::now();
+        let member = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(reward.refusal(Some("gold"), &[], now).unwrap().code, "segment_required");
+        assert_eq!(reward.refusal(Some("gold"), &member(&["lost"]), now).unwrap().code, "segment_required");
+        assert!(reward.refusal(Some("gold"), &member(&["lost", "champions"]), now).is_none());
+        // The tier is judged first.
+        assert_eq!(reward.refusal(Some("silver"), &member(&["vip"]), now).unwrap().code, "tier_required");
+        let bad: RewardInput = serde_json::from_value(json!({
+            "code": "g", "name": "g", "kind": "physical_gift", "point_type": "purchase", "cost": 5, "segments": ["ok", "not ok"]
+        }))
+        .unwrap();
+        let fields: Vec<String> = bad.parse(&zone()).unwrap_err().0.into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["segments[1]"]);
     }
 
     #[test]

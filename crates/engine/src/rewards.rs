@@ -22,6 +22,8 @@ use serde::Deserialize;
 struct RedemptionTerms {
     customer: i64,
     tier: Option<String>,
+    /// The customer's stored segments, read only when the reward is restricted to some.
+    segments: Vec<String>,
     point_type_id: i64,
     row: RewardRow,
     reward: Reward,
@@ -79,6 +81,14 @@ impl Engine {
         let reward = input.parse(&ctx.zone)?;
         if !self.point_type_map(conn, ctx).await?.contains_key(&reward.point_type) {
             return Err(unknown_point_type(&reward.point_type));
+        }
+        for (i, code) in reward.segments.iter().enumerate() {
+            if self.store.segment_by_code(conn, ctx.id, code).await?.is_none() {
+                return Err(EngineError::field(
+                    Issue::new("unknown_segment", format!("no segment has the code {code}"), format!("بخشی با کد {code} نیست"))
+                        .at(format!("segments[{i}]")),
+                ));
+            }
         }
         Ok(reward)
     }
@@ -184,9 +194,39 @@ impl Engine {
         let input: RewardInput = serde_json::from_str(&row.body).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
         let reward = input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
         let tier = self.tier_of(&mut tx, ctx, customer).await?;
+        let segments = self.segments_for(&mut tx, ctx, &reward, customer).await?;
         let types = self.point_type_map(&mut tx, ctx).await?;
         let (point_type_id, _) = types.get(&reward.point_type).ok_or_else(|| unknown_point_type(&reward.point_type))?;
-        Ok(RedemptionTerms { customer, tier, point_type_id: *point_type_id, row, reward })
+        Ok(RedemptionTerms { customer, tier, segments, point_type_id: *point_type_id, row, reward })
+    }
+
+    /// The customer's stored segment codes when `reward` is restricted to segments (none read
+    /// otherwise).
+    async fn segments_for(&self, conn: &mut Conn, ctx: &TenantContext, reward: &Reward, customer: i64) -> Result<Vec<String>> {
+        if reward.segments.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.segment_codes_of(conn, ctx.id, &[customer]).await?.remove(&customer).unwrap_or_default())
+    }
+
+    /// The rewards a customer may redeem now, whatever their points: offered, inside their window,
+    /// for the customer's tier and segments. Stock and limits are left to the redemption.
+    pub async fn rewards_offered_to(&self, ctx: &TenantContext, customer_id: i64) -> Result<Vec<RewardRecord>> {
+        let mut tx = self.store.begin_read().await?;
+        let customer = self.live_customer(&mut tx, ctx, customer_id).await?;
+        let tier = self.tier_of(&mut tx, ctx, customer).await?;
+        let segments = self.store.segment_codes_of(&mut tx, ctx.id, &[customer]).await?.remove(&customer).unwrap_or_default();
+        drop(tx);
+        let now = jiff::Timestamp::now();
+        let mut offered = Vec::new();
+        for record in self.rewards(ctx).await? {
+            let reward =
+                record.reward.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {}: {e}", record.reward.code)))?;
+            if reward.refusal(tier.as_deref(), &segments, now).is_none() {
+                offered.push(record);
+            }
+        }
+        Ok(offered)
     }
 
     async fn redeem_in(
@@ -207,9 +247,13 @@ impl Engine {
             return Ok((existing.view, false));
         }
         // A merge between the reading and the lock leaves another customer to judge.
-        let tier = if customer == terms.customer { terms.tier.clone() } else { self.tier_of(conn, ctx, customer).await? };
+        let (tier, segments) = if customer == terms.customer {
+            (terms.tier.clone(), terms.segments.clone())
+        } else {
+            (self.tier_of(conn, ctx, customer).await?, self.segments_for(conn, ctx, reward, customer).await?)
+        };
         let at = jiff::Timestamp::from_millisecond(now).expect("now is valid");
-        if let Some(issue) = reward.refusal(tier.as_deref(), at) {
+        if let Some(issue) = reward.refusal(tier.as_deref(), &segments, at) {
             return Err(EngineError::refused(issue));
         }
         // The account lock serialises this customer's redemptions, so the limit count is exact.

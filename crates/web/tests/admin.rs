@@ -854,6 +854,23 @@ async fn rewards_are_made_and_edited_in_the_panel_with_errors_beside_their_field
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
         assert!(bad.html.contains("value=\"۲۰٪ تخفیف\""), "what was typed is kept");
         assert!(bad.html.contains("id=\"f-value-error\""), "the value is marked: {}", app.backend);
+        let unknown_segment = panel
+            .post(
+                "/admin/rewards",
+                &[
+                    ("csrf", &csrf),
+                    ("code", "off20"),
+                    ("name", "۲۰٪ تخفیف"),
+                    ("kind", "physical_gift"),
+                    ("point_type", "purchase"),
+                    ("cost", "250"),
+                    ("segments", "nobody"),
+                ],
+            )
+            .await;
+        assert_eq!(unknown_segment.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert!(unknown_segment.html.contains("id=\"f-segments-error\""), "the segments are marked: {}", app.backend);
+        assert!(unknown_segment.html.contains("value=\"nobody\""), "what was typed is kept");
         let ok = panel
             .post(
                 "/admin/rewards",

@@ -36,6 +36,54 @@ async fn reward(app: &TestApp, body: Value) {
 }
 
 #[tokio::test]
+async fn segment_restricted_rewards_are_for_members_only() {
+    for app in common::apps().await {
+        let member = customer_with_points(&app, "09123330071", 500).await;
+        let other = customer_with_points(&app, "09123330072", 500).await;
+        let gift = json!({"code": "shiraz-gift", "name": "هدیهٔ شیرازی‌ها", "kind": "physical_gift", "point_type": "purchase",
+            "cost": 10, "segments": ["shiraz"]});
+        // A segment that does not exist is refused, naming the field.
+        let unknown = app.post("/api/v1/rewards", gift.clone()).await;
+        assert_eq!(
+            (unknown.status.as_u16(), &unknown.body["errors"][0]["field"]),
+            (422, &json!("segments[0]")),
+            "{}",
+            unknown.body
+        );
+        assert_eq!(unknown.body["errors"][0]["code"], "unknown_segment");
+        let rule = json!({"field": "city", "op": "eq", "value": "شیراز"});
+        let segment = app.post("/api/v1/segments", json!({"code": "shiraz", "name": "شیرازی‌ها", "rule": rule})).await;
+        assert_eq!(segment.status, 201, "{}", segment.body);
+        app.patch(&format!("/api/v1/customers/{member}"), json!({"city": "شیراز"})).await;
+        reward(&app, gift).await;
+        assert_eq!(app.get("/api/v1/rewards/shiraz-gift").await.body["segments"], json!(["shiraz"]));
+
+        let refused = redeem(&app, other, "shiraz-gift", "s1").await;
+        assert_eq!((refused.status.as_u16(), refused.body["code"].as_str()), (409, Some("segment_required")), "{}", refused.body);
+        assert_eq!(points(&app, other).await, 500);
+        assert_eq!(redeem(&app, member, "shiraz-gift", "s2").await.status, 201);
+        assert_eq!(points(&app, member).await, 490);
+
+        // The club offers it to members only.
+        let offered = |id: i64| {
+            let app = &app;
+            async move {
+                let list = app.engine.rewards_offered_to(&app.ctx, id).await.unwrap();
+                list.into_iter().map(|r| r.reward.code).collect::<Vec<_>>()
+            }
+        };
+        assert!(offered(member).await.contains(&"shiraz-gift".to_string()));
+        assert!(!offered(other).await.contains(&"shiraz-gift".to_string()));
+        // Moving away takes the member out of the segment, and the reward with it.
+        app.patch(&format!("/api/v1/customers/{member}"), json!({"city": "تهران"})).await;
+        assert_eq!(redeem(&app, member, "shiraz-gift", "s3").await.body["code"], "segment_required");
+        assert!(!offered(member).await.contains(&"shiraz-gift".to_string()));
+        assert_eq!(points(&app, member).await, 490);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn each_kind_of_reward_delivers_what_it_promises() {
     for app in common::apps().await {
         let c = customer_with_points(&app, "09123330001", 1000).await;

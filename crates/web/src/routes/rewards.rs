@@ -67,7 +67,8 @@ async fn update_reward(
 
 /// Redeems a reward with points, atomically. Needs an idempotency key (body or header); a retry
 /// returns the first redemption with 200. Refusals say why: `reward_unavailable`,
-/// `tier_required`, `reward_limit_reached`, `out_of_stock`, `insufficient_points`.
+/// `tier_required`, `segment_required` (the customer is in none of the reward's stored segments),
+/// `reward_limit_reached`, `out_of_stock`, `insufficient_points`.
 #[utoipa::path(post, path = "/customers/{id}/rewards/{code}/redeem", tag = "rewards", params(("id" = i64, Path), ("code" = String, Path)),
     request_body = RedeemInput,
     responses((status = 201, body = Redemption), (status = 200, body = Redemption, description = "a retry"),

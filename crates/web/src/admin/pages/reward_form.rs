@@ -43,6 +43,8 @@ pub struct RewardForm {
     #[serde(default)]
     tiers: String,
     #[serde(default)]
+    segments: String,
+    #[serde(default)]
     discount: String,
     #[serde(default)]
     value: String,
@@ -78,6 +80,7 @@ impl RewardForm {
             stock: opt(r.stock),
             per_customer_limit: opt(r.per_customer_limit),
             tiers: r.tiers.as_deref().unwrap_or_default().join(", "),
+            segments: r.segments.as_deref().unwrap_or_default().join(", "),
             ..RewardForm::default()
         };
         match &r.kind {
@@ -114,6 +117,7 @@ impl RewardForm {
             ("stock", &self.stock),
             ("per_customer_limit", &self.per_customer_limit),
             ("tiers", &self.tiers),
+            ("segments", &self.segments),
             ("discount", &self.discount),
             ("value", &self.value),
             ("max_discount", &self.max_discount),
@@ -156,8 +160,11 @@ impl RewardForm {
                 return Err(EngineError::field(Issue::one_of(&names).at("kind")));
             }
         };
-        let tiers: Vec<String> =
-            self.tiers.split([',', '،']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
+        let codes = |typed: &str| -> Option<Vec<String>> {
+            let list: Vec<String> =
+                typed.split([',', '،']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
+            Some(list).filter(|l| !l.is_empty())
+        };
         Ok(RewardInput {
             code: self.code.trim().to_string(),
             name: self.name.trim().to_string(),
@@ -167,7 +174,8 @@ impl RewardForm {
             cost: required(number(&self.cost, "cost")?, "cost")?,
             stock: number(&self.stock, "stock")?,
             per_customer_limit: number(&self.per_customer_limit, "per_customer_limit")?,
-            tiers: Some(tiers).filter(|t| !t.is_empty()),
+            tiers: codes(&self.tiers),
+            segments: codes(&self.segments),
             available_from: before.and_then(|b| b.available_from.clone()),
             available_until: before.and_then(|b| b.available_until.clone()),
             active: before.map_or(Some(true), |b| b.active),
@@ -207,6 +215,7 @@ pub fn render(v: &View, form: &FormState, types: &[PointTypeRecord], action: &st
                 (field(&format!("{} ({})", v.t(T::Stock), v.t(T::StockHint)), "stock", "text", form.value("stock"), form.error("stock")))
                 (field(v.t(T::PerCustomerLimit), "per_customer_limit", "text", form.value("per_customer_limit"), form.error("per_customer_limit")))
                 (field(&format!("{} ({})", v.t(T::Tiers), v.t(T::TierCodesHint)), "tiers", "text", form.value("tiers"), form.error("tiers")))
+                (field(v.t(T::SegmentCodes), "segments", "text", form.value("segments"), form.error("segments")))
             }
             fieldset.kind data-kind="discount_code" {
                 legend { (v.t(T::KindFields)) ": " (v.t(T::KindDiscountCode)) }

@@ -21,14 +21,12 @@ pub struct StoreQuery {
     got: Option<i64>,
 }
 
-fn offered(r: &RewardRecord) -> bool {
-    r.reward.active != Some(false)
-}
-
 pub async fn store(State(state): State<AppState>, member: Member, Query(q): Query<StoreQuery>) -> PanelResult<Markup> {
     let v = member.view();
     let (ctx, id) = (member.ctx(), member.id());
-    let rewards: Vec<RewardRecord> = state.engine.rewards(ctx).await?.into_iter().filter(offered).collect();
+    // Tiles for what this customer may take now; every reward names past redemptions.
+    let offered = state.engine.rewards_offered_to(ctx, id).await?;
+    let rewards: Vec<RewardRecord> = state.engine.rewards(ctx).await?;
     let balances = state.engine.balances(ctx, id).await?;
     let mine = state.engine.redemptions(ctx, Some(id), None).await?;
     let networks = state.engine.customer_networks(ctx, id).await?;
@@ -43,7 +41,7 @@ pub async fn store(State(state): State<AppState>, member: Member, Query(q): Quer
             }
         }
         div.tiles {
-            @for r in &rewards {
+            @for r in &offered {
                 @let affordable = balance_of(&r.reward.point_type) >= r.reward.cost;
                 @let out = r.stock_left == Some(0);
                 article.tile.reward data-reward=(r.reward.code) {
@@ -103,10 +101,8 @@ pub async fn confirm(
     Path((_, code)): Path<(String, String)>,
 ) -> PanelResult<Markup> {
     let v = member.view();
-    let reward = state.engine.reward(member.ctx(), &code).await?;
-    if !offered(&reward) {
-        return Err(PanelError::not_found());
-    }
+    let offered = state.engine.rewards_offered_to(member.ctx(), member.id()).await?;
+    let reward = offered.into_iter().find(|r| r.reward.code == code).ok_or_else(PanelError::not_found)?;
     Ok(confirm_page(&v, &reward, None))
 }
 
