@@ -34,6 +34,7 @@ pub mod messages;
 pub mod missions;
 pub mod networks;
 pub mod notes;
+mod packed;
 pub mod points;
 pub mod pos;
 pub mod privacy;

@@ -1,9 +1,10 @@
 //! The point ledger: point types, entries (earnings are lots), draws, balances, rule usage.
 
-use crate::Result;
 use crate::batch::Batch;
 use crate::bulk::{self, Val, ts, ts_opt};
 use crate::db::{Conn, Store};
+use crate::packed;
+use crate::{Result, StoreError};
 use philia_domain::points::Lot;
 use philia_domain::records::{LedgerEntry, PointBalance, PointTypeRecord};
 use sqlx::Row;
@@ -534,7 +535,8 @@ impl Store {
         Ok(())
     }
 
-    /// Points rules gave these customers in these periods, by (customer, rule, period).
+    /// Points rules gave these customers in these periods, by (customer, rule, period). A batch
+    /// of invoices reads tens of thousands of these, so they come packed ([`crate::packed`]).
     pub async fn rule_usage(
         &self,
         conn: &mut Conn,
@@ -546,7 +548,9 @@ impl Store {
             return Ok(HashMap::new());
         }
         let sql = format!(
-            "SELECT customer_id, rule_id, period, points FROM rule_usage WHERE tenant_id = $1 AND period IN ({}) AND customer_id IN ({{in}})",
+            "SELECT COUNT(*), string_agg(CAST(customer_id AS TEXT), ','), string_agg(CAST(rule_id AS TEXT), ','),
+                string_agg(period, ','), string_agg(CAST(points AS TEXT), ',')
+             FROM rule_usage WHERE tenant_id = $1 AND period IN ({}) AND customer_id IN ({{in}})",
             crate::db::placeholders(2, periods.len())
         );
         let rows = bulk::select_in_with(
@@ -557,7 +561,12 @@ impl Store {
             bulk::ids(customers),
         )
         .await?;
-        rows.iter().map(|r| Ok(((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?), r.try_get(3)?))).collect()
+        let mut out = HashMap::new();
+        for r in rows {
+            let lists = [r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?];
+            unpack_usage(r.try_get(0)?, &lists, &mut out)?;
+        }
+        Ok(out)
     }
 
     pub async fn add_rule_usage(&self, conn: &mut Conn, tenant_id: i64, usage: Vec<((i64, i64, String), i64)>) -> Result<()> {
@@ -647,5 +656,46 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+/// Adds the usage rows packed in `lists` (customer, rule, period, points) to `out`.
+fn unpack_usage(count: i64, lists: &[Option<String>; 4], out: &mut HashMap<(i64, i64, String), i64>) -> Result<()> {
+    let corrupt = || StoreError::Corrupt("packed rule usage lists of unequal length or holding a bad value".into());
+    let [mut customers, mut rules, mut periods, mut points] = packed::cursors(lists);
+    for _ in 0..count {
+        let customer = packed::next_int(&mut customers).ok_or_else(corrupt)?;
+        let rule = packed::next_int(&mut rules).ok_or_else(corrupt)?;
+        let period = packed::next_text(&mut periods).ok_or_else(corrupt)?;
+        let used = packed::next_int(&mut points).ok_or_else(corrupt)?;
+        out.insert((customer, rule, period.to_string()), used);
+    }
+    if [customers, rules, periods, points].iter().any(|c| !c.is_empty()) {
+        return Err(corrupt());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_usage_unpacks_exactly_or_not_at_all() {
+        let lists = |a: &str, b: &str, c: &str, d: &str| [a, b, c, d].map(|l| Some(l.to_string()));
+        let mut out = HashMap::new();
+        unpack_usage(2, &lists("7,9", "3,4", "d2026-01-03,all", "10,-5"), &mut out).unwrap();
+        unpack_usage(0, &[None, None, None, None], &mut out).unwrap();
+        let expected: HashMap<(i64, i64, String), i64> =
+            [((7, 3, "d2026-01-03".to_string()), 10), ((9, 4, "all".to_string()), -5)].into_iter().collect();
+        assert_eq!(out, expected);
+        for bad in [
+            lists("7,9", "3", "d1,all", "1,1"),      // a list short
+            lists("7,9,11", "3,4", "d1,all", "1,1"), // a list long
+            lists("7,9", "3,4", "d1,", "1,1"),       // an empty period
+            lists("7,9", "3,x", "d1,all", "1,1"),    // not a number
+        ] {
+            assert!(unpack_usage(2, &bad, &mut HashMap::new()).is_err(), "{bad:?}");
+        }
     }
 }

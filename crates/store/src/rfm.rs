@@ -3,6 +3,7 @@
 
 use crate::bulk::{self, Val};
 use crate::db::{Conn, Store};
+use crate::packed;
 use crate::{Result, StoreError};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
@@ -37,12 +38,12 @@ const PACKED_FROM_ROLLUPS: &str = "SELECT COUNT(*), MAX(customer_id), string_agg
 /// Splits the packed lists of one chunk back into sources.
 fn unpack(count: i64, lists: [Option<String>; 4]) -> Result<Vec<RfmSource>> {
     let corrupt = || StoreError::Corrupt("packed RFM lists of unequal length or holding a non-number".into());
-    let mut cursors: [&[u8]; 4] = lists.each_ref().map(|l| l.as_deref().unwrap_or("").as_bytes());
+    let mut cursors = packed::cursors(&lists);
     let mut out = Vec::with_capacity(count.max(0) as usize);
     for _ in 0..count {
         let mut v = [0i64; 4];
         for (slot, cursor) in v.iter_mut().zip(cursors.iter_mut()) {
-            *slot = next_int(cursor).ok_or_else(corrupt)?;
+            *slot = packed::next_int(cursor).ok_or_else(corrupt)?;
         }
         out.push(RfmSource { customer_id: v[0], last_purchase_at: v[1], invoices: v[2], net_spend: v[3] });
     }
@@ -50,30 +51,6 @@ fn unpack(count: i64, lists: [Option<String>; 4]) -> Result<Vec<RfmSource>> {
         return Err(corrupt());
     }
     Ok(out)
-}
-
-/// Takes the next integer off a comma-separated list (3 million numbers per million customers:
-/// `str::parse` on split pieces was a visible part of the table's time).
-fn next_int(list: &mut &[u8]) -> Option<i64> {
-    let (negative, digits) = match list.first() {
-        Some(b'-') => (true, &list[1..]),
-        _ => (false, *list),
-    };
-    let end = digits.iter().position(|&b| b == b',').unwrap_or(digits.len());
-    if end == 0 {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &b in &digits[..end] {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        let d = i64::from(b - b'0');
-        v = v.checked_mul(10)?;
-        v = if negative { v.checked_sub(d)? } else { v.checked_add(d)? };
-    }
-    *list = digits.get(end + 1..).unwrap_or_default();
-    Some(v)
 }
 
 /// The same figures as they stood at `$2`, from the facts: invoices issued before it and the

@@ -280,6 +280,14 @@ async fn event_rules_respect_their_caps_per_period() {
         // Replayed events earn nothing.
         app.post("/api/v1/events/batch", json!({"events": events})).await;
         assert_eq!(balance(&app, c, "engagement").await["balance"], 15);
+        // Later requests read what earlier ones used: the first day is full, the second has room
+        // for one more share.
+        for (id, day) in [("e4", "2026-03-01"), ("e5", "2026-03-02"), ("e6", "2026-03-02")] {
+            let later = json!({"events": [{"event_id": id, "type": "content_shared", "occurred_at": format!("{day}T18:00:00Z"),
+                "customer": {"mobile": "09120000005"}}]});
+            assert_eq!(app.post("/api/v1/events/batch", later).await.status, 200);
+        }
+        assert_eq!(balance(&app, c, "engagement").await["balance"], 20);
         app.finish().await;
     }
 }
