@@ -47,15 +47,15 @@ async fn fold(store: &Store) {
     }
 }
 
+/// Runs `sql` with the tenant, a customer id and a tier as `$1`, `$2`, `$3`.
+async fn with_tier(conn: &mut philia_store::Conn, sql: &'static str, tenant: i64, id: i64, tier: Option<&str>) {
+    sqlx::query(sql).bind(tenant).bind(id).bind(tier).execute(&mut *conn).await.unwrap();
+}
+
 async fn add_customer(store: &Store, tenant: i64, id: i64, tier: Option<&str>) {
     let mut tx = store.begin_write().await.unwrap();
-    sqlx::query("INSERT INTO customers (tenant_id, id, tier, created_at, updated_at) VALUES ($1, $2, $3, 0, 0)")
-        .bind(tenant)
-        .bind(id)
-        .bind(tier)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let sql = "INSERT INTO customers (tenant_id, id, tier, created_at, updated_at) VALUES ($1, $2, $3, 0, 0)";
+    with_tier(&mut tx, sql, tenant, id, tier).await;
     commit(tx).await.unwrap();
 }
 
@@ -198,14 +198,8 @@ async fn concurrent_moves_and_folds_lose_nothing() {
                     for round in 0..20 {
                         let mut tx = store.begin_write().await.unwrap();
                         for (k, id) in mine.iter().enumerate() {
-                            let tier = TIERS[1 + (round + k) % 3];
-                            sqlx::query("UPDATE customers SET tier = $3 WHERE tenant_id = $1 AND id = $2")
-                                .bind(tenant)
-                                .bind(id)
-                                .bind(tier)
-                                .execute(&mut *tx)
-                                .await
-                                .unwrap();
+                            let sql = "UPDATE customers SET tier = $3 WHERE tenant_id = $1 AND id = $2";
+                            with_tier(&mut tx, sql, tenant, *id, TIERS[1 + (round + k) % 3]).await;
                         }
                         commit(tx).await.unwrap();
                     }
