@@ -203,30 +203,38 @@ impl Engine {
     /// The customer's stored segment codes when `reward` is restricted to segments (none read
     /// otherwise).
     async fn segments_for(&self, conn: &mut Conn, ctx: &TenantContext, reward: &Reward, customer: i64) -> Result<Vec<String>> {
-        if reward.segments.is_empty() {
+        self.segments_if(conn, ctx, !reward.segments.is_empty(), customer).await
+    }
+
+    /// The customer's stored segment codes, read only when `needed`.
+    async fn segments_if(&self, conn: &mut Conn, ctx: &TenantContext, needed: bool, customer: i64) -> Result<Vec<String>> {
+        if !needed {
             return Ok(Vec::new());
         }
         Ok(self.store.segment_codes_of(conn, ctx.id, &[customer]).await?.remove(&customer).unwrap_or_default())
     }
 
-    /// The rewards a customer may redeem now, whatever their points: offered, inside their window,
-    /// for the customer's tier and segments. Stock and limits are left to the redemption.
-    pub async fn rewards_offered_to(&self, ctx: &TenantContext, customer_id: i64) -> Result<Vec<RewardRecord>> {
-        let mut tx = self.store.begin_read().await?;
-        let customer = self.live_customer(&mut tx, ctx, customer_id).await?;
-        let tier = self.tier_of(&mut tx, ctx, customer).await?;
-        let segments = self.store.segment_codes_of(&mut tx, ctx.id, &[customer]).await?.remove(&customer).unwrap_or_default();
-        drop(tx);
+    /// Every reward, each with whether the customer may redeem it now whatever their points:
+    /// offered, inside its window, for the customer's tier and segments. Stock and limits are left
+    /// to the redemption.
+    pub async fn rewards_for(&self, ctx: &TenantContext, customer_id: i64) -> Result<Vec<(RewardRecord, bool)>> {
+        let records = self.rewards(ctx).await?;
+        let rewards = records
+            .iter()
+            .map(|r| r.reward.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {}: {e}", r.reward.code))))
+            .collect::<Result<Vec<Reward>>>()?;
+        let (tier, segments) = {
+            let mut tx = self.store.begin_read().await?;
+            let customer = self.live_customer(&mut tx, ctx, customer_id).await?;
+            let restricted = rewards.iter().any(|r| !r.segments.is_empty());
+            (self.tier_of(&mut tx, ctx, customer).await?, self.segments_if(&mut tx, ctx, restricted, customer).await?)
+        };
         let now = jiff::Timestamp::now();
-        let mut offered = Vec::new();
-        for record in self.rewards(ctx).await? {
-            let reward =
-                record.reward.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {}: {e}", record.reward.code)))?;
-            if reward.refusal(tier.as_deref(), &segments, now).is_none() {
-                offered.push(record);
-            }
-        }
-        Ok(offered)
+        Ok(records
+            .into_iter()
+            .zip(&rewards)
+            .map(|(record, reward)| (record, reward.refusal(tier.as_deref(), &segments, now).is_none()))
+            .collect())
     }
 
     async fn redeem_in(

@@ -68,8 +68,8 @@ async fn segment_restricted_rewards_are_for_members_only() {
         let offered = |id: i64| {
             let app = &app;
             async move {
-                let list = app.engine.rewards_offered_to(&app.ctx, id).await.unwrap();
-                list.into_iter().map(|r| r.reward.code).collect::<Vec<_>>()
+                let list = app.engine.rewards_for(&app.ctx, id).await.unwrap();
+                list.into_iter().filter(|(_, ok)| *ok).map(|(r, _)| r.reward.code).collect::<Vec<_>>()
             }
         };
         assert!(offered(member).await.contains(&"shiraz-gift".to_string()));

@@ -25,8 +25,9 @@ pub async fn store(State(state): State<AppState>, member: Member, Query(q): Quer
     let v = member.view();
     let (ctx, id) = (member.ctx(), member.id());
     // Tiles for what this customer may take now; every reward names past redemptions.
-    let offered = state.engine.rewards_offered_to(ctx, id).await?;
-    let rewards: Vec<RewardRecord> = state.engine.rewards(ctx).await?;
+    let judged = state.engine.rewards_for(ctx, id).await?;
+    let offered: Vec<&RewardRecord> = judged.iter().filter(|(_, ok)| *ok).map(|(r, _)| r).collect();
+    let rewards: Vec<&RewardRecord> = judged.iter().map(|(r, _)| r).collect();
     let balances = state.engine.balances(ctx, id).await?;
     let mine = state.engine.redemptions(ctx, Some(id), None).await?;
     let networks = state.engine.customer_networks(ctx, id).await?;
@@ -78,7 +79,7 @@ fn status_text(v: &ClubView, status: &str) -> &'static str {
     })
 }
 
-fn redemption(v: &ClubView, rewards: &[RewardRecord], r: &Redemption) -> Markup {
+fn redemption(v: &ClubView, rewards: &[&RewardRecord], r: &Redemption) -> Markup {
     let name = rewards.iter().find(|x| x.reward.code == r.reward).map_or(r.reward.as_str(), |x| x.reward.name.as_str());
     // A code taken back with a returned purchase no longer works: it is not offered for copying.
     let code = r.outcome.get("code").and_then(|c| c.as_str()).filter(|_| r.status != "withdrawn");
@@ -101,8 +102,8 @@ pub async fn confirm(
     Path((_, code)): Path<(String, String)>,
 ) -> PanelResult<Markup> {
     let v = member.view();
-    let offered = state.engine.rewards_offered_to(member.ctx(), member.id()).await?;
-    let reward = offered.into_iter().find(|r| r.reward.code == code).ok_or_else(PanelError::not_found)?;
+    let judged = state.engine.rewards_for(member.ctx(), member.id()).await?;
+    let (reward, _) = judged.into_iter().find(|(r, ok)| *ok && r.reward.code == code).ok_or_else(PanelError::not_found)?;
     Ok(confirm_page(&v, &reward, None))
 }
 
