@@ -28,7 +28,7 @@ pub(crate) fn churn_ranges(from: i32, to: i32, window: i32) -> (Days, Days) {
 impl Engine {
     /// The links of the purchase days in `days`.
     pub(crate) async fn purchase_links(&self, ctx: &TenantContext, days: Days) -> Result<PurchaseLinks> {
-        let rows = self.store.purchase_links(ctx.id, &day_text(days.from), &day_text(days.to)).await?;
+        let rows = self.store.purchase_link_counts(ctx.id, &day_text(days.from), &day_text(days.to)).await?;
         // A stored day always parses; a link that does not is the customer's last.
         let links =
             rows.iter().filter_map(|(d, n, count)| Some((day_number(d)?, day_number(n).unwrap_or(i32::MAX), *count))).collect();

@@ -42,7 +42,7 @@ impl Engine {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "launching scheduled campaigns failed"),
             }
-            self.fold_customer_counts().await;
+            self.fold_counts().await;
             match self.expire_missions(crate::now_ms()).await {
                 Ok(n) if n > 0 => tracing::info!(expired = n, "mission deadlines"),
                 Ok(_) => {}
@@ -51,13 +51,14 @@ impl Engine {
         }
     }
 
-    /// Folds the changes of customers per tier and segment into their counts (PostgreSQL records
-    /// them apart; see the store). Losing the race to another process's fold is not a failure.
-    pub async fn fold_customer_counts(&self) {
-        match self.store.fold_customer_count_changes().await {
+    /// Folds the changes of the kept counts (customers per tier and segment, purchase links and
+    /// gaps) into the counts (PostgreSQL records them apart; see the store). Losing the race to
+    /// another process's fold is not a failure.
+    pub async fn fold_counts(&self) {
+        match self.store.fold_count_changes().await {
             Ok(_) => {}
-            Err(e) if e.is_transient() => tracing::debug!(error = %e, "another process folded customer counts first"),
-            Err(e) => tracing::warn!(error = %e, "folding customer counts failed"),
+            Err(e) if e.is_transient() => tracing::debug!(error = %e, "another process folded the kept counts first"),
+            Err(e) => tracing::warn!(error = %e, "folding the kept counts failed"),
         }
     }
 

@@ -180,25 +180,36 @@ pub struct TopCustomersReport {
 /// Upper bounds (exclusive) of the time-between-purchases histogram, in days.
 const GAP_BINS: [i64; 7] = [7, 14, 30, 60, 90, 180, 365];
 
-fn gaps(spans: &[(i64, i64)]) -> TimeBetweenPurchases {
-    let mut days: Vec<f64> = spans.iter().map(|&(ms, n)| ms as f64 / 86_400_000.0 / (n - 1) as f64).collect();
-    days.sort_by(f64::total_cmp);
-    let n = days.len();
-    let round = |x: f64| (x * 100.0).round() / 100.0;
-    let mean = if n == 0 { 0.0 } else { days.iter().sum::<f64>() / n as f64 };
+/// The figures over customers' gaps, given as `(gap in hundredths of a day, customers)` in gap
+/// order.
+fn gaps(counts: &[(i64, i64)]) -> TimeBetweenPurchases {
+    let n: i64 = counts.iter().map(|c| c.1).sum();
+    let total: i128 = counts.iter().map(|&(gap, k)| i128::from(gap) * i128::from(k)).sum();
+    let mean = if n == 0 { 0.0 } else { total as f64 / n as f64 / 100.0 };
+    // The gap of the customer at a (0-based) rank, counting up the sorted counts.
+    let at = |rank: i64| {
+        let mut seen = 0;
+        counts.iter().find(|c| {
+            seen += c.1;
+            seen > rank
+        })
+    };
+    let gap_at = |rank: i64| at(rank).map_or(0, |c| c.0);
     let median = match n {
         0 => 0.0,
-        _ if n % 2 == 1 => days[n / 2],
-        _ => (days[n / 2 - 1] + days[n / 2]) / 2.0,
+        _ if n % 2 == 1 => gap_at(n / 2) as f64 / 100.0,
+        _ => (gap_at(n / 2 - 1) + gap_at(n / 2)) as f64 / 200.0,
     };
+    let round = |x: f64| (x * 100.0).round() / 100.0;
     let mut histogram = Vec::new();
     let mut lower = 0;
     for upper in GAP_BINS.iter().map(|&u| Some(u)).chain([None]) {
-        let customers = days.iter().filter(|&&d| d >= lower as f64 && upper.is_none_or(|u| d < u as f64)).count() as i64;
+        let customers =
+            counts.iter().filter(|&&(gap, _)| gap >= lower * 100 && upper.is_none_or(|u| gap < u * 100)).map(|c| c.1).sum();
         histogram.push(HistogramBin { from_days: lower, to_days: upper, customers });
         lower = upper.unwrap_or(lower);
     }
-    TimeBetweenPurchases { customers: n as i64, mean_days: round(mean), median_days: round(median), histogram }
+    TimeBetweenPurchases { customers: n, mean_days: round(mean), median_days: round(median), histogram }
 }
 
 impl Engine {
@@ -253,11 +264,11 @@ impl Engine {
         let (from, to, w) = (date_day_number(p.from), date_day_number(p.to), window as i32);
         // Every range asked about below lies within the period and the longer of its own length
         // and the activity window before it. The reads are independent, so they run side by side.
-        let (days, before, links, spans) = tokio::try_join!(
+        let (days, before, links, gap_counts) = tokio::try_join!(
             async { Ok::<_, EngineError>(self.store.daily_stats(ctx.id, &first, &last).await?) },
             async { Ok(self.store.customer_totals_before(ctx.id, &first).await?) },
             self.purchase_links(ctx, Days::new(from - (to - from + 1).max(w), to)),
-            async { Ok(self.store.purchase_spans(ctx.id).await?) },
+            async { Ok(self.store.purchase_gap_counts(ctx.id).await?) },
         )?;
         let mut total = before.customers;
         let mut buckets = Vec::new();
@@ -281,7 +292,7 @@ impl Engine {
             retention: self.retention_of(ctx, &links, from, to).await?,
             churn: self.churn_and_active_of(ctx, &links, from, to, w).await?.0,
             buckets,
-            time_between_purchases: gaps(&spans),
+            time_between_purchases: gaps(&gap_counts),
         })
     }
 
@@ -500,12 +511,17 @@ mod tests {
 
     #[test]
     fn gaps_give_mean_median_and_bins() {
-        let day = 86_400_000;
-        // Average gaps of 3, 10 and 40 days.
-        let t = gaps(&[(6 * day, 3), (10 * day, 2), (40 * day, 2)]);
+        // Gaps of 3, 10 and 40 days, in hundredths of a day, one customer each.
+        let t = gaps(&[(300, 1), (1000, 1), (4000, 1)]);
         assert_eq!((t.customers, t.mean_days, t.median_days), (3, 17.67, 10.0));
         assert_eq!(t.histogram.iter().map(|b| b.customers).collect::<Vec<_>>(), [1, 1, 0, 1, 0, 0, 0, 0]);
         assert_eq!(t.histogram.last().unwrap().to_days, None);
+        // Two customers at 10 days: an even count's median is the mean of the middle two.
+        let t = gaps(&[(300, 1), (1000, 2), (4000, 1)]);
+        assert_eq!((t.customers, t.mean_days, t.median_days), (4, 15.75, 10.0));
+        assert_eq!(t.histogram.iter().map(|b| b.customers).collect::<Vec<_>>(), [1, 2, 0, 1, 0, 0, 0, 0]);
+        let t = gaps(&[(699, 1), (701, 1)]);
+        assert_eq!((t.median_days, t.histogram[0].customers, t.histogram[1].customers), (7.0, 1, 1));
         assert_eq!(gaps(&[]).median_days, 0.0);
     }
 }

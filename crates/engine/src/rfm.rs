@@ -248,7 +248,7 @@ impl Engine {
         }
         // A refresh may move most of the tenant between segments; readers of the counts should
         // not add up those changes one by one until the next minute's fold.
-        self.fold_customer_counts().await;
+        self.fold_counts().await;
         Ok(RfmRefresh { population: table.rows.len() as i64, moved })
     }
 

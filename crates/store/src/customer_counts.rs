@@ -2,8 +2,8 @@
 //! counts, plus on PostgreSQL the changes not yet folded into them.
 
 use crate::Result;
-use crate::db::{Backend, Conn, Store};
-use sqlx::{Executor, Row};
+use crate::db::{Conn, Store};
+use sqlx::Row;
 
 /// Live customers of one (tier, RFM segment) pair; `None` where the customer has none.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -50,29 +50,6 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         rows.iter().map(count).collect()
-    }
-
-    /// Adds the changes recorded since the last fold to the counts and deletes them; returns how
-    /// many were folded. Only PostgreSQL's triggers record changes. The fold reads and deletes in
-    /// one snapshot (repeatable read), so a change committed meanwhile is neither lost nor counted
-    /// twice; of two folds at once, the later one fails to serialize and folds next time.
-    pub async fn fold_customer_count_changes(&self) -> Result<u64> {
-        if self.backend() != Backend::Postgres {
-            return Ok(0);
-        }
-        let mut tx = self.begin_write().await?;
-        tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").await?;
-        let folded = tx
-            .execute(
-                "INSERT INTO customer_counts (tenant_id, tier, rfm_segment, customers)
-                 SELECT tenant_id, tier, rfm_segment, SUM(change) FROM customer_count_changes GROUP BY tenant_id, tier, rfm_segment
-                 ON CONFLICT (tenant_id, tier, rfm_segment) DO UPDATE SET customers = customer_counts.customers + excluded.customers",
-            )
-            .await?
-            .rows_affected();
-        let changes = if folded == 0 { 0 } else { tx.execute("DELETE FROM customer_count_changes").await?.rows_affected() };
-        crate::db::commit(tx).await?;
-        Ok(changes)
     }
 
     /// Counts a tenant's live customers per tier and segment again from the profiles, inside the

@@ -72,7 +72,8 @@ impl Store {
         for sql in [CUSTOMER_STATS, CATEGORY_STATS, EVENT_STATS, CUSTOMER_DAYS, DAILY_STATS] {
             sqlx::query(sql).bind(tenant_id).execute(&mut *conn).await?;
         }
-        self.recount_customers(conn, tenant_id).await
+        self.recount_customers(conn, tenant_id).await?;
+        self.recount_purchases(conn, tenant_id).await
     }
 
     /// Every rollup row of a tenant, and where its kept customers per tier and segment disagree
@@ -116,6 +117,20 @@ impl Store {
         for c in counted.iter().filter(|c| !kept.contains(c)) {
             out.push(format!("customer_counts counted but not kept|{:?}|{:?}|{}", c.tier, c.rfm_segment, c.customers));
         }
+        let (kept, counted) = (
+            self.purchase_link_counts(tenant_id, "0000-01-01", "9999-12-31").await?,
+            self.count_purchase_links(tenant_id, "0000-01-01", "9999-12-31").await?,
+        );
+        out.extend(differences("purchase_link_counts", &kept, &counted));
+        let (kept, counted) = (self.purchase_gap_counts(tenant_id).await?, self.count_purchase_gaps(tenant_id).await?);
+        out.extend(differences("purchase_gap_counts", &kept, &counted));
         Ok(out)
     }
+}
+
+/// Lines naming what `kept` holds that `counted` lacks and the reverse (both sorted).
+fn differences<T: PartialEq + std::fmt::Debug>(table: &str, kept: &[T], counted: &[T]) -> Vec<String> {
+    let kept_only = kept.iter().filter(|k| !counted.contains(k)).map(|k| format!("{table} kept but not counted|{k:?}"));
+    let counted_only = counted.iter().filter(|c| !kept.contains(c)).map(|c| format!("{table} counted but not kept|{c:?}"));
+    kept_only.chain(counted_only).collect()
 }

@@ -38,18 +38,6 @@ impl Store {
         Ok(CustomerTotals { net_spend: r.try_get(0)?, customers: r.try_get(1)? })
     }
 
-    /// `(day, next purchase day, customers)` for the purchase days in `[from, to]`, read from the
-    /// index of days alone.
-    pub async fn purchase_links(&self, tenant_id: i64, from: &str, to: &str) -> Result<Vec<(String, String, i64)>> {
-        self.triples_over_days(
-            "SELECT day, next_day, COUNT(*) FROM customer_days WHERE tenant_id = $1 AND day >= $2 AND day <= $3
-             GROUP BY day, next_day",
-            tenant_id,
-            (from, to),
-        )
-        .await
-    }
-
     /// Rows of three columns from `sql`, which takes the tenant as `$1` and a range of days as `$2`
     /// and `$3`.
     async fn triples_over_days<A, B>(
@@ -91,18 +79,6 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         Ok(r.try_get(0)?)
-    }
-
-    /// Per customer with at least two invoices: days from the first to the last purchase and the
-    /// invoice count.
-    pub async fn purchase_spans(&self, tenant_id: i64) -> Result<Vec<(i64, i64)>> {
-        let rows = sqlx::query(
-            "SELECT last_purchase_at - first_purchase_at, invoice_count FROM customer_stats WHERE tenant_id = $1 AND invoice_count >= 2",
-        )
-        .bind(tenant_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 
     /// Events per type in `[from, to]`, with the distinct customers behind each.
@@ -253,11 +229,14 @@ impl Store {
     /// analytics benchmark compares with).
     pub async fn top_customers_by_scan(&self, tenant_id: i64, from: &str, to: &str, limit: i64) -> Result<Vec<TopCustomer>> {
         let rows = sqlx::query(
-            "SELECT t.customer_id, t.spend, t.n, c.first_name, c.last_name, c.mobile, c.tier FROM (
-                 SELECT customer_id, CAST(SUM(total - refunded_total) AS BIGINT) AS spend, COUNT(*) AS n FROM invoices
-                 WHERE tenant_id = $1 AND day >= $2 AND day <= $3 AND status = 'completed' AND customer_id IS NOT NULL
-                 GROUP BY customer_id ORDER BY spend DESC, customer_id LIMIT $4) t
-             JOIN customers c ON c.tenant_id = $1 AND c.id = t.customer_id ORDER BY t.spend DESC, t.customer_id",
+            // Grouped by `customer_id + 0`: grouping by the column lets SQLite walk the tenant's
+            // whole customer index (it is ordered by customer and covers the sums) instead of the
+            // period's range of the day index (200–280 ms against 2–3 ms for a quiet week).
+            "SELECT t.customer, t.spend, t.n, c.first_name, c.last_name, c.mobile, c.tier FROM (
+                 SELECT customer_id + 0 AS customer, CAST(SUM(total - refunded_total) AS BIGINT) AS spend, COUNT(*) AS n
+                 FROM invoices WHERE tenant_id = $1 AND day >= $2 AND day <= $3 AND status = 'completed' AND customer_id IS NOT NULL
+                 GROUP BY 1 ORDER BY spend DESC, customer LIMIT $4) t
+             JOIN customers c ON c.tenant_id = $1 AND c.id = t.customer ORDER BY t.spend DESC, t.customer",
         )
         .bind(tenant_id)
         .bind(from)

@@ -7,7 +7,9 @@ use philia_store::customer_counts::CustomerCount;
 use philia_store::{Store, commit};
 
 mod common;
+mod folds;
 use common::stores;
+use folds::fold;
 
 const TIERS: [Option<&str>; 4] = [None, Some("bronze"), Some("silver"), Some("gold")];
 const SEGMENTS: [Option<&str>; 3] = [None, Some("champions"), Some("lost")];
@@ -33,18 +35,6 @@ async fn kept(store: &Store, tenant: i64) -> Vec<CustomerCount> {
     let mut out = store.customer_counts(&mut conn, tenant).await.unwrap();
     out.sort();
     out
-}
-
-/// Folds the pending changes, again when a fold running beside it (the other test's) got there
-/// first.
-async fn fold(store: &Store) {
-    loop {
-        match store.fold_customer_count_changes().await {
-            Ok(_) => return,
-            Err(e) if e.is_transient() => tokio::task::yield_now().await,
-            Err(e) => panic!("{e}"),
-        }
-    }
 }
 
 /// Runs `sql` with the tenant, a customer id and a tier as `$1`, `$2`, `$3`.
@@ -141,18 +131,7 @@ async fn counts_follow_every_change() {
                     ids.retain(|i| !chosen.contains(i));
                 }
             }
-            if step % 10 == 0 {
-                assert_eq!(kept(&store, tenant).await, counted(&store, tenant).await, "step {step} on {:?}", store.backend());
-            }
-            if step % 25 == 0 {
-                fold(&store).await;
-                assert_eq!(
-                    kept(&store, tenant).await,
-                    counted(&store, tenant).await,
-                    "folded at {step} on {:?}",
-                    store.backend()
-                );
-            }
+            folds::check_step(&store, step, || async { (kept(&store, tenant).await, counted(&store, tenant).await) }).await;
         }
         assert!(!counted(&store, tenant).await.is_empty());
         let mut tx = store.begin_write().await.unwrap();
@@ -173,21 +152,7 @@ async fn concurrent_moves_and_folds_lose_nothing() {
             add_customer(&store, tenant, id, Some("bronze")).await;
         }
         let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let folder = {
-            let (store, done) = (store.clone(), done.clone());
-            tokio::spawn(async move {
-                let mut folded = 0;
-                while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                    match store.fold_customer_count_changes().await {
-                        Ok(n) => folded += n,
-                        Err(e) if e.is_transient() => {}
-                        Err(e) => panic!("{e}"),
-                    }
-                    tokio::task::yield_now().await;
-                }
-                folded
-            })
-        };
+        let folder = folds::fold_until(&store, &done);
         // Each writer moves its customers up and down in one transaction per round, in opposite
         // orders on odd and even rounds, while the others do the same between the same tiers.
         let writers: Vec<_> = (0..WRITERS)

@@ -1,0 +1,52 @@
+//! Folding the kept counts' changes beside a test's writers.
+
+use philia_store::Store;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Folds the pending changes, again when a fold running beside it got there first.
+pub async fn fold(store: &Store) {
+    loop {
+        match store.fold_count_changes().await {
+            Ok(_) => return,
+            Err(e) if e.is_transient() => tokio::task::yield_now().await,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+/// Folds over and over until `done` is set; the task answers how many changes it folded.
+pub fn fold_until(store: &Store, done: &Arc<AtomicBool>) -> tokio::task::JoinHandle<u64> {
+    let (store, done) = (store.clone(), done.clone());
+    tokio::spawn(async move {
+        let mut folded = 0;
+        while !done.load(Ordering::Relaxed) {
+            match store.fold_count_changes().await {
+                Ok(n) => folded += n,
+                Err(e) if e.is_transient() => {}
+                Err(e) => panic!("{e}"),
+            }
+            tokio::task::yield_now().await;
+        }
+        folded
+    })
+}
+
+/// Checks a random workload's step: every 10 steps the kept counts equal the counted ones, and
+/// every 25 also after a fold. `read` answers (kept, counted).
+pub async fn check_step<T, F, Fut>(store: &Store, step: u32, read: F)
+where
+    T: PartialEq + std::fmt::Debug,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = (T, T)>,
+{
+    if step.is_multiple_of(10) {
+        let (kept, counted) = read().await;
+        assert_eq!(kept, counted, "step {step} on {:?}", store.backend());
+    }
+    if step.is_multiple_of(25) {
+        fold(store).await;
+        let (kept, counted) = read().await;
+        assert_eq!(kept, counted, "folded at {step} on {:?}", store.backend());
+    }
+}
