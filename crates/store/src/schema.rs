@@ -816,11 +816,16 @@ const V32: &[&str] = &[
 /// an index alone instead of one table row per invoice (the table lookups were ~0.2 ms a
 /// candidate on a 3M-invoice tenant; the biggest spenders hold dozens of invoices). The keys stay
 /// (tenant, customer, time) and (tenant, day) for the timelines and daily reads that use them.
+///
+/// SQLite only: on PostgreSQL, whose index-only scans still visit the table for rows written since
+/// the last vacuum, the wider customer index led the planner, on tables not yet analysed after a
+/// bulk load, to a nested loop that made the rebuild of 100,000 customers' statistics take minutes
+/// instead of seconds.
 const V33: &[&str] = &[
-    "DROP INDEX invoices_customer",
-    "CREATE INDEX invoices_customer ON invoices (tenant_id, customer_id, issued_at, day, status, total, refunded_total)",
-    "DROP INDEX invoices_day",
-    "CREATE INDEX invoices_day ON invoices (tenant_id, day, customer_id, status, total, refunded_total)",
+    "/* sqlite */ DROP INDEX invoices_customer",
+    "/* sqlite */ CREATE INDEX invoices_customer ON invoices (tenant_id, customer_id, issued_at, day, status, total, refunded_total)",
+    "/* sqlite */ DROP INDEX invoices_day",
+    "/* sqlite */ CREATE INDEX invoices_day ON invoices (tenant_id, day, customer_id, status, total, refunded_total)",
 ];
 
 const MIGRATIONS: &[&[&str]] = &[
