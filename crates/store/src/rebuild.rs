@@ -111,12 +111,7 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         let kept = self.customer_counts(&mut conn, tenant_id).await?;
         let counted = self.count_customers(&mut conn, tenant_id).await?;
-        for c in kept.iter().filter(|c| !counted.contains(c)) {
-            out.push(format!("customer_counts kept but not counted|{:?}|{:?}|{}", c.tier, c.rfm_segment, c.customers));
-        }
-        for c in counted.iter().filter(|c| !kept.contains(c)) {
-            out.push(format!("customer_counts counted but not kept|{:?}|{:?}|{}", c.tier, c.rfm_segment, c.customers));
-        }
+        out.extend(differences("customer_counts", &kept, &counted));
         let (kept, counted) = (
             self.purchase_link_counts(tenant_id, "0000-01-01", "9999-12-31").await?,
             self.count_purchase_links(tenant_id, "0000-01-01", "9999-12-31").await?,

@@ -168,21 +168,20 @@ async fn concurrent_purchases_and_folds_lose_nothing() {
         for id in 1..=WRITERS * PER_WRITER {
             run(&store, ADD_STATS.into(), tenant, &[Bind::I(id), Bind::I(0), Bind::I(0), Bind::I(1)]).await;
         }
-        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let folder = folds::fold_until(&store, &done);
         // Each writer records purchases of its own customers on the same days as the others, so
         // every transaction moves the same counts: a new day linked to the end, the day before
         // relinked to it, one more invoice and a later last purchase.
-        let writers: Vec<_> = (0..WRITERS)
-            .map(|w| {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    let mine: Vec<i64> = (1..=PER_WRITER).map(|i| w * PER_WRITER + i).collect();
-                    for (round, pair) in DAYS[..5].windows(2).enumerate() {
-                        let mut tx = store.begin_write().await.unwrap();
-                        for id in &mine {
-                            for (day, next_day) in [(pair[0], pair[1]), (pair[1], "9999-12-31")] {
-                                sqlx::query(
+        folds::while_folding(&store, || {
+            (0..WRITERS)
+                .map(|w| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        let mine: Vec<i64> = (1..=PER_WRITER).map(|i| w * PER_WRITER + i).collect();
+                        for (round, pair) in DAYS[..5].windows(2).enumerate() {
+                            let mut tx = store.begin_write().await.unwrap();
+                            for id in &mine {
+                                for (day, next_day) in [(pair[0], pair[1]), (pair[1], "9999-12-31")] {
+                                    sqlx::query(
                                     "INSERT INTO customer_days (tenant_id, customer_id, day, next_day) VALUES ($1, $2, $3, $4)
                                      ON CONFLICT (tenant_id, customer_id, day) DO UPDATE SET next_day = excluded.next_day",
                                 )
@@ -193,31 +192,25 @@ async fn concurrent_purchases_and_folds_lose_nothing() {
                                 .execute(&mut *tx)
                                 .await
                                 .unwrap();
-                            }
-                            sqlx::query(
-                                "UPDATE customer_stats SET invoice_count = invoice_count + 1, last_purchase_at = $3
+                                }
+                                sqlx::query(
+                                    "UPDATE customer_stats SET invoice_count = invoice_count + 1, last_purchase_at = $3
                                  WHERE tenant_id = $1 AND customer_id = $2",
-                            )
-                            .bind(tenant)
-                            .bind(*id)
-                            .bind((round as i64 + 1) * 7 * DAY_MS + id * 3_600_000)
-                            .execute(&mut *tx)
-                            .await
-                            .unwrap();
+                                )
+                                .bind(tenant)
+                                .bind(*id)
+                                .bind((round as i64 + 1) * 7 * DAY_MS + id * 3_600_000)
+                                .execute(&mut *tx)
+                                .await
+                                .unwrap();
+                            }
+                            commit(tx).await.unwrap();
                         }
-                        commit(tx).await.unwrap();
-                    }
+                    })
                 })
-            })
-            .collect();
-        for w in writers {
-            w.await.unwrap();
-        }
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
-        let folded = folder.await.unwrap();
-        if store.backend() == philia_store::Backend::Postgres {
-            assert!(folded > 0, "no fold ran beside the writers");
-        }
+                .collect()
+        })
+        .await;
         assert_eq!(kept(&store, tenant).await, counted(&store, tenant).await, "{:?}", store.backend());
         fold(&store).await;
         let (links, gaps) = kept(&store, tenant).await;

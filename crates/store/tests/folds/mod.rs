@@ -15,21 +15,33 @@ pub async fn fold(store: &Store) {
     }
 }
 
-/// Folds over and over until `done` is set; the task answers how many changes it folded.
-pub fn fold_until(store: &Store, done: &Arc<AtomicBool>) -> tokio::task::JoinHandle<u64> {
-    let (store, done) = (store.clone(), done.clone());
-    tokio::spawn(async move {
-        let mut folded = 0;
-        while !done.load(Ordering::Relaxed) {
-            match store.fold_count_changes().await {
-                Ok(n) => folded += n,
-                Err(e) if e.is_transient() => {}
-                Err(e) => panic!("{e}"),
+/// Runs the writers that `spawn` starts with folds running beside them until all are done; on
+/// PostgreSQL, where changes are recorded to be folded, at least one fold must have folded some.
+pub async fn while_folding(store: &Store, spawn: impl FnOnce() -> Vec<tokio::task::JoinHandle<()>>) {
+    let done = Arc::new(AtomicBool::new(false));
+    let folder = {
+        let (store, done) = (store.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut folded = 0;
+            while !done.load(Ordering::Relaxed) {
+                match store.fold_count_changes().await {
+                    Ok(n) => folded += n,
+                    Err(e) if e.is_transient() => {}
+                    Err(e) => panic!("{e}"),
+                }
+                tokio::task::yield_now().await;
             }
-            tokio::task::yield_now().await;
-        }
-        folded
-    })
+            folded
+        })
+    };
+    for writer in spawn() {
+        writer.await.unwrap();
+    }
+    done.store(true, Ordering::Relaxed);
+    let folded = folder.await.unwrap();
+    if store.backend() == philia_store::Backend::Postgres {
+        assert!(folded > 0, "no fold ran beside the writers");
+    }
 }
 
 /// Checks a random workload's step: every 10 steps the kept counts equal the counted ones, and
