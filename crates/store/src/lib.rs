@@ -50,6 +50,7 @@ pub mod rfm;
 pub mod rollups;
 pub mod rules;
 pub mod schema;
+pub mod segment_range;
 pub mod segment_sql;
 pub mod segments;
 pub mod settings;

@@ -828,9 +828,20 @@ const V33: &[&str] = &[
     "/* sqlite */ CREATE INDEX invoices_day ON invoices (tenant_id, day, customer_id, status, total, refunded_total)",
 ];
 
+/// A segment whose rule demands a least net spend searches from the customers whose gross spend
+/// reaches it (crate::segment_range); carrying refunds, invoice count and the last purchase in
+/// that index lets the search test the rule's other purchase figures without reading a
+/// statistics row per customer (on a 1M-customer tenant, 200,000 row reads cost ~0.4 s).
+///
+/// SQLite only, for the reason V33 gives: PostgreSQL's planner weighs its own indexes.
+const V34: &[&str] = &[
+    "/* sqlite */ DROP INDEX customer_stats_gross",
+    "/* sqlite */ CREATE INDEX customer_stats_gross ON customer_stats (tenant_id, gross_spend, refund_total, invoice_count, last_purchase_at)",
+];
+
 const MIGRATIONS: &[&[&str]] = &[
     V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24, V25, V26, V27,
-    V28, V29, V30, V31, V32, V33,
+    V28, V29, V30, V31, V32, V33, V34,
 ];
 
 /// Marks a statement that only PostgreSQL runs (SQLite already has what it sets up, or sets it

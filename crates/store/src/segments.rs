@@ -3,6 +3,7 @@
 use crate::Result;
 use crate::bulk::{self, Val};
 use crate::db::{Conn, Store};
+use crate::segment_range::{EVERY_PROFILE, matching_rows};
 use crate::segment_sql::{Clock, compile};
 use philia_domain::condition::Condition;
 use sqlx::Row;
@@ -46,10 +47,6 @@ fn row(r: &sqlx::any::AnyRow) -> Result<SegmentRow> {
         updated_at: r.try_get(8)?,
     })
 }
-
-/// Live customers and their statistics, the rows a rule reads.
-const MATCHING: &str = "FROM customers c LEFT JOIN customer_stats s ON s.tenant_id = c.tenant_id AND s.customer_id = c.id
-     WHERE c.tenant_id = $1 AND c.merged_into IS NULL";
 
 impl Store {
     pub async fn insert_segment(&self, conn: &mut Conn, tenant_id: i64, s: &SegmentRow) -> Result<()> {
@@ -118,8 +115,8 @@ impl Store {
     /// How many live customers match `rule` now.
     pub async fn count_matching(&self, conn: &mut Conn, tenant_id: i64, rule: &Condition, clock: &Clock) -> Result<i64> {
         let mut params = vec![Val::I(tenant_id)];
-        let cond = compile(rule, clock, &mut params);
-        let r = bulk::query(format!("SELECT COUNT(*) {MATCHING} AND {cond}"), params).fetch_one(&mut *conn).await?;
+        let rows = matching_rows(rule, clock, &mut params, false);
+        let r = bulk::query(format!("SELECT COUNT(*) {rows}"), params).fetch_one(&mut *conn).await?;
         Ok(r.try_get(0)?)
     }
 
@@ -134,9 +131,9 @@ impl Store {
         limit: Option<i64>,
     ) -> Result<Vec<i64>> {
         let mut params = vec![Val::I(tenant_id)];
-        let cond = compile(rule, clock, &mut params);
+        let rows = matching_rows(rule, clock, &mut params, false);
         params.push(Val::I(after));
-        let mut sql = format!("SELECT c.id {MATCHING} AND {cond} AND c.id > ${} ORDER BY c.id", params.len());
+        let mut sql = format!("SELECT c.id {rows} AND c.id > ${} ORDER BY c.id", params.len());
         if let Some(l) = limit {
             params.push(Val::I(l));
             sql.push_str(&format!(" LIMIT ${}", params.len()));
@@ -162,7 +159,7 @@ impl Store {
             let first = params.len() + 1;
             let list: Vec<String> = (first..first + chunk.len()).map(|n| format!("${n}")).collect();
             params.extend(chunk.iter().map(|i| Val::I(*i)));
-            let sql = format!("SELECT c.id {MATCHING} AND {cond} AND c.id IN ({})", list.join(", "));
+            let sql = format!("SELECT c.id {EVERY_PROFILE} AND {cond} AND c.id IN ({})", list.join(", "));
             for r in bulk::query(sql, params).fetch_all(&mut *conn).await? {
                 out.insert(r.try_get(0)?);
             }
@@ -219,11 +216,11 @@ impl Store {
         clock: &Clock,
     ) -> Result<SegmentFigures> {
         let mut params = vec![Val::I(tenant_id)];
-        let cond = compile(rule, clock, &mut params);
+        let matching = matching_rows(rule, clock, &mut params, true);
         let totals = bulk::query(
             format!(
                 "SELECT COUNT(*), CAST(COALESCE(SUM(s.gross_spend - s.refund_total), 0) AS BIGINT), CAST(COALESCE(SUM(s.invoice_count), 0) AS BIGINT)
-                 {MATCHING} AND {cond}"
+                 {matching}"
             ),
             params.clone(),
         )
@@ -232,7 +229,7 @@ impl Store {
         let rows = bulk::query(
             format!(
                 "SELECT x.category, COUNT(*), CAST(SUM(x.spend) AS BIGINT), CAST(SUM(x.lines) AS BIGINT) FROM customer_category_stats x
-                 WHERE x.tenant_id = $1 AND x.customer_id IN (SELECT c.id {MATCHING} AND {cond})
+                 WHERE x.tenant_id = $1 AND x.customer_id IN (SELECT c.id {matching})
                  GROUP BY x.category ORDER BY SUM(x.spend) DESC, x.category LIMIT 10"
             ),
             params.clone(),
@@ -247,7 +244,7 @@ impl Store {
                     CAST(SUM(l.total) AS BIGINT), CAST(SUM(l.quantity_milli) AS BIGINT)
                  FROM invoice_lines l JOIN invoices i ON i.tenant_id = l.tenant_id AND i.id = l.invoice_id
                  WHERE l.tenant_id = $1 AND i.status = 'completed' AND i.total > i.refunded_total
-                   AND i.customer_id IN (SELECT c.id {MATCHING} AND {cond})
+                   AND i.customer_id IN (SELECT c.id {matching})
                  GROUP BY COALESCE(l.sku, l.product_name, '') ORDER BY SUM(l.total) DESC, 1 LIMIT 10"
             ),
             params,

@@ -350,6 +350,20 @@ fn rules() -> Vec<Json> {
             {"field": "spend", "op": "gte", "value": 100000},
             {"not": {"field": "last_purchase_at", "op": "before", "value": "2000-01-01"}}
         ]}),
+        // Searched from the purchase statistics: a least spend, count and window at the top level
+        // beside profile tests, and purchase figures inside `not` and `any`.
+        json!({"all": [
+            {"field": "spend", "op": "gte", "value": 500000},
+            {"field": "invoices", "op": "gte", "value": 2},
+            {"field": "last_purchase_at", "op": "within_last_days", "value": 365},
+            {"field": "has_mobile", "op": "eq", "value": true},
+            {"not": {"field": "rfm_segment", "op": "in", "value": ["lost", "hibernating"]}}
+        ]}),
+        json!({"all": [
+            {"field": "spend", "op": "gt", "value": 0},
+            {"not": {"field": "invoices", "op": "gte", "value": 3}},
+            {"any": [{"field": "last_purchase_at", "op": "within_last_days", "value": 30}, {"field": "gender", "op": "eq", "value": "male"}]}
+        ]}),
     ]
 }
 
