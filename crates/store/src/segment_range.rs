@@ -10,8 +10,8 @@
 //! statistics, so the narrowed search matches exactly the customers the plain one does.
 
 use crate::bulk::Val;
-use crate::segment_sql::{Clock, compile};
-use philia_domain::condition::{Condition, Op, Operand, Value, instant_bound};
+use crate::segment_sql::{Clock, compile, instant_test, value};
+use philia_domain::condition::{Condition, Op, Operand, Value};
 
 /// Every live customer with their statistics, when nothing narrows the search.
 pub const EVERY_PROFILE: &str =
@@ -67,47 +67,26 @@ fn top_conjuncts(rule: &Condition) -> Vec<&Condition> {
 }
 
 /// A plain condition on the statistics columns that `test` implies, if it implies one an index
-/// can serve: the time of the last purchase in a window, or a least net spend or invoice count
-/// (net spend is gross spend less refunds, which are never negative, so at least X net means at
-/// least X gross).
+/// can serve: the time of the last purchase in a window (the test itself), or a least net spend
+/// or invoice count (net spend is gross spend less refunds, which are never negative, so at least
+/// X net means at least X gross).
 fn statistics_range(test: &Condition, clock: &Clock, params: &mut Vec<Val>) -> Option<String> {
     let Condition::Test { field, op, operand, .. } = test else { return None };
     let column = match field.as_str() {
-        "last_purchase_at" => "s.last_purchase_at",
+        "last_purchase_at" if *op == Op::Exists => return Some("s.last_purchase_at IS NOT NULL".into()),
+        "last_purchase_at" => return instant_test("s.last_purchase_at", *op, operand, clock, params),
         "spend" => "s.gross_spend",
         "invoices" => "s.invoice_count",
         _ => return None,
     };
-    if column == "s.last_purchase_at" {
-        return match (op, operand) {
-            (Op::WithinLastDays, Operand::One(Value::Num(days))) => {
-                let from = bind(params, Val::I(clock.now_ms - (*days * 86_400_000.0) as i64));
-                let now = bind(params, Val::I(clock.now_ms));
-                Some(format!("{column} >= {from} AND {column} <= {now}"))
-            }
-            (Op::After | Op::Before, Operand::One(Value::Text(t))) => {
-                let after = *op == Op::After;
-                let bound = bind(params, Val::I(instant_bound(t, &clock.zone, after)?));
-                Some(format!("{column} {} {bound}", if after { ">=" } else { "<" }))
-            }
-            (Op::Exists, _) => Some(format!("{column} IS NOT NULL")),
-            _ => None,
-        };
-    }
-    let least = match (op, operand) {
-        (Op::Gte | Op::Eq, Operand::One(Value::Num(n))) => (">=", *n),
-        (Op::Gt, Operand::One(Value::Num(n))) => (">", *n),
+    let (cmp, least) = match (op, operand) {
+        (Op::Gte | Op::Eq, Operand::One(n @ Value::Num(_))) => (">=", n),
+        (Op::Gt, Operand::One(n @ Value::Num(_))) => (">", n),
         (Op::Between, Operand::Many(vs)) => match vs.first() {
-            Some(Value::Num(n)) => (">=", *n),
+            Some(n @ Value::Num(_)) => (">=", n),
             _ => return None,
         },
         _ => return None,
     };
-    let bound = if least.1.fract() == 0.0 && least.1.abs() < 9.0e15 { Val::I(least.1 as i64) } else { Val::F(least.1) };
-    Some(format!("{column} {} {}", least.0, bind(params, bound)))
-}
-
-fn bind(params: &mut Vec<Val>, v: Val) -> String {
-    params.push(v);
-    format!("${}", params.len())
+    Some(format!("{column} {cmp} {}", value(params, least)))
 }

@@ -53,12 +53,12 @@ fn compile_event_filter(rule: &Condition, backend: Backend, params: &mut Vec<Val
     }
 }
 
-fn bind(params: &mut Vec<Val>, v: Val) -> String {
+pub(crate) fn bind(params: &mut Vec<Val>, v: Val) -> String {
     params.push(v);
     format!("${}", params.len())
 }
 
-fn value(params: &mut Vec<Val>, v: &Value) -> String {
+pub(crate) fn value(params: &mut Vec<Val>, v: &Value) -> String {
     let val = match v {
         Value::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Val::I(*n as i64),
         Value::Num(n) => Val::F(*n),
@@ -127,24 +127,25 @@ fn test(field: &str, op: Op, operand: &Operand, filter: Option<&Condition>, cloc
         (Some(f), Some((event_type, window))) => counted_events(event_type, window, Some(f), clock, params),
         _ => scalar(field, clock, params),
     };
-    match op {
-        Op::WithinLastDays => match operand {
-            Operand::One(Value::Num(days)) => {
-                let from = bind(params, Val::I(clock.now_ms - (*days * 86_400_000.0) as i64));
-                let now = bind(params, Val::I(clock.now_ms));
-                format!("{e} >= {from} AND {e} <= {now}")
-            }
-            _ => "FALSE".into(),
+    instant_test(&e, op, operand, clock, params).unwrap_or_else(|| plain_test(&e, op, operand, params))
+}
+
+/// A test of an instant against now or a date (`within_last_days`, `before`, `after`); None for
+/// other operators.
+pub(crate) fn instant_test(e: &str, op: Op, operand: &Operand, clock: &Clock, params: &mut Vec<Val>) -> Option<String> {
+    Some(match (op, operand) {
+        (Op::WithinLastDays, Operand::One(Value::Num(days))) => {
+            let from = bind(params, Val::I(clock.now_ms - (*days * 86_400_000.0) as i64));
+            let now = bind(params, Val::I(clock.now_ms));
+            format!("{e} >= {from} AND {e} <= {now}")
+        }
+        (Op::Before | Op::After, Operand::One(Value::Text(t))) => match instant_bound(t, &clock.zone, op == Op::After) {
+            Some(b) => format!("{e} {} {}", if op == Op::After { ">=" } else { "<" }, bind(params, Val::I(b))),
+            None => "FALSE".into(),
         },
-        Op::Before | Op::After => match operand {
-            Operand::One(Value::Text(t)) => match instant_bound(t, &clock.zone, op == Op::After) {
-                Some(b) => format!("{e} {} {}", if op == Op::After { ">=" } else { "<" }, bind(params, Val::I(b))),
-                None => "FALSE".into(),
-            },
-            _ => "FALSE".into(),
-        },
-        _ => plain_test(&e, op, operand, params),
-    }
+        (Op::WithinLastDays | Op::Before | Op::After, _) => "FALSE".into(),
+        _ => return None,
+    })
 }
 
 /// A test of a column or expression that holds one plain value (not JSON, not an instant).
