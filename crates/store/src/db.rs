@@ -66,9 +66,23 @@ pub struct Store {
 /// so a large one only holds memory.
 const SQLITE_WRITER_CACHE_KIB: i64 = 262_144;
 const SQLITE_READER_CACHE_KIB: i64 = 32_768;
+/// How much of the SQLite file each reading connection reads through a memory map instead of
+/// copying pages into its cache: index probes over a large tenant (a segment's candidates, the
+/// reports' purchase days) read pages the cache rarely holds, and a mapped page costs no system
+/// call and no copy (docs/BENCHMARKS.md "Eighth pass"). SQLite caps it at its build's limit
+/// (2 GiB); the rest of a larger file is read as before. Mapped pages are the operating system's
+/// file cache, shared by every connection, and show in the process's resident size. The writer
+/// keeps its large cache and no map: its pages stay cached between batches anyway.
+const SQLITE_READER_MMAP_BYTES: i64 = 1 << 40;
 
-/// A pool of `max` connections set up for `backend` (`cache_kib`: SQLite's page cache of each).
-async fn open_pool(options: &AnyConnectOptions, backend: Backend, max: u32, cache_kib: i64) -> Result<AnyPool> {
+/// A pool of `max` connections set up for `backend` (`cache_kib` and `mmap_bytes`: SQLite's page
+/// cache and memory map of each).
+async fn open_pool(
+    options: &AnyConnectOptions,
+    backend: Backend,
+    max: u32,
+    (cache_kib, mmap_bytes): (i64, i64),
+) -> Result<AnyPool> {
     Ok(AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(60))
@@ -92,6 +106,7 @@ async fn open_pool(options: &AnyConnectOptions, backend: Backend, max: u32, cach
                     // (docs/BENCHMARKS.md).
                     conn.execute("PRAGMA wal_autocheckpoint = 2000").await?;
                     conn.execute("PRAGMA temp_store = MEMORY").await?;
+                    conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA mmap_size = {mmap_bytes}"))).await?;
                 }
                 Ok(())
             })
@@ -152,7 +167,7 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)?;
         Ok(match backend {
             Backend::Postgres => {
-                let pool = open_pool(&options, backend, 16, 0).await?;
+                let pool = open_pool(&options, backend, 16, (0, 0)).await?;
                 Store {
                     pool,
                     writes: None,
@@ -164,8 +179,8 @@ impl Store {
             }
             Backend::Sqlite => {
                 let store = Store {
-                    pool: open_pool(&options, backend, 8, SQLITE_READER_CACHE_KIB).await?,
-                    writes: Some(open_pool(&options, backend, 1, SQLITE_WRITER_CACHE_KIB).await?),
+                    pool: open_pool(&options, backend, 8, (SQLITE_READER_CACHE_KIB, SQLITE_READER_MMAP_BYTES)).await?,
+                    writes: Some(open_pool(&options, backend, 1, (SQLITE_WRITER_CACHE_KIB, 0)).await?),
                     backend,
                     writer: Default::default(),
                     alive: Default::default(),
