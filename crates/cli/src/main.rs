@@ -28,6 +28,12 @@ use philia_engine::import::ImportKind;
 use philia_engine::{Engine, EngineError, TenantContext};
 use std::sync::Arc;
 
+/// Every allocation of the process, SQLite's too (`override` replaces `malloc` and `free`), goes
+/// to mimalloc: with the C library's allocator, allocating and freeing took about a quarter of
+/// batch ingestion's time, most of it on SQLite's worker threads (docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "philia", version, about = "Customer data platform, loyalty engine and customer club")]
 struct Cli {
