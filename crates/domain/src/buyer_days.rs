@@ -108,12 +108,26 @@ pub struct AfterGap {
     pub bought_in: Days,
 }
 
+/// The question [`PurchaseLinks::sets`] hands back for ranges `a` and `b`, which the ranges alone
+/// decide: there is one when they lie apart with days between them. Knowing it before the links
+/// are read lets the stored days answer it at the same time ([`PurchaseLinks::answer`]).
+pub fn after_gap(a: Days, b: Days) -> Option<AfterGap> {
+    let (first, second) = if a.from <= b.from { (a, b) } else { (b, a) };
+    if first.is_empty() || second.is_empty() || second.from <= first.to {
+        return None;
+    }
+    let gap = Days::new(first.to + 1, second.from - 1);
+    (!gap.is_empty()).then_some(AfterGap { last_in: first, next_in: gap, bought_in: second })
+}
+
 /// The `(day, next day, customers)` counts of the purchase days of a range.
 #[derive(Debug, Clone, Default)]
 pub struct PurchaseLinks {
     loaded: Option<Days>,
     /// Sorted by day, then next day.
     links: Vec<(i32, i32, i64)>,
+    /// Questions the stored days already answered, with their answers.
+    answered: Vec<(AfterGap, i64)>,
 }
 
 impl PurchaseLinks {
@@ -121,7 +135,13 @@ impl PurchaseLinks {
     /// lie inside `loaded`.
     pub fn new(loaded: Days, mut links: Vec<(i32, i32, i64)>) -> PurchaseLinks {
         links.sort_unstable();
-        PurchaseLinks { loaded: Some(loaded), links }
+        PurchaseLinks { loaded: Some(loaded), links, answered: Vec::new() }
+    }
+
+    /// Records the stored days' answer to `question`: [`PurchaseLinks::sets`] adds it instead of
+    /// handing the question back.
+    pub fn answer(&mut self, question: AfterGap, customers: i64) {
+        self.answered.push((question, customers));
     }
 
     /// Links whose day lies in `days`.
@@ -164,9 +184,10 @@ impl PurchaseLinks {
             // Apart: the last purchase in `first` is followed by the next in `second`, or by one in
             // the gap, which the days cannot settle alone.
             sets.in_both = self.followed(first, second);
-            let gap = Days::new(first.to + 1, second.from - 1);
-            if !gap.is_empty() {
-                sets.after_gap = Some(AfterGap { last_in: first, next_in: gap, bought_in: second });
+            sets.after_gap = after_gap(a, b);
+            if let Some(&(_, customers)) = self.answered.iter().find(|(q, _)| Some(*q) == sets.after_gap) {
+                sets.in_both += customers;
+                sets.after_gap = None;
             }
         }
         sets
@@ -344,6 +365,26 @@ mod tests {
             let b_buyers = histories.iter().filter(|h| bought(h, b)).count() as i64;
             let both = histories.iter().filter(|h| bought(h, a) && bought(h, b)).count() as i64;
             prop_assert_eq!((sets.in_a, sets.in_b, sets.in_both), (a_buyers, b_buyers, both));
+        }
+
+        #[test]
+        fn a_question_answered_ahead_gives_the_same_sets(
+            histories in prop::collection::vec(prop::collection::btree_set(0..60i32, 0..8), 0..40),
+            a in range_strategy(),
+            b in range_strategy(),
+        ) {
+            let mut links = links_of(&histories, Days::new(0, 90));
+            let asked = links.sets(a, b);
+            prop_assert_eq!(asked.after_gap, after_gap(a, b));
+            if let Some(q) = asked.after_gap {
+                links.answer(q, 7);
+                let answered = links.sets(a, b);
+                prop_assert_eq!(answered, BuyerSets { in_both: asked.in_both + 7, after_gap: None, ..asked });
+                // An answer to another question changes nothing.
+                let mut other = links_of(&histories, Days::new(0, 90));
+                other.answer(AfterGap { bought_in: Days::new(q.bought_in.from, q.bought_in.to + 1), ..q }, 7);
+                prop_assert_eq!(other.sets(a, b), asked);
+            }
         }
     }
 }

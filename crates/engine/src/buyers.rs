@@ -5,7 +5,7 @@
 use crate::reports::Rate;
 use crate::{Engine, EngineError, Result, TenantContext};
 use philia_domain::Issue;
-use philia_domain::buyer_days::{BuyerSets, Days, PurchaseLinks, day_number, day_text};
+use philia_domain::buyer_days::{AfterGap, BuyerSets, Days, PurchaseLinks, day_number, day_text};
 
 /// A `YYYY-MM-DD` day of a report's period as a day number.
 pub(crate) fn day(text: &str) -> Result<i32> {
@@ -35,16 +35,22 @@ impl Engine {
         Ok(PurchaseLinks::new(days, links))
     }
 
+    /// The stored days' answer to what the links leave open: how many of the customers `q` names
+    /// bought in its last range.
+    pub(crate) async fn answer_after_gap(&self, ctx: &TenantContext, q: AfterGap) -> Result<i64> {
+        let text = |d: Days| (day_text(d.from), day_text(d.to));
+        let (last_in, next_in, bought_in) = (text(q.last_in), text(q.next_in), text(q.bought_in));
+        Ok(self
+            .store
+            .bought_after_gap(ctx.id, (&last_in.0, &last_in.1), (&next_in.0, &next_in.1), (&bought_in.0, &bought_in.1))
+            .await?)
+    }
+
     /// The buyers of `a`, of `b` and of both, asking the stored days what the links leave open.
     pub(crate) async fn buyer_sets(&self, ctx: &TenantContext, links: &PurchaseLinks, a: Days, b: Days) -> Result<BuyerSets> {
         let mut sets = links.sets(a, b);
         if let Some(q) = sets.after_gap.take() {
-            let text = |d: Days| (day_text(d.from), day_text(d.to));
-            let (last_in, next_in, bought_in) = (text(q.last_in), text(q.next_in), text(q.bought_in));
-            sets.in_both += self
-                .store
-                .bought_after_gap(ctx.id, (&last_in.0, &last_in.1), (&next_in.0, &next_in.1), (&bought_in.0, &bought_in.1))
-                .await?;
+            sets.in_both += self.answer_after_gap(ctx, q).await?;
         }
         Ok(sets)
     }

@@ -2,9 +2,9 @@
 //! Definitions are in `docs/REPORTS.md`; every figure comes from the rollups or the facts, never
 //! from a sample.
 
-use crate::buyers::day;
+use crate::buyers::{churn_ranges, day};
 use crate::{Engine, EngineError, Result, TenantContext};
-use philia_domain::buyer_days::{Days, date_day_number};
+use philia_domain::buyer_days::{Days, after_gap, date_day_number};
 use philia_domain::reports::{Bucket, Grouping, Period, PeriodQuery};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -263,13 +263,26 @@ impl Engine {
         let (first, last) = (p.from.to_string(), p.to.to_string());
         let (from, to, w) = (date_day_number(p.from), date_day_number(p.to), window as i32);
         // Every range asked about below lies within the period and the longer of its own length
-        // and the activity window before it. The reads are independent, so they run side by side.
-        let (days, before, links, gap_counts) = tokio::try_join!(
+        // and the activity window before it. The reads are independent, so they run side by side,
+        // and so does the one question the links cannot answer: the period's churn, whose two
+        // activity windows lie apart when the period is longer than the window.
+        let (start, end) = churn_ranges(from, to, w);
+        let open_question = after_gap(start, end);
+        let (days, before, mut links, gap_counts, answered) = tokio::try_join!(
             async { Ok::<_, EngineError>(self.store.daily_stats(ctx.id, &first, &last).await?) },
             async { Ok(self.store.customer_totals_before(ctx.id, &first).await?) },
             self.purchase_links(ctx, Days::new(from - (to - from + 1).max(w), to)),
             async { Ok(self.store.purchase_gap_counts(ctx.id).await?) },
+            async {
+                match open_question {
+                    Some(q) => Ok(Some((q, self.answer_after_gap(ctx, q).await?))),
+                    None => Ok(None),
+                }
+            },
         )?;
+        if let Some((q, customers)) = answered {
+            links.answer(q, customers);
+        }
         let mut total = before.customers;
         let mut buckets = Vec::new();
         let mut i = 0;
