@@ -90,8 +90,8 @@ impl Session {
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
             }
         }
-        times.sort_by(f64::total_cmp);
-        Ok(Timing { median_ms: round(times[times.len() / 2]), max_ms: round(times[times.len() - 1]), runs, bytes })
+        let median_ms = round(crate::bench_analytics::median(&mut times));
+        Ok(Timing { median_ms, max_ms: round(times.last().copied().unwrap_or(0.0)), runs, bytes })
     }
 }
 
