@@ -413,20 +413,9 @@ impl Caps {
         self.per_day.is_some() || self.per_week.is_some() || self.per_month.is_some() || self.per_customer.is_some()
     }
 
-    /// The period keys this rule keeps usage under, for a fact on `keys`.
-    pub fn tracked<'a>(&self, keys: &'a PeriodKeys) -> Vec<&'a str> {
-        let mut out = Vec::new();
-        for (cap, key) in [
-            (self.per_day, &keys.day),
-            (self.per_week, &keys.week),
-            (self.per_month, &keys.month),
-            (self.per_customer, &keys.all),
-        ] {
-            if cap.is_some() {
-                out.push(key.as_str());
-            }
-        }
-        out
+    /// Which of a fact's periods (day, week, month, all time) this rule keeps usage under.
+    pub fn periods(&self) -> [bool; 4] {
+        [self.per_day.is_some(), self.per_week.is_some(), self.per_month.is_some(), self.per_customer.is_some()]
     }
 }
 
@@ -449,6 +438,11 @@ impl PeriodKeys {
             month: format!("m{y:04}-{m:02}"),
             all: "all".into(),
         }
+    }
+
+    /// The day, week, month and all-time keys, in the order of [`Caps::periods`].
+    pub fn all_periods(&self) -> [&str; 4] {
+        [&self.day, &self.week, &self.month, &self.all]
     }
 
     pub fn usage(&self, get: impl Fn(&str) -> i64) -> Usage {
@@ -640,7 +634,9 @@ mod tests {
         assert_eq!(keys.day, "d2026-11-22");
         assert_eq!(keys.week, "w2026-11-21");
         assert_eq!(keys.month, "m1405-09");
-        assert_eq!(caps.tracked(&keys), ["d2026-11-22", "all"]);
+        let kept: Vec<&str> =
+            keys.all_periods().into_iter().zip(caps.periods()).filter_map(|(key, kept)| kept.then_some(key)).collect();
+        assert_eq!(kept, ["d2026-11-22", "all"]);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod automations;
 pub mod buyer_days;
 pub mod calendar;
 pub mod campaigns;
+pub mod cap_usage;
 pub mod catalogue;
 pub mod checkout;
 pub mod classes;

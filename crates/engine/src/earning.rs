@@ -4,6 +4,7 @@
 use crate::audit::{NOTHING, stored};
 use crate::points::{Debit, unknown_point_type};
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
+use philia_domain::cap_usage::RulePoints;
 use philia_domain::earning::{CustomerFacts, EventFacts, InvoiceFacts, LineFacts, PeriodKeys, Rule, RuleInput, Trigger};
 use philia_domain::invoice::{InvoiceInput, ValidInvoice};
 use philia_domain::points::reversal_due;
@@ -87,11 +88,49 @@ pub(crate) enum EarnerFacts<'a> {
     Event { event_type: &'a str, source: &'a str, properties: serde_json::Map<String, serde_json::Value> },
 }
 
-/// Usage of capped rules, read once per batch and kept current while the batch is evaluated.
+/// Usage of capped rules, read once per batch and kept current while the batch is evaluated:
+/// per customer, each period's counters and whether the batch added to them.
 #[derive(Default)]
 struct UsageBook {
-    used: HashMap<(i64, i64, String), i64>,
-    added: HashMap<(i64, i64, String), i64>,
+    by_customer: HashMap<i64, Vec<(String, RulePoints, bool)>>,
+}
+
+impl UsageBook {
+    fn from_stored(stored: HashMap<(i64, String), RulePoints>) -> UsageBook {
+        let mut book = UsageBook::default();
+        for ((customer, period), used) in stored {
+            book.by_customer.entry(customer).or_default().push((period, used, false));
+        }
+        book
+    }
+
+    fn get(&self, customer: i64, period: &str, rule: i64) -> i64 {
+        let periods = self.by_customer.get(&customer).map_or(&[][..], Vec::as_slice);
+        periods.iter().find(|(p, ..)| p == period).map_or(0, |(_, used, _)| used.get(rule))
+    }
+
+    fn add(&mut self, customer: i64, period: &str, rule: i64, points: i64) {
+        let periods = self.by_customer.entry(customer).or_default();
+        let at = match periods.iter().position(|(p, ..)| p == period) {
+            Some(at) => at,
+            None => {
+                periods.push((period.to_string(), RulePoints::default(), false));
+                periods.len() - 1
+            }
+        };
+        periods[at].1.add(rule, points);
+        periods[at].2 = true;
+    }
+
+    /// The whole usage of every period the batch added to, as stored.
+    fn changed(self) -> Vec<((i64, String), String)> {
+        self.by_customer
+            .into_iter()
+            .flat_map(|(c, periods)| {
+                periods.into_iter().filter(|(.., changed)| *changed).map(move |(p, used, _)| ((c, p), used.text()))
+            })
+            .collect()
+    }
 }
 
 impl Engine {
@@ -282,17 +321,23 @@ impl Engine {
         let capped = set.rules.iter().any(|r| r.rule.caps.has_period_caps());
         let mut book = UsageBook::default();
         if capped {
-            let ids: Vec<i64> = customers.keys().copied().collect();
-            let mut periods: Vec<String> = earners
-                .iter()
-                .flat_map(|e| {
-                    let k = PeriodKeys::of(e.at, &ctx.zone, ctx.calendar);
-                    [k.day, k.week, k.month, k.all]
-                })
-                .collect();
-            periods.sort();
-            periods.dedup();
-            book.used = self.store.rule_usage(conn, ctx.id, &ids, &periods).await?;
+            // The periods some rule keeps usage under, for each fact's customer.
+            let kept = set.rules.iter().fold([false; 4], |kept, r| {
+                let periods = r.rule.caps.periods();
+                std::array::from_fn(|i| kept[i] || periods[i])
+            });
+            let mut pairs: Vec<(i64, String)> = Vec::with_capacity(earners.len() * 4);
+            for e in &earners {
+                let keys = PeriodKeys::of(e.at, &ctx.zone, ctx.calendar);
+                for (key, kept) in keys.all_periods().into_iter().zip(kept) {
+                    if kept {
+                        pairs.push((e.customer_id, key.to_string()));
+                    }
+                }
+            }
+            pairs.sort_unstable();
+            pairs.dedup();
+            book = UsageBook::from_stored(self.store.cap_usage(conn, ctx.id, pairs).await?);
         }
         let mut credits: Vec<(usize, i64, Vec<Award>, i64)> = Vec::new();
         for (n, e) in earners.iter().enumerate() {
@@ -331,15 +376,13 @@ impl Engine {
                     Some(m) => (raw as i128 * *m as i128 / 1000) as i64,
                     None => raw,
                 };
-                let tracked = live.rule.caps.tracked(&keys);
-                let usage = keys.usage(|p| {
-                    let k = (e.customer_id, live.rule_id, p.to_string());
-                    book.used.get(&k).copied().unwrap_or(0) + book.added.get(&k).copied().unwrap_or(0)
-                });
+                let usage = keys.usage(|p| book.get(e.customer_id, p, live.rule_id));
                 let granted = live.rule.caps.grant(raw, &usage);
-                for p in tracked {
-                    if granted > 0 {
-                        *book.added.entry((e.customer_id, live.rule_id, p.to_string())).or_default() += granted;
+                if granted > 0 {
+                    for (p, kept) in keys.all_periods().into_iter().zip(live.rule.caps.periods()) {
+                        if kept {
+                            book.add(e.customer_id, p, live.rule_id, granted);
+                        }
                     }
                 }
                 if granted > 0 || raw > granted {
@@ -413,8 +456,9 @@ impl Engine {
         }
         self.store.insert_entries(conn, ctx.id, entries).await?;
         self.store.add_balances(conn, ctx.id, deltas.into_iter().collect()).await?;
-        if !book.added.is_empty() {
-            self.store.add_rule_usage(conn, ctx.id, book.added.into_iter().collect()).await?;
+        let changed = book.changed();
+        if !changed.is_empty() {
+            self.store.write_cap_usage(conn, ctx.id, changed).await?;
         }
         Ok(ids)
     }
@@ -521,7 +565,8 @@ impl Engine {
             let previous = HashMap::from([(id, stats.get(&id).map(|s| s.invoice_count).unwrap_or(0))]);
             customer = self.customer_facts(conn, ctx, &set, &[id], &previous).await?.remove(&id).unwrap_or_default();
             let k = PeriodKeys::of(inv.issued_at, &ctx.zone, ctx.calendar);
-            usage = self.store.rule_usage(conn, ctx.id, &[id], &[k.day, k.week, k.month, k.all]).await?;
+            let pairs = [k.day, k.week, k.month, k.all].map(|p| (id, p)).to_vec();
+            usage = self.store.cap_usage(conn, ctx.id, pairs).await?;
         }
         let local = inv.issued_at.to_zoned(ctx.zone.clone()).datetime();
         let facts = invoice_facts_of(inv, categories, local, customer);
@@ -533,7 +578,7 @@ impl Engine {
                 continue;
             }
             let raw = (raw as i128 * multiplier as i128 / 1000) as i64;
-            let used = keys.usage(|p| usage.get(&(customer_id.unwrap_or(0), live.rule_id, p.to_string())).copied().unwrap_or(0));
+            let used = keys.usage(|p| usage.get(&(customer_id.unwrap_or(0), p.to_string())).map_or(0, |u| u.get(live.rule_id)));
             let granted = live.rule.caps.grant(raw, &used);
             awards.push(Award {
                 rule_id: live.rule_id,

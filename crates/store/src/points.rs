@@ -5,6 +5,7 @@ use crate::bulk::{self, Val, ts, ts_opt};
 use crate::db::{Conn, Store};
 use crate::packed;
 use crate::{Result, StoreError};
+use philia_domain::cap_usage::RulePoints;
 use philia_domain::points::Lot;
 use philia_domain::records::{LedgerEntry, PointBalance, PointTypeRecord};
 use sqlx::Row;
@@ -535,55 +536,48 @@ impl Store {
         Ok(())
     }
 
-    /// Points rules gave these customers in these periods, by (customer, rule, period). A batch
-    /// of invoices reads tens of thousands of these, so they come packed ([`crate::packed`]).
-    pub async fn rule_usage(
+    /// What the capped rules gave customers in periods, for each `(customer, period)` asked
+    /// that has any. A batch of invoices asks for tens of thousands, so they come packed
+    /// ([`crate::packed`]); each pair is one look-up of the key.
+    pub async fn cap_usage(
         &self,
         conn: &mut Conn,
         tenant_id: i64,
-        customers: &[i64],
-        periods: &[String],
-    ) -> Result<HashMap<(i64, i64, String), i64>> {
-        if periods.is_empty() {
+        pairs: Vec<(i64, String)>,
+    ) -> Result<HashMap<(i64, String), RulePoints>> {
+        if pairs.is_empty() {
             return Ok(HashMap::new());
         }
-        let sql = format!(
-            "SELECT COUNT(*), string_agg(CAST(customer_id AS TEXT), ','), string_agg(CAST(rule_id AS TEXT), ','),
-                string_agg(period, ','), string_agg(CAST(points AS TEXT), ',')
-             FROM rule_usage WHERE tenant_id = $1 AND period IN ({}) AND customer_id IN ({{in}})",
-            crate::db::placeholders(2, periods.len())
-        );
-        let rows = bulk::select_in_with(
-            conn,
-            &sql,
-            tenant_id,
-            periods.iter().map(|p| Val::T(p.clone())).collect(),
-            bulk::ids(customers),
-        )
-        .await?;
+        // `CROSS JOIN` keeps SQLite from scanning the usage table for the pairs.
+        let sql = "WITH b (customer_id, period) AS (VALUES {in})
+             SELECT COUNT(*), string_agg(CAST(u.customer_id AS TEXT), ','), string_agg(u.period, ','), string_agg(u.used, ',')
+             FROM b CROSS JOIN cap_usage u WHERE u.tenant_id = $1 AND u.customer_id = b.customer_id AND u.period = b.period";
+        let wanted = pairs.into_iter().map(|(c, p)| vec![Val::I(c), Val::T(p)]).collect();
         let mut out = HashMap::new();
-        for r in rows {
-            let lists = [r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?];
+        for r in bulk::select_in_rows(conn, sql, tenant_id, wanted).await? {
+            let lists = [r.try_get(1)?, r.try_get(2)?, r.try_get(3)?];
             unpack_usage(r.try_get(0)?, &lists, &mut out)?;
         }
         Ok(out)
     }
 
-    pub async fn add_rule_usage(&self, conn: &mut Conn, tenant_id: i64, usage: Vec<((i64, i64, String), i64)>) -> Result<()> {
-        let rows =
-            usage.into_iter().map(|((c, r, p), n)| vec![Val::I(tenant_id), Val::I(c), Val::I(r), Val::T(p), Val::I(n)]).collect();
+    /// Stores the whole usage of each `(customer, period)`. The caller read it in the same
+    /// transaction while holding the customers' statistics rows, which serialises writers of
+    /// one customer, so writing the sums over what is stored loses nothing.
+    pub async fn write_cap_usage(&self, conn: &mut Conn, tenant_id: i64, usage: Vec<((i64, String), String)>) -> Result<()> {
+        let rows = usage.into_iter().map(|((c, p), used)| vec![Val::I(tenant_id), Val::I(c), Val::T(p), Val::T(used)]).collect();
         bulk::insert(
             conn,
-            "rule_usage",
-            &["tenant_id", "customer_id", "rule_id", "period", "points"],
+            "cap_usage",
+            &["tenant_id", "customer_id", "period", "used"],
             rows,
-            "ON CONFLICT (tenant_id, customer_id, rule_id, period) DO UPDATE SET points = rule_usage.points + excluded.points",
+            "ON CONFLICT (tenant_id, customer_id, period) DO UPDATE SET used = excluded.used",
         )
         .await?;
         Ok(())
     }
 
-    /// Moves the points of a merged customer to the survivor: entries, balances and rule usage.
+    /// Moves the points of a merged customer to the survivor: entries, balances and cap usage.
     pub async fn merge_points(&self, conn: &mut Conn, tenant_id: i64, from: i64, to: i64) -> Result<()> {
         sqlx::query("UPDATE point_entries SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2")
             .bind(tenant_id)
@@ -591,25 +585,34 @@ impl Store {
             .bind(to)
             .execute(&mut *conn)
             .await?;
-        for (table, key, sums) in [
-            (
-                "point_balances",
-                "point_type_id",
-                "balance = point_balances.balance + excluded.balance, debt = point_balances.debt + excluded.debt, earned = point_balances.earned + excluded.earned",
-            ),
-            ("rule_usage", "rule_id, period", "points = rule_usage.points + excluded.points"),
-        ] {
-            let columns =
-                if table == "point_balances" { "point_type_id, balance, debt, earned" } else { "rule_id, period, points" };
-            bulk::dynamic(format!(
-                "INSERT INTO {table} (tenant_id, customer_id, {columns}) SELECT tenant_id, $3, {columns} FROM {table}
-                 WHERE tenant_id = $1 AND customer_id = $2 ON CONFLICT (tenant_id, customer_id, {key}) DO UPDATE SET {sums}"
-            ))
-            .bind(tenant_id)
-            .bind(from)
-            .bind(to)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO point_balances (tenant_id, customer_id, point_type_id, balance, debt, earned)
+             SELECT tenant_id, $3, point_type_id, balance, debt, earned FROM point_balances WHERE tenant_id = $1 AND customer_id = $2
+             ON CONFLICT (tenant_id, customer_id, point_type_id) DO UPDATE SET balance = point_balances.balance + excluded.balance,
+                debt = point_balances.debt + excluded.debt, earned = point_balances.earned + excluded.earned",
+        )
+        .bind(tenant_id)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *conn)
+        .await?;
+        // The survivor's counters in each period are the sums of both customers'.
+        let rows =
+            sqlx::query("SELECT customer_id, period, used FROM cap_usage WHERE tenant_id = $1 AND customer_id IN ($2, $3)")
+                .bind(tenant_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *conn)
+                .await?;
+        let mut summed: std::collections::BTreeMap<String, RulePoints> = Default::default();
+        for r in &rows {
+            let used: String = r.try_get(2)?;
+            let used = RulePoints::parse(&used).ok_or_else(|| StoreError::Corrupt(format!("cap usage {used:?}")))?;
+            summed.entry(r.try_get(1)?).or_default().merge(&used);
+        }
+        let merged = summed.into_iter().filter(|(_, u)| !u.is_empty()).map(|(p, u)| ((to, p), u.text())).collect();
+        self.write_cap_usage(conn, tenant_id, merged).await?;
+        for table in ["point_balances", "cap_usage"] {
             bulk::dynamic(format!("DELETE FROM {table} WHERE tenant_id = $1 AND customer_id = $2"))
                 .bind(tenant_id)
                 .bind(from)
@@ -660,17 +663,16 @@ impl Store {
 }
 
 /// Adds the usage rows packed in `lists` (customer, rule, period, points) to `out`.
-fn unpack_usage(count: i64, lists: &[Option<String>; 4], out: &mut HashMap<(i64, i64, String), i64>) -> Result<()> {
-    let corrupt = || StoreError::Corrupt("packed rule usage lists of unequal length or holding a bad value".into());
-    let [mut customers, mut rules, mut periods, mut points] = packed::cursors(lists);
+fn unpack_usage(count: i64, lists: &[Option<String>; 3], out: &mut HashMap<(i64, String), RulePoints>) -> Result<()> {
+    let corrupt = || StoreError::Corrupt("packed cap usage lists of unequal length or holding a bad value".into());
+    let [mut customers, mut periods, mut used] = packed::cursors(lists);
     for _ in 0..count {
         let customer = packed::next_int(&mut customers).ok_or_else(corrupt)?;
-        let rule = packed::next_int(&mut rules).ok_or_else(corrupt)?;
         let period = packed::next_text(&mut periods).ok_or_else(corrupt)?;
-        let used = packed::next_int(&mut points).ok_or_else(corrupt)?;
-        out.insert((customer, rule, period.to_string()), used);
+        let used = packed::next_text(&mut used).and_then(RulePoints::parse).ok_or_else(corrupt)?;
+        out.insert((customer, period.to_string()), used);
     }
-    if [customers, rules, periods, points].iter().any(|c| !c.is_empty()) {
+    if [customers, periods, used].iter().any(|c| !c.is_empty()) {
         return Err(corrupt());
     }
     Ok(())
@@ -682,18 +684,20 @@ mod tests {
 
     #[test]
     fn packed_usage_unpacks_exactly_or_not_at_all() {
-        let lists = |a: &str, b: &str, c: &str, d: &str| [a, b, c, d].map(|l| Some(l.to_string()));
+        let lists = |a: &str, b: &str, c: &str| [a, b, c].map(|l| Some(l.to_string()));
         let mut out = HashMap::new();
-        unpack_usage(2, &lists("7,9", "3,4", "d2026-01-03,all", "10,-5"), &mut out).unwrap();
-        unpack_usage(0, &[None, None, None, None], &mut out).unwrap();
-        let expected: HashMap<(i64, i64, String), i64> =
-            [((7, 3, "d2026-01-03".to_string()), 10), ((9, 4, "all".to_string()), -5)].into_iter().collect();
+        unpack_usage(2, &lists("7,9", "d2026-01-03,all", "3:10;4:2,4:-5"), &mut out).unwrap();
+        unpack_usage(0, &[None, None, None], &mut out).unwrap();
+        let used = |t: &str| RulePoints::parse(t).unwrap();
+        let expected: HashMap<(i64, String), RulePoints> =
+            [((7, "d2026-01-03".to_string()), used("3:10;4:2")), ((9, "all".to_string()), used("4:-5"))].into_iter().collect();
         assert_eq!(out, expected);
         for bad in [
-            lists("7,9", "3", "d1,all", "1,1"),      // a list short
-            lists("7,9,11", "3,4", "d1,all", "1,1"), // a list long
-            lists("7,9", "3,4", "d1,", "1,1"),       // an empty period
-            lists("7,9", "3,x", "d1,all", "1,1"),    // not a number
+            lists("7,9", "d1", "3:1,3:1"),        // a list short
+            lists("7,9,11", "d1,all", "3:1,3:1"), // a list long
+            lists("7,9", "d1,", "3:1,3:1"),       // an empty period
+            lists("7,9", "d1,all", "3:1,3:x"),    // not a number
+            lists("7,9", "d1,all", "3:1,"),       // no usage
         ] {
             assert!(unpack_usage(2, &bad, &mut HashMap::new()).is_err(), "{bad:?}");
         }

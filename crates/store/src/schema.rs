@@ -839,9 +839,22 @@ const V34: &[&str] = &[
     "/* sqlite */ CREATE INDEX customer_stats_gross ON customer_stats (tenant_id, gross_spend, refund_total, invoice_count, last_purchase_at)",
 ];
 
+/// Cap usage kept as one row per customer and period holding every capped rule's counter
+/// (`philia_domain::cap_usage`) instead of one row per rule: a batch of invoices reads and writes
+/// one row per customer and period it touches, found by its key.
+const V35: &[&str] = &[
+    "CREATE TABLE cap_usage (
+        tenant_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, period TEXT NOT NULL, used TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, customer_id, period))",
+    "INSERT INTO cap_usage (tenant_id, customer_id, period, used)
+     SELECT tenant_id, customer_id, period, string_agg(CAST(rule_id AS TEXT) || ':' || CAST(points AS TEXT), ';')
+     FROM rule_usage WHERE points <> 0 GROUP BY tenant_id, customer_id, period",
+    "DROP TABLE rule_usage",
+];
+
 const MIGRATIONS: &[&[&str]] = &[
     V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18, V19, V20, V21, V22, V23, V24, V25, V26, V27,
-    V28, V29, V30, V31, V32, V33, V34,
+    V28, V29, V30, V31, V32, V33, V34, V35,
 ];
 
 /// Marks a statement that only PostgreSQL runs (SQLite already has what it sets up, or sets it
@@ -856,7 +869,7 @@ const SQLITE_ONLY: &str = "/* sqlite */ ";
 /// `WITHOUT ROWID`, the rows live in the key's own B-tree and each insert writes once.
 /// Only narrow tables gain: wide rows (invoices, lines, events, profiles) make the key B-tree
 /// deeper than a row table with an index, which measured slower.
-const WITHOUT_ROWID: [&str; 20] = [
+const WITHOUT_ROWID: [&str; 21] = [
     "campaign_members",
     "list_members",
     "segment_members",
@@ -871,6 +884,7 @@ const WITHOUT_ROWID: [&str; 20] = [
     "point_draws",
     "point_balances",
     "rule_usage",
+    "cap_usage",
     "wallet_balances",
     "discount_codes",
     "promotion_customer_usage",
@@ -896,9 +910,15 @@ fn render(statement: &str, backend: Backend) -> Option<String> {
 }
 
 impl Store {
-    /// Applies every migration not yet applied, each in its own transaction. Safe to run from
+    /// Applies every migration not yet applied, all in one transaction. Safe to run from
     /// several processes at once on PostgreSQL (an advisory lock serialises them).
     pub async fn migrate(&self) -> Result<()> {
+        self.migrate_up_to(MIGRATIONS.len() as i64).await
+    }
+
+    /// Applies the migrations not yet applied up to `last` (a database as an older release left
+    /// it, for testing how a migration carries its data forward).
+    pub async fn migrate_up_to(&self, last: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         if self.backend() == Backend::Postgres {
             tx.execute("SELECT pg_advisory_xact_lock(7243190)").await?;
@@ -914,7 +934,7 @@ impl Store {
             .try_get("v")?;
         for (i, statements) in MIGRATIONS.iter().enumerate() {
             let version = i as i64 + 1;
-            if version <= applied {
+            if version <= applied || version > last {
                 continue;
             }
             for stmt in statements.iter().filter_map(|s| render(s, self.backend())) {
