@@ -89,46 +89,51 @@ pub(crate) enum EarnerFacts<'a> {
 }
 
 /// Usage of capped rules, read once per batch and kept current while the batch is evaluated:
-/// per customer, each period's counters and whether the batch added to them.
+/// per customer, the counters of each period read or added to.
 #[derive(Default)]
 struct UsageBook {
-    by_customer: HashMap<i64, Vec<(String, RulePoints, bool)>>,
+    by_customer: HashMap<i64, Vec<PeriodUsage>>,
+}
+
+struct PeriodUsage {
+    period: String,
+    used: RulePoints,
+    /// Whether the batch added to it, so it is written back.
+    changed: bool,
 }
 
 impl UsageBook {
     fn from_stored(stored: HashMap<(i64, String), RulePoints>) -> UsageBook {
         let mut book = UsageBook::default();
         for ((customer, period), used) in stored {
-            book.by_customer.entry(customer).or_default().push((period, used, false));
+            book.by_customer.entry(customer).or_default().push(PeriodUsage { period, used, changed: false });
         }
         book
     }
 
     fn get(&self, customer: i64, period: &str, rule: i64) -> i64 {
         let periods = self.by_customer.get(&customer).map_or(&[][..], Vec::as_slice);
-        periods.iter().find(|(p, ..)| p == period).map_or(0, |(_, used, _)| used.get(rule))
+        periods.iter().find(|u| u.period == period).map_or(0, |u| u.used.get(rule))
     }
 
     fn add(&mut self, customer: i64, period: &str, rule: i64, points: i64) {
         let periods = self.by_customer.entry(customer).or_default();
-        let at = match periods.iter().position(|(p, ..)| p == period) {
+        let at = match periods.iter().position(|u| u.period == period) {
             Some(at) => at,
             None => {
-                periods.push((period.to_string(), RulePoints::default(), false));
+                periods.push(PeriodUsage { period: period.to_string(), used: RulePoints::default(), changed: false });
                 periods.len() - 1
             }
         };
-        periods[at].1.add(rule, points);
-        periods[at].2 = true;
+        periods[at].used.add(rule, points);
+        periods[at].changed = true;
     }
 
     /// The whole usage of every period the batch added to, as stored.
     fn changed(self) -> Vec<((i64, String), String)> {
         self.by_customer
             .into_iter()
-            .flat_map(|(c, periods)| {
-                periods.into_iter().filter(|(.., changed)| *changed).map(move |(p, used, _)| ((c, p), used.text()))
-            })
+            .flat_map(|(c, periods)| periods.into_iter().filter(|u| u.changed).map(move |u| ((c, u.period), u.used.text())))
             .collect()
     }
 }
