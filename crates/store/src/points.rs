@@ -662,7 +662,7 @@ impl Store {
     }
 }
 
-/// Adds the usage rows packed in `lists` (customer, rule, period, points) to `out`.
+/// Adds the usage rows packed in `lists` (customer, period, counters) to `out`.
 fn unpack_usage(count: i64, lists: &[Option<String>; 3], out: &mut HashMap<(i64, String), RulePoints>) -> Result<()> {
     let corrupt = || StoreError::Corrupt("packed cap usage lists of unequal length or holding a bad value".into());
     let [mut customers, mut periods, mut used] = packed::cursors(lists);
