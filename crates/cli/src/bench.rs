@@ -48,6 +48,9 @@ enum Which {
         batch: u64,
         #[arg(long, default_value_t = 2)]
         clients: usize,
+        /// How many of the twenty rules the ruled tenants get; 0 compares the setup with itself.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(0..=20))]
+        rules: u8,
     },
     /// Bulk generation of unique discount codes.
     Codes {
@@ -239,8 +242,8 @@ pub async fn run(database_url: &str, args: BenchArgs) -> Result<()> {
             println!("{out}");
             Ok(())
         }
-        Which::Earning { invoices, customers, batch, clients } => {
-            crate::bench_loyalty::earning(database_url, invoices, customers, batch, clients).await
+        Which::Earning { invoices, customers, batch, clients, rules } => {
+            crate::bench_loyalty::earning(database_url, invoices, customers, batch, clients, rules.into()).await
         }
         Which::Analytics { customers, invoices, runs, scratch } => {
             crate::bench_analytics::analytics(database_url, customers, invoices, runs, &scratch).await

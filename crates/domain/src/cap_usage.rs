@@ -30,8 +30,13 @@ impl RulePoints {
 
     /// The stored text: pairs in rule order.
     pub fn text(&self) -> String {
-        let pairs: Vec<String> = self.0.iter().map(|(rule, points)| format!("{rule}:{points}")).collect();
-        pairs.join(";")
+        use std::fmt::Write;
+        let mut out = String::with_capacity(self.0.len() * 12);
+        for (n, (rule, points)) in self.0.iter().enumerate() {
+            let sep = if n == 0 { "" } else { ";" };
+            write!(out, "{sep}{rule}:{points}").expect("writing to a string cannot fail");
+        }
+        out
     }
 
     /// What `rule` gave so far.

@@ -5,7 +5,7 @@ use crate::audit::{NOTHING, stored};
 use crate::points::{Debit, unknown_point_type};
 use crate::{Engine, EngineError, Result, TenantContext, now_ms};
 use philia_domain::cap_usage::RulePoints;
-use philia_domain::earning::{CustomerFacts, EventFacts, InvoiceFacts, LineFacts, PeriodKeys, Rule, RuleInput, Trigger};
+use philia_domain::earning::{CustomerFacts, EventFacts, InvoiceFacts, LineFacts, PeriodKeys, Rule, RuleInput, Trigger, Usage};
 use philia_domain::invoice::{InvoiceInput, ValidInvoice};
 use philia_domain::points::reversal_due;
 use philia_domain::records::EarningRuleRecord;
@@ -111,22 +111,24 @@ impl UsageBook {
         book
     }
 
-    fn get(&self, customer: i64, period: &str, rule: i64) -> i64 {
-        let periods = self.by_customer.get(&customer).map_or(&[][..], Vec::as_slice);
-        periods.iter().find(|u| u.period == period).map_or(0, |u| u.used.get(rule))
-    }
-
-    fn add(&mut self, customer: i64, period: &str, rule: i64, points: i64) {
+    /// The usage of one fact's periods (those `kept` by some rule), each found once per fact
+    /// rather than once per rule and period.
+    fn periods_of(&mut self, customer: i64, keys: &PeriodKeys, kept: [bool; 4]) -> FactUsage<'_> {
         let periods = self.by_customer.entry(customer).or_default();
-        let at = match periods.iter().position(|u| u.period == period) {
-            Some(at) => at,
-            None => {
-                periods.push(PeriodUsage { period: period.to_string(), used: RulePoints::default(), changed: false });
-                periods.len() - 1
+        let mut at = [None; 4];
+        for (slot, (key, kept)) in at.iter_mut().zip(keys.all_periods().into_iter().zip(kept)) {
+            if !kept {
+                continue;
             }
-        };
-        periods[at].used.add(rule, points);
-        periods[at].changed = true;
+            *slot = Some(match periods.iter().position(|u| u.period == key) {
+                Some(i) => i,
+                None => {
+                    periods.push(PeriodUsage { period: key.to_string(), used: RulePoints::default(), changed: false });
+                    periods.len() - 1
+                }
+            });
+        }
+        FactUsage { periods, at }
     }
 
     /// The whole usage of every period the batch added to, as stored.
@@ -135,6 +137,29 @@ impl UsageBook {
             .into_iter()
             .flat_map(|(c, periods)| periods.into_iter().filter(|u| u.changed).map(move |u| ((c, u.period), u.used.text())))
             .collect()
+    }
+}
+
+/// One fact's periods in its customer's usage: day, week, month and all time, where kept.
+struct FactUsage<'a> {
+    periods: &'a mut Vec<PeriodUsage>,
+    at: [Option<usize>; 4],
+}
+
+impl FactUsage<'_> {
+    fn usage(&self, rule: i64) -> Usage {
+        let get = |slot: Option<usize>| slot.map_or(0, |i| self.periods[i].used.get(rule));
+        Usage { day: get(self.at[0]), week: get(self.at[1]), month: get(self.at[2]), total: get(self.at[3]) }
+    }
+
+    /// Counts `points` given by `rule` in the periods the rule keeps.
+    fn add(&mut self, rule: i64, kept: [bool; 4], points: i64) {
+        for (slot, kept) in self.at.into_iter().zip(kept) {
+            if let (Some(i), true) = (slot, kept) {
+                self.periods[i].used.add(rule, points);
+                self.periods[i].changed = true;
+            }
+        }
     }
 }
 
@@ -324,16 +349,18 @@ impl Engine {
         let customer_ids: Vec<i64> = customers.keys().copied().collect();
         let multipliers = self.tier_multipliers(conn, ctx, &customer_ids).await?;
         let capped = set.rules.iter().any(|r| r.rule.caps.has_period_caps());
+        // The periods some rule keeps usage under; each fact's period names only when one does.
+        let kept = set.rules.iter().fold([false; 4], |kept, r| {
+            let periods = r.rule.caps.periods();
+            std::array::from_fn(|i| kept[i] || periods[i])
+        });
+        let period_keys: Vec<Option<PeriodKeys>> =
+            earners.iter().map(|e| capped.then(|| PeriodKeys::of(e.at, &ctx.zone, ctx.calendar))).collect();
         let mut book = UsageBook::default();
         if capped {
-            // The periods some rule keeps usage under, for each fact's customer.
-            let kept = set.rules.iter().fold([false; 4], |kept, r| {
-                let periods = r.rule.caps.periods();
-                std::array::from_fn(|i| kept[i] || periods[i])
-            });
             let mut pairs: Vec<(i64, String)> = Vec::with_capacity(earners.len() * 4);
-            for e in &earners {
-                let keys = PeriodKeys::of(e.at, &ctx.zone, ctx.calendar);
+            for (e, keys) in earners.iter().zip(&period_keys) {
+                let keys = keys.as_ref().expect("capped rules name each fact's periods");
                 for (key, kept) in keys.all_periods().into_iter().zip(kept) {
                     if kept {
                         pairs.push((e.customer_id, key.to_string()));
@@ -345,9 +372,9 @@ impl Engine {
             book = UsageBook::from_stored(self.store.cap_usage(conn, ctx.id, pairs).await?);
         }
         let mut credits: Vec<(usize, i64, Vec<Award>, i64)> = Vec::new();
-        for (n, e) in earners.iter().enumerate() {
+        for (n, (e, keys)) in earners.iter().zip(&period_keys).enumerate() {
             let customer = customers.entry(e.customer_id).or_default();
-            let keys = PeriodKeys::of(e.at, &ctx.zone, ctx.calendar);
+            let mut usage = keys.as_ref().map(|keys| book.periods_of(e.customer_id, keys, kept));
             let mut by_type: BTreeMap<i64, Vec<Award>> = BTreeMap::new();
             let local = e.at.to_zoned(ctx.zone.clone()).datetime();
             let invoice_facts;
@@ -381,15 +408,16 @@ impl Engine {
                     Some(m) => (raw as i128 * *m as i128 / 1000) as i64,
                     None => raw,
                 };
-                let usage = keys.usage(|p| book.get(e.customer_id, p, live.rule_id));
-                let granted = live.rule.caps.grant(raw, &usage);
-                if granted > 0 {
-                    for (p, kept) in keys.all_periods().into_iter().zip(live.rule.caps.periods()) {
-                        if kept {
-                            book.add(e.customer_id, p, live.rule_id, granted);
+                let granted = match usage.as_mut() {
+                    Some(usage) if live.rule.caps.has_period_caps() => {
+                        let granted = live.rule.caps.grant(raw, &usage.usage(live.rule_id));
+                        if granted > 0 {
+                            usage.add(live.rule_id, live.rule.caps.periods(), granted);
                         }
+                        granted
                     }
-                }
+                    _ => live.rule.caps.grant(raw, &Usage::default()),
+                };
                 if granted > 0 || raw > granted {
                     by_type.entry(live.point_type_id).or_default().push(Award {
                         rule_id: live.rule_id,

@@ -44,7 +44,7 @@ impl Engine {
         let keys: Vec<String> = keys.into_iter().collect();
         let mut owners = self.store.resolve_identities(conn, ctx.id, &keys).await?;
         let explicit: Vec<i64> = refs.iter().flatten().filter_map(|r| r.id.map(|i| i.0)).collect();
-        let profiles = self.store.load_profiles(conn, ctx.id, &explicit).await?;
+        let current = self.store.current_customers(conn, ctx.id, &explicit).await?;
 
         let mut out = Vec::with_capacity(refs.len());
         let mut fresh: Vec<(usize, &CustomerRef)> = Vec::new();
@@ -66,8 +66,8 @@ impl Engine {
             };
             let mut candidates: Vec<(u8, i64)> = Vec::new();
             if let Some(id) = r.id {
-                match profiles.get(&id.0) {
-                    Some(p) => candidates.push((0, p.merged_into.unwrap_or(p.id))),
+                match current.get(&id.0) {
+                    Some(&holder) => candidates.push((0, holder)),
                     None => {
                         found.push(None);
                         out.push(Err(Issue::new("unknown_customer", "no customer has this id", "مشتری با این شناسه وجود ندارد")
@@ -142,8 +142,7 @@ impl Engine {
     /// (for questions such as a dry run). The most specific identifier wins.
     pub(crate) async fn find_customer(&self, conn: &mut Conn, ctx: &TenantContext, r: &CustomerRef) -> Result<Option<i64>> {
         if let Some(id) = r.id {
-            let profiles = self.store.load_profiles(conn, ctx.id, &[id.0]).await?;
-            return Ok(profiles.get(&id.0).map(|p| p.merged_into.unwrap_or(p.id)));
+            return Ok(self.store.current_customers(conn, ctx.id, &[id.0]).await?.get(&id.0).copied());
         }
         let mut keys = r.identities.clone();
         keys.sort_by_key(|k| k.precedence());

@@ -44,8 +44,8 @@ impl Batch {
         }
         // SQLite numbers `$n` across the whole text, so each statement's own `$n` become anonymous
         // placeholders, which sqlx binds in order across the statements.
-        let mut text = String::new();
-        let mut all = Vec::new();
+        let mut text = String::with_capacity(self.statements.iter().map(|(sql, _)| sql.len() + 2).sum());
+        let mut all = Vec::with_capacity(self.statements.iter().map(|(_, values)| values.len()).sum());
         for (sql, values) in self.statements {
             let (sql, values) = if sql.contains('$') { bulk::in_text_order(&sql, &values) } else { (sql, values) };
             text.push_str(&sql);

@@ -42,19 +42,26 @@ impl From<Option<String>> for Val {
 
 pub type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
-pub fn bind(q: AnyQuery<'_>, v: Val) -> AnyQuery<'_> {
-    match v {
-        Val::I(x) => q.bind(x),
-        Val::OI(x) => q.bind(x),
-        Val::T(x) => q.bind(x),
-        Val::OT(x) => q.bind(x),
-        Val::F(x) => q.bind(x),
-    }
-}
-
-/// Builds a query from `sql` with `vals` bound in order.
+/// Builds a query from `sql` with `vals` bound in order. The arguments are sized once up front:
+/// a multi-row statement binds thousands of values, and growing their list by doubling copied it
+/// again and again while the writer waited.
 pub fn query(sql: String, vals: Vec<Val>) -> AnyQuery<'static> {
-    vals.into_iter().fold(dynamic(sql), bind)
+    use sqlx::Arguments;
+    let mut args = sqlx::any::AnyArguments::default();
+    args.reserve(vals.len(), 0);
+    for v in vals {
+        // Integers, floats and text always encode; a failure would only come from a type the
+        // Any driver does not know, which `Val` cannot hold.
+        let added = match v {
+            Val::I(x) => args.add(x),
+            Val::OI(x) => args.add(x),
+            Val::T(x) => args.add(x),
+            Val::OT(x) => args.add(x),
+            Val::F(x) => args.add(x),
+        };
+        added.expect("plain values encode");
+    }
+    sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
 }
 
 /// A query whose text was assembled here from fixed fragments and placeholders; values are
@@ -203,7 +210,9 @@ pub(crate) fn insert_statements(
         let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_stmt).collect();
         let sql =
             format!("INSERT INTO {table} ({}) VALUES {} {suffix}", columns.join(", "), tuples(sqlite, 1, chunk.len(), width));
-        out.push((sql, chunk.into_iter().flatten().collect()));
+        let mut vals = Vec::with_capacity(chunk.len() * width);
+        chunk.into_iter().for_each(|row| vals.extend(row));
+        out.push((sql, vals));
     }
     out
 }

@@ -198,6 +198,28 @@ impl Store {
         rows.iter().map(|r| ProfileRow::from_row(r).map(|p| (p.id, p))).collect()
     }
 
+    /// For each of `ids` that is a customer, the customer that holds its history now: itself, or
+    /// the one it was merged into.
+    pub async fn current_customers(&self, conn: &mut Conn, tenant_id: i64, ids: &[i64]) -> Result<HashMap<i64, i64>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = bulk::select_in(
+            conn,
+            "SELECT id, merged_into FROM customers WHERE tenant_id = $1 AND id IN ({in})",
+            tenant_id,
+            bulk::ids(ids),
+        )
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get(0)?;
+                let merged_into: Option<i64> = r.try_get(1)?;
+                Ok((id, merged_into.unwrap_or(id)))
+            })
+            .collect()
+    }
+
     /// Writes a changed profile back, with its tag index.
     /// Tier, loyalty class and RFM segment are not written here: their own engines own them, and
     /// a profile edit must not put back a value read before they changed it.
