@@ -444,10 +444,6 @@ impl PeriodKeys {
     pub fn all_periods(&self) -> [&str; 4] {
         [&self.day, &self.week, &self.month, &self.all]
     }
-
-    pub fn usage(&self, get: impl Fn(&str) -> i64) -> Usage {
-        Usage { day: get(&self.day), week: get(&self.week), month: get(&self.month), total: get(&self.all) }
-    }
 }
 
 /// What the rules know of the customer a fact belongs to.

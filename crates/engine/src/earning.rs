@@ -348,19 +348,18 @@ impl Engine {
         }
         let customer_ids: Vec<i64> = customers.keys().copied().collect();
         let multipliers = self.tier_multipliers(conn, ctx, &customer_ids).await?;
-        let capped = set.rules.iter().any(|r| r.rule.caps.has_period_caps());
         // The periods some rule keeps usage under; each fact's period names only when one does.
         let kept = set.rules.iter().fold([false; 4], |kept, r| {
             let periods = r.rule.caps.periods();
             std::array::from_fn(|i| kept[i] || periods[i])
         });
+        let capped = kept.contains(&true);
         let period_keys: Vec<Option<PeriodKeys>> =
             earners.iter().map(|e| capped.then(|| PeriodKeys::of(e.at, &ctx.zone, ctx.calendar))).collect();
         let mut book = UsageBook::default();
         if capped {
             let mut pairs: Vec<(i64, String)> = Vec::with_capacity(earners.len() * 4);
-            for (e, keys) in earners.iter().zip(&period_keys) {
-                let keys = keys.as_ref().expect("capped rules name each fact's periods");
+            for (e, keys) in earners.iter().zip(period_keys.iter().flatten()) {
                 for (key, kept) in keys.all_periods().into_iter().zip(kept) {
                     if kept {
                         pairs.push((e.customer_id, key.to_string()));
@@ -590,20 +589,20 @@ impl Engine {
         let at = inv.issued_at.as_millisecond();
         let set = self.rule_set(conn, ctx, Trigger::Invoice, at, at).await?;
         let mut customer = CustomerFacts::default();
-        let mut usage = HashMap::new();
+        let keys = PeriodKeys::of(inv.issued_at, &ctx.zone, ctx.calendar);
+        let mut book = UsageBook::default();
         let mut multiplier = 1000;
         if let Some(id) = customer_id {
             multiplier = self.tier_multipliers(conn, ctx, &[id]).await?.get(&id).copied().unwrap_or(1000);
             let stats = self.store.lock_customer_stats(conn, ctx.id, &[id]).await?;
             let previous = HashMap::from([(id, stats.get(&id).map(|s| s.invoice_count).unwrap_or(0))]);
             customer = self.customer_facts(conn, ctx, &set, &[id], &previous).await?.remove(&id).unwrap_or_default();
-            let k = PeriodKeys::of(inv.issued_at, &ctx.zone, ctx.calendar);
-            let pairs = [k.day, k.week, k.month, k.all].map(|p| (id, p)).to_vec();
-            usage = self.store.cap_usage(conn, ctx.id, pairs).await?;
+            let pairs = keys.all_periods().map(|p| (id, p.to_string())).to_vec();
+            book = UsageBook::from_stored(self.store.cap_usage(conn, ctx.id, pairs).await?);
         }
         let local = inv.issued_at.to_zoned(ctx.zone.clone()).datetime();
         let facts = invoice_facts_of(inv, categories, local, customer);
-        let keys = PeriodKeys::of(inv.issued_at, &ctx.zone, ctx.calendar);
+        let usage = book.periods_of(customer_id.unwrap_or(0), &keys, [true; 4]);
         let mut awards = Vec::new();
         for live in set.rules.iter().filter(|r| r.in_force_at(inv.issued_at)) {
             let raw = live.rule.invoice_points(&facts);
@@ -611,8 +610,7 @@ impl Engine {
                 continue;
             }
             let raw = (raw as i128 * multiplier as i128 / 1000) as i64;
-            let used = keys.usage(|p| usage.get(&(customer_id.unwrap_or(0), p.to_string())).map_or(0, |u| u.get(live.rule_id)));
-            let granted = live.rule.caps.grant(raw, &used);
+            let granted = live.rule.caps.grant(raw, &usage.usage(live.rule_id));
             awards.push(Award {
                 rule_id: live.rule_id,
                 version: live.version,

@@ -292,6 +292,35 @@ async fn event_rules_respect_their_caps_per_period() {
     }
 }
 
+/// The dry run reads the customer's cap usage as recording does: what the day already gave is
+/// held back, another day starts afresh.
+#[tokio::test]
+async fn the_dry_run_holds_back_what_the_caps_already_gave() {
+    for app in common::apps().await {
+        rule(
+            &app,
+            json!({"name": "capped", "trigger": "invoice", "point_type": "purchase", "points": 1, "per_amount": 10000,
+                   "caps": {"per_day": 15}, "starts_at": "2025-01-01"}),
+        )
+        .await;
+        let lines = json!([{"sku": "X", "quantity": 1, "unit_price": 100000}]);
+        let (_, customer) = record(&app, purchase("C1", "2026-03-10T10:00:00Z", "09120000007", lines.clone())).await;
+        assert_eq!(balance(&app, customer, "purchase").await["balance"], 10);
+        let dry = |id: &str, at: &str| {
+            let body = purchase(id, at, "09120000007", lines.clone());
+            let app = &app;
+            async move {
+                let r = app.post("/api/v1/earning-rules/dry-run", body).await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                (r.body["awards"][0]["points"].as_i64(), r.body["awards"][0]["capped"].as_i64())
+            }
+        };
+        assert_eq!(dry("C2", "2026-03-10T18:00:00Z").await, (Some(5), Some(5)), "{}", app.backend);
+        assert_eq!(dry("C3", "2026-03-11T10:00:00Z").await, (Some(10), Some(0)), "{}", app.backend);
+        app.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn bad_rules_and_types_are_refused_with_their_fields() {
     for app in common::apps().await {
