@@ -6,6 +6,7 @@
 use crate::Result;
 use crate::db::{Backend, Conn, Store};
 use crate::packed::{cursors, next_int, next_text};
+use philia_domain::buyer_days::day_number;
 use sqlx::Row;
 
 /// Purchase days in `[$2, $3]` per (day, next day), kept counts plus changes, as three lists.
@@ -45,9 +46,7 @@ impl Store {
     /// `(day, next purchase day, customers)` for the purchase days in `[from, to]`
     /// (`YYYY-MM-DD`; a customer's last day links to `9999-12-31`), in (day, next day) order.
     pub async fn purchase_link_counts(&self, tenant_id: i64, from: &str, to: &str) -> Result<Vec<(String, String, i64)>> {
-        let sql = if self.backend() == Backend::Postgres { LINKS } else { LINKS_KEPT };
-        let row = sqlx::query(sql).bind(tenant_id).bind(from).bind(to).fetch_one(self.pool()).await?;
-        let lists: [Option<String>; 3] = [row.try_get(0)?, row.try_get(1)?, row.try_get(2)?];
+        let lists = self.link_lists(tenant_id, from, to).await?;
         let [mut days, mut next_days, mut counts] = cursors(&lists);
         let mut links = Vec::new();
         while let (Some(day), Some(next_day), Some(n)) = (next_text(&mut days), next_text(&mut next_days), next_int(&mut counts))
@@ -56,6 +55,30 @@ impl Store {
         }
         links.sort_unstable();
         Ok(links)
+    }
+
+    /// The same links as day numbers (`philia_domain::buyer_days::day_number`; a last day's link
+    /// is the number of `9999-12-31`), in any order: what the reports read, with no text kept
+    /// per link.
+    pub async fn purchase_links(&self, tenant_id: i64, from: &str, to: &str) -> Result<Vec<(i32, i32, i64)>> {
+        let lists = self.link_lists(tenant_id, from, to).await?;
+        let [mut days, mut next_days, mut counts] = cursors(&lists);
+        let mut links = Vec::new();
+        while let (Some(day), Some(next_day), Some(n)) = (next_text(&mut days), next_text(&mut next_days), next_int(&mut counts))
+        {
+            // A stored day always parses; a link that did not would only be a customer's last.
+            if let Some(day) = day_number(day) {
+                links.push((day, day_number(next_day).unwrap_or(i32::MAX), n));
+            }
+        }
+        Ok(links)
+    }
+
+    /// The links of `[from, to]` as three packed lists: days, next days, customers.
+    async fn link_lists(&self, tenant_id: i64, from: &str, to: &str) -> Result<[Option<String>; 3]> {
+        let sql = if self.backend() == Backend::Postgres { LINKS } else { LINKS_KEPT };
+        let row = sqlx::query(sql).bind(tenant_id).bind(from).bind(to).fetch_one(self.pool()).await?;
+        Ok([row.try_get(0)?, row.try_get(1)?, row.try_get(2)?])
     }
 
     /// The same links counted from the purchase days (the slow way the kept counts replace).

@@ -54,31 +54,39 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 
-    /// Customers whose last purchase day in `last_in` is followed by their next in `next_in`, and
-    /// who bought in `bought_in` (ranges of `YYYY-MM-DD`, both ends included).
+    /// Customers whose purchase on one of the days `last_on` is followed by their next in
+    /// `next_in`, and who bought in `bought_in` (`YYYY-MM-DD`, ranges with both ends included);
+    /// counted over one share of the customers, those with `customer_id % shares = share`, so
+    /// that shares can be counted side by side. The days are listed rather than given as a range
+    /// so that each is one seek into the day index, with the range of next days inside it: a range
+    /// of days would read every link of every day and compare its next day.
     pub async fn bought_after_gap(
         &self,
         tenant_id: i64,
-        last_in: (&str, &str),
+        last_on: &[String],
         next_in: (&str, &str),
         bought_in: (&str, &str),
+        (share, shares): (i64, i64),
     ) -> Result<i64> {
-        let r = sqlx::query(
-            "SELECT COUNT(*) FROM customer_days c WHERE c.tenant_id = $1 AND c.day >= $2 AND c.day <= $3
-             AND c.next_day >= $4 AND c.next_day <= $5
+        let rows = crate::bulk::select_in_with(
+            &mut *self.pool().acquire().await?,
+            "SELECT COUNT(*) FROM customer_days c WHERE c.tenant_id = $1 AND c.day IN ({in})
+             AND c.next_day >= $2 AND c.next_day <= $3 AND c.customer_id % $6 = $7
              AND EXISTS (SELECT 1 FROM customer_days b WHERE b.tenant_id = $1 AND b.customer_id = c.customer_id
-                 AND b.day >= $6 AND b.day <= $7)",
+                 AND b.day >= $4 AND b.day <= $5)",
+            tenant_id,
+            vec![
+                Val::from(next_in.0),
+                Val::from(next_in.1),
+                Val::from(bought_in.0),
+                Val::from(bought_in.1),
+                Val::I(shares),
+                Val::I(share),
+            ],
+            last_on.iter().map(|d| Val::T(d.clone())).collect(),
         )
-        .bind(tenant_id)
-        .bind(last_in.0)
-        .bind(last_in.1)
-        .bind(next_in.0)
-        .bind(next_in.1)
-        .bind(bought_in.0)
-        .bind(bought_in.1)
-        .fetch_one(self.pool())
         .await?;
-        Ok(r.try_get(0)?)
+        rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).sum()
     }
 
     /// Events per type in `[from, to]`, with the distinct customers behind each.
