@@ -171,7 +171,7 @@ impl Engine {
         now: i64,
         wanted: Wanted,
     ) -> Result<HashMap<i64, CustomerContext>> {
-        let profiles = self.store.load_profiles(conn, ctx.id, customers).await?;
+        let profiles = self.store.load_addressees(conn, ctx.id, customers).await?;
         let referral_base = self.load_referrals(conn, ctx).await?.and_then(|p| p.link_base);
         let club_link = self.public_url.as_ref().map(|base| format!("{}/club/{}", base.trim_end_matches('/'), ctx.slug));
         let mut holdings = self.store.holdings(conn, ctx.id, customers, now, wanted).await?;

@@ -6,6 +6,7 @@
 //! Instants are stored as BIGINT milliseconds since the Unix epoch (UTC); tenant-local days as
 //! TEXT `YYYY-MM-DD`; flags as BIGINT 0/1; structured values as JSON text.
 
+pub mod addressees;
 pub mod audit;
 pub mod automations;
 pub mod baseline;
