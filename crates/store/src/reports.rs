@@ -143,10 +143,10 @@ impl Store {
     /// The customers with the highest net spend (after refunds) on invoices of `[from, to]`, ties
     /// by id. Nobody's spend in a period exceeds their lifetime gross spend, so candidates are
     /// taken by lifetime gross spend, highest first, in pages, and the search stops once the next
-    /// candidate could not reach the list: on a big tenant a hundred to a few hundred customers'
-    /// invoices are read instead
-    /// of every invoice of the period. When the bound does not bite (a quiet period whose list
-    /// stays short, or spend spread evenly), it falls back to grouping the period's invoices.
+    /// candidate could not reach the list: on a big tenant the invoices of a hundred to a few
+    /// hundred customers are read instead of every invoice of the period. When the bound does not
+    /// bite (a quiet period whose list stays short, or spend spread evenly), it falls back to
+    /// grouping the period's invoices.
     pub async fn top_customers(&self, tenant_id: i64, from: &str, to: &str, limit: i64) -> Result<Vec<TopCustomer>> {
         // Pages start small and grow fourfold: in a heavy-tailed tenant the list is usually settled by
         // the first few dozen big spenders, and each candidate costs a read of their invoices.
