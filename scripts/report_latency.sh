@@ -8,11 +8,8 @@
 #     "/reports/customers?period=custom&from=$(date -d '-364 days' +%F)&to=$(date +%F)&group=month" 25
 set -euo pipefail
 philia=$1 url=$2 tenant=$3 port=$4 path=$5 times=${6:-25}
-key=$("$philia" --database-url "$url" key create --tenant "$tenant" --role read_only 2>/dev/null | tail -1)
-"$philia" --database-url "$url" serve --listen "127.0.0.1:$port" > /dev/null 2>&1 &
-server=$!
-trap 'kill $server; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.5; done
+. "$(dirname "$0")/serve_for_timing.sh"
+serve_for_timing "$philia" "$url" "$tenant" "$port" read_only
 status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/v1$path")
 [ "$status" = 200 ] || { echo "the report answered $status" >&2; exit 1; }
 for _ in $(seq 1 "$times"); do

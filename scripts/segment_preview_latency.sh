@@ -6,11 +6,8 @@
 #   scripts/segment_preview_latency.sh target/release/philia sqlite:///tmp/b/panel.db analytics 7801
 set -euo pipefail
 philia=$1 url=$2 tenant=$3 port=${4:-7801}
-key=$("$philia" --database-url "$url" key create --tenant "$tenant" --role admin 2>/dev/null | tail -1)
-"$philia" --database-url "$url" serve --listen "127.0.0.1:$port" > /dev/null 2>&1 &
-server=$!
-trap 'kill $server; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.5; done
+. "$(dirname "$0")/serve_for_timing.sh"
+serve_for_timing "$philia" "$url" "$tenant" "$port" admin
 rule='{"rule": {"all": [
   {"field": "spend", "op": "gte", "value": 5000000},
   {"field": "invoices", "op": "gte", "value": 3},

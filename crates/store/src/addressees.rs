@@ -9,7 +9,7 @@ use sqlx::Row;
 use std::collections::HashMap;
 
 /// A customer as a message sees them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Addressee {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
