@@ -87,12 +87,12 @@ fn has_room(p: &Progress) -> bool {
 /// Kept facts as JSON lines, one fact per line: stored this way, a batch appends its new facts to
 /// a customer's progress without reading or rewriting the ones before.
 pub fn facts_to_lines(facts: &[Counted]) -> String {
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(facts.len() * 72);
     for c in facts {
-        out.push_str(&serde_json::to_string(c).expect("facts serialise"));
-        out.push('\n');
+        serde_json::to_writer(&mut out, c).expect("facts serialise");
+        out.push(b'\n');
     }
-    out
+    String::from_utf8(out).expect("JSON is UTF-8")
 }
 
 /// Facts from JSON lines (see [`facts_to_lines`]).

@@ -147,13 +147,12 @@ impl Engine {
             .into_iter()
             .collect();
         periods.sort_unstable();
-        let mut book: HashMap<(i64, i64, String), Tracked> = self
-            .store
-            .progress_of(conn, ctx.id, &ids, &periods, &customers, false)
-            .await?
-            .into_iter()
-            .map(|p| ((p.mission_id, p.customer_id, p.period.clone()), Tracked::new(p)))
-            .collect();
+        // Each customer's rows, found once per fact; a fact then looks through a handful of rows
+        // for each mission rather than hashing a key per mission.
+        let mut book: HashMap<i64, Vec<Tracked>> = HashMap::with_capacity(customers.len());
+        for p in self.store.progress_states_of(conn, ctx.id, &ids, &periods, &customers).await? {
+            book.entry(p.customer_id).or_default().push(Tracked::new(p));
+        }
         let targeted =
             missions.iter().any(|(_, m)| m.input.tiers.is_some() || m.input.classes.is_some() || m.input.segments.is_some());
         let targeting = if targeted {
@@ -166,29 +165,35 @@ impl Engine {
         let mut due = Vec::new();
         for ((customer, f), keys) in facts.iter().zip(&fact_periods) {
             let at = f.at.as_millisecond();
+            let rows = book.entry(*customer).or_default();
             for (id, m) in &missions {
                 if !m.open_at(f.at) {
                     continue;
                 }
-                let key = (*id, *customer, m.period_in(keys).to_string());
-                if !book.contains_key(&key) {
-                    // Automatic enrolment: the first fact that counts for the first step joins.
-                    if m.enrolment == Enrolment::OptIn || !m.counts(0, f) {
-                        continue;
-                    }
-                    if targeted {
-                        let (tier, class, segments) = targeting.get(customer).cloned().unwrap_or_default();
-                        if !m.targets(tier.as_deref(), class.as_deref(), &segments) {
+                let period = m.period_in(keys);
+                let found = rows.iter().position(|t| t.row.mission_id == *id && t.row.period == period);
+                let at_row = match found {
+                    Some(i) => i,
+                    None => {
+                        // Automatic enrolment: the first fact that counts for the first step joins.
+                        if m.enrolment == Enrolment::OptIn || !m.counts(0, f) {
                             continue;
                         }
+                        if targeted {
+                            let (tier, class, segments) = targeting.get(customer).cloned().unwrap_or_default();
+                            if !m.targets(tier.as_deref(), class.as_deref(), &segments) {
+                                continue;
+                            }
+                        }
+                        let row = joined(m, *id, *customer, period.to_string(), at);
+                        events.push(mission_event(MISSION_STARTED, m, &row, at, serde_json::json!({})));
+                        let mut t = Tracked::new(row);
+                        t.changed = true;
+                        rows.push(t);
+                        rows.len() - 1
                     }
-                    let row = joined(m, *id, *customer, key.2.clone(), at);
-                    events.push(mission_event(MISSION_STARTED, m, &row, at, serde_json::json!({})));
-                    let mut t = Tracked::new(row);
-                    t.changed = true;
-                    book.insert(key.clone(), t);
-                }
-                let Tracked { row, progress: p, changed, .. } = book.get_mut(&key).expect("present or just added");
+                };
+                let Tracked { row, progress: p, changed, .. } = &mut rows[at_row];
                 // Completed progress still keeps facts in reserve against refunds.
                 if row.status == "expired" {
                     continue;
@@ -211,7 +216,7 @@ impl Engine {
                                 customer: *customer,
                                 mission_id: *id,
                                 reward: reward.clone(),
-                                key: reward_key(*id, *customer, &key.2, &format!("step{step}"), p.round),
+                                key: reward_key(*id, *customer, period, &format!("step{step}"), p.round),
                                 reason: format!("{} ({})", m.input.name, step + 1),
                                 at,
                             });
@@ -222,7 +227,7 @@ impl Engine {
                                     customer: *customer,
                                     mission_id: *id,
                                     reward: m.reward.clone(),
-                                    key: reward_key(*id, *customer, &key.2, "done", p.round),
+                                    key: reward_key(*id, *customer, period, "done", p.round),
                                     reason: m.input.name.clone(),
                                     at,
                                 });
@@ -243,13 +248,14 @@ impl Engine {
         }
         let rows: Vec<ProgressRow> = book
             .into_values()
+            .flatten()
             .filter(|t| t.changed)
             .map(|mut t| {
                 write_back_from(&mut t.row, &t.progress, t.new_from);
                 t.row
             })
             .collect();
-        self.store.save_progress(conn, ctx.id, &rows, FactsWrite::Append, now).await?;
+        self.store.save_progress(conn, ctx.id, rows, FactsWrite::Append, now).await?;
         self.give_mission_rewards(conn, ctx, due, now).await?;
         if !events.is_empty() {
             self.write_own_events(conn, ctx, events).await?;

@@ -69,7 +69,7 @@ impl Engine {
         let mut changed = Vec::new();
         let mut events = Vec::new();
         let mut rewarded_back = Vec::new();
-        for mut row in self.store.progress_of(conn, ctx.id, &ids, &periods, &customers, true).await? {
+        for mut row in self.store.progress_of(conn, ctx.id, &ids, &periods, &customers).await? {
             let Some((_, m)) = missions.iter().find(|(id, _)| *id == row.mission_id) else { continue };
             if row.period != m.period_in(&keys) {
                 continue;
@@ -109,7 +109,7 @@ impl Engine {
         if changed.is_empty() {
             return Ok(());
         }
-        self.store.save_progress(conn, ctx.id, &changed, FactsWrite::Replace, now).await?;
+        self.store.save_progress(conn, ctx.id, changed, FactsWrite::Replace, now).await?;
         if !events.is_empty() {
             self.write_own_events(conn, ctx, events).await?;
         }

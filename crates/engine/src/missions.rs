@@ -376,13 +376,14 @@ impl Engine {
             ));
         }
         let period = m.period_of(at, &ctx.zone, ctx.calendar);
-        let existing = self.store.progress_of(conn, ctx.id, &[row.id], std::slice::from_ref(&period), &[customer], false).await?;
+        let existing = self.store.progress_states_of(conn, ctx.id, &[row.id], std::slice::from_ref(&period), &[customer]).await?;
         if !existing.is_empty() {
             return Ok((customer, false));
         }
         let progress = joined(&m, row.id, customer, period, now);
-        self.store.save_progress(conn, ctx.id, std::slice::from_ref(&progress), FactsWrite::Append, now).await?;
-        self.write_own_events(conn, ctx, vec![mission_event(MISSION_STARTED, &m, &progress, now, serde_json::json!({}))]).await?;
+        let started = mission_event(MISSION_STARTED, &m, &progress, now, serde_json::json!({}));
+        self.store.save_progress(conn, ctx.id, vec![progress], FactsWrite::Append, now).await?;
+        self.write_own_events(conn, ctx, vec![started]).await?;
         Ok((customer, true))
     }
 

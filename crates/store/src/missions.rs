@@ -1,8 +1,8 @@
 //! Missions and each customer's progress in them.
 
-use crate::Result;
 use crate::bulk::{self, Val};
 use crate::db::{Conn, Store};
+use crate::{Result, StoreError, packed};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -93,6 +93,103 @@ fn progress_from(r: &AnyRow, o: usize) -> Result<ProgressRow> {
     })
 }
 
+/// What stands for a comma inside the JSON texts of a packed read (JSON escapes every control
+/// character inside its strings, so the unit separator never occurs in it).
+const COMMA_IN_JSON: char = '\u{1f}';
+
+/// The columns of a progress row without its facts, as comma-separated lists (see
+/// [`crate::packed`]); `$2` is [`COMMA_IN_JSON`], missing times are empty pieces.
+const PACKED_PROGRESS: &str = "COUNT(*), string_agg(CAST(mission_id AS TEXT), ','), string_agg(CAST(customer_id AS TEXT), ','),
+     string_agg(period, ','), string_agg(CAST(step AS TEXT), ','), string_agg(CAST(current AS TEXT), ','),
+     string_agg(replace(seen, ',', $2), ','), string_agg(status, ','), string_agg(CAST(joined_at AS TEXT), ','),
+     string_agg(COALESCE(CAST(deadline_at AS TEXT), ''), ','), string_agg(COALESCE(CAST(completed_at AS TEXT), ''), ','),
+     string_agg(replace(counted, ',', $2), ','), string_agg(CAST(facts_counted AS TEXT), ','),
+     string_agg(CAST(facts_reserved AS TEXT), ','), string_agg(CAST(refund_round AS TEXT), ',')";
+
+/// The read of `columns` of these customers' progress in these missions and periods, with the
+/// periods as parameters after `$1` and `skip` others; none when nothing can match.
+fn progress_query(
+    columns: &str,
+    missions: &[i64],
+    periods: &[String],
+    customers: &[i64],
+    skip: usize,
+) -> Option<(String, Vec<Val>)> {
+    if missions.is_empty() || customers.is_empty() || periods.is_empty() {
+        return None;
+    }
+    let list = missions.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ");
+    // `+mission_id` keeps SQLite on the customer index: probing the primary key for every
+    // mission × customer × period is several times slower than reading each customer's rows.
+    let sql = format!(
+        "SELECT {columns} FROM mission_progress WHERE tenant_id = $1 AND +mission_id IN ({list})
+         AND period IN ({}) AND customer_id IN ({{in}})",
+        crate::db::placeholders(2 + skip, periods.len())
+    );
+    Some((sql, periods.iter().map(|p| Val::T(p.clone())).collect()))
+}
+
+/// Progress rows from one packed read ([`PACKED_PROGRESS`]): `count` rows, one list per column.
+fn unpack_progress(count: i64, lists: &[Option<String>; 14], out: &mut Vec<ProgressRow>) -> Result<()> {
+    let corrupt = || StoreError::Corrupt("packed progress lists of unequal length or holding a bad value".into());
+    let [
+        mut mission,
+        mut customer,
+        mut period,
+        mut step,
+        mut current,
+        mut seen,
+        mut status,
+        mut joined,
+        mut deadline,
+        mut completed,
+        mut counted,
+        mut facts_counted,
+        mut facts_reserved,
+        mut round,
+    ] = packed::cursors(lists);
+    let json = |t: &str| t.replace(COMMA_IN_JSON, ",");
+    for _ in 0..count {
+        out.push(ProgressRow {
+            mission_id: packed::next_int(&mut mission).ok_or_else(corrupt)?,
+            customer_id: packed::next_int(&mut customer).ok_or_else(corrupt)?,
+            period: packed::next_text(&mut period).ok_or_else(corrupt)?.to_string(),
+            step: packed::next_int(&mut step).ok_or_else(corrupt)?,
+            current: packed::next_int(&mut current).ok_or_else(corrupt)?,
+            seen: packed::next_text(&mut seen).map(json).ok_or_else(corrupt)?,
+            status: packed::next_text(&mut status).ok_or_else(corrupt)?.to_string(),
+            joined_at: packed::next_int(&mut joined).ok_or_else(corrupt)?,
+            deadline_at: packed::next_opt_int(&mut deadline).ok_or_else(corrupt)?,
+            completed_at: packed::next_opt_int(&mut completed).ok_or_else(corrupt)?,
+            counted: packed::next_text(&mut counted).map(json).ok_or_else(corrupt)?,
+            facts: String::new(),
+            facts_counted: packed::next_int(&mut facts_counted).ok_or_else(corrupt)?,
+            facts_reserved: packed::next_int(&mut facts_reserved).ok_or_else(corrupt)?,
+            refund_round: packed::next_int(&mut round).ok_or_else(corrupt)?,
+        });
+    }
+    let rest = [
+        mission,
+        customer,
+        period,
+        step,
+        current,
+        seen,
+        status,
+        joined,
+        deadline,
+        completed,
+        counted,
+        facts_counted,
+        facts_reserved,
+        round,
+    ];
+    if rest.iter().any(|c| !c.is_empty()) {
+        return Err(corrupt());
+    }
+    Ok(())
+}
+
 fn mission(r: &AnyRow) -> Result<MissionRow> {
     Ok(MissionRow { id: r.try_get(0)?, code: r.try_get(1)?, body: r.try_get(2)?, created_at: r.try_get(3)? })
 }
@@ -142,8 +239,8 @@ impl Store {
     }
 
     /// Progress rows of these customers in these missions, in the given periods only (a
-    /// repeatable mission keeps a row per period; a batch needs the periods of its facts). With
-    /// `with_facts` false, the facts kept as lines are left out (only their number is read).
+    /// repeatable mission keeps a row per period; a batch needs the periods of its facts), with
+    /// every fact they keep: for rebuilding progress after a refund.
     pub async fn progress_of(
         &self,
         conn: &mut Conn,
@@ -151,29 +248,35 @@ impl Store {
         missions: &[i64],
         periods: &[String],
         customers: &[i64],
-        with_facts: bool,
     ) -> Result<Vec<ProgressRow>> {
-        if missions.is_empty() || customers.is_empty() || periods.is_empty() {
-            return Ok(Vec::new());
-        }
-        let list = missions.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ");
-        let extra: Vec<Val> = periods.iter().map(|p| Val::T(p.clone())).collect();
-        // `+mission_id` keeps SQLite on the customer index: probing the primary key for every
-        // mission × customer × period is several times slower than reading each customer's rows.
-        let rows = bulk::select_in_with(
-            conn,
-            &format!(
-                "SELECT {} FROM mission_progress WHERE tenant_id = $1 AND +mission_id IN ({list})
-                 AND period IN ({}) AND customer_id IN ({{in}})",
-                if with_facts { PROGRESS_COLUMNS } else { PROGRESS_STATE_COLUMNS },
-                crate::db::placeholders(2, periods.len())
-            ),
-            tenant_id,
-            extra,
-            bulk::ids(customers),
-        )
-        .await?;
+        let Some((sql, extra)) = progress_query(PROGRESS_COLUMNS, missions, periods, customers, 0) else { return Ok(Vec::new()) };
+        let rows = bulk::select_in_with(conn, &sql, tenant_id, extra, bulk::ids(customers)).await?;
         rows.iter().map(progress).collect()
+    }
+
+    /// Like [`Store::progress_of`] without the facts kept as lines (only their number: enough to
+    /// add new facts), read packed: a batch of purchases reads tens of thousands of rows.
+    pub async fn progress_states_of(
+        &self,
+        conn: &mut Conn,
+        tenant_id: i64,
+        missions: &[i64],
+        periods: &[String],
+        customers: &[i64],
+    ) -> Result<Vec<ProgressRow>> {
+        let Some((sql, mut extra)) = progress_query(PACKED_PROGRESS, missions, periods, customers, 1) else {
+            return Ok(Vec::new());
+        };
+        extra.insert(0, Val::T(COMMA_IN_JSON.to_string()));
+        let mut out = Vec::new();
+        for r in bulk::select_in_with(conn, &sql, tenant_id, extra, bulk::ids(customers)).await? {
+            let mut lists: [Option<String>; 14] = Default::default();
+            for (i, list) in lists.iter_mut().enumerate() {
+                *list = r.try_get(i + 1)?;
+            }
+            unpack_progress(r.try_get(0)?, &lists, &mut out)?;
+        }
+        Ok(out)
     }
 
     /// Every progress row of a customer.
@@ -193,27 +296,27 @@ impl Store {
         &self,
         conn: &mut Conn,
         tenant_id: i64,
-        rows: &[ProgressRow],
+        rows: Vec<ProgressRow>,
         facts: FactsWrite,
         now: i64,
     ) -> Result<()> {
         let values = rows
-            .iter()
+            .into_iter()
             .map(|p| {
                 vec![
                     Val::I(tenant_id),
                     Val::I(p.mission_id),
                     Val::I(p.customer_id),
-                    Val::T(p.period.clone()),
+                    Val::T(p.period),
                     Val::I(p.step),
                     Val::I(p.current),
-                    Val::T(p.seen.clone()),
-                    Val::T(p.status.clone()),
+                    Val::T(p.seen),
+                    Val::T(p.status),
                     Val::I(p.joined_at),
                     Val::OI(p.deadline_at),
                     Val::OI(p.completed_at),
-                    Val::T(p.counted.clone()),
-                    Val::T(p.facts.clone()),
+                    Val::T(p.counted),
+                    Val::T(p.facts),
                     Val::I(p.facts_counted),
                     Val::I(p.facts_reserved),
                     Val::I(p.refund_round),
@@ -374,5 +477,44 @@ impl Store {
             }
         }
         Ok(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_progress_unpacks_exactly_or_not_at_all() {
+        let lists = |l: [&str; 14]| l.map(|x| Some(x.to_string()));
+        let sep = COMMA_IN_JSON;
+        let good = [
+            "3,4",
+            "7,7",
+            "all,m1404-10",
+            "0,1",
+            "2,0",
+            &format!("[\"a{sep} b\"{sep}\"c\"],[]"),
+            "active,completed",
+            "10,20",
+            ",30",
+            "",
+            "[],[]",
+            "2,1",
+            "0,1",
+            "0,0",
+        ];
+        let mut out = Vec::new();
+        unpack_progress(2, &lists(good), &mut out).unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!((out[0].seen.as_str(), out[0].deadline_at, out[0].completed_at), ("[\"a, b\",\"c\"]", None, None));
+        assert_eq!((out[1].period.as_str(), out[1].deadline_at, out[1].status.as_str()), ("m1404-10", Some(30), "completed"));
+        unpack_progress(0, &[const { None }; 14], &mut out).unwrap();
+        assert_eq!(out.len(), 2);
+        for (column, bad) in [(0, "3"), (0, "3,4,5"), (3, "0,x"), (2, "all,"), (8, ",y")] {
+            let mut l = good;
+            l[column] = bad;
+            assert!(unpack_progress(2, &lists(l), &mut Vec::new()).is_err(), "{column}: {bad}");
+        }
     }
 }

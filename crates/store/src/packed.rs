@@ -39,6 +39,19 @@ pub(crate) fn next_text<'a>(list: &mut &'a [u8]) -> Option<&'a str> {
     Some(text)
 }
 
+/// Takes the next piece off a comma-separated list of optional integers, where an empty piece
+/// (also the last one) stands for none; `None` when the piece is not a number.
+pub(crate) fn next_opt_int(list: &mut &[u8]) -> Option<Option<i64>> {
+    match list.first() {
+        None => Some(None),
+        Some(b',') => {
+            *list = &list[1..];
+            Some(None)
+        }
+        Some(_) => next_int(list).map(Some),
+    }
+}
+
 /// The packed lists of one result row as byte cursors (a NULL list, from no rows, is empty).
 pub(crate) fn cursors<const N: usize>(lists: &[Option<String>; N]) -> [&[u8]; N] {
     lists.each_ref().map(|l| l.as_deref().unwrap_or("").as_bytes())
@@ -62,5 +75,10 @@ mod tests {
         assert_eq!(got, ["d2026-01-03", "m1404-10", "all"]);
         assert_eq!(next_text(&mut &b",a"[..]), None);
         assert_eq!(next_text(&mut &[0xff, b','][..]), None);
+        let mut optional: &[u8] = b",5,,-2,";
+        let got: Vec<Option<i64>> = (0..5).map(|_| next_opt_int(&mut optional).unwrap()).collect();
+        assert_eq!(got, [None, Some(5), None, Some(-2), None]);
+        assert!(optional.is_empty());
+        assert_eq!(next_opt_int(&mut &b"x,"[..]), None);
     }
 }

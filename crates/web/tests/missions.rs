@@ -215,6 +215,41 @@ async fn opt_in_deadlines_backdating_targeting_and_templates() {
     }
 }
 
+/// The values a distinct goal has seen travel with its progress from one fact to the next, also
+/// when they hold commas and quotes (progress is read back packed as comma-separated lists).
+#[tokio::test]
+async fn a_distinct_goal_remembers_values_that_hold_commas() {
+    for app in common::apps().await {
+        create(
+            &app,
+            json!({"code": "places", "name": "سه شعبه", "deadline_days": 30, "goal": {"fact": "event", "event_type": "store_visit",
+            "measure": "distinct", "distinct_field": "event.properties.place", "target": 3}}),
+        )
+        .await;
+        let m = "09127770009";
+        let mut c = 0;
+        // (place, places counted toward the open step, steps done, status)
+        for (n, (place, current, done, status)) in [
+            ("Vanak, Tehran", 1, 0, "in_progress"),
+            ("Tajrish \"north\", Tehran", 2, 0, "in_progress"),
+            ("Vanak, Tehran", 2, 0, "in_progress"),
+            ("Shiraz, Fars", 0, 1, "completed"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            event(&app, &format!("visit{n}"), m, "store_visit", json!({"place": place})).await;
+            if c == 0 {
+                c = app.get(&format!("/api/v1/customers?q={m}")).await.body["items"][0]["id"].as_i64().unwrap();
+            }
+            let p = mine(&app, c, "places").await;
+            let got = (p["current"].as_i64(), p["steps_done"].as_i64(), p["status"].as_str());
+            assert_eq!(got, (Some(current), Some(done), Some(status)), "after {place}: {p}");
+        }
+        app.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn concurrent_purchases_complete_a_mission_exactly_once() {
     for app in common::apps().await {
