@@ -4,7 +4,8 @@
 //! progress whose deadline passed.
 
 use crate::missions::{
-    MISSION_COMPLETED, MISSION_EXPIRED, MISSION_PROGRESSED, MISSION_STARTED, joined, mission_event, stored_mission,
+    MISSION_COMPLETED, MISSION_EXPIRED, MISSION_PROGRESSED, MISSION_STARTED, MissionEventExtra, joined, mission_event,
+    stored_mission,
 };
 use crate::points::BulkCredit;
 use crate::{Engine, Result, TenantContext};
@@ -186,7 +187,7 @@ impl Engine {
                             }
                         }
                         let row = joined(m, *id, *customer, period.to_string(), at);
-                        events.push(mission_event(MISSION_STARTED, m, &row, at, serde_json::json!({})));
+                        events.push(mission_event(MISSION_STARTED, m, &row, at, MissionEventExtra::default()));
                         let mut t = Tracked::new(row);
                         t.changed = true;
                         rows.push(t);
@@ -232,14 +233,14 @@ impl Engine {
                                     at,
                                 });
                             }
-                            events.push(mission_event(MISSION_COMPLETED, m, row, at, serde_json::json!({})));
+                            events.push(mission_event(MISSION_COMPLETED, m, row, at, MissionEventExtra::default()));
                         } else {
                             events.push(mission_event(
                                 MISSION_PROGRESSED,
                                 m,
                                 row,
                                 at,
-                                serde_json::json!({"step_done": step + 1}),
+                                MissionEventExtra { step_done: Some(step + 1), ..Default::default() },
                             ));
                         }
                     }
@@ -334,7 +335,9 @@ impl Engine {
                 let events: Vec<_> = rows
                     .iter()
                     .filter_map(|p| {
-                        missions.get(&p.mission_id).map(|m| mission_event(MISSION_EXPIRED, m, p, now, serde_json::json!({})))
+                        missions
+                            .get(&p.mission_id)
+                            .map(|m| mission_event(MISSION_EXPIRED, m, p, now, MissionEventExtra::default()))
                     })
                     .collect();
                 self.write_own_events(&mut tx, &ctx, events).await?;

@@ -4,7 +4,7 @@
 //! move together; the rules are `philia_domain::mission_replay`.
 
 use crate::mission_progress::{reward_key, to_progress, write_back};
-use crate::missions::{MISSION_REOPENED, mission_event, stored_mission};
+use crate::missions::{MISSION_REOPENED, MissionEventExtra, mission_event, stored_mission};
 use crate::wallet::WalletMove;
 use crate::{Engine, Result, TenantContext};
 use philia_domain::earning::PeriodKeys;
@@ -101,7 +101,7 @@ impl Engine {
                     m,
                     &row,
                     r.refunded_at,
-                    serde_json::json!({"invoice": r.invoice_id, "steps_undone": t.undone.len()}),
+                    MissionEventExtra { invoice: Some(r.invoice_id), steps_undone: Some(t.undone.len()), ..Default::default() },
                 ));
             }
             changed.push(row);

@@ -88,18 +88,44 @@ pub(crate) fn stored_mission(row: &MissionRow, ctx: &TenantContext) -> Result<Mi
     Ok(m)
 }
 
+/// What some mission events add to the mission, period and steps: the step just done, or the
+/// refunded invoice that undid steps.
+#[derive(Default, Serialize)]
+pub(crate) struct MissionEventExtra {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_done: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps_undone: Option<usize>,
+}
+
+/// A mission event's properties, written straight to text (a batch of purchases raises tens of
+/// thousands of these).
+#[derive(Serialize)]
+struct MissionEventProperties<'a> {
+    mission: &'a str,
+    period: &'a str,
+    steps_done: i64,
+    steps: usize,
+    #[serde(flatten)]
+    extra: MissionEventExtra,
+}
+
 pub(crate) fn mission_event(
     kind: &'static str,
     mission: &Mission,
     p: &ProgressRow,
     at: i64,
-    extra: serde_json::Value,
+    extra: MissionEventExtra,
 ) -> NewEvent {
-    let mut properties = serde_json::json!({"mission": mission.code(), "period": p.period, "steps_done": p.step,
-        "steps": mission.steps.len()});
-    if let (Some(o), Some(e)) = (properties.as_object_mut(), extra.as_object()) {
-        o.extend(e.clone());
-    }
+    let properties = MissionEventProperties {
+        mission: mission.code(),
+        period: &p.period,
+        steps_done: p.step,
+        steps: mission.steps.len(),
+        extra,
+    };
     NewEvent {
         // After a refund undid steps, the same steps done again are new events.
         key: match p.refund_round {
@@ -109,7 +135,7 @@ pub(crate) fn mission_event(
         event_type: kind,
         customer_id: p.customer_id,
         at,
-        properties: properties.to_string(),
+        properties: serde_json::to_string(&properties).expect("names and numbers serialise"),
     }
 }
 
@@ -381,7 +407,7 @@ impl Engine {
             return Ok((customer, false));
         }
         let progress = joined(&m, row.id, customer, period, now);
-        let started = mission_event(MISSION_STARTED, &m, &progress, now, serde_json::json!({}));
+        let started = mission_event(MISSION_STARTED, &m, &progress, now, MissionEventExtra::default());
         self.store.save_progress(conn, ctx.id, vec![progress], FactsWrite::Append, now).await?;
         self.write_own_events(conn, ctx, vec![started]).await?;
         Ok((customer, true))

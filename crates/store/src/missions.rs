@@ -190,6 +190,49 @@ fn unpack_progress(count: i64, lists: &[Option<String>; 14], out: &mut Vec<Progr
     Ok(())
 }
 
+/// The columns a progress row is written with, in the order of [`progress_values`].
+const PROGRESS_WRITTEN: [&str; 17] = [
+    "tenant_id",
+    "mission_id",
+    "customer_id",
+    "period",
+    "step",
+    "current",
+    "seen",
+    "status",
+    "joined_at",
+    "deadline_at",
+    "completed_at",
+    "counted",
+    "facts",
+    "facts_counted",
+    "facts_reserved",
+    "refund_round",
+    "updated_at",
+];
+
+fn progress_values(tenant_id: i64, p: ProgressRow, now: i64) -> Vec<Val> {
+    vec![
+        Val::I(tenant_id),
+        Val::I(p.mission_id),
+        Val::I(p.customer_id),
+        Val::T(p.period),
+        Val::I(p.step),
+        Val::I(p.current),
+        Val::T(p.seen),
+        Val::T(p.status),
+        Val::I(p.joined_at),
+        Val::OI(p.deadline_at),
+        Val::OI(p.completed_at),
+        Val::T(p.counted),
+        Val::T(p.facts),
+        Val::I(p.facts_counted),
+        Val::I(p.facts_reserved),
+        Val::I(p.refund_round),
+        Val::I(now),
+    ]
+}
+
 fn mission(r: &AnyRow) -> Result<MissionRow> {
     Ok(MissionRow { id: r.try_get(0)?, code: r.try_get(1)?, body: r.try_get(2)?, created_at: r.try_get(3)? })
 }
@@ -300,65 +343,18 @@ impl Store {
         facts: FactsWrite,
         now: i64,
     ) -> Result<()> {
-        let values = rows
-            .into_iter()
-            .map(|p| {
-                vec![
-                    Val::I(tenant_id),
-                    Val::I(p.mission_id),
-                    Val::I(p.customer_id),
-                    Val::T(p.period),
-                    Val::I(p.step),
-                    Val::I(p.current),
-                    Val::T(p.seen),
-                    Val::T(p.status),
-                    Val::I(p.joined_at),
-                    Val::OI(p.deadline_at),
-                    Val::OI(p.completed_at),
-                    Val::T(p.counted),
-                    Val::T(p.facts),
-                    Val::I(p.facts_counted),
-                    Val::I(p.facts_reserved),
-                    Val::I(p.refund_round),
-                    Val::I(now),
-                ]
-            })
-            .collect();
         let kept = match facts {
             FactsWrite::Append => "facts = mission_progress.facts || excluded.facts",
             FactsWrite::Replace => "counted = excluded.counted, facts = excluded.facts",
         };
-        bulk::insert_counted(
-            conn,
-            "mission_progress",
-            &[
-                "tenant_id",
-                "mission_id",
-                "customer_id",
-                "period",
-                "step",
-                "current",
-                "seen",
-                "status",
-                "joined_at",
-                "deadline_at",
-                "completed_at",
-                "counted",
-                "facts",
-                "facts_counted",
-                "facts_reserved",
-                "refund_round",
-                "updated_at",
-            ],
-            values,
-            &format!(
-                "ON CONFLICT (tenant_id, mission_id, customer_id, period) DO UPDATE SET step = excluded.step,
-                 current = excluded.current, seen = excluded.seen, status = excluded.status, deadline_at = excluded.deadline_at,
-                 completed_at = excluded.completed_at, {kept}, facts_counted = excluded.facts_counted,
-                 facts_reserved = excluded.facts_reserved, refund_round = excluded.refund_round, updated_at = excluded.updated_at"
-            ),
-        )
-        .await?;
+        let values = rows.into_iter().map(|p| progress_values(tenant_id, p, now)).collect();
+        let suffix = format!(
+            "ON CONFLICT (tenant_id, mission_id, customer_id, period) DO UPDATE SET step = excluded.step,
+             current = excluded.current, seen = excluded.seen, status = excluded.status, deadline_at = excluded.deadline_at,
+             completed_at = excluded.completed_at, {kept}, facts_counted = excluded.facts_counted,
+             facts_reserved = excluded.facts_reserved, refund_round = excluded.refund_round, updated_at = excluded.updated_at"
+        );
+        bulk::insert_counted(conn, "mission_progress", &PROGRESS_WRITTEN, values, &suffix).await?;
         Ok(())
     }
 
