@@ -106,14 +106,15 @@ const PACKED_PROGRESS: &str = "COUNT(*), string_agg(CAST(mission_id AS TEXT), ',
      string_agg(replace(counted, ',', $2), ','), string_agg(CAST(facts_counted AS TEXT), ','),
      string_agg(CAST(facts_reserved AS TEXT), ','), string_agg(CAST(refund_round AS TEXT), ',')";
 
-/// The read of `columns` of these customers' progress in these missions and periods, with the
-/// periods as parameters after `$1` and `skip` others; none when nothing can match.
+/// The read of `columns` of these customers' progress in these missions and periods, with its
+/// parameters after `$1`: `leading` (which `columns` may use as `$2, …`), then the periods; none
+/// when nothing can match.
 fn progress_query(
     columns: &str,
+    leading: Vec<Val>,
     missions: &[i64],
     periods: &[String],
     customers: &[i64],
-    skip: usize,
 ) -> Option<(String, Vec<Val>)> {
     if missions.is_empty() || customers.is_empty() || periods.is_empty() {
         return None;
@@ -124,9 +125,11 @@ fn progress_query(
     let sql = format!(
         "SELECT {columns} FROM mission_progress WHERE tenant_id = $1 AND +mission_id IN ({list})
          AND period IN ({}) AND customer_id IN ({{in}})",
-        crate::db::placeholders(2 + skip, periods.len())
+        crate::db::placeholders(2 + leading.len(), periods.len())
     );
-    Some((sql, periods.iter().map(|p| Val::T(p.clone())).collect()))
+    let mut params = leading;
+    params.extend(periods.iter().map(|p| Val::T(p.clone())));
+    Some((sql, params))
 }
 
 /// Progress rows from one packed read ([`PACKED_PROGRESS`]): `count` rows, one list per column.
@@ -292,7 +295,9 @@ impl Store {
         periods: &[String],
         customers: &[i64],
     ) -> Result<Vec<ProgressRow>> {
-        let Some((sql, extra)) = progress_query(PROGRESS_COLUMNS, missions, periods, customers, 0) else { return Ok(Vec::new()) };
+        let Some((sql, extra)) = progress_query(PROGRESS_COLUMNS, Vec::new(), missions, periods, customers) else {
+            return Ok(Vec::new());
+        };
         let rows = bulk::select_in_with(conn, &sql, tenant_id, extra, bulk::ids(customers)).await?;
         rows.iter().map(progress).collect()
     }
@@ -307,10 +312,10 @@ impl Store {
         periods: &[String],
         customers: &[i64],
     ) -> Result<Vec<ProgressRow>> {
-        let Some((sql, mut extra)) = progress_query(PACKED_PROGRESS, missions, periods, customers, 1) else {
+        let comma = vec![Val::T(COMMA_IN_JSON.to_string())];
+        let Some((sql, extra)) = progress_query(PACKED_PROGRESS, comma, missions, periods, customers) else {
             return Ok(Vec::new());
         };
-        extra.insert(0, Val::T(COMMA_IN_JSON.to_string()));
         let mut out = Vec::new();
         for r in bulk::select_in_with(conn, &sql, tenant_id, extra, bulk::ids(customers)).await? {
             let mut lists: [Option<String>; 14] = Default::default();
