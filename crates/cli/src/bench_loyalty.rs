@@ -166,6 +166,12 @@ pub(crate) async fn seed_customers(engine: &Engine, ctx: &TenantContext, custome
 }
 
 /// Latency percentiles in milliseconds of `n` requests made at `rate` per second by `make`.
+///
+/// Each request's clock starts at its scheduled instant, so a late answer cannot hide the queue
+/// behind it. The instants are kept by a thread of their own that sleeps until each one and then
+/// hands its number to this task: tokio's timer fires on whole milliseconds, which would send
+/// each request up to a millisecond after its instant and count that delay of the client's
+/// against the server. How late the client itself sent is reported as `sent_late_*`.
 pub(crate) async fn open_loop<F, Fut>(rate: u64, seconds: u64, make: F) -> Result<serde_json::Value>
 where
     F: Fn(u64) -> Fut,
@@ -173,16 +179,30 @@ where
 {
     let n = rate * seconds;
     let start = Instant::now() + Duration::from_millis(50);
+    let instant = move |i: u64| start + Duration::from_nanos(i * 1_000_000_000 / rate);
+    let (due, mut ticks) = tokio::sync::mpsc::unbounded_channel();
+    let pacer = std::thread::spawn(move || {
+        for i in 0..n {
+            if let Some(wait) = instant(i).checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            if due.send(i).is_err() {
+                break;
+            }
+        }
+    });
     let mut tasks = Vec::with_capacity(n as usize);
-    for i in 0..n {
-        let at = start + Duration::from_nanos(i * 1_000_000_000 / rate);
-        tokio::time::sleep_until(at.into()).await;
+    let mut late = Vec::with_capacity(n as usize);
+    while let Some(i) = ticks.recv().await {
+        let at = instant(i);
+        late.push(at.elapsed().as_micros() as u64);
         let request = make(i);
         tasks.push(tokio::spawn(async move {
             let status = request.await;
             (at.elapsed(), status)
         }));
     }
+    pacer.join().map_err(|_| anyhow::anyhow!("the pacing thread failed"))?;
     let mut micros = Vec::with_capacity(tasks.len());
     let mut failed = 0;
     for t in tasks {
@@ -192,12 +212,32 @@ where
         }
         micros.push(took.as_micros() as u64);
     }
-    micros.sort_unstable();
-    let pct = |p: f64| micros[((micros.len() as f64 * p).ceil() as usize).clamp(1, micros.len()) - 1] as f64 / 1000.0;
     let achieved = n as f64 / (start.elapsed().as_secs_f64());
-    Ok(
-        json!({"requests": n, "failed": failed, "achieved_rate": round(achieved), "p50_ms": round(pct(0.50)), "p90_ms": round(pct(0.90)), "p99_ms": round(pct(0.99)), "max_ms": round(pct(1.0))}),
-    )
+    let (micros, late) = (Percentiles::of(micros), Percentiles::of(late));
+    Ok(json!({
+        "requests": n, "failed": failed, "achieved_rate": round(achieved),
+        "p50_ms": micros.ms(0.50), "p90_ms": micros.ms(0.90), "p99_ms": micros.ms(0.99), "max_ms": micros.ms(1.0),
+        "sent_late_p50_ms": late.ms(0.50), "sent_late_p99_ms": late.ms(0.99),
+    }))
+}
+
+/// Durations in microseconds, sorted, read as percentiles in milliseconds.
+struct Percentiles(Vec<u64>);
+
+impl Percentiles {
+    fn of(mut micros: Vec<u64>) -> Self {
+        micros.sort_unstable();
+        Percentiles(micros)
+    }
+
+    /// The smallest value at or above fraction `p` of them (nearest rank).
+    fn ms(&self, p: f64) -> f64 {
+        let n = self.0.len();
+        if n == 0 {
+            return 0.0;
+        }
+        round(self.0[((n as f64 * p).ceil() as usize).clamp(1, n) - 1] as f64 / 1000.0)
+    }
 }
 
 fn quote_body(i: u64, customers: u64) -> serde_json::Value {

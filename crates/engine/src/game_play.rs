@@ -135,7 +135,7 @@ impl Engine {
         client_seed: &str,
     ) -> Result<(PlayRecord, bool)> {
         let now = now_ms();
-        let customer = self.live_customer(conn, ctx, customer_id).await?;
+        let (customer, tier) = self.live_customer_with_tier(conn, ctx, customer_id).await?;
         let row = self.store.game_by_code(conn, ctx.id, code).await?.ok_or(EngineError::NotFound("game"))?;
         if let Some(existing) = self.store.play_by_key(conn, ctx.id, key).await? {
             if existing.customer_id != customer || existing.game_id != row.id {
@@ -144,7 +144,6 @@ impl Engine {
             return Ok((play_record(&existing, &row.code), false));
         }
         let game = stored_game(&row, ctx)?;
-        let tier = self.tier_of(conn, ctx, customer).await?;
         let at = jiff::Timestamp::from_millisecond(now).expect("now is valid");
         if let Some(issue) = game.refusal(tier.as_deref(), at) {
             return Err(EngineError::refused(issue));

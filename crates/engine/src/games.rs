@@ -339,10 +339,9 @@ impl Engine {
         code: &str,
     ) -> Result<GameForCustomer> {
         let now = now_ms();
-        let customer = self.live_customer(conn, ctx, customer_id).await?;
+        let (customer, tier) = self.live_customer_with_tier(conn, ctx, customer_id).await?;
         let row = self.store.game_by_code(conn, ctx.id, code).await?.ok_or(EngineError::NotFound("game"))?;
         let game = stored_game(&row, ctx)?;
-        let tier = self.tier_of(conn, ctx, customer).await?;
         let player = self.player_state(conn, ctx, row.id, customer, false).await?;
         let day = ctx.day_of(now);
         let today = plays_on(&player, &day);

@@ -10,6 +10,7 @@ use philia_domain::points::{Account, Lot, PointTypeInput, parse_reason};
 use philia_domain::records::{LedgerEntry, PointBalance, PointTypeRecord};
 use philia_store::Conn;
 use philia_store::batch::Batch;
+use philia_store::customers::CurrentCustomer;
 use philia_store::points::{BalanceDelta, EntryRow, PointTypeRow};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -253,9 +254,25 @@ impl Engine {
 
     /// The id a customer goes by now (a merged id finds its survivor); NotFound when unknown.
     pub(crate) async fn live_customer(&self, conn: &mut Conn, ctx: &TenantContext, id: i64) -> Result<i64> {
-        let profiles = self.store.load_profiles(conn, ctx.id, &[id]).await?;
-        let p = profiles.get(&id).ok_or(EngineError::NotFound("customer"))?;
-        Ok(p.merged_into.unwrap_or(id))
+        match self.store.current_customer(conn, ctx.id, id).await? {
+            None => Err(EngineError::NotFound("customer")),
+            Some(CurrentCustomer::Itself { .. }) => Ok(id),
+            Some(CurrentCustomer::MergedInto(survivor)) => Ok(survivor),
+        }
+    }
+
+    /// The customer that holds `id`'s history now, with its tier: one read unless `id` was merged.
+    pub(crate) async fn live_customer_with_tier(
+        &self,
+        conn: &mut Conn,
+        ctx: &TenantContext,
+        id: i64,
+    ) -> Result<(i64, Option<String>)> {
+        match self.store.current_customer(conn, ctx.id, id).await? {
+            None => Err(EngineError::NotFound("customer")),
+            Some(CurrentCustomer::Itself { tier }) => Ok((id, tier)),
+            Some(CurrentCustomer::MergedInto(survivor)) => Ok((survivor, self.tier_of(conn, ctx, survivor).await?)),
+        }
     }
 
     pub async fn balances(&self, ctx: &TenantContext, customer_id: i64) -> Result<Vec<PointBalance>> {

@@ -14,7 +14,7 @@ use philia_domain::records::{Entitlement, Redemption, RewardRecord};
 use philia_domain::rewards::{Reward, RewardInput, RewardKind, gift_transition_allowed};
 use philia_store::Conn;
 use philia_store::batch::Batch;
-use philia_store::rewards::{RedemptionRow, RewardRow};
+use philia_store::rewards::{RedemptionRow, RedemptionState, RewardRow};
 use rand::RngCore;
 use serde::Deserialize;
 
@@ -27,6 +27,16 @@ struct RedemptionTerms {
     point_type_id: i64,
     row: RewardRow,
     reward: Reward,
+    /// A redemption already made with the request's key.
+    earlier: Option<RedemptionState>,
+}
+
+/// A retry's answer: the redemption its key made, when it was for the same customer and reward.
+fn same_redemption(earlier: &RedemptionState, customer: i64, reward_id: i64) -> Result<(Redemption, bool)> {
+    if earlier.view.customer_id != customer || earlier.reward_id != reward_id {
+        return Err(key_reused());
+    }
+    Ok((earlier.view.clone(), false))
 }
 
 /// The event raised when a customer redeems a reward.
@@ -179,25 +189,46 @@ impl Engine {
         header_key: Option<&str>,
     ) -> Result<(Redemption, bool)> {
         let key = crate::points::idempotency_key(key, header_key)?;
-        let terms = self.redemption_terms(ctx, customer_id, code).await?;
-        in_write_tx!(self, |conn| self.redeem_in(conn, ctx, &terms, customer_id, &key).await.map_err(unique_as_race))
+        let terms = self.redemption_terms(ctx, customer_id, code, &key).await?;
+        if let Some(earlier) = &terms.earlier {
+            return same_redemption(earlier, terms.customer, terms.row.id);
+        }
+        // The key was looked up before the lock. A copy of this request written since makes this
+        // one's writes break the key's uniqueness, and the retry looks again; or it took what this
+        // one needed (points, stock, the limit), and the refusal looks again.
+        let mut retried = false;
+        let outcome = in_write_tx!(self, |conn| {
+            let outcome = self.redeem_in(conn, ctx, &terms, customer_id, &key, retried).await.map_err(unique_as_race);
+            retried = true;
+            outcome
+        });
+        match outcome {
+            Err(refused @ EngineError::Conflict { .. }) => {
+                let mut tx = self.store.begin_read().await?;
+                match self.store.redemption_by_key(&mut tx, ctx.id, &key).await? {
+                    Some(earlier) => same_redemption(&earlier, terms.customer, terms.row.id),
+                    None => Err(refused),
+                }
+            }
+            other => other,
+        }
     }
 
     /// What a redemption is judged by, read before the write lock so that the lock is held only
     /// for what must be exact (the key, the account, the stock, the limit): the reward and the point
     /// types change by staff's hand, and the tier by the customer's purchases, so a redemption
     /// racing such a change is judged as if it came a moment before it.
-    async fn redemption_terms(&self, ctx: &TenantContext, customer_id: i64, code: &str) -> Result<RedemptionTerms> {
+    async fn redemption_terms(&self, ctx: &TenantContext, customer_id: i64, code: &str, key: &str) -> Result<RedemptionTerms> {
         let mut tx = self.store.begin_read().await?;
-        let customer = self.live_customer(&mut tx, ctx, customer_id).await?;
+        let earlier = self.store.redemption_by_key(&mut tx, ctx.id, key).await?;
+        let (customer, tier) = self.live_customer_with_tier(&mut tx, ctx, customer_id).await?;
         let row = self.store.reward_by_code(&mut tx, ctx.id, code).await?.ok_or(EngineError::NotFound("reward"))?;
         let input: RewardInput = serde_json::from_str(&row.body).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
         let reward = input.parse(&ctx.zone).map_err(|e| EngineError::Io(format!("reward {code}: {e}")))?;
-        let tier = self.tier_of(&mut tx, ctx, customer).await?;
         let segments = self.segments_for(&mut tx, ctx, &reward, customer).await?;
         let types = self.point_type_map(&mut tx, ctx).await?;
         let (point_type_id, _) = types.get(&reward.point_type).ok_or_else(|| unknown_point_type(&reward.point_type))?;
-        Ok(RedemptionTerms { customer, tier, segments, point_type_id: *point_type_id, row, reward })
+        Ok(RedemptionTerms { customer, tier, segments, point_type_id: *point_type_id, row, reward, earlier })
     }
 
     /// The customer's stored segment codes when `reward` is restricted to segments (none read
@@ -225,9 +256,9 @@ impl Engine {
             .collect::<Result<Vec<Reward>>>()?;
         let (tier, segments) = {
             let mut tx = self.store.begin_read().await?;
-            let customer = self.live_customer(&mut tx, ctx, customer_id).await?;
+            let (customer, tier) = self.live_customer_with_tier(&mut tx, ctx, customer_id).await?;
             let restricted = rewards.iter().any(|r| !r.segments.is_empty());
-            (self.tier_of(&mut tx, ctx, customer).await?, self.segments_if(&mut tx, ctx, restricted, customer).await?)
+            (tier, self.segments_if(&mut tx, ctx, restricted, customer).await?)
         };
         let now = jiff::Timestamp::now();
         Ok(records
@@ -244,15 +275,13 @@ impl Engine {
         terms: &RedemptionTerms,
         customer_id: i64,
         key: &str,
+        look_up_key: bool,
     ) -> Result<(Redemption, bool)> {
         let now = now_ms();
         let RedemptionTerms { row, reward, .. } = terms;
         let customer = self.live_customer(conn, ctx, customer_id).await?;
-        if let Some(existing) = self.store.redemption_by_key(conn, ctx.id, key).await? {
-            if existing.view.customer_id != customer || existing.reward_id != row.id {
-                return Err(key_reused());
-            }
-            return Ok((existing.view, false));
+        if look_up_key && let Some(earlier) = self.store.redemption_by_key(conn, ctx.id, key).await? {
+            return same_redemption(&earlier, customer, row.id);
         }
         // A merge between the reading and the lock leaves another customer to judge.
         let (tier, segments) = if customer == terms.customer {
@@ -275,7 +304,10 @@ impl Engine {
                 "سقف دریافت این جایزه پر شده است",
             ));
         }
-        if !self.store.take_reward_stock(conn, ctx.id, row.id).await? {
+        // A stock is taken under the lock before anything is spent; a reward without one is only
+        // counted, with the other writes.
+        let stocked = row.stock_left.is_some();
+        if stocked && !self.store.take_reward_stock(conn, ctx.id, row.id).await? {
             return Err(EngineError::conflict("out_of_stock", "this reward is out of stock", "موجودی این جایزه تمام شده است"));
         }
         let takes = open.acc.spend(reward.cost, now).map_err(|short| {
@@ -301,6 +333,9 @@ impl Engine {
         };
         // What is left is writing, sent as one batch.
         let mut writes = self.store.batch();
+        if !stocked {
+            self.store.count_unstocked_redemption_into(&mut writes, ctx.id, row.id);
+        }
         self.record_debit_into(&mut writes, ctx, &mut open, debit, entry_id, now);
         self.close_account_into(&mut writes, ctx, open);
         let (status, outcome) = self.deliver(conn, &mut writes, ctx, reward, customer, (redemption_id, delivery_id), now).await?;

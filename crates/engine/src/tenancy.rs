@@ -193,12 +193,11 @@ impl Engine {
         if !key.starts_with("phk_") || key.len() > 100 {
             return Err(EngineError::Unauthenticated);
         }
-        let (tenant_id, role, key_id, name) =
-            self.store.find_api_key(&hash_key(key), now_ms()).await?.ok_or(EngineError::Unauthenticated)?;
-        let tenant = self.store.tenant_by_id(tenant_id).await?.ok_or(EngineError::Unauthenticated)?;
-        let role = KeyRole::parse(&role).map_err(|_| EngineError::Unauthenticated)?;
-        let ctx = TenantContext::from_record(&tenant)?.acting_as(Actor::ApiKey { id: key_id, name });
-        Ok((ctx, role, key_id))
+        let holder = self.store.find_api_key(&hash_key(key), now_ms()).await?.ok_or(EngineError::Unauthenticated)?;
+        let role = KeyRole::parse(&holder.role).map_err(|_| EngineError::Unauthenticated)?;
+        let ctx =
+            TenantContext::from_record(&holder.tenant)?.acting_as(Actor::ApiKey { id: holder.key_id, name: holder.key_name });
+        Ok((ctx, role, holder.key_id))
     }
 
     /// Refuses unless `role` allows `needed`.

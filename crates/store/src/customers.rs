@@ -8,6 +8,15 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 
+/// Where a customer found by id stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CurrentCustomer {
+    /// Not merged: its own history, with its tier.
+    Itself { tier: Option<String> },
+    /// Merged into another customer, which holds its history now.
+    MergedInto(i64),
+}
+
 /// A profile as stored. Structured fields hold JSON text.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProfileRow {
@@ -196,6 +205,24 @@ impl Store {
         )
         .await?;
         rows.iter().map(|r| ProfileRow::from_row(r).map(|p| (p.id, p))).collect()
+    }
+
+    /// The customer `id` as it stands: who holds its history now and, when that is itself, its
+    /// tier (read in the same statement; a merged customer's own tier is history).
+    pub async fn current_customer(&self, conn: &mut Conn, tenant_id: i64, id: i64) -> Result<Option<CurrentCustomer>> {
+        let row = sqlx::query("SELECT merged_into, tier FROM customers WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.map(|r| {
+            let merged_into: Option<i64> = r.try_get(0)?;
+            Ok(match merged_into {
+                Some(survivor) => CurrentCustomer::MergedInto(survivor),
+                None => CurrentCustomer::Itself { tier: r.try_get(1)? },
+            })
+        })
+        .transpose()
     }
 
     /// For each of `ids` that is a customer, the customer that holds its history now: itself, or

@@ -86,6 +86,10 @@ async fn open_pool(
     Ok(AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(60))
+        // A pooled connection is pinged before each use to find ones the server dropped. A SQLite
+        // connection is a file in this process that no one drops, and its ping is one more trip
+        // to the connection's thread and back for every request.
+        .test_before_acquire(backend == Backend::Postgres)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Postgres {

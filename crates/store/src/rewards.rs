@@ -141,6 +141,17 @@ impl Store {
         Ok(n.rows_affected() == 1)
     }
 
+    /// Counts a redemption of a reward without a stock limit into `b`. Should staff have set a
+    /// limit since the reward was read, the count still goes up and the stock only while above
+    /// zero: the redemption is judged as of the reading.
+    pub fn count_unstocked_redemption_into(&self, b: &mut Batch, tenant_id: i64, reward_id: i64) {
+        b.push(
+            "UPDATE rewards SET redeemed = redeemed + 1, stock_left = CASE WHEN stock_left > 0 THEN stock_left - 1 ELSE stock_left END
+             WHERE tenant_id = $1 AND id = $2",
+            vec![Val::I(tenant_id), Val::I(reward_id)],
+        );
+    }
+
     pub async fn return_reward_stock(&self, conn: &mut Conn, tenant_id: i64, reward_id: i64) -> Result<()> {
         sqlx::query(
             "UPDATE rewards SET stock_left = CASE WHEN stock_left IS NULL THEN NULL ELSE stock_left + 1 END, redeemed = redeemed - 1

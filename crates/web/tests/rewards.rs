@@ -246,6 +246,42 @@ async fn a_thousand_concurrent_redemptions_take_exactly_the_stock() {
     }
 }
 
+#[tokio::test]
+async fn copies_of_one_redemption_sent_at_once_redeem_once() {
+    for app in common::apps().await {
+        // Copies judged after the first meet its writes: with 100 points the first leaves too few
+        // for a second redemption of 60 (the refusal looks again); with 1,000 the points would
+        // pay for another (the key's uniqueness stops it).
+        let short = customer_with_points(&app, "09121110001", 100).await;
+        let rich = customer_with_points(&app, "09121110002", 1000).await;
+        reward(&app, json!({"code": "open", "name": "بی‌سقف", "kind": "wallet_credit", "amount": 500, "point_type": "purchase", "cost": 60})).await;
+        reward(&app, json!({"code": "few", "name": "محدود", "kind": "wallet_credit", "amount": 500, "point_type": "purchase", "cost": 30, "stock": 5})).await;
+        let cases =
+            [(short, "open", "a", 40, 1), (rich, "open", "b", 940, 2), (short, "few", "c", 10, 1), (rich, "few", "d", 910, 2)];
+        for (c, code, key, left, redeemed) in cases {
+            let copies = (0..20).map(|_| redeem(&app, c, code, key));
+            let answers = futures::future::join_all(copies).await;
+            let bodies: Vec<&Value> = answers.iter().map(|r| &r.body).collect();
+            assert!(answers.iter().all(|r| r.status == 200 || r.status == 201), "{}: {bodies:?}", app.backend);
+            assert_eq!(answers.iter().filter(|r| r.status == 201).count(), 1, "{}", app.backend);
+            let ids: std::collections::BTreeSet<i64> = answers.iter().map(|r| r.body["id"].as_i64().unwrap()).collect();
+            assert_eq!(ids.len(), 1, "{}: every copy answers the one redemption", app.backend);
+            assert_eq!(points(&app, c).await, left, "{}", app.backend);
+            assert_eq!(app.get(&format!("/api/v1/rewards/{code}")).await.body["redeemed"], redeemed, "{}", app.backend);
+        }
+        assert_eq!(app.get("/api/v1/rewards/few").await.body["stock_left"], 3);
+        assert_eq!(app.get("/api/v1/rewards/open").await.body["stock_left"], Value::Null);
+        for c in [short, rich] {
+            assert_eq!(app.get(&format!("/api/v1/customers/{c}/wallet")).await.body["balance"], 1000, "{}", app.backend);
+        }
+        // The key names this redemption only: another reward with it is refused.
+        let reused = redeem(&app, short, "few", "a").await;
+        assert_eq!(reused.status, 409, "{}", reused.body);
+        assert_rebuild_matches(&app).await;
+        app.finish().await;
+    }
+}
+
 async fn assert_rebuild_matches(app: &TestApp) {
     let before = (
         app.engine.store.points_snapshot(app.ctx.id).await.unwrap(),
