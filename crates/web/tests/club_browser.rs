@@ -56,8 +56,17 @@ async fn a_customer_plays_and_redeems_in_the_club_on_a_phone() {
             Some("p30") => 30,
             other => panic!("{tag}: a prize was drawn: {other:?}"),
         };
-        let turned = b.eval("return document.querySelector('.wheel-face').style.transform").await;
-        assert!(turned.as_str().unwrap().starts_with("rotate("), "{tag}: the wheel turns");
+        // The turn is set two animation frames after the page is ready, so it is waited for.
+        let mut turned = false;
+        for _ in 0..50 {
+            let transform = b.eval("return document.querySelector('.wheel-face').style.transform").await;
+            if transform.as_str().is_some_and(|t| t.starts_with("rotate(")) {
+                turned = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(turned, "{tag}: the wheel turns");
         let mut shown = false;
         for _ in 0..100 {
             if b.eval("return !document.getElementById('result').classList.contains('pending')").await == json!(true) {

@@ -58,6 +58,46 @@ async fn customers_in_persian_headers_digits_and_jalali_dates() {
     }
 }
 
+/// A customers file of `n` rows where every 997th row has an unusable mobile; the row numbers
+/// (the header is row 1) of those rows.
+fn many_customers(n: u64) -> (String, Vec<u64>) {
+    let mut csv = String::from("external_id,mobile,first_name\n");
+    let mut bad = Vec::new();
+    for i in 0..n {
+        if i % 997 == 500 {
+            csv.push_str(&format!("M{i},12{i},x\n"));
+            bad.push(i + 2);
+        } else {
+            csv.push_str(&format!("M{i},0912{:07},نام\n", i));
+        }
+    }
+    (csv, bad)
+}
+
+#[tokio::test]
+async fn a_file_of_many_chunks_reports_every_row_and_is_all_or_nothing() {
+    for app in common::apps().await {
+        // 12,345 rows are three chunks of 5,000, written one after another.
+        let (csv, bad) = many_customers(12_345);
+        let (status, report) = upload(&app, "customers", "", &csv).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["rows"], 12_345, "{report}");
+        assert_eq!(report["invalid_rows"], bad.len(), "{report}");
+        assert_eq!(report["imported"], 12_345 - bad.len() as u64, "{report}");
+        let rows: Vec<u64> = report["errors"].as_array().unwrap().iter().map(|e| e["row"].as_u64().unwrap()).collect();
+        assert_eq!(rows, bad, "{}", app.backend);
+        let last = app.get("/api/v1/customers?q=09120012344").await;
+        assert_eq!(last.body["items"][0]["external_ids"][0]["id"], "M12344", "{}", app.backend);
+        // All or nothing across chunks: the bad rows of later chunks keep the first chunk out too.
+        let (more, _) = many_customers(11_000);
+        let more = more.replace(",0912", ",0913");
+        let (_, r) = upload(&app, "customers", "?atomic=true", &more).await;
+        assert_eq!(r["rolled_back"], true, "{r}");
+        assert_eq!(app.get("/api/v1/customers?q=09130000001").await.body["items"], serde_json::json!([]));
+        app.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn invoice_lines_in_any_order_group_into_invoices() {
     for app in common::apps().await {
