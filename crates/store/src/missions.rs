@@ -106,18 +106,19 @@ const PACKED_PROGRESS: &str = "COUNT(*), string_agg(CAST(mission_id AS TEXT), ',
      string_agg(replace(counted, ',', $2), ','), string_agg(CAST(facts_counted AS TEXT), ','),
      string_agg(CAST(facts_reserved AS TEXT), ','), string_agg(CAST(refund_round AS TEXT), ',')";
 
-/// The read of `columns` of these customers' progress in these missions and periods, with its
-/// parameters after `$1`: `leading` (which `columns` may use as `$2, …`), then the periods; none
-/// when nothing can match.
-fn progress_query(
+/// `columns` of these customers' progress in these missions and periods; `leading` are the
+/// parameters after `$1` that `columns` may use as `$2, …`. No rows when nothing can match.
+async fn select_progress(
+    conn: &mut Conn,
+    tenant_id: i64,
     columns: &str,
     leading: Vec<Val>,
     missions: &[i64],
     periods: &[String],
     customers: &[i64],
-) -> Option<(String, Vec<Val>)> {
+) -> Result<Vec<AnyRow>> {
     if missions.is_empty() || customers.is_empty() || periods.is_empty() {
-        return None;
+        return Ok(Vec::new());
     }
     let list = missions.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ");
     // `+mission_id` keeps SQLite on the customer index: probing the primary key for every
@@ -129,49 +130,14 @@ fn progress_query(
     );
     let mut params = leading;
     params.extend(periods.iter().map(|p| Val::T(p.clone())));
-    Some((sql, params))
+    bulk::select_in_with(conn, &sql, tenant_id, params, bulk::ids(customers)).await
 }
 
 /// Progress rows from one packed read ([`PACKED_PROGRESS`]): `count` rows, one list per column.
 fn unpack_progress(count: i64, lists: &[Option<String>; 14], out: &mut Vec<ProgressRow>) -> Result<()> {
     let corrupt = || StoreError::Corrupt("packed progress lists of unequal length or holding a bad value".into());
+    let mut cursors = packed::cursors(lists);
     let [
-        mut mission,
-        mut customer,
-        mut period,
-        mut step,
-        mut current,
-        mut seen,
-        mut status,
-        mut joined,
-        mut deadline,
-        mut completed,
-        mut counted,
-        mut facts_counted,
-        mut facts_reserved,
-        mut round,
-    ] = packed::cursors(lists);
-    let json = |t: &str| t.replace(COMMA_IN_JSON, ",");
-    for _ in 0..count {
-        out.push(ProgressRow {
-            mission_id: packed::next_int(&mut mission).ok_or_else(corrupt)?,
-            customer_id: packed::next_int(&mut customer).ok_or_else(corrupt)?,
-            period: packed::next_text(&mut period).ok_or_else(corrupt)?.to_string(),
-            step: packed::next_int(&mut step).ok_or_else(corrupt)?,
-            current: packed::next_int(&mut current).ok_or_else(corrupt)?,
-            seen: packed::next_text(&mut seen).map(json).ok_or_else(corrupt)?,
-            status: packed::next_text(&mut status).ok_or_else(corrupt)?.to_string(),
-            joined_at: packed::next_int(&mut joined).ok_or_else(corrupt)?,
-            deadline_at: packed::next_opt_int(&mut deadline).ok_or_else(corrupt)?,
-            completed_at: packed::next_opt_int(&mut completed).ok_or_else(corrupt)?,
-            counted: packed::next_text(&mut counted).map(json).ok_or_else(corrupt)?,
-            facts: String::new(),
-            facts_counted: packed::next_int(&mut facts_counted).ok_or_else(corrupt)?,
-            facts_reserved: packed::next_int(&mut facts_reserved).ok_or_else(corrupt)?,
-            refund_round: packed::next_int(&mut round).ok_or_else(corrupt)?,
-        });
-    }
-    let rest = [
         mission,
         customer,
         period,
@@ -186,8 +152,28 @@ fn unpack_progress(count: i64, lists: &[Option<String>; 14], out: &mut Vec<Progr
         facts_counted,
         facts_reserved,
         round,
-    ];
-    if rest.iter().any(|c| !c.is_empty()) {
+    ] = &mut cursors;
+    let json = |t: &str| t.replace(COMMA_IN_JSON, ",");
+    for _ in 0..count {
+        out.push(ProgressRow {
+            mission_id: packed::next_int(mission).ok_or_else(corrupt)?,
+            customer_id: packed::next_int(customer).ok_or_else(corrupt)?,
+            period: packed::next_text(period).ok_or_else(corrupt)?.to_string(),
+            step: packed::next_int(step).ok_or_else(corrupt)?,
+            current: packed::next_int(current).ok_or_else(corrupt)?,
+            seen: packed::next_text(seen).map(json).ok_or_else(corrupt)?,
+            status: packed::next_text(status).ok_or_else(corrupt)?.to_string(),
+            joined_at: packed::next_int(joined).ok_or_else(corrupt)?,
+            deadline_at: packed::next_opt_int(deadline).ok_or_else(corrupt)?,
+            completed_at: packed::next_opt_int(completed).ok_or_else(corrupt)?,
+            counted: packed::next_text(counted).map(json).ok_or_else(corrupt)?,
+            facts: String::new(),
+            facts_counted: packed::next_int(facts_counted).ok_or_else(corrupt)?,
+            facts_reserved: packed::next_int(facts_reserved).ok_or_else(corrupt)?,
+            refund_round: packed::next_int(round).ok_or_else(corrupt)?,
+        });
+    }
+    if !packed::all_read(&cursors) {
         return Err(corrupt());
     }
     Ok(())
@@ -295,10 +281,7 @@ impl Store {
         periods: &[String],
         customers: &[i64],
     ) -> Result<Vec<ProgressRow>> {
-        let Some((sql, extra)) = progress_query(PROGRESS_COLUMNS, Vec::new(), missions, periods, customers) else {
-            return Ok(Vec::new());
-        };
-        let rows = bulk::select_in_with(conn, &sql, tenant_id, extra, bulk::ids(customers)).await?;
+        let rows = select_progress(conn, tenant_id, PROGRESS_COLUMNS, Vec::new(), missions, periods, customers).await?;
         rows.iter().map(progress).collect()
     }
 
@@ -313,11 +296,8 @@ impl Store {
         customers: &[i64],
     ) -> Result<Vec<ProgressRow>> {
         let comma = vec![Val::T(COMMA_IN_JSON.to_string())];
-        let Some((sql, extra)) = progress_query(PACKED_PROGRESS, comma, missions, periods, customers) else {
-            return Ok(Vec::new());
-        };
         let mut out = Vec::new();
-        for r in bulk::select_in_with(conn, &sql, tenant_id, extra, bulk::ids(customers)).await? {
+        for r in select_progress(conn, tenant_id, PACKED_PROGRESS, comma, missions, periods, customers).await? {
             let mut lists: [Option<String>; 14] = Default::default();
             for (i, list) in lists.iter_mut().enumerate() {
                 *list = r.try_get(i + 1)?;

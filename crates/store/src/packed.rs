@@ -52,6 +52,11 @@ pub(crate) fn next_opt_int(list: &mut &[u8]) -> Option<Option<i64>> {
     }
 }
 
+/// Whether every list was read to its end: a list left over means lists of unequal length.
+pub(crate) fn all_read(cursors: &[&[u8]]) -> bool {
+    cursors.iter().all(|c| c.is_empty())
+}
+
 /// The packed lists of one result row as byte cursors (a NULL list, from no rows, is empty).
 pub(crate) fn cursors<const N: usize>(lists: &[Option<String>; N]) -> [&[u8]; N] {
     lists.each_ref().map(|l| l.as_deref().unwrap_or("").as_bytes())

@@ -672,7 +672,7 @@ fn unpack_usage(count: i64, lists: &[Option<String>; 3], out: &mut HashMap<(i64,
         let used = packed::next_text(&mut used).and_then(RulePoints::parse).ok_or_else(corrupt)?;
         out.insert((customer, period.to_string()), used);
     }
-    if [customers, periods, used].iter().any(|c| !c.is_empty()) {
+    if !packed::all_read(&[customers, periods, used]) {
         return Err(corrupt());
     }
     Ok(())

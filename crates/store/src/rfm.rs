@@ -47,7 +47,7 @@ fn unpack(count: i64, lists: [Option<String>; 4]) -> Result<Vec<RfmSource>> {
         }
         out.push(RfmSource { customer_id: v[0], last_purchase_at: v[1], invoices: v[2], net_spend: v[3] });
     }
-    if cursors.iter().any(|c| !c.is_empty()) {
+    if !packed::all_read(&cursors) {
         return Err(corrupt());
     }
     Ok(out)

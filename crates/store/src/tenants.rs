@@ -9,6 +9,17 @@ use sqlx::any::AnyRow;
 
 const TENANT_COLUMNS: &str = "id, slug, name, currency, time_zone, calendar, plan, created_at";
 
+/// A live key found by its hash (or by the hash it had before a rotation, until its grace period
+/// ends at `$2`), with its tenant's columns as [`tenant`] reads them.
+static KEY_WITH_TENANT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let tenant_columns = TENANT_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
+    format!(
+        "SELECT {tenant_columns}, k.role AS key_role, k.id AS key_id, k.name AS key_name
+         FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+         WHERE (k.key_hash = $1 OR (k.previous_hash = $1 AND k.previous_until > $2)) AND k.revoked_at IS NULL"
+    )
+});
+
 /// An API key found by its secret, with the tenant it belongs to.
 pub struct KeyHolder {
     pub tenant: Tenant,
@@ -163,21 +174,14 @@ impl Store {
         Ok(ApiKey { id, name: name.into(), role: role.into(), prefix: prefix.into(), created_at: ts(now), revoked_at: None })
     }
 
-    /// The tenant, role, id and name of a live key, found by its hash (or by the hash it had
-    /// before a rotation, until its grace period ends at `now`).
     /// The live key with this hash (or a rotated key's previous hash still in its grace period),
     /// with its tenant: one statement, as every API request asks it.
     pub async fn find_api_key(&self, key_hash: &str, now: i64) -> Result<Option<KeyHolder>> {
-        let row = sqlx::query(
-            "SELECT t.id, t.slug, t.name, t.currency, t.time_zone, t.calendar, t.plan, t.created_at,
-                    k.role AS key_role, k.id AS key_id, k.name AS key_name
-             FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
-             WHERE (k.key_hash = $1 OR (k.previous_hash = $1 AND k.previous_until > $2)) AND k.revoked_at IS NULL",
-        )
-        .bind(key_hash)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(KEY_WITH_TENANT.as_str()))
+            .bind(key_hash)
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?;
         row.map(|r| {
             Ok(KeyHolder {
                 tenant: tenant(&r)?,
